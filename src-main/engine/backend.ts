@@ -1,0 +1,90 @@
+/**
+ * The numeric backend: every floating-point loop of the engine goes through this interface, so that the
+ * readable TypeScript reference implementation and the native C++ addon are interchangeable.
+ *
+ * Conventions shared by every implementation:
+ * - Matrices are dense row-major views over a Float32Array or Float64Array; all arrays passed to one call
+ *   share a dtype. Sizes are given explicitly so that callers can pass views of larger buffers.
+ * - Outputs are written into caller-provided arrays (no allocation in the hot loop). An output may alias an
+ *   input only where the method says so.
+ * - Implementations throw TypeError/RangeError for arrays shorter than the sizes imply.
+ */
+export type DType = 'float32' | 'float64';
+export type FloatArray = Float32Array | Float64Array;
+export type BackendName = 'ts' | 'native';
+
+export interface Backend {
+  readonly name: BackendName;
+
+  /**
+   * C = alpha * op(A) * op(B) + beta * C, with op(X) = X or X^T.
+   * op(A) is m x k, op(B) is k x n, C is m x n. A is stored m x k (k x m when transA), B is k x n
+   * (n x k when transB). beta = 0 means C's previous contents are ignored (even NaN).
+   */
+  gemm(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: FloatArray,
+    b: FloatArray,
+    beta: number,
+    c: FloatArray,
+  ): void;
+
+  /** x[r, c] += bias[c] for a rows x cols matrix, in place; with relu, then x = max(x, 0). */
+  addBias(x: FloatArray, rows: number, cols: number, bias: FloatArray, relu: boolean): void;
+
+  /** out[c] = sum over rows of x[r, c] (overwrites out). */
+  colSums(x: FloatArray, rows: number, cols: number, out: FloatArray): void;
+
+  /** y = max(x, 0) elementwise over n values; mask[i] = 1 where x[i] > 0, else 0. y may alias x. */
+  reluForward(x: FloatArray, y: FloatArray, mask: Uint8Array, n: number): void;
+  /** dx = dout where mask, else 0. dx may alias dout. */
+  reluBackward(dout: FloatArray, mask: Uint8Array, dx: FloatArray, n: number): void;
+
+  /** y = 1 / (1 + exp(-x)), computed without overflow for large |x|. y may alias x. */
+  sigmoidForward(x: FloatArray, y: FloatArray, n: number): void;
+  /** dx = dout * (1 - y) * y. dx may alias dout. */
+  sigmoidBackward(dout: FloatArray, y: FloatArray, dx: FloatArray, n: number): void;
+
+  /** Row-wise softmax with per-row max subtraction. y may alias x. */
+  softmaxRows(x: FloatArray, y: FloatArray, rows: number, cols: number): void;
+
+  /**
+   * Fused row-wise softmax + mean cross-entropy against label indices, in one pass:
+   * y = softmax(x) per row, returns -(1/rows) * sum_i log(y[i, labels[i]] + delta).
+   * y may alias x. Labels outside [0, cols) throw RangeError.
+   */
+  softmaxCrossEntropy(
+    x: FloatArray,
+    labels: Int32Array,
+    y: FloatArray,
+    rows: number,
+    cols: number,
+    delta: number,
+  ): number;
+
+  /** dx = (y - onehot(labels)) / rows. dx may alias y. */
+  softmaxCrossEntropyBackward(y: FloatArray, labels: Int32Array, dx: FloatArray, rows: number, cols: number): void;
+
+  /** y = alpha * x + beta * y over n values (SGD: axpby(-lr, grad, 1, w)). */
+  axpby(alpha: number, x: FloatArray, beta: number, y: FloatArray, n: number): void;
+
+  /** Sum of x[i]^2 over n values (weight decay), accumulated in double precision. */
+  sumSquares(x: FloatArray, n: number): number;
+
+  /** out = a * b elementwise over n values. out may alias a or b. */
+  mul(a: FloatArray, b: FloatArray, out: FloatArray, n: number): void;
+
+  /** out[i] = index of the largest value in row i (first one on ties). */
+  argmaxRows(x: FloatArray, rows: number, cols: number, out: Int32Array): void;
+
+  /**
+   * Minibatch gather straight from the uint8 dataset: out[r, :] = src[indices[r], :] * scale, for
+   * rows = indices.length rows of rowLength values. Indices out of range throw RangeError.
+   */
+  gatherRows(src: Uint8Array, rowLength: number, indices: Int32Array, scale: number, out: FloatArray): void;
+}

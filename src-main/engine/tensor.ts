@@ -1,0 +1,87 @@
+import type { DType, FloatArray } from './backend';
+
+/** A dense row-major array of float32 or float64 values with a shape. The data buffer may be shared. */
+export class Tensor {
+  readonly data: FloatArray;
+  readonly shape: readonly number[];
+
+  constructor(data: FloatArray, shape: readonly number[]) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (shape.some((d) => !Number.isInteger(d) || d < 0)) {
+      throw new RangeError(`Tensor shape [${shape.join(', ')}] must hold non-negative integers`);
+    }
+    if (data.length !== size) {
+      throw new RangeError(`Tensor shape [${shape.join(', ')}] needs ${size} values, got ${data.length}`);
+    }
+    this.data = data;
+    this.shape = [...shape];
+  }
+
+  static zeros(shape: readonly number[], dtype: DType): Tensor {
+    const size = shape.reduce((a, b) => a * b, 1);
+    return new Tensor(allocate(dtype, size), shape);
+  }
+
+  static from(values: ArrayLike<number>, shape: readonly number[], dtype: DType): Tensor {
+    const data = allocate(dtype, values.length);
+    data.set(values);
+    return new Tensor(data, shape);
+  }
+
+  get dtype(): DType {
+    return this.data instanceof Float64Array ? 'float64' : 'float32';
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  /** First dimension (the batch), 1 for a scalar. */
+  get rows(): number {
+    return this.shape.length === 0 ? 1 : this.shape[0];
+  }
+
+  /** Product of every dimension after the first: the row length of the (N, -1) flattening. */
+  get cols(): number {
+    return this.shape.slice(1).reduce((a, b) => a * b, 1);
+  }
+
+  /** Same data, another shape (no copy), like numpy's reshape of a contiguous array. */
+  reshape(shape: readonly number[]): Tensor {
+    return new Tensor(this.data, shape);
+  }
+
+  clone(): Tensor {
+    return new Tensor(this.data.slice(), this.shape);
+  }
+
+  get(...index: number[]): number {
+    return this.data[this.offset(index)];
+  }
+
+  set(value: number, ...index: number[]): void {
+    this.data[this.offset(index)] = value;
+  }
+
+  private offset(index: number[]): number {
+    if (index.length !== this.shape.length) {
+      throw new RangeError(`index [${index.join(', ')}] does not match shape [${this.shape.join(', ')}]`);
+    }
+    let off = 0;
+    for (let d = 0; d < index.length; d++) {
+      if (index[d] < 0 || index[d] >= this.shape[d]) {
+        throw new RangeError(`index [${index.join(', ')}] out of range for shape [${this.shape.join(', ')}]`);
+      }
+      off = off * this.shape[d] + index[d];
+    }
+    return off;
+  }
+}
+
+export function allocate(dtype: DType, size: number): FloatArray {
+  return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
+}
+
+export function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
