@@ -1,0 +1,136 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { ConfigError, parseTrainConfig, type TrainConfig } from '../../src-shared/config';
+
+/** Flags of `npm run train`; each maps onto one field of the shared config schema. */
+export const TRAIN_USAGE = `Usage: npm run train -- [options]
+
+Runs the book's ch5 training (784-50-10, std 0.01, SGD lr 0.1, batch 100, 10000 iterations,
+accuracy every epoch) unless options or a config file say otherwise.
+
+  --config FILE            JSON config (the shared schema); flags below override it
+  --dataset DIR            any IDX directory (default: the bundled MNIST)
+  --hidden 100,100         hidden layer sizes (empty string: no hidden layer)
+  --activation relu|sigmoid
+  --init 0.01|he|xavier    weight init: a std, or he/relu, xavier/sigmoid
+  --weight-decay L         L2 lambda (default 0)
+  --lr R                   SGD learning rate (default 0.1)
+  --batch-size N           (default 100)
+  --iterations N | --epochs E
+  --evaluate-every N|epoch (default epoch)
+  --evaluation-samples N   evaluate on the first N samples of each split
+  --train-subset N         train on the first N training samples
+  --sampling replacement|shuffle
+  --loss-delta D           the 1e-7 inside the cross-entropy log (0 turns it off)
+  --record-loss after-update|before-update
+  --seed N  --dtype float32|float64  --backend auto|native|ts
+  --json                   print a JSON summary on stdout (progress goes to stderr)
+  -h, --help
+`;
+
+export interface TrainCliOptions {
+  readonly config: TrainConfig;
+  readonly json: boolean;
+  readonly help: boolean;
+}
+
+const flagSpec = {
+  config: { type: 'string' },
+  dataset: { type: 'string' },
+  hidden: { type: 'string' },
+  activation: { type: 'string' },
+  init: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  lr: { type: 'string' },
+  'batch-size': { type: 'string' },
+  iterations: { type: 'string' },
+  epochs: { type: 'string' },
+  'evaluate-every': { type: 'string' },
+  'evaluation-samples': { type: 'string' },
+  'train-subset': { type: 'string' },
+  sampling: { type: 'string' },
+  'loss-delta': { type: 'string' },
+  'record-loss': { type: 'string' },
+  seed: { type: 'string' },
+  dtype: { type: 'string' },
+  backend: { type: 'string' },
+  name: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Json = Record<string, unknown>;
+
+/** A numeric flag stays a string when it is not a number, so the schema reports it at its field. */
+function numberOrText(text: string): number | string {
+  const value = Number(text);
+  return text.trim() !== '' && Number.isFinite(value) ? value : text;
+}
+
+function section(target: Json, key: string): Json {
+  const existing = target[key];
+  if (existing && typeof existing === 'object' && !Array.isArray(existing)) return existing as Json;
+  const created: Json = {};
+  target[key] = created;
+  return created;
+}
+
+export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliOptions> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: [...argv], options: flagSpec, allowPositionals: false, strict: true });
+  } catch (error) {
+    throw new ConfigError([{ field: '(arguments)', message: (error as Error).message }]);
+  }
+  const flags = parsed.values;
+  let input: Json = {};
+  let source: string | undefined;
+  if (flags.config) {
+    source = flags.config;
+    let text: string;
+    try {
+      text = await readFile(flags.config, 'utf8');
+    } catch (error) {
+      throw new ConfigError([{ field: '(file)', message: `cannot read ${flags.config}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
+    }
+    try {
+      const value: unknown = JSON.parse(text);
+      if (!value || typeof value !== 'object' || Array.isArray(value)) throw new Error('the top level must be an object');
+      input = value as Json;
+    } catch (error) {
+      throw new ConfigError([{ field: '(file)', message: `${flags.config} is not valid JSON: ${(error as Error).message}` }]);
+    }
+  }
+  const network = (): Json => section(input, 'network');
+  const training = (): Json => section(input, 'training');
+  if (flags.dataset !== undefined) input.dataset = flags.dataset === 'mnist' ? { kind: 'mnist' } : { kind: 'idx', path: flags.dataset };
+  if (flags.hidden !== undefined) {
+    network().hiddenSizes = flags.hidden.trim() === '' ? [] : flags.hidden.split(',').map((s) => numberOrText(s.trim()));
+  }
+  if (flags.activation !== undefined) network().activation = flags.activation;
+  if (flags.init !== undefined) network().weightInit = numberOrText(flags.init);
+  if (flags['weight-decay'] !== undefined) network().weightDecay = numberOrText(flags['weight-decay']);
+  if (flags['loss-delta'] !== undefined) network().lossDelta = numberOrText(flags['loss-delta']);
+  if (flags.lr !== undefined) input.optimizer = { ...section(input, 'optimizer'), type: 'sgd', lr: numberOrText(flags.lr) };
+  if (flags['batch-size'] !== undefined) training().batchSize = numberOrText(flags['batch-size']);
+  if (flags.iterations !== undefined) {
+    training().iterations = numberOrText(flags.iterations);
+    delete training().epochs;
+  }
+  if (flags.epochs !== undefined) {
+    training().epochs = numberOrText(flags.epochs);
+    delete training().iterations;
+  }
+  if (flags['evaluate-every'] !== undefined) {
+    training().evaluateEvery = flags['evaluate-every'] === 'epoch' ? 'epoch' : numberOrText(flags['evaluate-every']);
+  }
+  if (flags['evaluation-samples'] !== undefined) training().evaluationSamples = numberOrText(flags['evaluation-samples']);
+  if (flags['train-subset'] !== undefined) training().trainSubset = numberOrText(flags['train-subset']);
+  if (flags.sampling !== undefined) training().sampling = flags.sampling;
+  if (flags['record-loss'] !== undefined) training().recordLoss = flags['record-loss'];
+  if (flags.seed !== undefined) input.seed = numberOrText(flags.seed);
+  if (flags.dtype !== undefined) input.dtype = flags.dtype;
+  if (flags.backend !== undefined) input.backend = flags.backend;
+  if (flags.name !== undefined) input.name = flags.name;
+  return { config: parseTrainConfig(input, source), json: flags.json ?? false, help: flags.help ?? false };
+}

@@ -1,0 +1,34 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const tsx = join(root, 'node_modules', '.bin', 'tsx');
+
+function train(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(tsx, [join(root, 'src-main/cli/train.ts'), ...args], { cwd: root, encoding: 'utf8', timeout: 90_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('npm run train (the CLI process)', () => {
+  it('--json prints one summary object on stdout; evaluation lines go to stderr', () => {
+    const run = train(['--iterations', '40', '--evaluation-samples', '500', '--hidden', '20', '--backend', 'ts', '--json']);
+    expect(run.status, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ status: 'completed', iterations: 40, backend: 'ts', dtype: 'float32', seed: 0 });
+    expect(summary.testAccuracy).toBeGreaterThan(0.3);
+    expect(summary.iterationsPerSecond).toBeGreaterThan(0);
+    expect(run.stderr).toMatch(/iter +1 \| epoch +0.00 \| train acc/);
+  });
+
+  it('bad input exits with 2 and a one-line error naming the field or file', () => {
+    const bad = train(['--batch-size', '0']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/^error: invalid config: training.batchSize:/);
+    const missing = train(['--dataset', '/nonexistent-dataset-dir', '--iterations', '1']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/nonexistent-dataset-dir/);
+  });
+});

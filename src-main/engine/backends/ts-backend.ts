@@ -1,0 +1,281 @@
+import type { Backend, FloatArray } from '../backend';
+
+/**
+ * The reference backend: plain loops, written to be read next to the book. Loop orders are chosen so the
+ * innermost loop walks memory contiguously (i-k-j for C = A*B), which is all the speed it aims for.
+ */
+export function createTsBackend(): Backend {
+  return tsBackend;
+}
+
+function requireLength(name: string, array: ArrayLike<number>, needed: number, what: string): void {
+  if (array.length < needed) {
+    throw new RangeError(`${name}: ${what} needs ${needed} values, got ${array.length}`);
+  }
+}
+
+function requireSameDtype(name: string, ...arrays: FloatArray[]): void {
+  const f64 = arrays[0] instanceof Float64Array;
+  for (const a of arrays) {
+    if (!(a instanceof Float32Array) && !(a instanceof Float64Array)) {
+      throw new TypeError(`${name}: expected Float32Array or Float64Array`);
+    }
+    if (a instanceof Float64Array !== f64) {
+      throw new TypeError(`${name}: all arrays must share one dtype (float32 or float64)`);
+    }
+  }
+}
+
+function requireDims(name: string, dims: Record<string, number>): void {
+  for (const [key, value] of Object.entries(dims)) {
+    if (!Number.isInteger(value) || value < 0) {
+      throw new RangeError(`${name}: ${key} must be a non-negative integer, got ${value}`);
+    }
+  }
+}
+
+const tsBackend: Backend = {
+  name: 'ts',
+
+  gemm(transA, transB, m, n, k, alpha, a, b, beta, c) {
+    requireDims('gemm', { m, n, k });
+    requireSameDtype('gemm', a, b, c);
+    const shapeA = transA ? `${k}x${m} (A^T)` : `${m}x${k}`;
+    const shapeB = transB ? `${n}x${k} (B^T)` : `${k}x${n}`;
+    requireLength('gemm', a, m * k, `A ${shapeA}`);
+    requireLength('gemm', b, k * n, `B ${shapeB}`);
+    requireLength('gemm', c, m * n, `C ${m}x${n}`);
+    const size = m * n;
+    // BLAS convention: beta = 0 overwrites C, so stale NaN in C never leaks into the result.
+    if (beta === 0) c.fill(0, 0, size);
+    else if (beta !== 1) for (let i = 0; i < size; i++) c[i] *= beta;
+    if (alpha === 0 || k === 0) return;
+
+    if (!transA && !transB) {
+      for (let i = 0; i < m; i++) {
+        const rowC = i * n;
+        for (let p = 0; p < k; p++) {
+          const aip = alpha * a[i * k + p];
+          const rowB = p * n;
+          for (let j = 0; j < n; j++) c[rowC + j] += aip * b[rowB + j];
+        }
+      }
+    } else if (transA && !transB) {
+      // A is stored k x m: walk it row by row (one input feature at a time) for contiguous access.
+      for (let p = 0; p < k; p++) {
+        const rowA = p * m;
+        const rowB = p * n;
+        for (let i = 0; i < m; i++) {
+          const api = alpha * a[rowA + i];
+          const rowC = i * n;
+          for (let j = 0; j < n; j++) c[rowC + j] += api * b[rowB + j];
+        }
+      }
+    } else if (!transA && transB) {
+      // B is stored n x k: each C entry is a dot product of two contiguous rows.
+      for (let i = 0; i < m; i++) {
+        const rowA = i * k;
+        for (let j = 0; j < n; j++) {
+          const rowB = j * k;
+          let sum = 0;
+          for (let p = 0; p < k; p++) sum += a[rowA + p] * b[rowB + p];
+          c[i * n + j] += alpha * sum;
+        }
+      }
+    } else {
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          const rowB = j * k;
+          let sum = 0;
+          for (let p = 0; p < k; p++) sum += a[p * m + i] * b[rowB + p];
+          c[i * n + j] += alpha * sum;
+        }
+      }
+    }
+  },
+
+  addBias(x, rows, cols, bias, relu) {
+    requireDims('addBias', { rows, cols });
+    requireSameDtype('addBias', x, bias);
+    requireLength('addBias', x, rows * cols, `x ${rows}x${cols}`);
+    requireLength('addBias', bias, cols, `bias ${cols}`);
+    for (let r = 0; r < rows; r++) {
+      const row = r * cols;
+      for (let j = 0; j < cols; j++) {
+        const v = x[row + j] + bias[j];
+        x[row + j] = relu && !(v > 0) ? 0 : v;
+      }
+    }
+  },
+
+  colSums(x, rows, cols, out) {
+    requireDims('colSums', { rows, cols });
+    requireSameDtype('colSums', x, out);
+    requireLength('colSums', x, rows * cols, `x ${rows}x${cols}`);
+    requireLength('colSums', out, cols, `out ${cols}`);
+    out.fill(0, 0, cols);
+    for (let r = 0; r < rows; r++) {
+      const row = r * cols;
+      for (let j = 0; j < cols; j++) out[j] += x[row + j];
+    }
+  },
+
+  reluForward(x, y, mask, n) {
+    requireDims('reluForward', { n });
+    requireSameDtype('reluForward', x, y);
+    requireLength('reluForward', x, n, 'x');
+    requireLength('reluForward', y, n, 'y');
+    requireLength('reluForward', mask, n, 'mask');
+    for (let i = 0; i < n; i++) {
+      // The book masks x <= 0, so the gradient at exactly 0 is 0; NaN is kept, as numpy does.
+      const v = x[i];
+      const keep = !(v <= 0);
+      mask[i] = keep ? 1 : 0;
+      y[i] = keep ? v : 0;
+    }
+  },
+
+  reluBackward(dout, mask, dx, n) {
+    requireDims('reluBackward', { n });
+    requireSameDtype('reluBackward', dout, dx);
+    requireLength('reluBackward', dout, n, 'dout');
+    requireLength('reluBackward', dx, n, 'dx');
+    requireLength('reluBackward', mask, n, 'mask');
+    for (let i = 0; i < n; i++) dx[i] = mask[i] ? dout[i] : 0;
+  },
+
+  sigmoidForward(x, y, n) {
+    requireDims('sigmoidForward', { n });
+    requireSameDtype('sigmoidForward', x, y);
+    requireLength('sigmoidForward', x, n, 'x');
+    requireLength('sigmoidForward', y, n, 'y');
+    for (let i = 0; i < n; i++) y[i] = stableSigmoid(x[i]);
+  },
+
+  sigmoidBackward(dout, y, dx, n) {
+    requireDims('sigmoidBackward', { n });
+    requireSameDtype('sigmoidBackward', dout, y, dx);
+    requireLength('sigmoidBackward', dout, n, 'dout');
+    requireLength('sigmoidBackward', y, n, 'y');
+    requireLength('sigmoidBackward', dx, n, 'dx');
+    for (let i = 0; i < n; i++) dx[i] = dout[i] * (1 - y[i]) * y[i];
+  },
+
+  softmaxRows(x, y, rows, cols) {
+    requireDims('softmaxRows', { rows, cols });
+    requireSameDtype('softmaxRows', x, y);
+    requireLength('softmaxRows', x, rows * cols, `x ${rows}x${cols}`);
+    requireLength('softmaxRows', y, rows * cols, `y ${rows}x${cols}`);
+    for (let r = 0; r < rows; r++) softmaxRow(x, y, r * cols, cols);
+  },
+
+  softmaxCrossEntropy(x, labels, y, rows, cols, delta) {
+    requireDims('softmaxCrossEntropy', { rows, cols });
+    requireSameDtype('softmaxCrossEntropy', x, y);
+    requireLength('softmaxCrossEntropy', x, rows * cols, `x ${rows}x${cols}`);
+    requireLength('softmaxCrossEntropy', y, rows * cols, `y ${rows}x${cols}`);
+    requireLength('softmaxCrossEntropy', labels, rows, `labels ${rows}`);
+    let total = 0;
+    for (let r = 0; r < rows; r++) {
+      const label = labels[r];
+      if (!(label >= 0 && label < cols)) {
+        throw new RangeError(`softmaxCrossEntropy: label ${label} at row ${r} is outside [0, ${cols})`);
+      }
+      softmaxRow(x, y, r * cols, cols);
+      total += Math.log(y[r * cols + label] + delta);
+    }
+    return rows === 0 ? 0 : -total / rows;
+  },
+
+  softmaxCrossEntropyBackward(y, labels, dx, rows, cols) {
+    requireDims('softmaxCrossEntropyBackward', { rows, cols });
+    requireSameDtype('softmaxCrossEntropyBackward', y, dx);
+    requireLength('softmaxCrossEntropyBackward', y, rows * cols, `y ${rows}x${cols}`);
+    requireLength('softmaxCrossEntropyBackward', dx, rows * cols, `dx ${rows}x${cols}`);
+    requireLength('softmaxCrossEntropyBackward', labels, rows, `labels ${rows}`);
+    const scale = 1 / rows;
+    for (let r = 0; r < rows; r++) {
+      const label = labels[r];
+      if (!(label >= 0 && label < cols)) {
+        throw new RangeError(`softmaxCrossEntropyBackward: label ${label} at row ${r} is outside [0, ${cols})`);
+      }
+      const row = r * cols;
+      for (let j = 0; j < cols; j++) dx[row + j] = (y[row + j] - (j === label ? 1 : 0)) * scale;
+    }
+  },
+
+  axpby(alpha, x, beta, y, n) {
+    requireDims('axpby', { n });
+    requireSameDtype('axpby', x, y);
+    requireLength('axpby', x, n, 'x');
+    requireLength('axpby', y, n, 'y');
+    if (beta === 1) for (let i = 0; i < n; i++) y[i] += alpha * x[i];
+    else for (let i = 0; i < n; i++) y[i] = alpha * x[i] + beta * y[i];
+  },
+
+  sumSquares(x, n) {
+    requireDims('sumSquares', { n });
+    requireLength('sumSquares', x, n, 'x');
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += x[i] * x[i];
+    return sum;
+  },
+
+  mul(a, b, out, n) {
+    requireDims('mul', { n });
+    requireSameDtype('mul', a, b, out);
+    requireLength('mul', a, n, 'a');
+    requireLength('mul', b, n, 'b');
+    requireLength('mul', out, n, 'out');
+    for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
+  },
+
+  argmaxRows(x, rows, cols, out) {
+    requireDims('argmaxRows', { rows, cols });
+    requireLength('argmaxRows', x, rows * cols, `x ${rows}x${cols}`);
+    requireLength('argmaxRows', out, rows, `out ${rows}`);
+    for (let r = 0; r < rows; r++) {
+      const row = r * cols;
+      let best = 0;
+      for (let j = 1; j < cols; j++) if (x[row + j] > x[row + best]) best = j;
+      out[r] = best;
+    }
+  },
+
+  gatherRows(src, rowLength, indices, scale, out) {
+    requireDims('gatherRows', { rowLength });
+    const rows = indices.length;
+    const available = rowLength === 0 ? Infinity : Math.floor(src.length / rowLength);
+    requireLength('gatherRows', out, rows * rowLength, `out ${rows}x${rowLength}`);
+    for (let r = 0; r < rows; r++) {
+      const index = indices[r];
+      if (!(index >= 0 && index < available)) {
+        throw new RangeError(`gatherRows: index ${index} at position ${r} is outside [0, ${available})`);
+      }
+      const from = index * rowLength;
+      const to = r * rowLength;
+      for (let j = 0; j < rowLength; j++) out[to + j] = src[from + j] * scale;
+    }
+  },
+};
+
+/** 1/(1+e^-x) without overflow: for negative x use e^x/(1+e^x), whose exponent cannot blow up. */
+export function stableSigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+function softmaxRow(x: FloatArray, y: FloatArray, offset: number, cols: number): void {
+  // Subtracting this row's max (not the batch's) keeps exp() finite and every row independent.
+  let max = -Infinity;
+  for (let j = 0; j < cols; j++) if (x[offset + j] > max) max = x[offset + j];
+  let sum = 0;
+  for (let j = 0; j < cols; j++) {
+    const e = Math.exp(x[offset + j] - max);
+    y[offset + j] = e;
+    sum += e;
+  }
+  const inv = 1 / sum;
+  for (let j = 0; j < cols; j++) y[offset + j] *= inv;
+}

@@ -1,0 +1,251 @@
+import type { TrainConfig } from '../../src-shared/config';
+import { iterationsPerEpoch, totalIterations } from '../../src-shared/config';
+import type { Dataset, DatasetSplit } from '../data/dataset';
+import type { Backend } from './backend';
+import { MultiLayerNet } from './networks/multi-layer-net';
+import { createOptimizer, type Optimizer } from './optimizers';
+import { Rng } from './rng';
+import { Tensor } from './tensor';
+
+export interface EvaluationRecord {
+  readonly iteration: number;
+  /** Epochs completed (iteration / iterations-per-epoch), fractional for other schedules. */
+  readonly epoch: number;
+  readonly trainAccuracy: number;
+  readonly testAccuracy: number;
+  readonly trainLoss: number;
+  readonly testLoss: number;
+  /** True for the extra evaluation after the last update when the schedule did not land on it. */
+  readonly final: boolean;
+}
+
+export interface TrainingCallbacks {
+  /** After every update, with the recorded batch loss (cheap: called in the hot loop). */
+  onIteration?(iteration: number, loss: number): void;
+  onEvaluation?(record: EvaluationRecord): void;
+  /** Polled every iteration; returning true ends the run early. */
+  shouldStop?(): boolean;
+}
+
+export interface RunOptions {
+  /** Evaluate once more after the last update if the schedule did not (default true). */
+  readonly finalEvaluation?: boolean;
+}
+
+export type TrainingStatus = 'completed' | 'stopped' | 'diverged';
+
+export interface TrainingResult {
+  readonly status: TrainingStatus;
+  readonly iterations: number;
+  readonly trainAccuracy: number;
+  readonly testAccuracy: number;
+  readonly lastLoss: number;
+  /** Wall time of the loop including evaluations. */
+  readonly seconds: number;
+  readonly evaluationSeconds: number;
+  readonly evaluations: number;
+  /** Updates per second of loop time (evaluations included, as a user experiences it). */
+  readonly iterationsPerSecond: number;
+}
+
+/** Rows per evaluation chunk: big enough for efficient GEMM, small enough to keep memory modest. */
+const EVALUATION_CHUNK = 10000;
+
+/**
+ * The training loop of the book's train_neuralnet.py / Trainer: draw a batch, backprop, update, record the
+ * loss, and measure full-set accuracy every epoch (iteration % iter_per_epoch == 0, including the first).
+ */
+export class Trainer {
+  readonly config: TrainConfig;
+  readonly net: MultiLayerNet;
+  readonly backend: Backend;
+  readonly rng: Rng;
+  readonly totalIterations: number;
+  /** Updates done so far. */
+  iteration = 0;
+  private readonly dataset: Dataset;
+  private readonly optimizer: Optimizer;
+  private readonly trainCount: number;
+  private readonly pixels: number;
+  private readonly batchX: Tensor;
+  private readonly batchIndices: Int32Array;
+  private readonly batchLabels: Int32Array;
+  private readonly permutation: Int32Array | undefined;
+  private permutationPosition = 0;
+  private evalX: Tensor | undefined;
+  private evalIndices: Int32Array | undefined;
+  private evalLabels: Int32Array | undefined;
+  private evalScores: Tensor | undefined;
+  private evalPredicted: Int32Array | undefined;
+
+  constructor(config: TrainConfig, dataset: Dataset, backend: Backend) {
+    this.config = config;
+    this.dataset = dataset;
+    this.backend = backend;
+    const { network, training } = config;
+    this.pixels = dataset.train.rows * dataset.train.cols;
+    if (network.inputSize !== this.pixels) {
+      throw new RangeError(
+        `network.inputSize is ${network.inputSize} but ${dataset.name} images have ${dataset.train.rows}x${dataset.train.cols} = ${this.pixels} pixels`,
+      );
+    }
+    if (dataset.classes > network.outputSize) {
+      throw new RangeError(`network.outputSize is ${network.outputSize} but ${dataset.name} has ${dataset.classes} classes`);
+    }
+    this.trainCount = Math.min(training.trainSubset ?? dataset.train.count, dataset.train.count);
+    this.totalIterations = totalIterations(training, this.trainCount);
+    this.rng = new Rng(config.seed);
+    this.net = new MultiLayerNet(network, { backend, dtype: config.dtype, rng: this.rng });
+    this.optimizer = createOptimizer(config.optimizer, backend);
+    this.batchX = Tensor.zeros([training.batchSize, this.pixels], config.dtype);
+    this.batchIndices = new Int32Array(training.batchSize);
+    this.batchLabels = new Int32Array(training.batchSize);
+    if (training.sampling === 'shuffle') {
+      if (training.batchSize > this.trainCount) {
+        throw new RangeError(`training.batchSize ${training.batchSize} exceeds the ${this.trainCount} training samples`);
+      }
+      this.permutation = Int32Array.from({ length: this.trainCount }, (_, i) => i);
+      this.rng.shuffle(this.permutation);
+    }
+  }
+
+  /** Training-set indices of the last minibatch (a view; valid until the next step). */
+  get lastBatchIndices(): Int32Array {
+    return this.batchIndices;
+  }
+
+  get iterationsPerEpoch(): number {
+    return iterationsPerEpoch(this.config.training, this.trainCount);
+  }
+
+  /** Whether the book's schedule evaluates after update number `iteration` (0-based, as `i` in the book). */
+  isEvaluationIteration(iteration: number): boolean {
+    const every = this.config.training.evaluateEvery;
+    return every === 'epoch' ? iteration % this.iterationsPerEpoch === 0 : iteration % every === 0;
+  }
+
+  /** One update on a fresh minibatch; returns the recorded batch loss. */
+  step(): number {
+    const { batchSize, recordLoss } = this.config.training;
+    this.drawBatch();
+    const train = this.dataset.train;
+    this.backend.gatherRows(train.images, this.pixels, this.batchIndices, 1 / 255, this.batchX.data);
+    for (let i = 0; i < batchSize; i++) this.batchLabels[i] = train.labels[this.batchIndices[i]];
+    const grads = this.net.gradient(this.batchX, this.batchLabels);
+    const lossBefore = this.net.lastLoss;
+    this.optimizer.update(this.net.params, grads);
+    this.iteration++;
+    return recordLoss === 'after-update' ? this.net.loss(this.batchX, this.batchLabels) : lossBefore;
+  }
+
+  /** Accuracy and mean loss on both splits (the first evaluationSamples of each, when set). */
+  evaluate(final = false): EvaluationRecord {
+    const limit = this.config.training.evaluationSamples;
+    const train = this.measure(this.dataset.train, Math.min(limit ?? this.trainCount, this.trainCount));
+    const test = this.measure(this.dataset.test, Math.min(limit ?? this.dataset.test.count, this.dataset.test.count));
+    return {
+      iteration: this.iteration,
+      epoch: this.iteration / this.iterationsPerEpoch,
+      trainAccuracy: train.accuracy,
+      testAccuracy: test.accuracy,
+      trainLoss: train.loss,
+      testLoss: test.loss,
+      final,
+    };
+  }
+
+  /** Runs the remaining iterations synchronously (CLI, benchmarks, tests). */
+  run(callbacks: TrainingCallbacks = {}, options: RunOptions = {}): TrainingResult {
+    const started = performance.now();
+    let evaluationMs = 0;
+    let evaluations = 0;
+    let last: EvaluationRecord | undefined;
+    let lastLoss = NaN;
+    let status: TrainingStatus = 'completed';
+    const evaluate = (final: boolean): void => {
+      const t0 = performance.now();
+      last = this.evaluate(final);
+      evaluationMs += performance.now() - t0;
+      evaluations++;
+      callbacks.onEvaluation?.(last);
+    };
+    while (this.iteration < this.totalIterations) {
+      if (callbacks.shouldStop?.()) {
+        status = 'stopped';
+        break;
+      }
+      const i = this.iteration;
+      lastLoss = this.step();
+      callbacks.onIteration?.(i, lastLoss);
+      if (!Number.isFinite(lastLoss)) {
+        status = 'diverged';
+        break;
+      }
+      if (this.isEvaluationIteration(i)) evaluate(false);
+    }
+    if (status === 'completed' && (options.finalEvaluation ?? true) && (!last || last.iteration !== this.iteration)) {
+      evaluate(true);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      status,
+      iterations: this.iteration,
+      trainAccuracy: last?.trainAccuracy ?? NaN,
+      testAccuracy: last?.testAccuracy ?? NaN,
+      lastLoss,
+      seconds,
+      evaluationSeconds: evaluationMs / 1000,
+      evaluations,
+      iterationsPerSecond: seconds > 0 ? this.iteration / seconds : 0,
+    };
+  }
+
+  private drawBatch(): void {
+    const indices = this.batchIndices;
+    if (!this.permutation) {
+      // With replacement, like np.random.choice(train_size, batch_size).
+      for (let i = 0; i < indices.length; i++) indices[i] = this.rng.integer(this.trainCount);
+      return;
+    }
+    if (this.permutationPosition + indices.length > this.permutation.length) {
+      this.rng.shuffle(this.permutation);
+      this.permutationPosition = 0;
+    }
+    indices.set(this.permutation.subarray(this.permutationPosition, this.permutationPosition + indices.length));
+    this.permutationPosition += indices.length;
+  }
+
+  private measure(split: DatasetSplit, count: number): { accuracy: number; loss: number } {
+    if (count === 0) return { accuracy: NaN, loss: NaN };
+    const chunk = Math.min(EVALUATION_CHUNK, count);
+    const outputs = this.config.network.outputSize;
+    if (!this.evalX || this.evalX.shape[0] !== chunk) {
+      this.evalX = Tensor.zeros([chunk, this.pixels], this.config.dtype);
+      this.evalIndices = new Int32Array(chunk);
+      this.evalLabels = new Int32Array(chunk);
+      this.evalScores = Tensor.zeros([chunk, outputs], this.config.dtype);
+      this.evalPredicted = new Int32Array(chunk);
+    }
+    const indices = this.evalIndices!;
+    const labels = this.evalLabels!;
+    const predicted = this.evalPredicted!;
+    let correct = 0;
+    let lossSum = 0;
+    for (let start = 0; start < count; start += chunk) {
+      const rows = Math.min(chunk, count - start);
+      for (let i = 0; i < rows; i++) {
+        indices[i] = start + i;
+        labels[i] = split.labels[start + i];
+      }
+      // A short last chunk reuses the buffers through views of its first rows.
+      const x = rows === chunk ? this.evalX : new Tensor(this.evalX.data.subarray(0, rows * this.pixels), [rows, this.pixels]);
+      this.backend.gatherRows(split.images, this.pixels, indices.subarray(0, rows), 1 / 255, x.data);
+      const scores = this.net.predict(x, false);
+      this.backend.argmaxRows(scores.data, rows, outputs, predicted);
+      for (let i = 0; i < rows; i++) if (predicted[i] === labels[i]) correct++;
+      const probabilities = this.evalScores!.data.subarray(0, rows * outputs);
+      lossSum += rows * this.backend.softmaxCrossEntropy(scores.data, labels.subarray(0, rows), probabilities, rows, outputs, this.net.config.lossDelta);
+    }
+    return { accuracy: correct / count, loss: lossSum / count };
+  }
+}
