@@ -24,6 +24,9 @@ accuracy every epoch) unless options or a config file say otherwise.
   --loss-delta D           the 1e-7 inside the cross-entropy log (0 turns it off)
   --record-loss after-update|before-update
   --seed N  --dtype float32|float64  --backend auto|native|ts
+  --runs-dir DIR           the run store (default: the desktop app's, ~/.config/Backprop Workbench/runs on Linux)
+  --no-save                do not store this run
+  --name NAME              the run's name in the store
   --json                   print a JSON summary on stdout (progress goes to stderr)
   -h, --help
 `;
@@ -32,6 +35,9 @@ export interface TrainCliOptions {
   readonly config: TrainConfig;
   readonly json: boolean;
   readonly help: boolean;
+  /** undefined: the default store. */
+  readonly runsDirectory: string | undefined;
+  readonly save: boolean;
 }
 
 const flagSpec = {
@@ -55,6 +61,8 @@ const flagSpec = {
   dtype: { type: 'string' },
   backend: { type: 'string' },
   name: { type: 'string' },
+  'runs-dir': { type: 'string' },
+  'no-save': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -132,5 +140,11 @@ export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliO
   if (flags.dtype !== undefined) input.dtype = flags.dtype;
   if (flags.backend !== undefined) input.backend = flags.backend;
   if (flags.name !== undefined) input.name = flags.name;
-  return { config: parseTrainConfig(input, source), json: flags.json ?? false, help: flags.help ?? false };
+  return {
+    config: parseTrainConfig(input, source),
+    json: flags.json ?? false,
+    help: flags.help ?? false,
+    runsDirectory: flags['runs-dir'],
+    save: !(flags['no-save'] ?? false),
+  };
 }

@@ -3,6 +3,9 @@ import { ConfigError, type TrainConfig } from '../../src-shared/config';
 import { loadConfiguredDataset } from '../data/dataset-source';
 import { selectBackend } from '../engine/backends';
 import { Trainer, type EvaluationRecord } from '../engine/trainer';
+import { defaultRunsDirectory } from '../services/paths';
+import { RunRecorder } from '../services/run-recorder';
+import { RunStore } from '../services/run-store';
 import { formatDuration, formatProgressBar } from './progress';
 import { parseTrainArgs, TRAIN_USAGE } from './train-args';
 
@@ -29,6 +32,12 @@ async function main(argv: readonly string[]): Promise<number> {
     `${describe(config)} | ${dataset.name}: ${dataset.train.count} train / ${dataset.test.count} test (loaded in ${loadSeconds.toFixed(2)}s) | backend ${backend.name} ${config.dtype}\n`,
   );
 
+  const store = options.save ? new RunStore(options.runsDirectory ?? defaultRunsDirectory(), appVersion()) : undefined;
+  const run = store ? await store.create(config, { backend: backend.name }) : undefined;
+  const recorder = store && run ? new RunRecorder(store.directory(run.id), trainer) : undefined;
+  if (store && run) await store.update(run.id, { status: 'running' });
+  let bestTestAccuracy: number | null = null;
+
   const started = performance.now();
   let lastDraw = 0;
   let lastEvaluation: EvaluationRecord | undefined;
@@ -44,8 +53,18 @@ async function main(argv: readonly string[]): Promise<number> {
       })}\x1b[K`,
     );
   };
+  // Ctrl+C ends the run cleanly: the run is stored as stopped with its checkpoint, and can be resumed.
+  let interrupted = false;
+  const onSigint = (): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    human.write('\nstopping (Ctrl+C again to quit at once)...\n');
+  };
+  process.on('SIGINT', onSigint);
   const result = trainer.run({
+    shouldStop: () => interrupted,
     onIteration(iteration, loss) {
+      recorder?.loss(iteration, loss);
       if (!interactive) return;
       const now = performance.now();
       if (now - lastDraw >= 100) {
@@ -55,6 +74,8 @@ async function main(argv: readonly string[]): Promise<number> {
     },
     onEvaluation(record) {
       lastEvaluation = record;
+      recorder?.evaluation(record);
+      if (Number.isFinite(record.testAccuracy)) bestTestAccuracy = Math.max(bestTestAccuracy ?? 0, record.testAccuracy);
       const line =
         `iter ${String(record.iteration).padStart(6)} | epoch ${record.epoch.toFixed(2).padStart(6)} | ` +
         `train acc ${record.trainAccuracy.toFixed(4)} loss ${record.trainLoss.toFixed(4)} | ` +
@@ -62,7 +83,24 @@ async function main(argv: readonly string[]): Promise<number> {
       human.write(interactive ? `\r${line}\x1b[K\n` : `${line}\n`);
     },
   });
+  process.off('SIGINT', onSigint);
   if (interactive) human.write('\r\x1b[K');
+  recorder?.end(result.status === 'diverged');
+  if (store && run) {
+    const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
+    await store.update(run.id, {
+      status: result.status,
+      finishedAt: new Date().toISOString(),
+      ...(result.status === 'diverged' ? { reason: `the loss became ${result.lastLoss} at iteration ${result.iterations}` } : {}),
+      summary: {
+        iterations: result.iterations,
+        trainAccuracy: finite(result.trainAccuracy),
+        testAccuracy: finite(result.testAccuracy),
+        bestTestAccuracy,
+        seconds: result.seconds,
+      },
+    });
+  }
 
   const summary = {
     status: result.status,
@@ -78,6 +116,8 @@ async function main(argv: readonly string[]): Promise<number> {
     backend: backend.name,
     dtype: config.dtype,
     seed: config.seed,
+    runId: run?.id ?? null,
+    runDirectory: store && run ? store.directory(run.id) : null,
   };
   human.write(
     `${result.status}: train ${result.trainAccuracy.toFixed(4)}, test ${result.testAccuracy.toFixed(4)} after ${result.iterations} iterations in ` +
@@ -96,6 +136,10 @@ function describe(config: TrainConfig): string {
   const layers = [network.inputSize, ...network.hiddenSizes, network.outputSize].join('-');
   const length = training.iterations !== undefined ? `${training.iterations} iterations` : training.epochs !== undefined ? `${training.epochs} epochs` : '10000 iterations';
   return `${layers} ${network.activation} init ${network.weightInit} | ${optimizer.type} lr ${optimizer.lr} | batch ${training.batchSize} | ${length} | seed ${config.seed}`;
+}
+
+function appVersion(): string {
+  return process.env.npm_package_version ?? '0.0.0';
 }
 
 function round(value: number, digits: number): number {

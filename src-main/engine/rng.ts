@@ -32,9 +32,13 @@ export class Rng {
 
   static fromState(state: RngState): Rng {
     const rng = new Rng(0);
-    [rng.s0, rng.s1, rng.s2, rng.s3] = state.words.map((w) => w >>> 0) as [number, number, number, number];
-    rng.spare = state.spareNormal;
+    rng.setState(state);
     return rng;
+  }
+
+  setState(state: RngState): void {
+    [this.s0, this.s1, this.s2, this.s3] = state.words.map((w) => w >>> 0) as [number, number, number, number];
+    this.spare = state.spareNormal;
   }
 
   state(): RngState {

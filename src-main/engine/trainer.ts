@@ -4,7 +4,7 @@ import type { Dataset, DatasetSplit } from '../data/dataset';
 import type { Backend } from './backend';
 import { MultiLayerNet } from './networks/multi-layer-net';
 import { createOptimizer, type Optimizer } from './optimizers';
-import { Rng } from './rng';
+import { Rng, type RngState } from './rng';
 import { Tensor } from './tensor';
 
 export interface EvaluationRecord {
@@ -34,6 +34,15 @@ export interface RunOptions {
 
 export type TrainingStatus = 'completed' | 'stopped' | 'diverged';
 
+export interface StepOutcome {
+  /** 0-based index of the update just made (the book's i). */
+  readonly iteration: number;
+  readonly loss: number;
+  readonly diverged: boolean;
+  readonly evaluation?: EvaluationRecord;
+  readonly evaluationSeconds?: number;
+}
+
 export interface TrainingResult {
   readonly status: TrainingStatus;
   readonly iterations: number;
@@ -46,6 +55,14 @@ export interface TrainingResult {
   readonly evaluations: number;
   /** Updates per second of loop time (evaluations included, as a user experiences it). */
   readonly iterationsPerSecond: number;
+}
+
+export interface TrainerSnapshotMeta {
+  readonly iteration: number;
+  readonly rng: RngState;
+  readonly permutation: number[] | null;
+  readonly permutationPosition: number;
+  readonly lastEvaluation: EvaluationRecord | null;
 }
 
 /** Rows per evaluation chunk: big enough for efficient GEMM, small enough to keep memory modest. */
@@ -72,6 +89,7 @@ export class Trainer {
   private readonly batchLabels: Int32Array;
   private readonly permutation: Int32Array | undefined;
   private permutationPosition = 0;
+  private lastEvaluation: EvaluationRecord | undefined;
   private evalX: Tensor | undefined;
   private evalIndices: Int32Array | undefined;
   private evalLabels: Int32Array | undefined;
@@ -154,50 +172,115 @@ export class Trainer {
     };
   }
 
+  /**
+   * One update and, when the schedule says so, the evaluation after it. Both the synchronous run() and the
+   * trainer process (which trains in time slices) drive training through this.
+   */
+  advance(): StepOutcome {
+    const i = this.iteration;
+    const loss = this.step();
+    if (!Number.isFinite(loss)) return { iteration: i, loss, diverged: true };
+    if (!this.isEvaluationIteration(i)) return { iteration: i, loss, diverged: false };
+    const t0 = performance.now();
+    const evaluation = this.evaluate(false);
+    this.lastEvaluation = evaluation;
+    return { iteration: i, loss, diverged: false, evaluation, evaluationSeconds: (performance.now() - t0) / 1000 };
+  }
+
+  get lastEvaluationRecord(): EvaluationRecord | undefined {
+    return this.lastEvaluation;
+  }
+
+  get finished(): boolean {
+    return this.iteration >= this.totalIterations;
+  }
+
+  /** The final evaluation, unless the schedule already evaluated after the last update. */
+  finalEvaluation(): EvaluationRecord | undefined {
+    if (this.lastEvaluation?.iteration === this.iteration) return undefined;
+    this.lastEvaluation = this.evaluate(true);
+    return this.lastEvaluation;
+  }
+
   /** Runs the remaining iterations synchronously (CLI, benchmarks, tests). */
   run(callbacks: TrainingCallbacks = {}, options: RunOptions = {}): TrainingResult {
     const started = performance.now();
-    let evaluationMs = 0;
+    let evaluationSeconds = 0;
     let evaluations = 0;
-    let last: EvaluationRecord | undefined;
     let lastLoss = NaN;
     let status: TrainingStatus = 'completed';
-    const evaluate = (final: boolean): void => {
-      const t0 = performance.now();
-      last = this.evaluate(final);
-      evaluationMs += performance.now() - t0;
-      evaluations++;
-      callbacks.onEvaluation?.(last);
-    };
-    while (this.iteration < this.totalIterations) {
+    while (!this.finished) {
       if (callbacks.shouldStop?.()) {
         status = 'stopped';
         break;
       }
-      const i = this.iteration;
-      lastLoss = this.step();
-      callbacks.onIteration?.(i, lastLoss);
-      if (!Number.isFinite(lastLoss)) {
+      const outcome = this.advance();
+      lastLoss = outcome.loss;
+      callbacks.onIteration?.(outcome.iteration, outcome.loss);
+      if (outcome.diverged) {
         status = 'diverged';
         break;
       }
-      if (this.isEvaluationIteration(i)) evaluate(false);
+      if (outcome.evaluation) {
+        evaluations++;
+        evaluationSeconds += outcome.evaluationSeconds ?? 0;
+        callbacks.onEvaluation?.(outcome.evaluation);
+      }
     }
-    if (status === 'completed' && (options.finalEvaluation ?? true) && (!last || last.iteration !== this.iteration)) {
-      evaluate(true);
+    if (status === 'completed' && (options.finalEvaluation ?? true)) {
+      const t0 = performance.now();
+      const final = this.finalEvaluation();
+      if (final) {
+        evaluations++;
+        evaluationSeconds += (performance.now() - t0) / 1000;
+        callbacks.onEvaluation?.(final);
+      }
     }
     const seconds = (performance.now() - started) / 1000;
     return {
       status,
       iterations: this.iteration,
-      trainAccuracy: last?.trainAccuracy ?? NaN,
-      testAccuracy: last?.testAccuracy ?? NaN,
+      trainAccuracy: this.lastEvaluation?.trainAccuracy ?? NaN,
+      testAccuracy: this.lastEvaluation?.testAccuracy ?? NaN,
       lastLoss,
       seconds,
-      evaluationSeconds: evaluationMs / 1000,
+      evaluationSeconds,
       evaluations,
       iterationsPerSecond: seconds > 0 ? this.iteration / seconds : 0,
     };
+  }
+
+  /** Everything needed to continue this run later on the same random stream: weights plus meta. */
+  snapshot(): { tensors: Record<string, Tensor>; meta: TrainerSnapshotMeta } {
+    return {
+      tensors: { ...this.net.params },
+      meta: {
+        iteration: this.iteration,
+        rng: this.rng.state(),
+        permutation: this.permutation ? Array.from(this.permutation) : null,
+        permutationPosition: this.permutationPosition,
+        lastEvaluation: this.lastEvaluation ?? null,
+      },
+    };
+  }
+
+  /** Continues from a snapshot of a run with the same config: weights, iteration, RNG and batch order. */
+  restore(tensors: Readonly<Record<string, Tensor>>, meta: TrainerSnapshotMeta): void {
+    for (const [key, param] of Object.entries(this.net.params)) {
+      const saved = tensors[key];
+      if (!saved || saved.size !== param.size) {
+        throw new RangeError(`checkpoint does not fit this network: ${key} ${saved ? `has ${saved.size} values, expected ${param.size}` : 'is missing'}`);
+      }
+      param.data.set(saved.data);
+    }
+    this.iteration = meta.iteration;
+    this.rng.setState(meta.rng);
+    if (this.permutation && meta.permutation) {
+      if (meta.permutation.length !== this.permutation.length) throw new RangeError('checkpoint batch order does not fit the training set');
+      this.permutation.set(meta.permutation);
+      this.permutationPosition = meta.permutationPosition;
+    }
+    this.lastEvaluation = meta.lastEvaluation ?? undefined;
   }
 
   private drawBatch(): void {

@@ -1,0 +1,66 @@
+import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { trainerEventSchema, type TrainerCommandInput, type TrainerEvent } from '../../src-shared/trainer-protocol';
+
+/**
+ * A trainer process seen from its host, whatever runs it: Electron's utilityProcess in the desktop app,
+ * child_process.fork under plain Node (CLI, web host, tests). Events are validated as they arrive.
+ */
+export interface TrainerProcess {
+  readonly pid: number | undefined;
+  send(command: TrainerCommandInput): void;
+  onEvent(listener: (event: TrainerEvent) => void): void;
+  onExit(listener: (exit: TrainerExit) => void): void;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export interface TrainerExit {
+  readonly code: number | null;
+  readonly signal: string | null;
+}
+
+export type TrainerProcessFactory = () => TrainerProcess;
+
+/** Wraps raw messages: a message that is not a valid event becomes a log line instead of reaching the host. */
+export function validatedEvent(message: unknown): TrainerEvent {
+  const parsed = trainerEventSchema.safeParse(message);
+  if (parsed.success) return parsed.data;
+  return { type: 'log', level: 'error', message: `trainer sent an invalid message: ${parsed.error.issues[0]?.message ?? 'unknown'}` };
+}
+
+/**
+ * The trainer entry for plain Node: the built file next to the main bundle when it exists (a packaged app or
+ * after `npm run build`), else the TypeScript source run through tsx.
+ */
+export function nodeTrainerEntry(): { file: string; execArgv: string[] } {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const source = join(here, '..', 'utility', 'trainer-entry.ts');
+  if (existsSync(source)) return { file: source, execArgv: ['--import', 'tsx'] };
+  return { file: join(here, 'trainer-entry.js'), execArgv: [] };
+}
+
+export function nodeTrainerFactory(entry = nodeTrainerEntry()): TrainerProcessFactory {
+  return () => {
+    // 'advanced' serialization carries typed arrays as binary (structured clone), not as JSON number lists.
+    const child = fork(entry.file, [], { execArgv: entry.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    return {
+      get pid() {
+        return child.pid;
+      },
+      send(command) {
+        if (child.connected) child.send(command);
+      },
+      onEvent(listener) {
+        child.on('message', (message) => listener(validatedEvent(message)));
+      },
+      onExit(listener) {
+        child.on('exit', (code, signal) => listener({ code, signal }));
+      },
+      kill(signal = 'SIGTERM') {
+        child.kill(signal);
+      },
+    };
+  };
+}
