@@ -20,6 +20,7 @@ interface ActiveRun {
 
 interface QueuedRun {
   readonly id: string;
+  readonly record: RunRecord;
   readonly resume: boolean;
 }
 
@@ -61,7 +62,7 @@ export class RunSupervisor {
 
   async enqueue(config: TrainConfig, options: { name?: string } = {}): Promise<RunRecord> {
     const record = await this.store.create(config, options);
-    this.queue.push({ id: record.id, resume: false });
+    this.queue.push({ id: record.id, record, resume: false });
     this.emit({ runId: record.id, kind: 'status', record });
     this.pump();
     return record;
@@ -74,7 +75,7 @@ export class RunSupervisor {
     if (!['stopped', 'interrupted', 'failed'].includes(record.status)) throw new Error(`run ${id} is ${record.status}; only stopped, interrupted or failed runs resume`);
     if (!(await this.store.readCheckpoint(id))) throw new Error(`run ${id} has no checkpoint to resume from`);
     const queued = await this.store.update(id, { status: 'queued', reason: undefined });
-    this.queue.push({ id, resume: true });
+    this.queue.push({ id, record: queued, resume: true });
     this.emit({ runId: id, kind: 'status', record: queued });
     this.pump();
     return queued;
@@ -145,7 +146,7 @@ export class RunSupervisor {
   private pump(): void {
     while (this.active.size < this.concurrency && this.queue.length > 0) {
       const next = this.queue.shift()!;
-      void this.launch(next);
+      this.launch(next);
     }
     this.notifyIdle();
   }
@@ -154,9 +155,9 @@ export class RunSupervisor {
     if (this.active.size === 0 && this.queue.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  private async launch(queued: QueuedRun): Promise<void> {
+  private launch(queued: QueuedRun): void {
     const process = this.factory();
-    const record = await this.store.get(queued.id);
+    const { record } = queued;
     const run: ActiveRun = { process, record, bestTestAccuracy: record.summary?.bestTestAccuracy ?? null, finished: false, writes: Promise.resolve() };
     this.active.set(queued.id, run);
     process.onEvent((event) => this.onTrainerEvent(queued.id, run, event));
