@@ -34,7 +34,7 @@ export interface Backend {
     c: FloatArray,
   ): void;
 
-  /** x[r, c] += bias[c] for a rows x cols matrix, in place; with relu, then x = max(x, 0). */
+  /** x[r, c] += bias[c] for a rows x cols matrix, in place; with relu, then zero where x <= 0 (NaN stays). */
   addBias(x: FloatArray, rows: number, cols: number, bias: FloatArray, relu: boolean): void;
 
   /** out[c] = sum over rows of x[r, c] (overwrites out). */

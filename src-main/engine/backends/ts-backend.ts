@@ -103,7 +103,7 @@ const tsBackend: Backend = {
       const row = r * cols;
       for (let j = 0; j < cols; j++) {
         const v = x[row + j] + bias[j];
-        x[row + j] = relu && !(v > 0) ? 0 : v;
+        x[row + j] = relu && v <= 0 ? 0 : v;
       }
     }
   },

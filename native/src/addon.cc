@@ -1,0 +1,486 @@
+// Node-API surface of the native backend. Each export has the name and signature of a method of the
+// engine's Backend interface (src-main/engine/backend.ts). Every argument is checked here, before any
+// kernel runs: a wrong type, a negative or fractional size, a buffer shorter than its shape or an aliased
+// output throws a TypeError or RangeError naming the shapes, so no call from JavaScript can crash the process.
+
+#include <napi.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "elementwise.h"
+#include "gemm_isa.h"
+#include "thread_pool.h"
+
+namespace {
+
+struct Runtime {
+  std::unique_ptr<ThreadPool> pool;
+  bpw_sgemm_fn sgemm = bpw_sgemm_base;
+  bpw_dgemm_fn dgemm = bpw_dgemm_base;
+  const char* isa = "base";
+  int hardware_threads = 1;
+};
+
+Runtime& runtime() {
+  static Runtime rt;
+  return rt;
+}
+
+int hardware_threads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+void select_isa(Runtime& rt) {
+  const char* forced = std::getenv("BACKPROP_ISA");
+  const std::string want = forced ? forced : "";
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+  if (avx512 && (want.empty() || want == "avx512")) {
+    rt.sgemm = bpw_sgemm_avx512;
+    rt.dgemm = bpw_dgemm_avx512;
+    rt.isa = "avx512";
+    return;
+  }
+  if (avx2 && (want.empty() || want == "avx512" || want == "avx2")) {
+    rt.sgemm = bpw_sgemm_avx2;
+    rt.dgemm = bpw_dgemm_avx2;
+    rt.isa = "avx2";
+    return;
+  }
+  rt.isa = "sse2";
+#else
+  rt.isa = "generic";
+#endif
+}
+
+void init_runtime() {
+  Runtime& rt = runtime();
+  if (rt.pool) return;
+  select_isa(rt);
+  rt.hardware_threads = hardware_threads();
+  int threads = rt.hardware_threads;
+  if (const char* env = std::getenv("BACKPROP_THREADS")) {
+    const int n = std::atoi(env);
+    if (n >= 1 && n <= 256) threads = n;
+  }
+  rt.pool = std::make_unique<ThreadPool>(threads);
+}
+
+void pool_parallel_for(void* pool, long tasks, int threads, bpw_task_fn fn, void* ctx) {
+  static_cast<ThreadPool*>(pool)->parallel_for(tasks, threads, fn, ctx);
+}
+
+void* pool_scratch(void* pool, int worker, unsigned long bytes) { return static_cast<ThreadPool*>(pool)->scratch(worker, bytes); }
+
+// --- argument checking ---------------------------------------------------------------------------------
+
+struct Floats {
+  bool f64;
+  void* data;
+  std::size_t length;
+};
+
+[[noreturn]] void type_error(Napi::Env env, const std::string& message) { throw Napi::TypeError::New(env, message); }
+[[noreturn]] void range_error(Napi::Env env, const std::string& message) { throw Napi::RangeError::New(env, message); }
+
+Floats floats(const Napi::CallbackInfo& info, std::size_t index, const char* fn, const char* name) {
+  Napi::Env env = info.Env();
+  napi_value value = info[index];
+  bool is_typed = false;
+  napi_is_typedarray(env, value, &is_typed);
+  if (!is_typed) type_error(env, std::string(fn) + ": " + name + " must be a Float32Array or Float64Array");
+  napi_typedarray_type type;
+  std::size_t length;
+  void* data;
+  napi_get_typedarray_info(env, value, &type, &length, &data, nullptr, nullptr);
+  if (type != napi_float32_array && type != napi_float64_array) {
+    type_error(env, std::string(fn) + ": " + name + " must be a Float32Array or Float64Array");
+  }
+  return Floats{type == napi_float64_array, data, length};
+}
+
+template <typename T>
+T* typed(const Napi::CallbackInfo& info, std::size_t index, napi_typedarray_type expected, const char* fn, const char* name,
+         const char* what, std::size_t* length) {
+  Napi::Env env = info.Env();
+  bool is_typed = false;
+  napi_is_typedarray(env, info[index], &is_typed);
+  napi_typedarray_type type = napi_int8_array;
+  void* data = nullptr;
+  if (is_typed) napi_get_typedarray_info(env, info[index], &type, length, &data, nullptr, nullptr);
+  if (!is_typed || type != expected) type_error(env, std::string(fn) + ": " + name + " must be " + what);
+  return static_cast<T*>(data);
+}
+
+long dim(const Napi::CallbackInfo& info, std::size_t index, const char* fn, const char* name) {
+  Napi::Env env = info.Env();
+  if (!info[index].IsNumber()) type_error(env, std::string(fn) + ": " + name + " must be a number");
+  const double v = info[index].As<Napi::Number>().DoubleValue();
+  if (!(v >= 0) || v != static_cast<double>(static_cast<long>(v)) || v > 2147483647.0) {
+    range_error(env, std::string(fn) + ": " + name + " must be a non-negative integer, got " + std::to_string(v));
+  }
+  return static_cast<long>(v);
+}
+
+double number(const Napi::CallbackInfo& info, std::size_t index, const char* fn, const char* name) {
+  if (!info[index].IsNumber()) type_error(info.Env(), std::string(fn) + ": " + name + " must be a number");
+  return info[index].As<Napi::Number>().DoubleValue();
+}
+
+void need(Napi::Env env, const char* fn, const Floats& a, const char* what, long needed) {
+  if (a.length < static_cast<std::size_t>(needed)) {
+    range_error(env, std::string(fn) + ": " + what + " needs " + std::to_string(needed) + " values, got " + std::to_string(a.length));
+  }
+}
+
+void same_dtype(Napi::Env env, const char* fn, std::initializer_list<Floats> arrays) {
+  const bool f64 = arrays.begin()->f64;
+  for (const Floats& a : arrays) {
+    if (a.f64 != f64) type_error(env, std::string(fn) + ": all arrays must share one dtype (float32 or float64)");
+  }
+}
+
+bool overlaps(const Floats& x, const Floats& y) {
+  const std::size_t sx = x.length * (x.f64 ? 8 : 4);
+  const std::size_t sy = y.length * (y.f64 ? 8 : 4);
+  const auto* px = static_cast<const char*>(x.data);
+  const auto* py = static_cast<const char*>(y.data);
+  return sx > 0 && sy > 0 && px < py + sy && py < px + sx;
+}
+
+void check_args(const Napi::CallbackInfo& info, std::size_t count, const char* fn) {
+  if (info.Length() < count) type_error(info.Env(), std::string(fn) + ": expected " + std::to_string(count) + " arguments, got " + std::to_string(info.Length()));
+}
+
+std::string shape(long r, long c) { return std::to_string(r) + "x" + std::to_string(c); }
+
+// --- exports -------------------------------------------------------------------------------------------
+
+Napi::Value Gemm(const Napi::CallbackInfo& info) {
+  const char* fn = "gemm";
+  Napi::Env env = info.Env();
+  check_args(info, 10, fn);
+  if (!info[0].IsBoolean() || !info[1].IsBoolean()) type_error(env, "gemm: transA and transB must be booleans");
+  const bool ta = info[0].As<Napi::Boolean>().Value();
+  const bool tb = info[1].As<Napi::Boolean>().Value();
+  const long m = dim(info, 2, fn, "m"), n = dim(info, 3, fn, "n"), k = dim(info, 4, fn, "k");
+  const double alpha = number(info, 5, fn, "alpha");
+  const Floats a = floats(info, 6, fn, "A"), b = floats(info, 7, fn, "B");
+  const double beta = number(info, 8, fn, "beta");
+  const Floats c = floats(info, 9, fn, "C");
+  same_dtype(env, fn, {a, b, c});
+  need(env, fn, a, (std::string("A ") + (ta ? shape(k, m) + " (A^T)" : shape(m, k))).c_str(), m * k);
+  need(env, fn, b, (std::string("B ") + (tb ? shape(n, k) + " (B^T)" : shape(k, n))).c_str(), k * n);
+  need(env, fn, c, ("C " + shape(m, n)).c_str(), m * n);
+  if (m * n > 0 && ((m * k > 0 && overlaps(c, a)) || (k * n > 0 && overlaps(c, b)))) range_error(env, "gemm: C must not overlap A or B");
+  init_runtime();
+  Runtime& rt = runtime();
+  if (c.f64) bpw::scale_matrix(static_cast<double*>(c.data), m * n, beta);
+  else bpw::scale_matrix(static_cast<float*>(c.data), m * n, static_cast<float>(beta));
+  if (m == 0 || n == 0 || k == 0 || alpha == 0) return env.Undefined();
+  bpw_gemm_args g;
+  g.m = m;
+  g.n = n;
+  g.k = k;
+  g.a_rs = ta ? 1 : k;
+  g.a_cs = ta ? m : 1;
+  g.b_rs = tb ? 1 : n;
+  g.b_cs = tb ? k : 1;
+  g.c_rs = n;
+  g.c_cs = 1;
+  bpw_runtime r{rt.pool.get(), &pool_parallel_for, rt.pool->threads(), 4.0e6, &pool_scratch, rt.pool.get()};
+  if (c.f64) rt.dgemm(&g, static_cast<const double*>(a.data), static_cast<const double*>(b.data), static_cast<double*>(c.data), alpha, &r);
+  else rt.sgemm(&g, static_cast<const float*>(a.data), static_cast<const float*>(b.data), static_cast<float*>(c.data), static_cast<float>(alpha), &r);
+  return env.Undefined();
+}
+
+#define BPW_DISPATCH(F, CALL_F32, CALL_F64) \
+  do {                                     \
+    if ((F).f64) {                         \
+      using T = double;                    \
+      CALL_F64;                            \
+    } else {                               \
+      using T = float;                     \
+      CALL_F32;                            \
+    }                                      \
+  } while (0)
+#define BPW_BOTH(F, CALL) BPW_DISPATCH(F, CALL, CALL)
+#define P(x) static_cast<T*>((x).data)
+
+Napi::Value AddBias(const Napi::CallbackInfo& info) {
+  const char* fn = "addBias";
+  Napi::Env env = info.Env();
+  check_args(info, 5, fn);
+  const Floats x = floats(info, 0, fn, "x");
+  const long rows = dim(info, 1, fn, "rows"), cols = dim(info, 2, fn, "cols");
+  const Floats bias = floats(info, 3, fn, "bias");
+  if (!info[4].IsBoolean()) type_error(env, "addBias: relu must be a boolean");
+  const bool relu = info[4].As<Napi::Boolean>().Value();
+  same_dtype(env, fn, {x, bias});
+  need(env, fn, x, ("x " + shape(rows, cols)).c_str(), rows * cols);
+  need(env, fn, bias, ("bias " + std::to_string(cols)).c_str(), cols);
+  BPW_BOTH(x, bpw::add_bias(P(x), rows, cols, P(bias), relu));
+  return env.Undefined();
+}
+
+Napi::Value ColSums(const Napi::CallbackInfo& info) {
+  const char* fn = "colSums";
+  Napi::Env env = info.Env();
+  check_args(info, 4, fn);
+  const Floats x = floats(info, 0, fn, "x");
+  const long rows = dim(info, 1, fn, "rows"), cols = dim(info, 2, fn, "cols");
+  const Floats out = floats(info, 3, fn, "out");
+  same_dtype(env, fn, {x, out});
+  need(env, fn, x, ("x " + shape(rows, cols)).c_str(), rows * cols);
+  need(env, fn, out, ("out " + std::to_string(cols)).c_str(), cols);
+  if (cols > 0 && rows > 0 && overlaps(x, out)) range_error(env, "colSums: out must not overlap x");
+  BPW_BOTH(x, bpw::col_sums(P(x), rows, cols, P(out)));
+  return env.Undefined();
+}
+
+Napi::Value ReluForward(const Napi::CallbackInfo& info) {
+  const char* fn = "reluForward";
+  Napi::Env env = info.Env();
+  check_args(info, 4, fn);
+  const Floats x = floats(info, 0, fn, "x"), y = floats(info, 1, fn, "y");
+  std::size_t mask_length = 0;
+  uint8_t* mask = typed<uint8_t>(info, 2, napi_uint8_array, fn, "mask", "a Uint8Array", &mask_length);
+  const long n = dim(info, 3, fn, "n");
+  same_dtype(env, fn, {x, y});
+  need(env, fn, x, "x", n);
+  need(env, fn, y, "y", n);
+  if (mask_length < static_cast<std::size_t>(n)) range_error(env, "reluForward: mask needs " + std::to_string(n) + " values, got " + std::to_string(mask_length));
+  BPW_BOTH(x, bpw::relu_forward(P(x), P(y), mask, n));
+  return env.Undefined();
+}
+
+Napi::Value ReluBackward(const Napi::CallbackInfo& info) {
+  const char* fn = "reluBackward";
+  Napi::Env env = info.Env();
+  check_args(info, 4, fn);
+  const Floats dout = floats(info, 0, fn, "dout");
+  std::size_t mask_length = 0;
+  const uint8_t* mask = typed<uint8_t>(info, 1, napi_uint8_array, fn, "mask", "a Uint8Array", &mask_length);
+  const Floats dx = floats(info, 2, fn, "dx");
+  const long n = dim(info, 3, fn, "n");
+  same_dtype(env, fn, {dout, dx});
+  need(env, fn, dout, "dout", n);
+  need(env, fn, dx, "dx", n);
+  if (mask_length < static_cast<std::size_t>(n)) range_error(env, "reluBackward: mask needs " + std::to_string(n) + " values, got " + std::to_string(mask_length));
+  BPW_BOTH(dout, bpw::relu_backward(P(dout), mask, P(dx), n));
+  return env.Undefined();
+}
+
+Napi::Value SigmoidForward(const Napi::CallbackInfo& info) {
+  const char* fn = "sigmoidForward";
+  Napi::Env env = info.Env();
+  check_args(info, 3, fn);
+  const Floats x = floats(info, 0, fn, "x"), y = floats(info, 1, fn, "y");
+  const long n = dim(info, 2, fn, "n");
+  same_dtype(env, fn, {x, y});
+  need(env, fn, x, "x", n);
+  need(env, fn, y, "y", n);
+  BPW_BOTH(x, bpw::sigmoid_forward(P(x), P(y), n));
+  return env.Undefined();
+}
+
+Napi::Value SigmoidBackward(const Napi::CallbackInfo& info) {
+  const char* fn = "sigmoidBackward";
+  Napi::Env env = info.Env();
+  check_args(info, 4, fn);
+  const Floats dout = floats(info, 0, fn, "dout"), y = floats(info, 1, fn, "y"), dx = floats(info, 2, fn, "dx");
+  const long n = dim(info, 3, fn, "n");
+  same_dtype(env, fn, {dout, y, dx});
+  need(env, fn, dout, "dout", n);
+  need(env, fn, y, "y", n);
+  need(env, fn, dx, "dx", n);
+  BPW_BOTH(dout, bpw::sigmoid_backward(P(dout), P(y), P(dx), n));
+  return env.Undefined();
+}
+
+Napi::Value SoftmaxRows(const Napi::CallbackInfo& info) {
+  const char* fn = "softmaxRows";
+  Napi::Env env = info.Env();
+  check_args(info, 4, fn);
+  const Floats x = floats(info, 0, fn, "x"), y = floats(info, 1, fn, "y");
+  const long rows = dim(info, 2, fn, "rows"), cols = dim(info, 3, fn, "cols");
+  same_dtype(env, fn, {x, y});
+  need(env, fn, x, ("x " + shape(rows, cols)).c_str(), rows * cols);
+  need(env, fn, y, ("y " + shape(rows, cols)).c_str(), rows * cols);
+  BPW_BOTH(x, bpw::softmax_rows(P(x), P(y), rows, cols));
+  return env.Undefined();
+}
+
+const int32_t* labels_arg(const Napi::CallbackInfo& info, std::size_t index, const char* fn, long rows, long cols) {
+  std::size_t length = 0;
+  const int32_t* labels = typed<int32_t>(info, index, napi_int32_array, fn, "labels", "an Int32Array", &length);
+  if (length < static_cast<std::size_t>(rows)) range_error(info.Env(), std::string(fn) + ": labels needs " + std::to_string(rows) + " values, got " + std::to_string(length));
+  for (long r = 0; r < rows; ++r) {
+    if (labels[r] < 0 || labels[r] >= cols) {
+      range_error(info.Env(), std::string(fn) + ": label " + std::to_string(labels[r]) + " at row " + std::to_string(r) + " is outside [0, " + std::to_string(cols) + ")");
+    }
+  }
+  return labels;
+}
+
+Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
+  const char* fn = "softmaxCrossEntropy";
+  Napi::Env env = info.Env();
+  check_args(info, 6, fn);
+  const Floats x = floats(info, 0, fn, "x");
+  const Floats y = floats(info, 2, fn, "y");
+  const long rows = dim(info, 3, fn, "rows"), cols = dim(info, 4, fn, "cols");
+  const double delta = number(info, 5, fn, "delta");
+  same_dtype(env, fn, {x, y});
+  need(env, fn, x, ("x " + shape(rows, cols)).c_str(), rows * cols);
+  need(env, fn, y, ("y " + shape(rows, cols)).c_str(), rows * cols);
+  const int32_t* labels = labels_arg(info, 1, fn, rows, cols);
+  long bad = -1;
+  double loss = 0;
+  BPW_BOTH(x, loss = bpw::softmax_cross_entropy(P(x), labels, P(y), rows, cols, delta, &bad));
+  return Napi::Number::New(env, loss);
+}
+
+Napi::Value SoftmaxCrossEntropyBackward(const Napi::CallbackInfo& info) {
+  const char* fn = "softmaxCrossEntropyBackward";
+  Napi::Env env = info.Env();
+  check_args(info, 5, fn);
+  const Floats y = floats(info, 0, fn, "y"), dx = floats(info, 2, fn, "dx");
+  const long rows = dim(info, 3, fn, "rows"), cols = dim(info, 4, fn, "cols");
+  same_dtype(env, fn, {y, dx});
+  need(env, fn, y, ("y " + shape(rows, cols)).c_str(), rows * cols);
+  need(env, fn, dx, ("dx " + shape(rows, cols)).c_str(), rows * cols);
+  const int32_t* labels = labels_arg(info, 1, fn, rows, cols);
+  BPW_BOTH(y, bpw::softmax_cross_entropy_backward(P(y), labels, P(dx), rows, cols));
+  return env.Undefined();
+}
+
+Napi::Value Axpby(const Napi::CallbackInfo& info) {
+  const char* fn = "axpby";
+  Napi::Env env = info.Env();
+  check_args(info, 5, fn);
+  const double alpha = number(info, 0, fn, "alpha");
+  const Floats x = floats(info, 1, fn, "x");
+  const double beta = number(info, 2, fn, "beta");
+  const Floats y = floats(info, 3, fn, "y");
+  const long n = dim(info, 4, fn, "n");
+  same_dtype(env, fn, {x, y});
+  need(env, fn, x, "x", n);
+  need(env, fn, y, "y", n);
+  BPW_BOTH(x, bpw::axpby(static_cast<T>(alpha), P(x), static_cast<T>(beta), P(y), n));
+  return env.Undefined();
+}
+
+Napi::Value SumSquares(const Napi::CallbackInfo& info) {
+  const char* fn = "sumSquares";
+  check_args(info, 2, fn);
+  const Floats x = floats(info, 0, fn, "x");
+  const long n = dim(info, 1, fn, "n");
+  need(info.Env(), fn, x, "x", n);
+  double s = 0;
+  BPW_BOTH(x, s = bpw::sum_squares(P(x), n));
+  return Napi::Number::New(info.Env(), s);
+}
+
+Napi::Value Mul(const Napi::CallbackInfo& info) {
+  const char* fn = "mul";
+  Napi::Env env = info.Env();
+  check_args(info, 4, fn);
+  const Floats a = floats(info, 0, fn, "a"), b = floats(info, 1, fn, "b"), out = floats(info, 2, fn, "out");
+  const long n = dim(info, 3, fn, "n");
+  same_dtype(env, fn, {a, b, out});
+  need(env, fn, a, "a", n);
+  need(env, fn, b, "b", n);
+  need(env, fn, out, "out", n);
+  BPW_BOTH(a, bpw::mul(P(a), P(b), P(out), n));
+  return env.Undefined();
+}
+
+Napi::Value ArgmaxRows(const Napi::CallbackInfo& info) {
+  const char* fn = "argmaxRows";
+  Napi::Env env = info.Env();
+  check_args(info, 4, fn);
+  const Floats x = floats(info, 0, fn, "x");
+  const long rows = dim(info, 1, fn, "rows"), cols = dim(info, 2, fn, "cols");
+  std::size_t out_length = 0;
+  int32_t* out = typed<int32_t>(info, 3, napi_int32_array, fn, "out", "an Int32Array", &out_length);
+  need(env, fn, x, ("x " + shape(rows, cols)).c_str(), rows * cols);
+  if (out_length < static_cast<std::size_t>(rows)) range_error(env, "argmaxRows: out " + std::to_string(rows) + " needs " + std::to_string(rows) + " values, got " + std::to_string(out_length));
+  if (rows > 0 && cols == 0) range_error(env, "argmaxRows: rows of 0 columns have no maximum");
+  BPW_BOTH(x, bpw::argmax_rows(P(x), rows, cols, out));
+  return env.Undefined();
+}
+
+Napi::Value GatherRows(const Napi::CallbackInfo& info) {
+  const char* fn = "gatherRows";
+  Napi::Env env = info.Env();
+  check_args(info, 5, fn);
+  std::size_t src_length = 0, index_length = 0;
+  const uint8_t* src = typed<uint8_t>(info, 0, napi_uint8_array, fn, "src", "a Uint8Array", &src_length);
+  const long row_length = dim(info, 1, fn, "rowLength");
+  const int32_t* indices = typed<int32_t>(info, 2, napi_int32_array, fn, "indices", "an Int32Array", &index_length);
+  const double scale = number(info, 3, fn, "scale");
+  const Floats out = floats(info, 4, fn, "out");
+  const long rows = static_cast<long>(index_length);
+  need(env, fn, out, ("out " + shape(rows, row_length)).c_str(), rows * row_length);
+  const long available = row_length == 0 ? 2147483647L : static_cast<long>(src_length) / row_length;
+  for (long r = 0; r < rows; ++r) {
+    if (indices[r] < 0 || indices[r] >= available) {
+      range_error(env, "gatherRows: index " + std::to_string(indices[r]) + " at position " + std::to_string(r) + " is outside [0, " + std::to_string(available) + ")");
+    }
+  }
+  BPW_BOTH(out, bpw::gather_rows(src, row_length, indices, rows, static_cast<T>(scale), P(out)));
+  return env.Undefined();
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  check_args(info, 1, "setThreads");
+  const long n = dim(info, 0, "setThreads", "threads");
+  if (n < 1 || n > 256) range_error(info.Env(), "setThreads: threads must be in 1..256, got " + std::to_string(n));
+  init_runtime();
+  runtime().pool->resize(static_cast<int>(n));
+  return info.Env().Undefined();
+}
+
+Napi::Value Info(const Napi::CallbackInfo& info) {
+  init_runtime();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("isa", runtime().isa);
+  o.Set("threads", runtime().pool->threads());
+  o.Set("hardwareThreads", runtime().hardware_threads);
+  return o;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("gemm", Napi::Function::New(env, Gemm, "gemm"));
+  exports.Set("addBias", Napi::Function::New(env, AddBias, "addBias"));
+  exports.Set("colSums", Napi::Function::New(env, ColSums, "colSums"));
+  exports.Set("reluForward", Napi::Function::New(env, ReluForward, "reluForward"));
+  exports.Set("reluBackward", Napi::Function::New(env, ReluBackward, "reluBackward"));
+  exports.Set("sigmoidForward", Napi::Function::New(env, SigmoidForward, "sigmoidForward"));
+  exports.Set("sigmoidBackward", Napi::Function::New(env, SigmoidBackward, "sigmoidBackward"));
+  exports.Set("softmaxRows", Napi::Function::New(env, SoftmaxRows, "softmaxRows"));
+  exports.Set("softmaxCrossEntropy", Napi::Function::New(env, SoftmaxCrossEntropy, "softmaxCrossEntropy"));
+  exports.Set("softmaxCrossEntropyBackward", Napi::Function::New(env, SoftmaxCrossEntropyBackward, "softmaxCrossEntropyBackward"));
+  exports.Set("axpby", Napi::Function::New(env, Axpby, "axpby"));
+  exports.Set("sumSquares", Napi::Function::New(env, SumSquares, "sumSquares"));
+  exports.Set("mul", Napi::Function::New(env, Mul, "mul"));
+  exports.Set("argmaxRows", Napi::Function::New(env, ArgmaxRows, "argmaxRows"));
+  exports.Set("gatherRows", Napi::Function::New(env, GatherRows, "gatherRows"));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
+  exports.Set("info", Napi::Function::New(env, Info, "info"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(backprop_native, Init)

@@ -1,0 +1,183 @@
+#include "elementwise.h"
+
+#include <cmath>
+
+namespace bpw {
+
+template <typename T>
+void add_bias(T* x, long rows, long cols, const T* bias, bool relu) {
+  for (long r = 0; r < rows; ++r) {
+    T* row = x + r * cols;
+    if (relu) {
+      // Zero where v <= 0, as the Relu layer masks; NaN is not <= 0 and propagates like np.maximum.
+      for (long j = 0; j < cols; ++j) {
+        const T v = row[j] + bias[j];
+        row[j] = v <= T(0) ? T(0) : v;
+      }
+    } else {
+      for (long j = 0; j < cols; ++j) row[j] += bias[j];
+    }
+  }
+}
+
+template <typename T>
+void col_sums(const T* x, long rows, long cols, T* out) {
+  for (long j = 0; j < cols; ++j) out[j] = T(0);
+  for (long r = 0; r < rows; ++r) {
+    const T* row = x + r * cols;
+    for (long j = 0; j < cols; ++j) out[j] += row[j];
+  }
+}
+
+template <typename T>
+void relu_forward(const T* x, T* y, uint8_t* mask, long n) {
+  // The book masks x <= 0; NaN is not <= 0, so it passes through as numpy's copy would keep it.
+  for (long i = 0; i < n; ++i) {
+    const T v = x[i];
+    const bool keep = !(v <= T(0));
+    mask[i] = keep ? 1 : 0;
+    y[i] = keep ? v : T(0);
+  }
+}
+
+template <typename T>
+void relu_backward(const T* dout, const uint8_t* mask, T* dx, long n) {
+  for (long i = 0; i < n; ++i) dx[i] = mask[i] ? dout[i] : T(0);
+}
+
+template <typename T>
+static inline T stable_sigmoid(T x) {
+  if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
+  const T e = std::exp(x);
+  return e / (T(1) + e);
+}
+
+template <typename T>
+void sigmoid_forward(const T* x, T* y, long n) {
+  for (long i = 0; i < n; ++i) y[i] = stable_sigmoid(x[i]);
+}
+
+template <typename T>
+void sigmoid_backward(const T* dout, const T* y, T* dx, long n) {
+  for (long i = 0; i < n; ++i) dx[i] = dout[i] * (T(1) - y[i]) * y[i];
+}
+
+// One row: subtract this row's max, exponentiate, normalise. Sums in double, like the reference backend.
+template <typename T>
+static inline void softmax_row(const T* x, T* y, long cols) {
+  T max = -INFINITY;
+  for (long j = 0; j < cols; ++j)
+    if (x[j] > max) max = x[j];
+  double sum = 0;
+  for (long j = 0; j < cols; ++j) {
+    const double e = std::exp(double(x[j]) - double(max));
+    y[j] = T(e);
+    sum += double(y[j]);
+  }
+  const double inv = 1.0 / sum;
+  for (long j = 0; j < cols; ++j) y[j] = T(double(y[j]) * inv);
+}
+
+template <typename T>
+void softmax_rows(const T* x, T* y, long rows, long cols) {
+  for (long r = 0; r < rows; ++r) softmax_row(x + r * cols, y + r * cols, cols);
+}
+
+template <typename T>
+double softmax_cross_entropy(const T* x, const int32_t* labels, T* y, long rows, long cols, double delta, long* bad_row) {
+  double total = 0;
+  *bad_row = -1;
+  for (long r = 0; r < rows; ++r) {
+    const int32_t label = labels[r];
+    if (label < 0 || label >= cols) {
+      *bad_row = r;
+      return 0;
+    }
+    softmax_row(x + r * cols, y + r * cols, cols);
+    total += std::log(double(y[r * cols + label]) + delta);
+  }
+  return rows == 0 ? 0.0 : -total / double(rows);
+}
+
+template <typename T>
+void softmax_cross_entropy_backward(const T* y, const int32_t* labels, T* dx, long rows, long cols) {
+  const T scale = T(1) / T(rows);
+  for (long r = 0; r < rows; ++r) {
+    const T* yr = y + r * cols;
+    T* dr = dx + r * cols;
+    for (long j = 0; j < cols; ++j) dr[j] = yr[j] * scale;
+    dr[labels[r]] = (yr[labels[r]] - T(1)) * scale;
+  }
+}
+
+template <typename T>
+void axpby(T alpha, const T* x, T beta, T* y, long n) {
+  if (beta == T(1)) {
+    for (long i = 0; i < n; ++i) y[i] += alpha * x[i];
+  } else {
+    for (long i = 0; i < n; ++i) y[i] = alpha * x[i] + beta * y[i];
+  }
+}
+
+template <typename T>
+double sum_squares(const T* x, long n) {
+  double s = 0;
+  for (long i = 0; i < n; ++i) s += double(x[i]) * double(x[i]);
+  return s;
+}
+
+template <typename T>
+void mul(const T* a, const T* b, T* out, long n) {
+  for (long i = 0; i < n; ++i) out[i] = a[i] * b[i];
+}
+
+template <typename T>
+void argmax_rows(const T* x, long rows, long cols, int32_t* out) {
+  for (long r = 0; r < rows; ++r) {
+    const T* row = x + r * cols;
+    long best = 0;
+    for (long j = 1; j < cols; ++j)
+      if (row[j] > row[best]) best = j;
+    out[r] = int32_t(best);
+  }
+}
+
+template <typename T>
+void gather_rows(const uint8_t* src, long row_length, const int32_t* indices, long rows, T scale, T* out) {
+  for (long r = 0; r < rows; ++r) {
+    const uint8_t* from = src + long(indices[r]) * row_length;
+    T* to = out + r * row_length;
+    for (long j = 0; j < row_length; ++j) to[j] = T(from[j]) * scale;
+  }
+}
+
+template <typename T>
+void scale_matrix(T* c, long size, T beta) {
+  if (beta == T(0)) {
+    for (long i = 0; i < size; ++i) c[i] = T(0);
+  } else if (beta != T(1)) {
+    for (long i = 0; i < size; ++i) c[i] *= beta;
+  }
+}
+
+#define BPW_INSTANTIATE(T)                                                                                   \
+  template void add_bias<T>(T*, long, long, const T*, bool);                                                 \
+  template void col_sums<T>(const T*, long, long, T*);                                                       \
+  template void relu_forward<T>(const T*, T*, uint8_t*, long);                                               \
+  template void relu_backward<T>(const T*, const uint8_t*, T*, long);                                        \
+  template void sigmoid_forward<T>(const T*, T*, long);                                                      \
+  template void sigmoid_backward<T>(const T*, const T*, T*, long);                                           \
+  template void softmax_rows<T>(const T*, T*, long, long);                                                   \
+  template double softmax_cross_entropy<T>(const T*, const int32_t*, T*, long, long, double, long*);         \
+  template void softmax_cross_entropy_backward<T>(const T*, const int32_t*, T*, long, long);                 \
+  template void axpby<T>(T, const T*, T, T*, long);                                                          \
+  template double sum_squares<T>(const T*, long);                                                            \
+  template void mul<T>(const T*, const T*, T*, long);                                                        \
+  template void argmax_rows<T>(const T*, long, long, int32_t*);                                              \
+  template void gather_rows<T>(const uint8_t*, long, const int32_t*, long, T, T*);                           \
+  template void scale_matrix<T>(T*, long, T);
+
+BPW_INSTANTIATE(float)
+BPW_INSTANTIATE(double)
+
+}  // namespace bpw

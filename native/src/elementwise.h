@@ -1,0 +1,43 @@
+// The non-GEMM kernels of the backend: bias (+ReLU), column sums, activations, the fused softmax + cross-
+// entropy, axpby, argmax and the uint8 minibatch gather. All are memory-bound loops the compiler vectorises.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace bpw {
+
+template <typename T>
+void add_bias(T* x, long rows, long cols, const T* bias, bool relu);
+template <typename T>
+void col_sums(const T* x, long rows, long cols, T* out);
+template <typename T>
+void relu_forward(const T* x, T* y, uint8_t* mask, long n);
+template <typename T>
+void relu_backward(const T* dout, const uint8_t* mask, T* dx, long n);
+template <typename T>
+void sigmoid_forward(const T* x, T* y, long n);
+template <typename T>
+void sigmoid_backward(const T* dout, const T* y, T* dx, long n);
+template <typename T>
+void softmax_rows(const T* x, T* y, long rows, long cols);
+/** Returns the mean loss; -1 - row when a label is out of range is reported through bad_row. */
+template <typename T>
+double softmax_cross_entropy(const T* x, const int32_t* labels, T* y, long rows, long cols, double delta, long* bad_row);
+template <typename T>
+void softmax_cross_entropy_backward(const T* y, const int32_t* labels, T* dx, long rows, long cols);
+template <typename T>
+void axpby(T alpha, const T* x, T beta, T* y, long n);
+template <typename T>
+double sum_squares(const T* x, long n);
+template <typename T>
+void mul(const T* a, const T* b, T* out, long n);
+template <typename T>
+void argmax_rows(const T* x, long rows, long cols, int32_t* out);
+template <typename T>
+void gather_rows(const uint8_t* src, long row_length, const int32_t* indices, long rows, T scale, T* out);
+/** Scales C (rows x cols, row-major) by beta; beta == 0 writes zeros (stale NaN in C must not survive). */
+template <typename T>
+void scale_matrix(T* c, long size, T beta);
+
+}  // namespace bpw
