@@ -23,6 +23,7 @@ struct Runtime {
   std::unique_ptr<ThreadPool> pool;
   bpw_sgemm_fn sgemm = bpw_sgemm_base;
   bpw_dgemm_fn dgemm = bpw_dgemm_base;
+
   const char* isa = "base";
   int hardware_threads = 1;
 };
@@ -47,12 +48,14 @@ void select_isa(Runtime& rt) {
   if (avx512 && (want.empty() || want == "avx512")) {
     rt.sgemm = bpw_sgemm_avx512;
     rt.dgemm = bpw_dgemm_avx512;
+
     rt.isa = "avx512";
     return;
   }
   if (avx2 && (want.empty() || want == "avx512" || want == "avx2")) {
     rt.sgemm = bpw_sgemm_avx2;
     rt.dgemm = bpw_dgemm_avx2;
+
     rt.isa = "avx2";
     return;
   }
@@ -197,7 +200,8 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   g.b_cs = tb ? k : 1;
   g.c_rs = n;
   g.c_cs = 1;
-  bpw_runtime r{rt.pool.get(), &pool_parallel_for, rt.pool->threads(), 4.0e6, &pool_scratch, rt.pool.get()};
+  // Below ~30 MFLOP (every GEMM of a training step) a second thread costs more in cache traffic than it saves.
+  bpw_runtime r{rt.pool.get(), &pool_parallel_for, rt.pool->threads(), 3.0e7, &pool_scratch, rt.pool.get()};
   if (c.f64) rt.dgemm(&g, static_cast<const double*>(a.data), static_cast<const double*>(b.data), static_cast<double*>(c.data), alpha, &r);
   else rt.sgemm(&g, static_cast<const float*>(a.data), static_cast<const float*>(b.data), static_cast<float*>(c.data), static_cast<float>(alpha), &r);
   return env.Undefined();
@@ -420,6 +424,32 @@ Napi::Value ArgmaxRows(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+template <typename T>
+struct GatherTask {
+  const uint8_t* src;
+  long row_length;
+  const int32_t* indices;
+  long rows;
+  T scale;
+  T* out;
+  long chunk;
+  static void run(void* ctx, long task, int) {
+    const GatherTask& k = *static_cast<const GatherTask*>(ctx);
+    const long begin = task * k.chunk;
+    const long count = std::min(k.chunk, k.rows - begin);
+    bpw::gather_rows(k.src, k.row_length, k.indices + begin, count, k.scale, k.out + begin * k.row_length);
+  }
+};
+
+// Evaluation gathers tens of thousands of rows: they are split across the pool; a minibatch stays inline.
+template <typename T>
+void gather_parallel(const uint8_t* src, long row_length, const int32_t* indices, long rows, T scale, T* out) {
+  init_runtime();
+  ThreadPool& pool = *runtime().pool;
+  GatherTask<T> task{src, row_length, indices, rows, scale, out, 512};
+  pool.parallel_for((rows + task.chunk - 1) / task.chunk, pool.threads(), &GatherTask<T>::run, &task);
+}
+
 Napi::Value GatherRows(const Napi::CallbackInfo& info) {
   const char* fn = "gatherRows";
   Napi::Env env = info.Env();
@@ -438,7 +468,7 @@ Napi::Value GatherRows(const Napi::CallbackInfo& info) {
       range_error(env, "gatherRows: index " + std::to_string(indices[r]) + " at position " + std::to_string(r) + " is outside [0, " + std::to_string(available) + ")");
     }
   }
-  BPW_BOTH(out, bpw::gather_rows(src, row_length, indices, rows, static_cast<T>(scale), P(out)));
+  BPW_BOTH(out, gather_parallel<T>(src, row_length, indices, rows, static_cast<T>(scale), P(out)));
   return env.Undefined();
 }
 

@@ -4,9 +4,13 @@
 #include <cstdlib>
 #include <new>
 
+#ifndef BPW_SPIN_US
+#define BPW_SPIN_US 200
+#endif
+
 namespace {
 // How long an idle worker keeps spinning for the next job before it sleeps.
-constexpr auto kSpin = std::chrono::microseconds(200);
+constexpr auto kSpin = std::chrono::microseconds(BPW_SPIN_US);
 
 inline void cpu_relax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -32,7 +36,10 @@ void ThreadPool::resize(int threads) {
 
 void ThreadPool::start_workers(int count) {
   stopping_.store(false);
-  for (int i = 0; i < count; ++i) workers_.emplace_back([this, i] { worker_loop(i + 1); });
+  // The generation is read here, not in the new thread: a job posted before the thread first runs must
+  // still count as new to it.
+  const unsigned long start = generation_.load();
+  for (int i = 0; i < count; ++i) workers_.emplace_back([this, i, start] { worker_loop(i + 1, start); });
 }
 
 void ThreadPool::stop_workers() {
@@ -66,8 +73,7 @@ void ThreadPool::run_tasks(int worker) {
   }
 }
 
-void ThreadPool::worker_loop(int worker) {
-  unsigned long seen = generation_.load();
+void ThreadPool::worker_loop(int worker, unsigned long seen) {
   for (;;) {
     // Spin a little: back-to-back GEMM calls then start without a futex wake-up.
     const auto until = std::chrono::steady_clock::now() + kSpin;

@@ -30,7 +30,7 @@ class ThreadPool {
  private:
   void start_workers(int count);
   void stop_workers();
-  void worker_loop(int worker);
+  void worker_loop(int worker, unsigned long seen);
   void run_tasks(int worker);
 
   int threads_ = 1;
