@@ -1,0 +1,145 @@
+// `npm run bench`: GEMM throughput, the book's default training run end to end, and the trainer process's
+// message rate. Prints tables and writes bench/results/latest.json (--json also prints the JSON).
+// Flags: --quick (GEMM only), --skip-training, --ts-training (the full TypeScript-backend run, ~5 min).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseTrainConfig } from '../src-shared/config';
+import type { Backend, DType } from '../src-main/engine/backend';
+import { loadNativeBackend, nativeInfo, setNativeThreads } from '../src-main/engine/backends/native-backend';
+import { createTsBackend } from '../src-main/engine/backends/ts-backend';
+import { Trainer } from '../src-main/engine/trainer';
+import { bundledMnistDirectory, loadIdxDataset } from '../src-main/data/load-dataset';
+import { measureMessageRate } from './message-rate';
+import { table, time } from './harness';
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has('--quick');
+const skipTraining = quick || args.has('--skip-training');
+
+interface GemmShape {
+  readonly label: string;
+  readonly transA: boolean;
+  readonly transB: boolean;
+  readonly m: number;
+  readonly n: number;
+  readonly k: number;
+  /** Large shapes are skipped on the slow TypeScript backend. */
+  readonly large: boolean;
+}
+
+// The products of the book's training step (batch 100, 784-50-10), its evaluation, and a square reference.
+const SHAPES: GemmShape[] = [
+  { label: '100x784 * 784x50 (X W)', transA: false, transB: false, m: 100, n: 50, k: 784, large: false },
+  { label: '(784x100)^T * 100x50 (X^T dY)', transA: true, transB: false, m: 784, n: 50, k: 100, large: false },
+  { label: '100x50 * (784x50)^T (dY W^T)', transA: false, transB: true, m: 100, n: 784, k: 50, large: false },
+  { label: '10000x784 * 784x50 (evaluation)', transA: false, transB: false, m: 10000, n: 50, k: 784, large: true },
+  { label: '1024^3', transA: false, transB: false, m: 1024, n: 1024, k: 1024, large: true },
+];
+
+function gemmGflops(backend: Backend, shape: GemmShape, dtype: DType): number {
+  const make = (n: number): Float32Array | Float64Array => (dtype === 'float64' ? new Float64Array(n) : new Float32Array(n));
+  const a = make(shape.m * shape.k);
+  const b = make(shape.k * shape.n);
+  const c = make(shape.m * shape.n);
+  for (let i = 0; i < a.length; i++) a[i] = ((i * 7919) % 1000) / 1000 - 0.5;
+  for (let i = 0; i < b.length; i++) b[i] = ((i * 104729) % 1000) / 1000 - 0.5;
+  const t = time(() => backend.gemm(shape.transA, shape.transB, shape.m, shape.n, shape.k, 1, a, b, 0, c), { minSeconds: backend.name === 'ts' ? 0.5 : 0.4 });
+  return (2 * shape.m * shape.n * shape.k) / t.bestSeconds / 1e9;
+}
+
+async function main(): Promise<void> {
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version },
+  };
+  let native: Backend | undefined;
+  try {
+    native = loadNativeBackend();
+    results.native = nativeInfo();
+  } catch (error) {
+    console.warn(`native backend unavailable: ${(error as Error).message}`);
+  }
+  const ts = createTsBackend();
+  const allThreads = native ? nativeInfo().hardwareThreads : 1;
+
+  // GEMM
+  const gemmRows: Array<Array<string | number>> = [];
+  const gemm: Array<Record<string, unknown>> = [];
+  for (const shape of SHAPES) {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const row: Record<string, unknown> = { shape: shape.label, dtype };
+      if (native) {
+        setNativeThreads(1);
+        row.native1 = gemmGflops(native, shape, dtype);
+        setNativeThreads(allThreads);
+        row.nativeAll = gemmGflops(native, shape, dtype);
+      }
+      if (!shape.large) row.ts = gemmGflops(ts, shape, dtype);
+      gemm.push(row);
+      const fmt = (v: unknown): string => (typeof v === 'number' ? v.toFixed(1) : '-');
+      gemmRows.push([shape.label, dtype, fmt(row.native1), fmt(row.nativeAll), fmt(row.ts)]);
+    }
+  }
+  results.gemm = gemm;
+  console.log(`\nGEMM, GFLOP/s (best of repeated runs; native all threads = ${allThreads})`);
+  console.log(table(['shape', 'dtype', 'native 1 thread', `native ${allThreads} threads`, 'ts'], gemmRows));
+
+  if (!skipTraining) {
+    // The book's default run: 784-50-10, std 0.01, SGD lr 0.1, batch 100, 10000 iterations, 17 evaluations.
+    const loadStart = performance.now();
+    const mnist = await loadIdxDataset(bundledMnistDirectory());
+    const loadSeconds = (performance.now() - loadStart) / 1000;
+    const training: Array<Record<string, unknown>> = [];
+    const trainRows: Array<Array<string | number>> = [];
+    const runs: Array<{ backend: Backend; dtype: DType; iterations: number }> = [];
+    if (native) runs.push({ backend: native, dtype: 'float32', iterations: 10000 }, { backend: native, dtype: 'float64', iterations: 10000 });
+    // The TypeScript backend needs minutes for the whole run: by default it is timed on its first 600 updates.
+    const tsIterations = args.has('--ts-training') ? 10000 : 600;
+    runs.push({ backend: ts, dtype: 'float32', iterations: tsIterations });
+    for (const run of runs) {
+      const config = parseTrainConfig({ dtype: run.dtype, training: { iterations: run.iterations } });
+      const trainer = new Trainer(config, mnist, run.backend);
+      const result = trainer.run({}, { finalEvaluation: false });
+      const entry = {
+        backend: run.backend.name,
+        dtype: run.dtype,
+        iterations: result.iterations,
+        evaluations: result.evaluations,
+        seconds: result.seconds,
+        evaluationSeconds: result.evaluationSeconds,
+        iterationsPerSecond: result.iterationsPerSecond,
+        trainAccuracy: result.trainAccuracy,
+        testAccuracy: result.testAccuracy,
+        complete: run.iterations === 10000,
+      };
+      training.push(entry);
+      trainRows.push([
+        `${run.backend.name} ${run.dtype}${entry.complete ? '' : ` (first ${run.iterations} iterations)`}`,
+        result.seconds.toFixed(2),
+        result.evaluationSeconds.toFixed(2),
+        result.iterationsPerSecond.toFixed(0),
+        entry.complete ? result.testAccuracy.toFixed(4) : '-',
+      ]);
+    }
+    results.training = { dataLoadSeconds: loadSeconds, runs: training };
+    console.log(`\nDefault training run (10000 iterations with evaluations at i % 600 == 0; data loading ${loadSeconds.toFixed(2)} s apart)`);
+    console.log(table(['run', 'seconds', 'of which evaluation', 'iterations/s', 'test accuracy'], trainRows));
+
+    const rate = await measureMessageRate();
+    results.messageRate = rate;
+    console.log(
+      `\nTrainer process messages while a fast run streams (${rate.iterations} iterations in ${rate.seconds.toFixed(2)} s, ${rate.iterationsPerSecond.toFixed(0)} it/s): ` +
+        `${rate.progressEventsPerSecond.toFixed(1)} progress events/s, host CPU ${(rate.hostCpuFraction * 100).toFixed(1)}% of one core`,
+    );
+  }
+
+  const out = join(dirname(fileURLToPath(import.meta.url)), 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote ${join(out, 'latest.json')}`);
+  if (args.has('--json')) console.log(JSON.stringify(results));
+}
+
+void main();
