@@ -2,7 +2,7 @@
 // `npm test`: type checks, the desktop build, and the unit tests, ending with the one summary line CI reads
 // ("N passed, N failed"). Each step runs even if an earlier one failed, so one run shows every problem.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -44,5 +44,30 @@ try {
 rmSync(reportDir, { recursive: true, force: true });
 if (vitest.status !== 0 && failed === 0) failed++;
 
-process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+// End-to-end tests need a browser: Debian's Chromium (installed by .ci/run), or CHROMIUM_PATH.
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+let skipped = 0;
+if (existsSync(chromium) && existsSync('out/renderer/index.html')) {
+  const e2eDir = mkdtempSync(join(tmpdir(), 'bpw-e2e-'));
+  const e2eReport = join(e2eDir, 'report.json');
+  process.stdout.write(`\n=== end-to-end tests: playwright test (${chromium})\n`);
+  const e2e = spawnSync(bin('playwright'), ['test', '--reporter=list,json'], {
+    stdio: 'inherit',
+    env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: e2eReport },
+  });
+  try {
+    const stats = JSON.parse(readFileSync(e2eReport, 'utf8')).stats;
+    passed += stats.expected + stats.flaky;
+    failed += stats.unexpected;
+    skipped += stats.skipped;
+  } catch {
+    failed++;
+    process.stdout.write(`playwright wrote no report (exit ${e2e.status ?? e2e.signal})\n`);
+  }
+  rmSync(e2eDir, { recursive: true, force: true });
+} else {
+  process.stdout.write(`\n=== end-to-end tests: skipped (no Chromium at ${chromium}, or no renderer build)\n`);
+}
+
+process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
 process.exit(failed === 0 ? 0 : 1);
