@@ -21,6 +21,7 @@ function step(title, command, args) {
 }
 
 step('typecheck (node)', bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit']);
+step('typecheck (e2e)', bin('tsc'), ['-p', 'tsconfig.e2e.json', '--noEmit']);
 step('typecheck (renderer)', bin('vue-tsc'), ['-p', 'tsconfig.web.json', '--noEmit']);
 if (step('desktop build', bin('electron-vite'), ['build'])) {
   // electron-vite does not report some bundling errors (see ENVIRONMENT.md); a syntax check does.
