@@ -52,10 +52,23 @@ interface Session {
   state: 'running' | 'paused' | 'finished' | 'loaded';
   stopRequested: boolean;
   elapsedMs: number;
-  sliceStarted: number;
   pending: number[];
   pendingStart: number;
   lastProgress: number;
+}
+
+function newSession(trainer: Trainer, backend: Backend, state: Session['state'], recorder?: RunRecorder): Session {
+  return {
+    trainer,
+    backend,
+    ...(recorder ? { recorder } : {}),
+    state,
+    stopRequested: false,
+    elapsedMs: 0,
+    pending: [],
+    pendingStart: trainer.iteration,
+    lastProgress: 0,
+  };
 }
 
 export function runTrainerHost(transport: Transport = detectTransport()): void {
@@ -199,18 +212,7 @@ class TrainerHost {
       trainer.restore(checkpoint.tensors, checkpoint.meta as unknown as TrainerSnapshotMeta);
       trimMetrics(join(directory, METRICS_FILE), trainer.iteration);
     }
-    const session: Session = {
-      trainer,
-      backend,
-      ...(directory ? { recorder: new RunRecorder(directory, trainer) } : {}),
-      state: 'running',
-      stopRequested: false,
-      elapsedMs: 0,
-      sliceStarted: 0,
-      pending: [],
-      pendingStart: trainer.iteration,
-      lastProgress: 0,
-    };
+    const session = newSession(trainer, backend, 'running', directory ? new RunRecorder(directory, trainer) : undefined);
     this.session = session;
     this.transport.send({ type: 'ready', backend: backend.name, iteration: trainer.iteration, total: trainer.totalIterations });
     this.schedule(session);
@@ -220,17 +222,7 @@ class TrainerHost {
     const { trainer, backend } = await this.createTrainer(config);
     const checkpoint = await readCheckpoint(join(directory, CHECKPOINT_FILE));
     trainer.restore(checkpoint.tensors, checkpoint.meta as unknown as TrainerSnapshotMeta);
-    this.session = {
-      trainer,
-      backend,
-      state: 'loaded',
-      stopRequested: false,
-      elapsedMs: 0,
-      sliceStarted: 0,
-      pending: [],
-      pendingStart: trainer.iteration,
-      lastProgress: 0,
-    };
+    this.session = newSession(trainer, backend, 'loaded');
     this.transport.send({ type: 'loaded', iteration: trainer.iteration });
   }
 
