@@ -348,9 +348,8 @@ Napi::Value SoftmaxCrossEntropy(const Napi::CallbackInfo& info) {
   need(env, fn, x, ("x " + shape(rows, cols)).c_str(), rows * cols);
   need(env, fn, y, ("y " + shape(rows, cols)).c_str(), rows * cols);
   const int32_t* labels = labels_arg(info, 1, fn, rows, cols);
-  long bad = -1;
   double loss = 0;
-  BPW_BOTH(x, loss = bpw::softmax_cross_entropy(P(x), labels, P(y), rows, cols, delta, &bad));
+  BPW_BOTH(x, loss = bpw::softmax_cross_entropy(P(x), labels, P(y), rows, cols, delta));
   return Napi::Number::New(env, loss);
 }
 

@@ -85,15 +85,10 @@ void softmax_rows(const T* x, T* y, long rows, long cols) {
 }
 
 template <typename T>
-double softmax_cross_entropy(const T* x, const int32_t* labels, T* y, long rows, long cols, double delta, long* bad_row) {
+double softmax_cross_entropy(const T* x, const int32_t* labels, T* y, long rows, long cols, double delta) {
   double total = 0;
-  *bad_row = -1;
   for (long r = 0; r < rows; ++r) {
     const int32_t label = labels[r];
-    if (label < 0 || label >= cols) {
-      *bad_row = r;
-      return 0;
-    }
     softmax_row(x + r * cols, y + r * cols, cols);
     total += std::log(double(y[r * cols + label]) + delta);
   }
@@ -180,7 +175,7 @@ void scale_matrix(T* c, long size, T beta) {
   template void sigmoid_forward<T>(const T*, T*, long);                                                      \
   template void sigmoid_backward<T>(const T*, const T*, T*, long);                                           \
   template void softmax_rows<T>(const T*, T*, long, long);                                                   \
-  template double softmax_cross_entropy<T>(const T*, const int32_t*, T*, long, long, double, long*);         \
+  template double softmax_cross_entropy<T>(const T*, const int32_t*, T*, long, long, double);         \
   template void softmax_cross_entropy_backward<T>(const T*, const int32_t*, T*, long, long);                 \
   template void axpby<T>(T, const T*, T, T*, long);                                                          \
   template double sum_squares<T>(const T*, long);                                                            \

@@ -1,4 +1,4 @@
-// The non-GEMM kernels of the backend: bias (+ReLU), column sums, activations, the fused softmax + cross-
+// The non-GEMM kernels (arguments are validated by the caller, addon.cc) of the backend: bias (+ReLU), column sums, activations, the fused softmax + cross-
 // entropy, axpby, argmax and the uint8 minibatch gather. All are memory-bound loops the compiler vectorises.
 #pragma once
 
@@ -21,9 +21,9 @@ template <typename T>
 void sigmoid_backward(const T* dout, const T* y, T* dx, long n);
 template <typename T>
 void softmax_rows(const T* x, T* y, long rows, long cols);
-/** Returns the mean loss; -1 - row when a label is out of range is reported through bad_row. */
+/** Returns the mean loss. Labels must already be in [0, cols): the Node-API layer checks them. */
 template <typename T>
-double softmax_cross_entropy(const T* x, const int32_t* labels, T* y, long rows, long cols, double delta, long* bad_row);
+double softmax_cross_entropy(const T* x, const int32_t* labels, T* y, long rows, long cols, double delta);
 template <typename T>
 void softmax_cross_entropy_backward(const T* y, const int32_t* labels, T* dx, long rows, long cols);
 template <typename T>

@@ -54,28 +54,6 @@ export class Tensor {
   clone(): Tensor {
     return new Tensor(this.data.slice(), this.shape);
   }
-
-  get(...index: number[]): number {
-    return this.data[this.offset(index)];
-  }
-
-  set(value: number, ...index: number[]): void {
-    this.data[this.offset(index)] = value;
-  }
-
-  private offset(index: number[]): number {
-    if (index.length !== this.shape.length) {
-      throw new RangeError(`index [${index.join(', ')}] does not match shape [${this.shape.join(', ')}]`);
-    }
-    let off = 0;
-    for (let d = 0; d < index.length; d++) {
-      if (index[d] < 0 || index[d] >= this.shape[d]) {
-        throw new RangeError(`index [${index.join(', ')}] out of range for shape [${this.shape.join(', ')}]`);
-      }
-      off = off * this.shape[d] + index[d];
-    }
-    return off;
-  }
 }
 
 export function allocate(dtype: DType, size: number): FloatArray {

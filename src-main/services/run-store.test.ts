@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseTrainConfig } from '../../src-shared/config';
 import { Tensor } from '../engine/tensor';
-import { decodeCheckpoint, encodeCheckpoint } from './checkpoint';
-import { METRICS_FILE, RUN_FILE, RunStore } from './run-store';
+import { decodeCheckpoint, encodeCheckpoint, writeCheckpointAtomic } from './checkpoint';
+import { MetricsWriter } from './metrics-writer';
+import { CHECKPOINT_FILE, METRICS_FILE, RUN_FILE, RunStore } from './run-store';
 
 async function freshStore(): Promise<RunStore> {
   return new RunStore(join(await mkdtemp(join(tmpdir(), 'bpw-runs-')), 'runs'), '1.2.3');
@@ -50,11 +51,13 @@ describe('RunStore', () => {
     await expect(store.get('bad-json')).rejects.toThrow(/run bad-json is damaged/);
   });
 
-  it('appends metrics and drops a torn last line left by a crash', async () => {
+  it('reads what the metrics writer appends and drops a torn last line left by a crash', async () => {
     const store = await freshStore();
     const run = await store.create(parseTrainConfig({}));
-    await store.appendMetrics(run.id, [{ type: 'losses', start: 0, values: [2.3, 2.2] }]);
-    await store.appendMetrics(run.id, [{ type: 'evaluation', iteration: 1, epoch: 0, trainAccuracy: 0.1, testAccuracy: 0.11, trainLoss: 2.2, testLoss: 2.25, final: false }]);
+    const writer = new MetricsWriter(join(store.directory(run.id), METRICS_FILE));
+    writer.addLoss(0, 2.3);
+    writer.addLoss(1, 2.2);
+    writer.addEvaluation({ iteration: 1, epoch: 0, trainAccuracy: 0.1, testAccuracy: 0.11, trainLoss: 2.2, testLoss: 2.25, final: false });
     await appendFile(join(store.directory(run.id), METRICS_FILE), '{"type":"losses","sta');
     const lines = await store.readMetrics(run.id);
     expect(lines.map((l) => l.type)).toEqual(['losses', 'evaluation']);
@@ -65,8 +68,9 @@ describe('RunStore', () => {
     const run = await store.create(parseTrainConfig({ dtype: 'float64' }));
     const W1 = Tensor.from([0.1, -2, 3.5e-300, Math.PI, 7, 8], [2, 3], 'float64');
     const b1 = Tensor.from([1, 2, 3], [3], 'float64');
-    store.writeCheckpoint(run.id, { W1, b1 }, { iteration: 600, rng: { words: [1, 2, 3, 4], spareNormal: null } });
-    store.writeCheckpoint(run.id, { W1, b1 }, { iteration: 1200 });
+    const file = join(store.directory(run.id), CHECKPOINT_FILE);
+    writeCheckpointAtomic(file, { W1, b1 }, { iteration: 600, rng: { words: [1, 2, 3, 4], spareNormal: null } });
+    writeCheckpointAtomic(file, { W1, b1 }, { iteration: 1200 });
     const loaded = (await store.readCheckpoint(run.id))!;
     expect(loaded.meta).toEqual({ iteration: 1200 });
     expect(Array.from(loaded.tensors.W1.data)).toEqual(Array.from(W1.data));

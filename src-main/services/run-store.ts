@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFile, mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrainConfig } from '../../src-shared/config';
 import {
@@ -10,8 +10,7 @@ import {
   type RunListing,
   type RunRecord,
 } from '../../src-shared/run-record';
-import type { Tensor } from '../engine/tensor';
-import { readCheckpoint, writeCheckpointAtomic, type Checkpoint } from './checkpoint';
+import { readCheckpoint, type Checkpoint } from './checkpoint';
 
 export const RUN_FILE = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
@@ -26,7 +25,7 @@ export class RunStoreError extends Error {
 
 /**
  * Runs on disk: one directory per run holding run.json, the append-only metrics.jsonl and the latest weights
- * checkpoint. Every rewrite goes through a temporary file and a rename, so a crash never leaves a torn file.
+ * checkpoint (both written while training, by RunRecorder). Every rewrite goes through a temporary file and a rename, so a crash never leaves a torn file.
  */
 export class RunStore {
   readonly root: string;
@@ -106,11 +105,6 @@ export class RunStore {
     return listings.sort((a, b) => key(b).localeCompare(key(a)) || idOf(a).localeCompare(idOf(b)));
   }
 
-  async appendMetrics(id: string, lines: readonly MetricsLine[]): Promise<void> {
-    if (lines.length === 0) return;
-    await appendFile(join(this.directory(id), METRICS_FILE), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
-  }
-
   /** The metrics lines; a torn last line (a crash mid-append) is dropped, other bad lines are errors. */
   async readMetrics(id: string): Promise<MetricsLine[]> {
     let text: string;
@@ -129,10 +123,6 @@ export class RunStore {
         throw new RunStoreError(`${join(this.directory(id), METRICS_FILE)}: line ${i + 1} is not a metrics record (${(error as Error).message.split('\n')[0]})`);
       }
     });
-  }
-
-  writeCheckpoint(id: string, tensors: Readonly<Record<string, Tensor>>, meta: Record<string, unknown>): void {
-    writeCheckpointAtomic(join(this.directory(id), CHECKPOINT_FILE), tensors, meta);
   }
 
   async readCheckpoint(id: string): Promise<Checkpoint | undefined> {

@@ -36,7 +36,7 @@ export class MultiLayerNet {
   readonly lastLayer: SoftmaxWithLoss;
   readonly backend: Backend;
   readonly dtype: DType;
-  private readonly labelsScratch = { buffer: new Int32Array(0) };
+  private labelsScratch = new Int32Array(0);
 
   constructor(config: Partial<NetworkConfig>, options: NetworkOptions) {
     this.config = networkSchema.parse(config);
@@ -129,7 +129,7 @@ export class MultiLayerNet {
   }
 
   private scratchLabels(rows: number): Int32Array {
-    if (this.labelsScratch.buffer.length !== rows) this.labelsScratch.buffer = new Int32Array(rows);
-    return this.labelsScratch.buffer;
+    if (this.labelsScratch.length !== rows) this.labelsScratch = new Int32Array(rows);
+    return this.labelsScratch;
   }
 }
