@@ -1,19 +1,41 @@
-import { app, BrowserWindow, Menu, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, screen, session, shell, type IpcMainInvokeEvent } from 'electron';
+import { readFile, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { MenuAction, WorkbenchEvent } from '../../src-shared/api';
+import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../../src-shared/bridge';
 import { RunStore } from '../services/run-store';
 import { RunSupervisor } from '../services/run-supervisor';
+import { WorkbenchService } from '../services/workbench-service';
 import { CONTENT_SECURITY_POLICY } from './csp';
 import { utilityTrainerFactory } from './utility-trainer';
+import { loadWindowState, placeOnDisplays, saveWindowState } from './window-state';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-let supervisor: RunSupervisor | undefined;
+const rendererFile = join(here, '..', 'renderer', 'index.html');
+let service: WorkbenchService | undefined;
+let mainWindow: BrowserWindow | undefined;
 
-function createWindow(): BrowserWindow {
+/** Only our own renderer page may call the API: not another frame, not a page it was navigated to. */
+function trustedSender(event: IpcMainInvokeEvent): boolean {
+  if (!mainWindow || event.sender !== mainWindow.webContents) return false;
+  const url = event.senderFrame?.url ?? '';
+  const devServer = process.env.ELECTRON_RENDERER_URL;
+  if (devServer) return url.startsWith(devServer);
+  return url.split(/[?#]/)[0] === pathToFileURL(rendererFile).href;
+}
+
+function send(event: WorkbenchEvent): void {
+  if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(IPC_EVENT_CHANNEL, event);
+}
+
+async function createWindow(): Promise<BrowserWindow> {
+  const stateFile = join(app.getPath('userData'), 'window-state.json');
+  const state = placeOnDisplays(await loadWindowState(stateFile), screen.getAllDisplays().map((d) => d.workArea));
   const window = new BrowserWindow({
     title: 'Backprop Workbench',
-    width: 1280,
-    height: 800,
+    ...state,
     minWidth: 1024,
     minHeight: 700,
     show: false,
@@ -22,10 +44,17 @@ function createWindow(): BrowserWindow {
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
-      additionalArguments: [`--app-version=${app.getVersion()}`],
     },
   });
-  window.once('ready-to-show', () => window.show());
+  mainWindow = window;
+  window.once('ready-to-show', () => {
+    if (state.maximized) window.maximize();
+    window.show();
+  });
+  window.on('close', () => {
+    const bounds = window.getNormalBounds();
+    void saveWindowState(stateFile, { ...bounds, maximized: window.isMaximized() });
+  });
   // The renderer never navigates away or opens windows; links go to the system browser.
   window.webContents.setWindowOpenHandler(({ url }) => {
     if (/^https:\/\//.test(url)) void shell.openExternal(url);
@@ -36,27 +65,85 @@ function createWindow(): BrowserWindow {
   });
   const devServer = process.env.ELECTRON_RENDERER_URL;
   if (devServer) void window.loadURL(devServer);
-  else void window.loadFile(join(here, '..', 'renderer', 'index.html'));
+  else void window.loadFile(rendererFile);
   return window;
 }
 
 function buildMenu(): void {
+  const menu = (action: MenuAction) => () => send({ type: 'menu', action });
   const template: Electron.MenuItemConstructorOptions[] = [
-    { label: 'File', submenu: [{ role: 'quit' }] },
-    { label: 'View', submenu: [{ role: 'reload' }, { role: 'toggleDevTools' }, { type: 'separator' }, { role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }] },
+    {
+      label: 'File',
+      submenu: [
+        { label: 'Open Config…', accelerator: 'CmdOrCtrl+O', click: menu('open-config') },
+        { label: 'Save Config…', accelerator: 'CmdOrCtrl+S', click: menu('save-config') },
+        { label: 'Export Run Metrics (CSV)…', accelerator: 'CmdOrCtrl+E', click: menu('export-run') },
+        { type: 'separator' },
+        { role: 'quit' },
+      ],
+    },
+    {
+      label: 'View',
+      submenu: [
+        { label: 'Network', accelerator: 'CmdOrCtrl+1', click: menu('show-network') },
+        { label: 'Train', accelerator: 'CmdOrCtrl+2', click: menu('show-train') },
+        { label: 'Runs', accelerator: 'CmdOrCtrl+3', click: menu('show-runs') },
+        { label: 'Draw', accelerator: 'CmdOrCtrl+4', click: menu('show-draw') },
+        { label: 'Gradient Check', accelerator: 'CmdOrCtrl+5', click: menu('show-gradient-check') },
+        { type: 'separator' },
+        { role: 'reload' },
+        { role: 'toggleDevTools' },
+        { type: 'separator' },
+        { role: 'resetZoom' },
+        { role: 'zoomIn' },
+        { role: 'zoomOut' },
+        { type: 'separator' },
+        { role: 'togglefullscreen' },
+      ],
+    },
     { role: 'help', submenu: [{ label: 'About Backprop Workbench', click: () => app.showAboutPanel() }] },
   ];
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
+function createService(): WorkbenchService {
+  const supervisor = new RunSupervisor(new RunStore(join(app.getPath('userData'), 'runs'), app.getVersion()), utilityTrainerFactory());
+  const jsonFilters = [{ name: 'Network config', extensions: ['json'] }];
+  return new WorkbenchService({
+    supervisor,
+    trainerFactory: utilityTrainerFactory(),
+    info: {
+      mode: 'desktop',
+      platform: process.platform,
+      cores: availableParallelism(),
+      runsDirectory: supervisor.store.root,
+      versions: { app: app.getVersion(), node: process.versions.node, electron: process.versions.electron, chrome: process.versions.chrome },
+    },
+    hooks: {
+      openFolder: async (path) => (await shell.openPath(path)) === '',
+      openConfigDialog: async () => {
+        const result = mainWindow ? await dialog.showOpenDialog(mainWindow, { properties: ['openFile'], filters: jsonFilters }) : undefined;
+        const path = result?.filePaths[0];
+        if (!path || result.canceled) return null;
+        return { path, text: await readFile(path, 'utf8') };
+      },
+      saveConfigDialog: async (suggestedName, text) => {
+        const result = mainWindow ? await dialog.showSaveDialog(mainWindow, { defaultPath: suggestedName, filters: jsonFilters }) : undefined;
+        if (!result?.filePath || result.canceled) return null;
+        await writeFile(result.filePath, text);
+        return result.filePath;
+      },
+    },
+  });
 }
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
   app.on('second-instance', () => {
-    const [window] = BrowserWindow.getAllWindows();
-    if (window) {
-      if (window.isMinimized()) window.restore();
-      window.focus();
+    if (mainWindow) {
+      if (mainWindow.isMinimized()) mainWindow.restore();
+      mainWindow.focus();
     }
   });
 
@@ -66,16 +153,23 @@ if (!app.requestSingleInstanceLock()) {
     });
     app.setAboutPanelOptions({ applicationName: 'Backprop Workbench', applicationVersion: app.getVersion() });
     buildMenu();
-    supervisor = new RunSupervisor(new RunStore(join(app.getPath('userData'), 'runs'), app.getVersion()), utilityTrainerFactory());
-    await supervisor.recoverInterrupted();
-    createWindow();
+    const workbench = createService();
+    service = workbench;
+    await workbench.start();
+    workbench.subscribe(send);
+    ipcMain.handle(IPC_INVOKE_CHANNEL, async (event, method: unknown, params: unknown) => {
+      if (!trustedSender(event)) return { ok: false, error: 'request refused: it did not come from the workbench window' };
+      if (typeof method !== 'string') return { ok: false, error: 'request refused: the method must be a string' };
+      return workbench.handle(method, params);
+    });
+    await createWindow();
     app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) createWindow();
+      if (BrowserWindow.getAllWindows().length === 0) void createWindow();
     });
   });
 
   app.on('before-quit', () => {
-    void supervisor?.shutdown();
+    void service?.shutdown();
   });
 
   app.on('window-all-closed', () => {

@@ -1,17 +1,18 @@
-import { contextBridge } from 'electron';
-import type { BackpropApi } from '../../src-shared/api';
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import type { ApiEnvelope, WorkbenchEvent } from '../../src-shared/api';
+import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL, type BackpropBridge } from '../../src-shared/bridge';
 
-// A sandboxed preload cannot read package.json: main passes the version on the command line.
-const versionArgument = process.argv.find((arg) => arg.startsWith('--app-version='));
-
-const api: BackpropApi = {
-  platform: process.platform,
-  versions: {
-    app: versionArgument ? versionArgument.slice('--app-version='.length) : 'unknown',
-    electron: process.versions.electron ?? 'unknown',
-    node: process.versions.node,
-    chrome: process.versions.chrome ?? 'unknown',
+// The one object the renderer gets. Main validates every request; nothing else of Electron crosses the bridge.
+const bridge: BackpropBridge = {
+  mode: 'desktop',
+  invoke: (method, params) => ipcRenderer.invoke(IPC_INVOKE_CHANNEL, method, params) as Promise<ApiEnvelope>,
+  onEvent: (listener) => {
+    const forward = (_event: IpcRendererEvent, payload: WorkbenchEvent): void => listener(payload);
+    ipcRenderer.on(IPC_EVENT_CHANNEL, forward);
+    return () => {
+      ipcRenderer.removeListener(IPC_EVENT_CHANNEL, forward);
+    };
   },
 };
 
-contextBridge.exposeInMainWorld('backprop', api);
+contextBridge.exposeInMainWorld('backprop', bridge);

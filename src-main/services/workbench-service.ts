@@ -1,0 +1,350 @@
+import { performance } from 'node:perf_hooks';
+import {
+  apiRequestSchemas,
+  MAX_WEIGHT_TILES,
+  type ApiEnvelope,
+  type ApiMethod,
+  type ApiParsedParams,
+  type ApiResult,
+  type EvaluationPoint,
+  type HostInfo,
+  type RunMetrics,
+  type WeightTiles,
+  type WorkbenchEvent,
+} from '../../src-shared/api';
+import { ConfigError, parseTrainConfig, type DatasetConfig, type TrainConfig } from '../../src-shared/config';
+import { describeIssues, type EvaluationRecordMessage } from '../../src-shared/trainer-protocol';
+import type { Dataset } from '../data/dataset';
+import { datasetDirectory, loadConfiguredDataset } from '../data/dataset-source';
+import type { RunSupervisor, SupervisorEvent } from './run-supervisor';
+import type { TrainerProcess, TrainerProcessFactory } from './trainer-process';
+import { requestFromTrainer } from './trainer-requests';
+
+/** What differs between hosts: the desktop opens folders and dialogs natively; the web host cannot. */
+export interface WorkbenchHostHooks {
+  openFolder?(path: string): Promise<boolean>;
+  openConfigDialog?(): Promise<{ path: string; text: string } | null>;
+  saveConfigDialog?(suggestedName: string, text: string): Promise<string | null>;
+}
+
+export interface WorkbenchServiceOptions {
+  readonly supervisor: RunSupervisor;
+  readonly trainerFactory: TrainerProcessFactory;
+  readonly info: HostInfo;
+  readonly hooks?: WorkbenchHostHooks;
+}
+
+/** Loaded models kept warm for the Draw view (each is a trainer process holding one network). */
+const PREDICTOR_CACHE_SIZE = 2;
+
+const finite = (value: number): number | null => (Number.isFinite(value) ? value : null);
+
+function evaluationPoint(record: EvaluationRecordMessage): EvaluationPoint {
+  return {
+    iteration: record.iteration,
+    epoch: record.epoch,
+    trainAccuracy: finite(record.trainAccuracy),
+    testAccuracy: finite(record.testAccuracy),
+    trainLoss: finite(record.trainLoss),
+    testLoss: finite(record.testLoss),
+    final: record.final,
+  };
+}
+
+export class UserError extends Error {}
+
+/**
+ * The services behind the workbench API, shared by the Electron main process and the web host: every request
+ * arrives here as (method, untrusted params), is validated, and answers with an envelope.
+ */
+export class WorkbenchService {
+  private readonly supervisor: RunSupervisor;
+  private readonly factory: TrainerProcessFactory;
+  private readonly info: HostInfo;
+  private readonly hooks: WorkbenchHostHooks;
+  private readonly listeners = new Set<(event: WorkbenchEvent) => void>();
+  private readonly predictors = new Map<string, Promise<TrainerProcess>>();
+  private readonly datasets = new Map<string, Promise<Dataset>>();
+  private gradientCheck: TrainerProcess | undefined;
+
+  constructor(options: WorkbenchServiceOptions) {
+    this.supervisor = options.supervisor;
+    this.factory = options.trainerFactory;
+    this.info = options.info;
+    this.hooks = options.hooks ?? {};
+    this.supervisor.subscribe((event) => {
+      const mapped = this.mapEvent(event);
+      if (mapped) this.emit(mapped);
+    });
+  }
+
+  subscribe(listener: (event: WorkbenchEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(event: WorkbenchEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** Validates and serves one request. Never throws: failures come back as `{ ok: false, error }`. */
+  async handle(method: string, params: unknown): Promise<ApiEnvelope> {
+    if (!Object.hasOwn(apiRequestSchemas, method)) return { ok: false, error: `unknown method "${method}"` };
+    const name = method as ApiMethod;
+    const parsed = apiRequestSchemas[name].safeParse(params ?? {});
+    if (!parsed.success) return { ok: false, error: `${method}: ${describeIssues(parsed.error)}` };
+    try {
+      const value = await this.serve(name, parsed.data as ApiParsedParams<typeof name>);
+      return { ok: true, value };
+    } catch (error) {
+      if (error instanceof ConfigError) return { ok: false, error: error.message, issues: error.issues };
+      return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /** Marks runs a previous session left active as interrupted; call once before serving. */
+  async start(): Promise<void> {
+    await this.supervisor.recoverInterrupted();
+  }
+
+  /** Ends the helper processes (predictors, a running gradient check); runs are the supervisor's. */
+  async shutdown(): Promise<void> {
+    this.gradientCheck?.kill();
+    for (const pending of this.predictors.values()) void pending.then((p) => p.kill(), () => undefined);
+    this.predictors.clear();
+    await this.supervisor.shutdown();
+  }
+
+  private async serve<M extends ApiMethod>(method: M, params: ApiParsedParams<M>): Promise<ApiResult<M>> {
+    // Each case narrows by hand: TypeScript does not correlate `method` with `params` across a switch.
+    const p = params as Record<string, unknown>;
+    const id = p.id as string;
+    const store = this.supervisor.store;
+    const result = async (): Promise<unknown> => {
+      switch (method) {
+        case 'info':
+          return this.info;
+        case 'listRuns':
+          return store.list();
+        case 'runMetrics':
+          return this.metrics(id);
+        case 'startRun': {
+          const config = parseTrainConfig(p.config, 'config');
+          return this.supervisor.enqueue(config, p.name ? { name: p.name as string } : {});
+        }
+        case 'pauseRun':
+          this.supervisor.pause(id);
+          return null;
+        case 'resumeRun':
+          this.supervisor.resume(id);
+          return null;
+        case 'stopRun':
+          await this.supervisor.stop(id);
+          return null;
+        case 'continueRun':
+          return this.supervisor.resumeRun(id);
+        case 'renameRun': {
+          const record = await store.rename(id, p.name as string);
+          this.emit({ type: 'run', record });
+          return record;
+        }
+        case 'deleteRun':
+          if (this.supervisor.activeRunIds.includes(id) || this.supervisor.queuedRunIds.includes(id)) {
+            throw new UserError(`run ${id} is still active: stop it before deleting it`);
+          }
+          await this.dropPredictor(id);
+          await store.delete(id);
+          this.emit({ type: 'runDeleted', id });
+          return null;
+        case 'openRunFolder': {
+          await store.get(id);
+          const path = store.directory(id);
+          const opened = this.hooks.openFolder ? await this.hooks.openFolder(path) : false;
+          return { path, opened };
+        }
+        case 'predict':
+          return this.predict(id, p.pixels as number[]);
+        case 'firstLayerWeights':
+          return this.firstLayerWeights(id, p.units as number);
+        case 'testImages':
+          return this.testImages(p.dataset as DatasetConfig, p.offset as number, p.count as number);
+        case 'gradientCheck':
+          return this.runGradientCheck(parseTrainConfig(p.config, 'config'), p.samples as number);
+        case 'cancelGradientCheck':
+          this.gradientCheck?.kill();
+          return null;
+        case 'openConfigFile':
+          return this.openConfigFile();
+        case 'saveConfigFile': {
+          if (!this.hooks.saveConfigDialog) throw new UserError('saving through a dialog is a desktop feature: the browser downloads the file instead');
+          const config = parseTrainConfig(p.config, 'config');
+          const path = await this.hooks.saveConfigDialog((p.suggestedName as string | undefined) ?? 'network.json', `${JSON.stringify(config, null, 2)}\n`);
+          return path ? { path } : null;
+        }
+      }
+    };
+    return (await result()) as ApiResult<M>;
+  }
+
+  private async metrics(id: string): Promise<RunMetrics> {
+    const lines = await this.supervisor.store.readMetrics(id);
+    const losses: Array<number | null> = [];
+    const evaluations: EvaluationPoint[] = [];
+    for (const line of lines) {
+      if (line.type === 'losses') {
+        for (const [i, value] of line.values.entries()) losses[line.start + i] = value;
+      } else {
+        const { type: _type, ...point } = line;
+        evaluations.push(point);
+      }
+    }
+    // A resumed run rewrites from its checkpoint: holes can only come from a torn line; show them as gaps.
+    for (let i = 0; i < losses.length; i++) if (losses[i] === undefined) losses[i] = null;
+    return { losses, evaluations };
+  }
+
+  /** A trainer process holding the run's network: the live one while it trains, else its checkpoint loaded. */
+  private async predictorFor(id: string): Promise<TrainerProcess> {
+    const live = this.supervisor.processOf(id);
+    if (live) return live;
+    const cached = this.predictors.get(id);
+    if (cached) return cached;
+    const record = await this.supervisor.store.get(id);
+    if (!(await this.supervisor.store.readCheckpoint(id))) throw new UserError(`run "${record.name}" has no saved weights yet`);
+    const loading = new Promise<TrainerProcess>((resolve, reject) => {
+      const process = this.factory();
+      process.onEvent((event) => {
+        if (event.type === 'loaded') resolve(process);
+        else if (event.type === 'failed') reject(new Error(`could not load run "${record.name}": ${event.reason}`));
+      });
+      process.onExit(() => {
+        reject(new Error(`the process holding run "${record.name}" ended`));
+        if (this.predictors.get(id) === loading) this.predictors.delete(id);
+      });
+      process.send({ type: 'load', config: record.config, directory: this.supervisor.store.directory(id) });
+    });
+    this.predictors.set(id, loading);
+    loading.catch(() => this.predictors.delete(id));
+    while (this.predictors.size > PREDICTOR_CACHE_SIZE) {
+      const oldest = this.predictors.keys().next().value as string;
+      await this.dropPredictor(oldest);
+    }
+    return loading;
+  }
+
+  private async dropPredictor(id: string): Promise<void> {
+    const pending = this.predictors.get(id);
+    this.predictors.delete(id);
+    if (pending) await pending.then((p) => p.kill(), () => undefined);
+  }
+
+  private async predict(id: string, pixels: number[]): Promise<ApiResult<'predict'>> {
+    const record = await this.supervisor.store.get(id);
+    const inputs = record.config.network.inputSize;
+    if (pixels.length !== inputs) throw new UserError(`predict: ${pixels.length} pixels given, run "${record.name}" takes ${inputs}`);
+    const process = await this.predictorFor(id);
+    const reply = await requestFromTrainer(process, { type: 'predict', images: Float32Array.from(pixels), rows: 1 }, 'prediction', 30_000);
+    return { probabilities: Array.from(reply.probabilities) };
+  }
+
+  private async firstLayerWeights(id: string, units: number): Promise<WeightTiles> {
+    const live = this.supervisor.processOf(id);
+    let shape: readonly number[];
+    let values: ArrayLike<number>;
+    let iteration: number | null = null;
+    if (live) {
+      const reply = await requestFromTrainer(live, { type: 'exportWeights' }, 'weights', 10_000);
+      const w1 = reply.tensors.find((t) => t.name === 'W1');
+      if (!w1) throw new UserError('the network has no first-layer weights');
+      shape = w1.shape;
+      values = w1.data;
+    } else {
+      const checkpoint = await this.supervisor.store.readCheckpoint(id);
+      const w1 = checkpoint?.tensors.W1;
+      if (!checkpoint || !w1) throw new UserError(`run ${id} has no saved weights yet`);
+      shape = w1.shape;
+      values = w1.data;
+      iteration = typeof checkpoint.meta.iteration === 'number' ? checkpoint.meta.iteration : null;
+    }
+    const [inputSize = 0, hidden = 0] = shape;
+    const count = Math.min(units, hidden, MAX_WEIGHT_TILES);
+    // W1 is inputSize x hidden; a tile is one column (the weights into one hidden unit).
+    const data = new Array<number>(count * inputSize);
+    for (let u = 0; u < count; u++) for (let i = 0; i < inputSize; i++) data[u * inputSize + i] = values[i * hidden + u]!;
+    return { data, units: count, inputSize, iteration };
+  }
+
+  private dataset(config: DatasetConfig): Promise<Dataset> {
+    const key = datasetDirectory(config);
+    let pending = this.datasets.get(key);
+    if (!pending) {
+      pending = loadConfiguredDataset(config);
+      this.datasets.set(key, pending);
+      pending.catch(() => this.datasets.delete(key));
+    }
+    return pending;
+  }
+
+  private async testImages(config: DatasetConfig, offset: number, count: number): Promise<ApiResult<'testImages'>> {
+    const { test } = await this.dataset(config);
+    if (offset >= test.count) throw new UserError(`the test set has ${test.count} images; offset ${offset} is past its end`);
+    const size = test.rows * test.cols;
+    const images = [];
+    for (let index = offset; index < Math.min(offset + count, test.count); index++) {
+      images.push({ index, label: test.labels[index]!, pixels: Array.from(test.images.subarray(index * size, (index + 1) * size)), rows: test.rows, cols: test.cols });
+    }
+    return images;
+  }
+
+  private async runGradientCheck(config: TrainConfig, samples: number): Promise<ApiResult<'gradientCheck'>> {
+    if (this.gradientCheck) throw new UserError('a gradient check is already running');
+    const process = this.factory();
+    this.gradientCheck = process;
+    const started = performance.now();
+    try {
+      const reply = await requestFromTrainer(process, { type: 'gradientCheck', config, samples }, 'gradientCheck', 0);
+      return { differences: reply.differences, bound: reply.bound, seconds: (performance.now() - started) / 1000 };
+    } catch (error) {
+      throw new UserError(/stopped|SIGTERM|code null/.test((error as Error).message) ? 'gradient check cancelled' : (error as Error).message);
+    } finally {
+      this.gradientCheck = undefined;
+      process.kill();
+    }
+  }
+
+  private async openConfigFile(): Promise<ApiResult<'openConfigFile'>> {
+    if (!this.hooks.openConfigDialog) throw new UserError('opening through a dialog is a desktop feature: the browser uploads the file instead');
+    const chosen = await this.hooks.openConfigDialog();
+    if (!chosen) return null;
+    let json: unknown;
+    try {
+      json = JSON.parse(chosen.text);
+    } catch (error) {
+      throw new UserError(`${chosen.path}: not JSON (${(error as Error).message})`);
+    }
+    return { path: chosen.path, config: parseTrainConfig(json, chosen.path) };
+  }
+
+  private mapEvent(event: SupervisorEvent): WorkbenchEvent | undefined {
+    if (event.kind === 'status') return { type: 'run', record: event.record };
+    const trainer = event.event;
+    switch (trainer.type) {
+      case 'progress':
+        return {
+          type: 'progress',
+          runId: event.runId,
+          start: trainer.start,
+          iteration: trainer.iteration,
+          total: trainer.total,
+          losses: Array.from(trainer.losses, finite),
+          elapsedSeconds: trainer.elapsedSeconds,
+        };
+      case 'epoch':
+        return { type: 'evaluation', runId: event.runId, point: evaluationPoint(trainer.record) };
+      case 'log':
+        return { type: 'log', runId: event.runId, level: trainer.level, message: trainer.message };
+      default:
+        return undefined;
+    }
+  }
+}
