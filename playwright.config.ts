@@ -1,17 +1,30 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { defineConfig } from '@playwright/test';
 
 // Playwright's own browser download is not reachable on the project's machines: use the system Chromium
 // (Debian's /usr/bin/chromium, installed by .ci/run), or CHROMIUM_PATH.
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+/** The web host the specs drive: `npm run web` with a fixed token and a throwaway run store. */
+export const WEB_PORT = Number(process.env.E2E_PORT ?? 4173);
+export const WEB_TOKEN = 'e2e-session-token-0123456789';
+const runsDirectory = resolve('test-results/e2e-runs');
+// The config is evaluated again in every worker: only the runner process starts from an empty store.
+if (!process.env.TEST_WORKER_INDEX) rmSync(runsDirectory, { recursive: true, force: true });
+
 export default defineConfig({
   testDir: 'e2e',
   outputDir: 'test-results/e2e',
-  timeout: 60_000,
+  timeout: 120_000,
+  expect: { timeout: 15_000 },
+  // The specs walk one workbench through a story (train, then see the run, then draw with it): one worker.
+  workers: 1,
+  fullyParallel: false,
   reporter: [['list']],
   use: {
-    baseURL: 'http://127.0.0.1:4173',
+    baseURL: `http://127.0.0.1:${WEB_PORT}`,
+    viewport: { width: 1280, height: 800 },
     screenshot: 'only-on-failure',
     launchOptions: {
       ...(existsSync(chromiumPath) ? { executablePath: chromiumPath } : {}),
@@ -28,10 +41,15 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: 'node e2e/serve-renderer.mjs',
-    url: 'http://127.0.0.1:4173',
+    command: `node --import tsx src-main/web/index.ts --port ${WEB_PORT} --token ${WEB_TOKEN} --runs-dir "${runsDirectory}" --concurrency 2`,
+    url: `http://127.0.0.1:${WEB_PORT}/`,
     reuseExistingServer: false,
-    timeout: 30_000,
+    timeout: 60_000,
+    stdout: 'pipe',
   },
-  projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
+  projects: [
+    { name: 'web', use: { browserName: 'chromium' } },
+    // The same specs in the desktop app, when an Electron binary is installed (see e2e/fixtures.ts).
+    { name: 'electron', testIgnore: /renderer\.spec/ },
+  ],
 });

@@ -1,6 +1,14 @@
 import { expect, test } from '@playwright/test';
+import { WEB_TOKEN } from './fixtures';
 
-test('the renderer shows the app window with its name, under a strict CSP, in both themes', async ({ page }, testInfo) => {
+test('without the session token the page says how to get in, and the API refuses it', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('connection-error')).toContainText('session token');
+  const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
+  expect(csp).toContain("script-src 'self'");
+});
+
+test('the workbench follows the OS theme, light and dark, with no console errors', async ({ page }, testInfo) => {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('console', (message) => {
@@ -8,14 +16,22 @@ test('the renderer shows the app window with its name, under a strict CSP, in bo
   });
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
-    await page.goto('/');
+    await page.goto(`/?token=${WEB_TOKEN}#network`);
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Backprop Workbench');
-    await expect(page.getByTestId('environment')).toContainText('desktop API is not available');
+    await expect(page.getByTestId('environment')).toContainText('web mode');
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     expect(background).toBe(colorScheme === 'dark' ? 'rgb(20, 24, 31)' : 'rgb(255, 255, 255)');
-    await page.screenshot({ path: testInfo.outputPath(`renderer-${colorScheme}.png`), fullPage: true });
+    await page.screenshot({ path: testInfo.outputPath(`../screenshots/network-${colorScheme}.png`), fullPage: true });
   }
-  const csp = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
-  expect(csp).toContain("script-src 'self'");
   expect(errors).toEqual([]);
+});
+
+test('no layout breakage at 1024x700: nothing overflows the window sideways', async ({ page }) => {
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await page.goto(`/?token=${WEB_TOKEN}`);
+  for (const view of ['Network', 'Train', 'Runs', 'Draw', 'Gradient check']) {
+    await page.getByRole('tab', { name: view }).click();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, `${view} overflows by ${overflow}px`).toBeLessThanOrEqual(0);
+  }
 });

@@ -1,5 +1,5 @@
 /// <reference types="vite/client" />
-import type { BackpropApi } from '../src-shared/api';
+import type { BackpropBridge } from '../src-shared/bridge';
 
 declare module '*.vue' {
   import type { DefineComponent } from 'vue';
@@ -9,7 +9,7 @@ declare module '*.vue' {
 
 declare global {
   interface Window {
-    /** Present in the desktop app (from the preload); absent in a plain browser. */
-    backprop?: BackpropApi;
+    /** Present in the desktop app (from the preload); in a browser the web bridge stands in for it. */
+    backprop?: BackpropBridge;
   }
 }

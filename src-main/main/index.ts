@@ -107,7 +107,9 @@ function buildMenu(): void {
 }
 
 function createService(): WorkbenchService {
-  const supervisor = new RunSupervisor(new RunStore(join(app.getPath('userData'), 'runs'), app.getVersion()), utilityTrainerFactory());
+  // BACKPROP_RUNS_DIR points every tool (CLI, web host, desktop) at another store, e.g. for tests.
+  const runsDirectory = process.env.BACKPROP_RUNS_DIR ?? join(app.getPath('userData'), 'runs');
+  const supervisor = new RunSupervisor(new RunStore(runsDirectory, app.getVersion()), utilityTrainerFactory());
   const jsonFilters = [{ name: 'Network config', extensions: ['json'] }];
   return new WorkbenchService({
     supervisor,

@@ -1,0 +1,106 @@
+import type { Locator, Page, TestInfo } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+/**
+ * One story through the workbench, as a user would walk it: configure a small net (and see an invalid
+ * field block the start), train one epoch of MNIST while the charts update, pause and resume, find the run
+ * in Runs, classify a drawn digit with it, and gradient-check the config. Each view is photographed.
+ */
+test.describe.configure({ mode: 'serial' });
+
+async function shoot(page: Page, testInfo: TestInfo, view: string): Promise<void> {
+  await page.screenshot({ path: testInfo.outputPath(`../screenshots/${view}.png`) });
+}
+
+async function field(page: Page, testId: string, value: string): Promise<Locator> {
+  const input = page.getByTestId(testId);
+  await input.fill(value);
+  return input;
+}
+
+test('configure a small net, train one epoch with pause and resume, see it in Runs, draw a digit', async ({ app: page }, testInfo) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+
+  // Network: an invalid field shows its message at the field and blocks the start.
+  await page.getByRole('tab', { name: 'Network' }).click();
+  const batch = await field(page, 'batch-size', '0');
+  await expect(batch).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByText('Too small: expected number to be >=1')).toBeVisible();
+  await expect(page.getByTestId('start-from-network')).toBeDisabled();
+  await expect(page.getByTestId('config-invalid')).toHaveText(/Fix the 1 field/);
+  await field(page, 'batch-size', 'abc');
+  await expect(page.getByText('must be a number')).toBeVisible();
+
+  // A small net: 784-16-10 on the TypeScript backend (slow enough to pause), one epoch, 6 evaluations.
+  await field(page, 'batch-size', '100');
+  await field(page, 'hidden-0', '16');
+  await page.getByTestId('length-kind').selectOption('epochs');
+  await field(page, 'epochs', '1');
+  await field(page, 'evaluate-every', '100');
+  await field(page, 'evaluation-samples', '2000');
+  await page.getByTestId('backend').selectOption('ts');
+  await field(page, 'run-name', 'e2e small net');
+  await expect(page.getByTestId('layer-shape')).toHaveText('784 → 16 → 10');
+  await expect(page.getByTestId('start-from-network')).toBeEnabled();
+  await shoot(page, testInfo, 'network');
+
+  // Train: the charts and counters move while it trains.
+  await page.getByTestId('start-from-network').click();
+  await expect(page.getByRole('tab', { name: 'Train' })).toHaveAttribute('aria-selected', 'true');
+  await expect(page.getByTestId('run-status')).toHaveText('running', { timeout: 30_000 });
+  await expect.poll(async () => Number(await page.getByTestId('iteration').textContent()), { timeout: 30_000 }).toBeGreaterThan(50);
+  await expect(page.getByTestId('evaluations')).not.toHaveText('0 evaluations', { timeout: 30_000 });
+
+  // Pause (keyboard shortcut): the iteration stops moving; resume with the button.
+  await page.keyboard.press('Control+Shift+P');
+  await expect(page.getByTestId('run-status')).toHaveText('paused');
+  const pausedAt = Number(await page.getByTestId('iteration').textContent());
+  await page.waitForTimeout(700);
+  expect(Number(await page.getByTestId('iteration').textContent())).toBe(pausedAt);
+  await page.getByTestId('resume').click();
+  await expect(page.getByTestId('run-status')).toHaveText('running');
+  await expect.poll(async () => Number(await page.getByTestId('iteration').textContent())).toBeGreaterThan(pausedAt);
+  await shoot(page, testInfo, 'train-running');
+  await expect(page.getByTestId('run-status')).toHaveText('completed', { timeout: 90_000 });
+  await expect(page.getByTestId('iteration')).toHaveText('600');
+  const accuracy = await page.getByTestId('test-accuracy').textContent();
+  expect(Number.parseFloat(accuracy ?? '')).toBeGreaterThan(80);
+  await expect(page.getByTestId('evaluations')).toHaveText('7 evaluations');
+  await shoot(page, testInfo, 'train');
+
+  // Runs: the run is listed with its accuracy; ticking it overlays its curves.
+  await page.getByRole('tab', { name: 'Runs' }).click();
+  const row = page.getByTestId('run-row').filter({ hasText: 'e2e small net' });
+  await expect(row).toHaveAttribute('data-status', 'completed');
+  await expect(row.getByTestId('best-accuracy')).toContainText('%');
+  await row.getByRole('checkbox').check();
+  await expect(page.getByTestId('runs-overlay')).toBeVisible();
+  await shoot(page, testInfo, 'runs');
+
+  // Draw: mouse strokes on the pad give a prediction from the run just trained.
+  await page.getByRole('tab', { name: 'Draw' }).click();
+  await expect(page.getByTestId('model-picker')).toContainText('e2e small net');
+  const pad = page.getByTestId('draw-pad');
+  const box = (await pad.boundingBox())!;
+  // A "1": one vertical stroke down the middle.
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2);
+  await page.mouse.down();
+  for (let step = 1; step <= 12; step++) await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.2 + step * 0.05));
+  await page.mouse.up();
+  await expect(page.getByTestId('prediction')).toHaveText(/^\d \(\d+(\.\d+)? ?%\)$/);
+  await expect(page.getByTestId('probabilities')).toContainText('9');
+  await shoot(page, testInfo, 'draw');
+  await page.getByTestId('draw-clear').click();
+
+  // Gradient check of the same config on one sample.
+  await page.getByRole('tab', { name: 'Gradient check' }).click();
+  await page.getByTestId('gc-samples').fill('1');
+  await page.getByTestId('gc-run').click();
+  await expect(page.getByTestId('gc-results')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('gc-results')).toContainText('W1');
+  await expect(page.getByTestId('gc-verdict')).toBeVisible();
+  await shoot(page, testInfo, 'gradient-check');
+
+  expect(errors).toEqual([]);
+});

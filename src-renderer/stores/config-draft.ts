@@ -1,0 +1,134 @@
+import { safeParseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../src-shared/config';
+
+/**
+ * The Network view's form, as the user types it: numbers stay strings until they parse, so a half-typed or
+ * wrong value reaches the shared schema (and its message) instead of silently becoming a default.
+ */
+export interface ConfigDraft {
+  /** The config the form was filled from: fields the form does not show (sampling, subsets…) come from it. */
+  base: TrainConfig;
+  name: string;
+  datasetKind: 'mnist' | 'idx';
+  datasetPath: string;
+  hiddenSizes: string[];
+  activation: 'relu' | 'sigmoid';
+  initKind: 'std' | 'he' | 'xavier';
+  initStd: string;
+  weightDecay: string;
+  optimizer: 'sgd';
+  lr: string;
+  batchSize: string;
+  lengthKind: 'iterations' | 'epochs';
+  iterations: string;
+  epochs: string;
+  evaluateEvery: string;
+  evaluationSamples: string;
+  seed: string;
+  dtype: 'float32' | 'float64';
+  backend: 'auto' | 'native' | 'ts';
+}
+
+export type PresetId = 'ch5-two-layer' | 'five-layer-relu';
+
+export const PRESETS: ReadonlyArray<{ id: PresetId; label: string; description: string; config: TrainConfigInput }> = [
+  {
+    id: 'ch5-two-layer',
+    label: 'Book ch5 TwoLayerNet',
+    description: '784-50-10, ReLU, std 0.01, SGD lr 0.1, batch 100, 10000 iterations (train_neuralnet.py)',
+    config: { name: 'ch5 TwoLayerNet', training: { iterations: 10000 } },
+  },
+  {
+    id: 'five-layer-relu',
+    label: '5-layer ReLU (100 units)',
+    description: '784-100-100-100-100-10, ReLU, He init, SGD lr 0.01, batch 128, 2000 iterations',
+    config: {
+      name: '5-layer ReLU',
+      network: { hiddenSizes: [100, 100, 100, 100], activation: 'relu', weightInit: 'he' },
+      optimizer: { type: 'sgd', lr: 0.01 },
+      training: { batchSize: 128, iterations: 2000 },
+    },
+  },
+];
+
+export function draftFromConfig(config: TrainConfig): ConfigDraft {
+  const init = config.network.weightInit;
+  const { training } = config;
+  return {
+    base: config,
+    name: config.name ?? '',
+    datasetKind: config.dataset.kind,
+    datasetPath: config.dataset.kind === 'idx' ? config.dataset.path : '',
+    hiddenSizes: config.network.hiddenSizes.map(String),
+    activation: config.network.activation,
+    initKind: typeof init === 'number' ? 'std' : init === 'he' || init === 'relu' ? 'he' : 'xavier',
+    initStd: typeof init === 'number' ? String(init) : '0.01',
+    weightDecay: String(config.network.weightDecay),
+    optimizer: config.optimizer.type,
+    lr: String(config.optimizer.lr),
+    batchSize: String(training.batchSize),
+    lengthKind: training.epochs !== undefined ? 'epochs' : 'iterations',
+    iterations: String(training.iterations ?? 10000),
+    epochs: String(training.epochs ?? 1),
+    evaluateEvery: String(training.evaluateEvery),
+    evaluationSamples: training.evaluationSamples === undefined ? '' : String(training.evaluationSamples),
+    seed: String(config.seed),
+    dtype: config.dtype,
+    backend: config.backend,
+  };
+}
+
+/** A numeric field: the number when the text is one, else the text itself (the schema then names the field). */
+function numeric(text: string): number | string {
+  const trimmed = text.trim();
+  if (trimmed === '') return text;
+  const value = Number(trimmed);
+  return Number.isNaN(value) ? text : value;
+}
+
+/** The config the draft describes, in the shared schema's input shape (not yet validated). */
+export function configInputFromDraft(draft: ConfigDraft): Record<string, unknown> {
+  const { iterations: _i, epochs: _e, evaluationSamples: _s, ...training } = draft.base.training;
+  return {
+    ...(draft.name.trim() ? { name: draft.name.trim() } : {}),
+    dataset: draft.datasetKind === 'mnist' ? { kind: 'mnist' } : { kind: 'idx', path: draft.datasetPath.trim() },
+    network: {
+      ...draft.base.network,
+      hiddenSizes: draft.hiddenSizes.map(numeric),
+      activation: draft.activation,
+      weightInit: draft.initKind === 'std' ? numeric(draft.initStd) : draft.initKind,
+      weightDecay: numeric(draft.weightDecay),
+    },
+    optimizer: { type: draft.optimizer, lr: numeric(draft.lr) },
+    training: {
+      ...training,
+      batchSize: numeric(draft.batchSize),
+      ...(draft.lengthKind === 'iterations' ? { iterations: numeric(draft.iterations) } : { epochs: numeric(draft.epochs) }),
+      evaluateEvery: draft.evaluateEvery.trim() === 'epoch' ? 'epoch' : numeric(draft.evaluateEvery),
+      ...(draft.evaluationSamples.trim() ? { evaluationSamples: numeric(draft.evaluationSamples) } : {}),
+    },
+    seed: numeric(draft.seed),
+    dtype: draft.dtype,
+    backend: draft.backend,
+  };
+}
+
+/** Schema messages phrased for a form ("expected number, received string" means the text is not a number). */
+function friendly(message: string): string {
+  if (/expected number, received (string|NaN)/i.test(message)) return 'must be a number';
+  if (/expected int/i.test(message)) return 'must be a whole number';
+  return message;
+}
+
+export interface DraftValidation {
+  readonly config: TrainConfig | undefined;
+  /** Field path (e.g. "training.batchSize", "network.hiddenSizes.1") to its message. */
+  readonly errors: Readonly<Record<string, string>>;
+}
+
+export function validateDraft(draft: ConfigDraft): DraftValidation {
+  const result = safeParseTrainConfig(configInputFromDraft(draft));
+  if (result.ok) return { config: result.config, errors: {} };
+  const errors: Record<string, string> = {};
+  for (const issue of result.issues) errors[issue.field] ??= friendly(issue.message);
+  return { config: undefined, errors };
+}
