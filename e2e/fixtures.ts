@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { _electron, test as base, type ElectronApplication, type Page } from '@playwright/test';
+import { _electron, test as base, type ElectronApplication, type Page, type TestInfo } from '@playwright/test';
 
 export const WEB_TOKEN = 'e2e-session-token-0123456789';
 
@@ -52,3 +52,11 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
 });
 
 export { expect } from '@playwright/test';
+
+/** Keeps a screenshot of a view as a test artifact: test-results/e2e/screenshots/<name>.png (web project). */
+export async function screenshotView(page: Page, testInfo: TestInfo, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  const prefix = testInfo.project.name === 'web' ? '' : `${testInfo.project.name}-`;
+  const path = join(testInfo.project.outputDir, 'screenshots', `${prefix}${name}.png`);
+  await page.screenshot({ path, ...options });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
+}

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { WEB_TOKEN } from './fixtures';
+import { screenshotView, WEB_TOKEN } from './fixtures';
 
 test('without the session token the page says how to get in, and the API refuses it', async ({ page }) => {
   await page.goto('/');
@@ -21,7 +21,7 @@ test('the workbench follows the OS theme, light and dark, with no console errors
     await expect(page.getByTestId('environment')).toContainText('web mode');
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     expect(background).toBe(colorScheme === 'dark' ? 'rgb(20, 24, 31)' : 'rgb(255, 255, 255)');
-    await page.screenshot({ path: testInfo.outputPath(`../screenshots/network-${colorScheme}.png`), fullPage: true });
+    await screenshotView(page, testInfo, `network-${colorScheme}`, { fullPage: true });
   }
   expect(errors).toEqual([]);
 });

@@ -13,9 +13,12 @@ export const useTrainingStore = defineStore('training', () => {
 
   const record = computed(() => (currentRunId.value ? runs.byId.get(currentRunId.value) : undefined));
   const status = computed(() => record.value?.status);
+  // The live metrics object is mutated in place: a fresh shallow snapshot per update lets everything
+  // computed from it (counters, charts) see the change.
   const live = computed(() => {
     void runs.version;
-    return currentRunId.value ? runs.metrics.get(currentRunId.value) : undefined;
+    const entry = currentRunId.value ? runs.metrics.get(currentRunId.value) : undefined;
+    return entry ? { ...entry } : undefined;
   });
   const rate = computed(() => iterationsPerSecond(live.value));
   const etaSeconds = computed(() => {
