@@ -152,6 +152,20 @@ describe('web host', () => {
     client.socket.close();
   });
 
+  it('runs a gradient check in its own process, and cancels one on request', async () => {
+    const client = await Client.open(api);
+    const config = { network: { hiddenSizes: [4] }, dtype: 'float64', backend: 'ts' };
+    const report = await client.value<{ differences: Record<string, number>; bound: number }>('gradientCheck', { config, samples: 1 });
+    expect(Object.keys(report.differences).sort()).toEqual(['W1', 'W2', 'b1', 'b2']);
+    for (const difference of Object.values(report.differences)) expect(difference).toBeLessThanOrEqual(report.bound);
+
+    const long = client.call('gradientCheck', { config: { network: { hiddenSizes: [200] }, dtype: 'float64', backend: 'ts' }, samples: 32 });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await client.call('cancelGradientCheck')).toEqual({ ok: true, value: null });
+    expect(await long).toEqual({ ok: false, error: 'gradient check cancelled' });
+    client.socket.close();
+  });
+
   it('refuses desktop-only dialogs with the browser alternative', async () => {
     const client = await Client.open(api);
     const envelope = await client.call('openConfigFile');
