@@ -16,6 +16,25 @@ export const runSummarySchema = z.object({
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 
+/** The check of an exported .onnx against the engine, run by onnxruntime on the whole test set. */
+export const onnxReportSchema = z.object({
+  passed: z.boolean(),
+  /** What failed, in words for the user (empty when passed). */
+  problems: z.array(z.string()),
+  images: z.number().int().min(0),
+  /** max |logits(ONNX) - logits(engine)| over the test set; null when there is no engine to compare with. */
+  maxAbsDifference: z.number().nullable(),
+  bound: z.number(),
+  onnxAccuracy: z.number(),
+  engineAccuracy: z.number().nullable(),
+  /** Mean time per image when the test set runs in batches of 1000, and for one image at a time. */
+  batchLatencyMs: z.number(),
+  singleImageLatencyMs: z.number(),
+  validatedAt: z.string(),
+  bytes: z.number().int().min(0),
+});
+export type OnnxReport = z.infer<typeof onnxReportSchema>;
+
 export const runRecordSchema = z.object({
   formatVersion: z.number().int().min(1),
   id: z.string().regex(/^[A-Za-z0-9._-]+$/),
@@ -31,6 +50,8 @@ export const runRecordSchema = z.object({
   /** Why a run failed or diverged, in words for the user. */
   reason: z.string().optional(),
   summary: runSummarySchema.optional(),
+  /** The last ONNX export's validation (the model itself is model.onnx in the run's folder when it passed). */
+  onnx: onnxReportSchema.optional(),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 

@@ -1,0 +1,96 @@
+import type { Activation } from '../../src-shared/config';
+import { ATTRIBUTE_FLOAT, ATTRIBUTE_INT, DATA_TYPE_FLOAT, encodeModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './onnx-schema';
+
+/** ONNX opset and IR version written: opset 17 needs IR 8. */
+export const ONNX_OPSET = 17;
+export const ONNX_IR_VERSION = 8;
+export const PRODUCER_NAME = 'Backprop Workbench';
+
+export interface AffineWeights {
+  /** inputs x outputs, row-major (the engine's W). */
+  readonly W: ArrayLike<number>;
+  readonly b: ArrayLike<number>;
+  readonly inputs: number;
+  readonly outputs: number;
+}
+
+export interface MlpExport {
+  readonly layers: readonly AffineWeights[];
+  readonly activation: Activation;
+  readonly producerVersion: string;
+  readonly docString: string;
+  /** dataset, config, test_accuracy, run_id, created_at, …: written as the model's metadata_props. */
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+function floatTensor(name: string, dims: number[], values: ArrayLike<number>): OnnxTensor {
+  // raw_data is little-endian float32; Float32Array is little-endian on every platform Node runs on.
+  const data = Float32Array.from(values);
+  return { name, dims, data_type: DATA_TYPE_FLOAT, raw_data: new Uint8Array(data.buffer) };
+}
+
+function tensorInfo(name: string, dims: Array<number | string>, doc: string): OnnxValueInfo {
+  return {
+    name,
+    doc_string: doc,
+    type: { tensor_type: { elem_type: DATA_TYPE_FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
+  };
+}
+
+/**
+ * The engine's MultiLayerNet as an ONNX graph: Gemm per Affine (Y = X W + b, the engine's orientation, so no
+ * transpose), the activation between them, `logits` from the last Gemm and `probabilities` = Softmax(logits)
+ * over the last axis. The batch dimension is symbolic ("N").
+ */
+export function buildMlpModel(spec: MlpExport): Uint8Array {
+  if (spec.layers.length === 0) throw new Error('a network needs at least one Affine layer to export');
+  const nodes: OnnxNode[] = [];
+  const initializers: OnnxTensor[] = [];
+  let current = 'input';
+  spec.layers.forEach((layer, index) => {
+    const l = index + 1;
+    if (layer.W.length !== layer.inputs * layer.outputs || layer.b.length !== layer.outputs) {
+      throw new Error(`layer ${l}: W has ${layer.W.length} values and b ${layer.b.length} for ${layer.inputs}x${layer.outputs}`);
+    }
+    if (index > 0 && spec.layers[index - 1]!.outputs !== layer.inputs) throw new Error(`layer ${l} takes ${layer.inputs} inputs, layer ${index} gives ${spec.layers[index - 1]!.outputs}`);
+    initializers.push(floatTensor(`W${l}`, [layer.inputs, layer.outputs], layer.W), floatTensor(`b${l}`, [layer.outputs], layer.b));
+    const last = l === spec.layers.length;
+    const affineOut = last ? 'logits' : `affine${l}`;
+    nodes.push({
+      op_type: 'Gemm',
+      name: `Affine${l}`,
+      input: [current, `W${l}`, `b${l}`],
+      output: [affineOut],
+      attribute: [
+        { name: 'alpha', type: ATTRIBUTE_FLOAT, f: 1 },
+        { name: 'beta', type: ATTRIBUTE_FLOAT, f: 1 },
+        { name: 'transA', type: ATTRIBUTE_INT, i: 0 },
+        { name: 'transB', type: ATTRIBUTE_INT, i: 0 },
+      ],
+    });
+    current = affineOut;
+    if (!last) {
+      const op = spec.activation === 'relu' ? 'Relu' : 'Sigmoid';
+      nodes.push({ op_type: op, name: `${op}${l}`, input: [current], output: [`${op.toLowerCase()}${l}`] });
+      current = `${op.toLowerCase()}${l}`;
+    }
+  });
+  nodes.push({ op_type: 'Softmax', name: 'Softmax', input: ['logits'], output: ['probabilities'], attribute: [{ name: 'axis', type: ATTRIBUTE_INT, i: -1 }] });
+  const inputs = spec.layers[0]!.inputs;
+  const classes = spec.layers.at(-1)!.outputs;
+  return encodeModel({
+    ir_version: ONNX_IR_VERSION,
+    opset_import: [{ domain: '', version: ONNX_OPSET }],
+    producer_name: PRODUCER_NAME,
+    producer_version: spec.producerVersion,
+    doc_string: spec.docString,
+    graph: {
+      name: 'mlp',
+      node: nodes,
+      initializer: initializers,
+      input: [tensorInfo('input', ['N', inputs], `float32 images, ${inputs} pixels in [0, 1] per row`)],
+      output: [tensorInfo('logits', ['N', classes], 'class scores before softmax'), tensorInfo('probabilities', ['N', classes], 'softmax of the logits')],
+    },
+    metadata_props: Object.entries(spec.metadata).map(([key, value]) => ({ key, value })),
+  });
+}
