@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { datasetSchema, type ConfigIssue, type TrainConfig } from './config';
-import type { RunListing, RunRecord } from './run-record';
+import type { OnnxReport, RunListing, RunRecord } from './run-record';
 
 /**
  * The workbench API: what the renderer may ask of its host. The desktop app serves it over Electron IPC
@@ -14,6 +14,8 @@ const none = z.object({}).strict();
 
 export const MAX_WEIGHT_TILES = 100;
 export const MAX_TEST_IMAGES = 100;
+/** 48 MB of base64: an MLP far bigger than any this app trains. */
+export const MAX_ONNX_BASE64 = 48 * 1024 * 1024;
 
 export const apiRequestSchemas = {
   info: none,
@@ -37,6 +39,15 @@ export const apiRequestSchemas = {
     .strict(),
   gradientCheck: z.object({ config: z.unknown(), samples: z.number().int().min(1).max(32).default(3) }).strict(),
   cancelGradientCheck: none,
+  /** Export a finished run to ONNX, validated by onnxruntime on the test set; desktop then asks where to save. */
+  exportOnnx: byId,
+  /** The run's validated model.onnx as base64, for a browser download. */
+  onnxFile: byId,
+  /** Load an .onnx (this app's or any MLP of the same operators) for the Draw view. */
+  importOnnx: z.object({ fileName: z.string().min(1).max(300), base64: z.string().min(1).max(MAX_ONNX_BASE64) }).strict(),
+  listOnnxModels: none,
+  removeOnnxModel: z.object({ modelId: z.string().min(1).max(100) }).strict(),
+  predictOnnx: z.object({ modelId: z.string().min(1).max(100), pixels: z.array(z.number().min(0).max(1)).min(1).max(1_000_000) }).strict(),
   /** Desktop only: native open/save dialogs. The browser uses an upload and a download instead. */
   openConfigFile: none,
   saveConfigFile: z.object({ config: z.unknown(), suggestedName: z.string().max(200).optional() }).strict(),
@@ -94,6 +105,18 @@ export interface GradientCheckReport {
   readonly seconds: number;
 }
 
+export interface ImportedOnnxModel {
+  readonly modelId: string;
+  readonly fileName: string;
+  readonly inputSize: number;
+  readonly classes: number;
+  readonly operators: readonly string[];
+  readonly producer: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** onnxruntime on the bundled MNIST test set (when the model takes 784 inputs). */
+  readonly report: OnnxReport | null;
+}
+
 export interface ApiResults {
   info: HostInfo;
   listRuns: RunListing[];
@@ -112,6 +135,13 @@ export interface ApiResults {
   testImages: TestImage[];
   gradientCheck: GradientCheckReport;
   cancelGradientCheck: null;
+  /** modelPath is null when validation failed (then nothing is saved); savedTo is the desktop's chosen copy. */
+  exportOnnx: { report: OnnxReport; modelPath: string | null; savedTo: string | null };
+  onnxFile: { fileName: string; base64: string };
+  importOnnx: ImportedOnnxModel;
+  listOnnxModels: ImportedOnnxModel[];
+  removeOnnxModel: null;
+  predictOnnx: { probabilities: number[] };
   /** null when the user cancelled the dialog. */
   openConfigFile: { path: string; config: TrainConfig } | null;
   saveConfigFile: { path: string } | null;
@@ -142,7 +172,7 @@ export type WorkbenchEvent =
   /** Desktop only: an application-menu command for the renderer to carry out. */
   | { readonly type: 'menu'; readonly action: MenuAction };
 
-export type MenuAction = 'open-config' | 'save-config' | 'export-run' | 'show-network' | 'show-train' | 'show-runs' | 'show-draw' | 'show-gradient-check';
+export type MenuAction = 'open-config' | 'save-config' | 'export-run' | 'export-onnx' | 'show-network' | 'show-train' | 'show-runs' | 'show-draw' | 'show-gradient-check';
 
 /** WebSocket frames of web mode: requests carry an id, answers echo it; events have none. */
 export const webRequestFrameSchema = z

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { trainConfigSchema } from './config';
+import { onnxReportSchema } from './run-record';
 
 /**
  * Messages between a host (Electron main, the CLI, the web host, tests) and a trainer process. Both
@@ -39,6 +40,8 @@ export const trainerCommandSchema = z.discriminatedUnion('type', [
     .strict(),
   z.object({ type: z.literal('evaluate'), requestId }).strict(),
   z.object({ type: z.literal('exportWeights'), requestId }).strict(),
+  /** Export the loaded network to ONNX and validate it with onnxruntime on the test set. */
+  z.object({ type: z.literal('exportOnnx'), requestId, runId: z.string().optional(), runName: z.string().optional(), appVersion: z.string() }).strict(),
   z
     .object({
       type: z.literal('gradientCheck'),
@@ -98,6 +101,7 @@ export const trainerEventSchema = z.discriminatedUnion('type', [
     requestId,
     tensors: z.array(z.object({ name: z.string(), shape: z.array(z.number().int()), data: floatArray })),
   }),
+  z.object({ type: z.literal('onnxExport'), requestId, model: z.instanceof(Uint8Array), report: onnxReportSchema }),
   z.object({ type: z.literal('gradientCheck'), requestId, differences: z.record(z.string(), z.number()), bound: z.number() }),
   /** A request (predict, evaluate, ...) that could not be served; the run itself goes on. */
   z.object({ type: z.literal('requestFailed'), requestId, reason: z.string() }),

@@ -27,6 +27,7 @@ accuracy every epoch) unless options or a config file say otherwise.
   --runs-dir DIR           the run store (default: the desktop app's, ~/.config/Backprop Workbench/runs on Linux)
   --no-save                do not store this run
   --name NAME              the run's name in the store
+  --export FILE.onnx       export the trained network to ONNX, validated by onnxruntime on the test set
   --json                   print a JSON summary on stdout (progress goes to stderr)
   -h, --help
 `;
@@ -38,6 +39,8 @@ export interface TrainCliOptions {
   /** undefined: the default store. */
   readonly runsDirectory: string | undefined;
   readonly save: boolean;
+  /** Where to write the validated ONNX export, if asked. */
+  readonly exportPath: string | undefined;
 }
 
 const flagSpec = {
@@ -64,6 +67,7 @@ const flagSpec = {
   'runs-dir': { type: 'string' },
   'no-save': { type: 'boolean' },
   json: { type: 'boolean' },
+  export: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -146,5 +150,6 @@ export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliO
     help: flags.help ?? false,
     runsDirectory: flags['runs-dir'],
     save: !(flags['no-save'] ?? false),
+    exportPath: flags.export,
   };
 }

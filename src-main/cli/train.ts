@@ -5,7 +5,10 @@ import { selectBackend } from '../engine/backends';
 import { Trainer, type EvaluationRecord } from '../engine/trainer';
 import { defaultRunsDirectory } from '../services/paths';
 import { RunRecorder } from '../services/run-recorder';
-import { RunStore } from '../services/run-store';
+import { ONNX_FILE, RunStore } from '../services/run-store';
+import { exportTrainerToOnnx } from '../onnx/export-run';
+import { describeOnnxReport } from '../onnx/report-text';
+import { writeFile } from 'node:fs/promises';
 import { formatDuration, formatProgressBar } from './progress';
 import { parseTrainArgs, TRAIN_USAGE } from './train-args';
 
@@ -123,7 +126,24 @@ async function main(argv: readonly string[]): Promise<number> {
     `${result.status}: train ${result.trainAccuracy.toFixed(4)}, test ${result.testAccuracy.toFixed(4)} after ${result.iterations} iterations in ` +
       `${formatDuration(result.seconds)} (${result.iterationsPerSecond.toFixed(0)} it/s, evaluations ${result.evaluationSeconds.toFixed(2)}s)\n`,
   );
+  let exportFailed = false;
+  if (options.exportPath && result.status !== 'diverged') {
+    human.write(`exporting to ${options.exportPath} and validating with onnxruntime...\n`);
+    const exported = await exportTrainerToOnnx(trainer, dataset, { appVersion: appVersion(), ...(run ? { runId: run.id, runName: run.name } : {}) });
+    human.write(`${describeOnnxReport(exported.report)}\n`);
+    if (store && run) {
+      if (exported.report.passed) await store.writeRunFile(run.id, ONNX_FILE, exported.model);
+      await store.update(run.id, { onnx: exported.report });
+    }
+    if (exported.report.passed) await writeFile(options.exportPath, exported.model);
+    else {
+      exportFailed = true;
+      process.stderr.write(`error: ${options.exportPath} not written: the exported model failed validation\n`);
+    }
+    Object.assign(summary, { onnx: { ...exported.report, path: exported.report.passed ? options.exportPath : null } });
+  }
   if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  if (exportFailed) return 1;
   if (result.status === 'diverged') {
     process.stderr.write(`error: the loss became ${result.lastLoss} at iteration ${result.iterations}: training diverged (lower the learning rate)\n`);
     return 1;

@@ -77,7 +77,8 @@ function buildMenu(): void {
       submenu: [
         { label: 'Open Config…', accelerator: 'CmdOrCtrl+O', click: menu('open-config') },
         { label: 'Save Config…', accelerator: 'CmdOrCtrl+S', click: menu('save-config') },
-        { label: 'Export Run Metrics (CSV)…', accelerator: 'CmdOrCtrl+E', click: menu('export-run') },
+        { label: 'Export Run to ONNX…', accelerator: 'CmdOrCtrl+E', click: menu('export-onnx') },
+        { label: 'Export Run Metrics (CSV)…', accelerator: 'CmdOrCtrl+Shift+E', click: menu('export-run') },
         { type: 'separator' },
         { role: 'quit' },
       ],
@@ -128,6 +129,12 @@ function createService(): WorkbenchService {
         const path = result?.filePaths[0];
         if (!path || result.canceled) return null;
         return { path, text: await readFile(path, 'utf8') };
+      },
+      saveModelDialog: async (suggestedName, model) => {
+        const result = mainWindow ? await dialog.showSaveDialog(mainWindow, { title: 'Save the ONNX model', defaultPath: suggestedName, filters: [{ name: 'ONNX model', extensions: ['onnx'] }] }) : undefined;
+        if (!result?.filePath || result.canceled) return null;
+        await writeFile(result.filePath, model);
+        return result.filePath;
       },
       saveConfigDialog: async (suggestedName, text) => {
         const result = mainWindow ? await dialog.showSaveDialog(mainWindow, { defaultPath: suggestedName, filters: jsonFilters }) : undefined;

@@ -42,7 +42,7 @@ function tensorInfo(name: string, dims: Array<number | string>, doc: string): On
  * transpose), the activation between them, `logits` from the last Gemm and `probabilities` = Softmax(logits)
  * over the last axis. The batch dimension is symbolic ("N").
  */
-export function buildMlpModel(spec: MlpExport): Uint8Array {
+export function buildMlpModel(spec: MlpExport): Uint8Array<ArrayBuffer> {
   if (spec.layers.length === 0) throw new Error('a network needs at least one Affine layer to export');
   const nodes: OnnxNode[] = [];
   const initializers: OnnxTensor[] = [];

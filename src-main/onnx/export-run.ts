@@ -12,7 +12,7 @@ export interface RunExportInfo {
 }
 
 export interface RunExport {
-  readonly model: Uint8Array;
+  readonly model: Uint8Array<ArrayBuffer>;
   readonly report: OnnxReport;
 }
 

@@ -171,10 +171,11 @@ export interface OnnxModel {
   metadata_props?: Array<{ key: string; value: string }>;
 }
 
-export function encodeModel(model: OnnxModel): Uint8Array {
+export function encodeModel(model: OnnxModel): Uint8Array<ArrayBuffer> {
   const problem = ModelProto.verify(model);
   if (problem) throw new Error(`internal error: the ONNX model does not match its schema (${problem})`);
-  return ModelProto.encode(ModelProto.fromObject(model)).finish();
+  // A copy: protobufjs may hand back a view into a shared pool, which must not travel between processes.
+  return new Uint8Array(ModelProto.encode(ModelProto.fromObject(model)).finish());
 }
 
 export function decodeModel(bytes: Uint8Array): OnnxModel {

@@ -15,6 +15,8 @@ import { readCheckpoint, type Checkpoint } from './checkpoint';
 export const RUN_FILE = 'run.json';
 export const METRICS_FILE = 'metrics.jsonl';
 export const CHECKPOINT_FILE = 'checkpoint.bin';
+/** The run's validated ONNX export (present only when it passed validation). */
+export const ONNX_FILE = 'model.onnx';
 
 export class RunStoreError extends Error {
   constructor(message: string) {
@@ -156,17 +158,23 @@ export class RunStore {
     return { kind: 'ok', record: parsed.data };
   }
 
-  private async writeRecord(record: RunRecord): Promise<void> {
-    const file = join(this.directory(record.id), RUN_FILE);
+  /** Writes a file into the run's folder atomically: a crash leaves the old file or the new one. */
+  async writeRunFile(id: string, name: string, data: string | Uint8Array): Promise<string> {
+    const file = join(this.directory(id), name);
     const temporary = `${file}.tmp-${process.pid}`;
     const handle = await open(temporary, 'w');
     try {
-      await handle.writeFile(`${JSON.stringify(record, null, 2)}\n`);
+      await handle.writeFile(data);
       await handle.sync();
     } finally {
       await handle.close();
     }
     await rename(temporary, file);
+    return file;
+  }
+
+  private async writeRecord(record: RunRecord): Promise<void> {
+    await this.writeRunFile(record.id, RUN_FILE, `${JSON.stringify(record, null, 2)}\n`);
   }
 }
 

@@ -40,6 +40,7 @@ type RequestCommand =
   | { type: 'predict'; images: Float32Array; rows: number }
   | { type: 'evaluate' }
   | { type: 'exportWeights' }
+  | { type: 'exportOnnx'; runId?: string; runName?: string; appVersion: string }
   | { type: 'gradientCheck'; config: TrainConfig; samples: number };
 
 /** Sends a request to a trainer process and waits for its reply of the expected type. */

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
   apiRequestSchemas,
@@ -14,8 +16,11 @@ import {
 } from '../../src-shared/api';
 import { ConfigError, parseTrainConfig, type DatasetConfig, type TrainConfig } from '../../src-shared/config';
 import { describeIssues, type EvaluationRecordMessage } from '../../src-shared/trainer-protocol';
+import type { ImportedOnnxModel } from '../../src-shared/api';
 import type { Dataset } from '../data/dataset';
 import { datasetDirectory, loadConfiguredDataset } from '../data/dataset-source';
+import { OnnxClassifier, validateOnnxModel } from '../onnx/validate-model';
+import { ONNX_FILE } from './run-store';
 import type { RunSupervisor, SupervisorEvent } from './run-supervisor';
 import type { TrainerProcess, TrainerProcessFactory } from './trainer-process';
 import { requestFromTrainer } from './trainer-requests';
@@ -23,6 +28,8 @@ import { requestFromTrainer } from './trainer-requests';
 /** What differs between hosts: the desktop opens folders and dialogs natively; the web host cannot. */
 export interface WorkbenchHostHooks {
   openFolder?(path: string): Promise<boolean>;
+  /** Desktop: asks where to save a copy of an exported model; null when the user cancels. */
+  saveModelDialog?(suggestedName: string, model: Uint8Array): Promise<string | null>;
   openConfigDialog?(): Promise<{ path: string; text: string } | null>;
   saveConfigDialog?(suggestedName: string, text: string): Promise<string | null>;
 }
@@ -53,6 +60,8 @@ function evaluationPoint(record: EvaluationRecordMessage): EvaluationPoint {
 
 export class UserError extends Error {}
 
+const safeFileName = (name: string): string => name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
+
 /**
  * The services behind the workbench API, shared by the Electron main process and the web host: every request
  * arrives here as (method, untrusted params), is validated, and answers with an envelope.
@@ -66,6 +75,8 @@ export class WorkbenchService {
   private readonly predictors = new Map<string, Promise<TrainerProcess>>();
   private readonly datasets = new Map<string, Promise<Dataset>>();
   private gradientCheck: TrainerProcess | undefined;
+  private readonly onnxModels = new Map<string, { summary: ImportedOnnxModel; classifier: OnnxClassifier }>();
+  private nextOnnxModel = 1;
 
   constructor(options: WorkbenchServiceOptions) {
     this.supervisor = options.supervisor;
@@ -112,6 +123,8 @@ export class WorkbenchService {
     this.gradientCheck?.kill();
     for (const pending of this.predictors.values()) void pending.then((p) => p.kill(), () => undefined);
     this.predictors.clear();
+    for (const { classifier } of this.onnxModels.values()) void classifier.release();
+    this.onnxModels.clear();
     await this.supervisor.shutdown();
   }
 
@@ -173,6 +186,32 @@ export class WorkbenchService {
         case 'cancelGradientCheck':
           this.gradientCheck?.kill();
           return null;
+        case 'exportOnnx':
+          return this.exportOnnx(id);
+        case 'onnxFile': {
+          const record = await store.get(id);
+          const bytes = await readFile(join(store.directory(id), ONNX_FILE)).catch(() => {
+            throw new UserError(`run "${record.name}" has no validated ONNX export yet: export it first`);
+          });
+          return { fileName: `${safeFileName(record.name)}.onnx`, base64: bytes.toString('base64') };
+        }
+        case 'importOnnx':
+          return this.importOnnx(p.fileName as string, p.base64 as string);
+        case 'listOnnxModels':
+          return [...this.onnxModels.values()].map((m) => m.summary);
+        case 'removeOnnxModel': {
+          const entry = this.onnxModels.get(p.modelId as string);
+          this.onnxModels.delete(p.modelId as string);
+          await entry?.classifier.release();
+          return null;
+        }
+        case 'predictOnnx': {
+          const entry = this.onnxModels.get(p.modelId as string);
+          if (!entry) throw new UserError('that ONNX model is no longer loaded: import it again');
+          const pixels = p.pixels as number[];
+          if (pixels.length !== entry.summary.inputSize) throw new UserError(`predict: ${pixels.length} pixels given, ${entry.summary.fileName} takes ${entry.summary.inputSize}`);
+          return { probabilities: Array.from(await entry.classifier.probabilities(Float32Array.from(pixels), 1)) };
+        }
         case 'openConfigFile':
           return this.openConfigFile();
         case 'saveConfigFile': {
@@ -310,6 +349,43 @@ export class WorkbenchService {
       this.gradientCheck = undefined;
       process.kill();
     }
+  }
+
+  private async exportOnnx(id: string): Promise<ApiResult<'exportOnnx'>> {
+    const store = this.supervisor.store;
+    const record = await store.get(id);
+    if (!['completed', 'stopped'].includes(record.status)) throw new UserError(`run "${record.name}" is ${record.status}: only completed or stopped runs export`);
+    const process = await this.predictorFor(id);
+    const reply = await requestFromTrainer(process, { type: 'exportOnnx', runId: id, runName: record.name, appVersion: this.info.versions.app }, 'onnxExport', 300_000);
+    const { report } = reply;
+    // A model that failed validation is not kept as the run's export: only its report, which says why.
+    const modelPath = report.passed ? await store.writeRunFile(id, ONNX_FILE, reply.model) : null;
+    this.emit({ type: 'run', record: await store.update(id, { onnx: report }) });
+    const savedTo = report.passed && this.hooks.saveModelDialog ? await this.hooks.saveModelDialog(`${safeFileName(record.name)}.onnx`, reply.model) : null;
+    return { report, modelPath, savedTo };
+  }
+
+  private async importOnnx(fileName: string, base64: string): Promise<ImportedOnnxModel> {
+    const bytes = new Uint8Array(Buffer.from(base64, 'base64'));
+    const classifier = await OnnxClassifier.load(bytes, fileName);
+    const { info } = classifier;
+    let report = null;
+    if (info.inputSize === 784) {
+      const { test } = await this.dataset({ kind: 'mnist' });
+      report = await validateOnnxModel(bytes, fileName, test, undefined);
+    }
+    const summary: ImportedOnnxModel = {
+      modelId: `onnx-${this.nextOnnxModel++}`,
+      fileName,
+      inputSize: info.inputSize,
+      classes: info.classes,
+      operators: info.operators,
+      producer: info.producer,
+      metadata: info.metadata,
+      report,
+    };
+    this.onnxModels.set(summary.modelId, { summary, classifier });
+    return summary;
   }
 
   private async openConfigFile(): Promise<ApiResult<'openConfigFile'>> {

@@ -8,6 +8,7 @@ import { selectBackend } from '../engine/backends';
 import { runGradientCheck } from '../engine/gradient-check';
 import { Tensor } from '../engine/tensor';
 import { Trainer, type TrainerSnapshotMeta } from '../engine/trainer';
+import { exportTrainerToOnnx } from '../onnx/export-run';
 import { readCheckpoint } from '../services/checkpoint';
 import { trimMetrics } from '../services/metrics-writer';
 import { RunRecorder } from '../services/run-recorder';
@@ -169,6 +170,17 @@ class TrainerHost {
         const params = this.requireSession().trainer.net.params;
         const tensors = Object.entries(params).map(([name, t]) => ({ name, shape: [...t.shape], data: t.data.slice() }));
         this.transport.send({ type: 'weights', requestId: command.requestId, tensors });
+        return;
+      }
+      case 'exportOnnx': {
+        const session = this.requireSession();
+        const dataset = await this.dataset(session.trainer.config.dataset);
+        const { model, report } = await exportTrainerToOnnx(session.trainer, dataset, {
+          appVersion: command.appVersion,
+          ...(command.runId ? { runId: command.runId } : {}),
+          ...(command.runName ? { runName: command.runName } : {}),
+        });
+        this.transport.send({ type: 'onnxExport', requestId: command.requestId, model, report });
         return;
       }
       case 'gradientCheck': {

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { webRequestFrameSchema, type WebFrame } from '../../src-shared/api';
+import { MAX_ONNX_BASE64, webRequestFrameSchema, type WebFrame } from '../../src-shared/api';
 import { CONTENT_SECURITY_POLICY } from '../main/csp';
 import type { WorkbenchService } from '../services/workbench-service';
 
@@ -26,8 +26,8 @@ export interface WebHost {
   close(): Promise<void>;
 }
 
-/** A request or frame bigger than this is refused: the largest legitimate one is a 784-pixel image. */
-const MAX_FRAME_BYTES = 4 * 1024 * 1024;
+/** A frame bigger than this is refused: the largest legitimate one is an imported .onnx (see MAX_ONNX_BASE64). */
+const MAX_FRAME_BYTES = MAX_ONNX_BASE64 + 64 * 1024;
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
