@@ -76,6 +76,14 @@ test('configure a small net, train one epoch with pause and resume, see it in Ru
   await expect(page.getByTestId('runs-overlay')).toBeVisible();
   await shoot(page, testInfo, 'runs');
 
+  // Export to ONNX: validated by onnxruntime, then downloaded (web mode); the report stays with the run.
+  const download = page.waitForEvent('download');
+  await row.getByTestId('export-onnx').click();
+  const onnxPath = testInfo.outputPath('e2e-small-net.onnx');
+  await (await download).saveAs(onnxPath);
+  await expect(page.getByTestId('onnx-report')).toContainText('ONNX ✓ validated by onnxruntime on 10000 test images');
+  await shoot(page, testInfo, 'runs-onnx');
+
   // Draw: mouse strokes on the pad give a prediction from the run just trained.
   await page.getByRole('tab', { name: 'Draw' }).click();
   await expect(page.getByTestId('model-picker')).toContainText('e2e small net');
@@ -89,6 +97,15 @@ test('configure a small net, train one epoch with pause and resume, see it in Ru
   await expect(page.getByTestId('prediction')).toHaveText(/^\d \(\d+(\.\d+)? ?%\)$/);
   await expect(page.getByTestId('probabilities')).toContainText('9');
   await shoot(page, testInfo, 'draw');
+
+  // The exported file imports back and classifies the same drawing; a broken file is refused with the reason.
+  await page.getByTestId('onnx-file').setInputFiles({ name: 'broken.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from('not a model at all') });
+  await expect(page.getByTestId('import-error')).toContainText('broken.onnx: not');
+  await page.getByTestId('onnx-file').setInputFiles(onnxPath);
+  await expect(page.getByTestId('onnx-summary')).toContainText('Gemm, Relu, Softmax');
+  await expect(page.getByTestId('model-picker')).toContainText('e2e-small-net.onnx');
+  await expect(page.getByTestId('model-picker')).toHaveValue(/^onnx-/);
+  await expect(page.getByTestId('prediction')).toHaveText(/^\d \(\d+(\.\d+)? ?%\)$/);
   await page.getByTestId('draw-clear').click();
 
   // Gradient check of the same config on one sample.

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, watch } from 'vue';
-import type { TestImage } from '../../src-shared/api';
+import type { ImportedOnnxModel, TestImage } from '../../src-shared/api';
 import type { DatasetConfig } from '../../src-shared/config';
 import type { RunRecord } from '../../src-shared/run-record';
 import { errorMessage, useApi } from '../api/client';
@@ -61,8 +61,13 @@ export const useDrawStore = defineStore('draw', () => {
   const models = computed(() => finishedRuns(runs.records));
   const chosenRunId = ref<string | undefined>();
   /** The user's pick while it is still a finished run, else the default. */
+  /** .onnx files imported for classifying (held by the host, run by onnxruntime); their ids start with "onnx-". */
+  const onnxModels = ref<ImportedOnnxModel[]>([]);
+  const importing = ref(false);
+  const importError = ref<string | undefined>();
+  const isOnnx = (id: string | undefined): boolean => !!id && onnxModels.value.some((m) => m.modelId === id);
   const runId = computed<string | undefined>({
-    get: () => (models.value.some((r) => r.id === chosenRunId.value) ? chosenRunId.value : defaultRun(models.value)?.id),
+    get: () => (models.value.some((r) => r.id === chosenRunId.value) || isOnnx(chosenRunId.value) ? chosenRunId.value : defaultRun(models.value)?.id ?? onnxModels.value[0]?.modelId),
     set: (id) => {
       chosenRunId.value = id;
     },
@@ -94,8 +99,37 @@ export const useDrawStore = defineStore('draw', () => {
     return { digit, probability: p[digit]! };
   });
 
+  async function loadOnnxModels(): Promise<void> {
+    try {
+      onnxModels.value = await useApi().call('listOnnxModels', {});
+    } catch (e) {
+      importError.value = `Could not list imported models: ${errorMessage(e)}`;
+    }
+  }
+
+  /** Imports an .onnx file the user chose and classifies with it; a wrong file gets the host's reason. */
+  async function importOnnxFile(file: File): Promise<void> {
+    importing.value = true;
+    importError.value = undefined;
+    try {
+      const dataUrl = await new Promise<string>((resolve, reject) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(String(reader.result));
+        reader.onerror = () => reject(reader.error ?? new Error(`cannot read ${file.name}`));
+        reader.readAsDataURL(file);
+      });
+      const model = await useApi().call('importOnnx', { fileName: file.name, base64: dataUrl.slice(dataUrl.indexOf(',') + 1) });
+      onnxModels.value = [...onnxModels.value, model];
+      runId.value = model.modelId;
+    } catch (e) {
+      importError.value = errorMessage(e);
+    } finally {
+      importing.value = false;
+    }
+  }
+
   function noModelMessage(): string {
-    return models.value.length === 0
+    return models.value.length === 0 && onnxModels.value.length === 0
       ? 'No finished run to classify with: train a network in the Train view first.'
       : 'Choose a model to classify with.';
   }
@@ -120,7 +154,7 @@ export const useDrawStore = defineStore('draw', () => {
     pending.value = true;
     const started = epoch;
     try {
-      const result = await useApi().call('predict', { id, pixels });
+      const result = isOnnx(id) ? await useApi().call('predictOnnx', { modelId: id, pixels }) : await useApi().call('predict', { id, pixels });
       if (started === epoch) {
         probabilities.value = result.probabilities;
         predictedBy.value = id;
@@ -128,7 +162,7 @@ export const useDrawStore = defineStore('draw', () => {
       }
     } catch (e) {
       if (started === epoch) {
-        const name = models.value.find((r) => r.id === id)?.name ?? id;
+        const name = models.value.find((r) => r.id === id)?.name ?? onnxModels.value.find((m) => m.modelId === id)?.fileName ?? id;
         error.value = `Could not classify with “${name}”: ${errorMessage(e)}`;
         probabilities.value = undefined;
       }
@@ -256,6 +290,11 @@ export const useDrawStore = defineStore('draw', () => {
 
   return {
     models,
+    onnxModels,
+    importing,
+    importError,
+    loadOnnxModels,
+    importOnnxFile,
     runId,
     run,
     strokes,
