@@ -39,6 +39,8 @@ export const apiRequestSchemas = {
     .strict(),
   gradientCheck: z.object({ config: z.unknown(), samples: z.number().int().min(1).max(32).default(3) }).strict(),
   cancelGradientCheck: none,
+  /** One forward/backward pass of the config's network on a batch: shapes and gradient norms per layer. */
+  layerGraph: z.object({ config: z.unknown(), batchSize: z.number().int().min(1).max(1000).default(100) }).strict(),
   /** Export a finished run to ONNX, validated by onnxruntime on the test set; desktop then asks where to save. */
   exportOnnx: byId,
   /** The run's validated model.onnx as base64, for a browser download. */
@@ -117,6 +119,27 @@ export interface ImportedOnnxModel {
   readonly report: OnnxReport | null;
 }
 
+/** One layer of the network as the Graph view draws it, after one forward/backward pass on a batch. */
+export interface TracedLayer {
+  readonly name: string;
+  readonly kind: 'Affine' | 'Relu' | 'Sigmoid' | 'SoftmaxWithLoss';
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  /** ||dL/d(output)||: the gradient arriving at the layer from above. */
+  readonly outputGradientNorm: number;
+  /** ||dL/d(input)||, or null where the engine skips it (the first Affine's dx is never needed). */
+  readonly inputGradientNorm: number | null;
+  /** ||dL/dW|| and ||dL/db|| of an Affine layer. */
+  readonly weightGradientNorm?: number;
+  readonly biasGradientNorm?: number;
+}
+
+export interface LayerTrace {
+  readonly batchSize: number;
+  readonly loss: number;
+  readonly layers: readonly TracedLayer[];
+}
+
 export interface ApiResults {
   info: HostInfo;
   listRuns: RunListing[];
@@ -135,6 +158,7 @@ export interface ApiResults {
   testImages: TestImage[];
   gradientCheck: GradientCheckReport;
   cancelGradientCheck: null;
+  layerGraph: LayerTrace;
   /** modelPath is null when validation failed (then nothing is saved); savedTo is the desktop's chosen copy. */
   exportOnnx: { report: OnnxReport; modelPath: string | null; savedTo: string | null };
   onnxFile: { fileName: string; base64: string };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { trainConfigSchema } from './config';
+import type { LayerTrace } from './api';
 import { onnxReportSchema } from './run-record';
 
 /**
@@ -40,6 +41,8 @@ export const trainerCommandSchema = z.discriminatedUnion('type', [
     .strict(),
   z.object({ type: z.literal('evaluate'), requestId }).strict(),
   z.object({ type: z.literal('exportWeights'), requestId }).strict(),
+  /** Build the config's network and trace one forward/backward pass on the first training images. */
+  z.object({ type: z.literal('layerGraph'), requestId, config: trainConfigSchema, batchSize: z.number().int().min(1).max(1000) }).strict(),
   /** Export the loaded network to ONNX and validate it with onnxruntime on the test set. */
   z.object({ type: z.literal('exportOnnx'), requestId, runId: z.string().optional(), runName: z.string().optional(), appVersion: z.string() }).strict(),
   z
@@ -101,6 +104,7 @@ export const trainerEventSchema = z.discriminatedUnion('type', [
     requestId,
     tensors: z.array(z.object({ name: z.string(), shape: z.array(z.number().int()), data: floatArray })),
   }),
+  z.object({ type: z.literal('layerGraph'), requestId, trace: z.custom<LayerTrace>((v) => typeof v === 'object' && v !== null && Array.isArray((v as LayerTrace).layers)) }),
   z.object({ type: z.literal('onnxExport'), requestId, model: z.instanceof(Uint8Array), report: onnxReportSchema }),
   z.object({ type: z.literal('gradientCheck'), requestId, differences: z.record(z.string(), z.number()), bound: z.number() }),
   /** A request (predict, evaluate, ...) that could not be served; the run itself goes on. */

@@ -40,6 +40,7 @@ type RequestCommand =
   | { type: 'predict'; images: Float32Array; rows: number }
   | { type: 'evaluate' }
   | { type: 'exportWeights' }
+  | { type: 'layerGraph'; config: TrainConfig; batchSize: number }
   | { type: 'exportOnnx'; runId?: string; runName?: string; appVersion: string }
   | { type: 'gradientCheck'; config: TrainConfig; samples: number };
 

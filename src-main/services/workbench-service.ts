@@ -183,6 +183,8 @@ export class WorkbenchService {
           return this.testImages(p.dataset as DatasetConfig, p.offset as number, p.count as number);
         case 'gradientCheck':
           return this.runGradientCheck(parseTrainConfig(p.config, 'config'), p.samples as number);
+        case 'layerGraph':
+          return this.layerGraph(parseTrainConfig(p.config, 'config'), p.batchSize as number);
         case 'cancelGradientCheck':
           this.gradientCheck?.kill();
           return null;
@@ -333,6 +335,16 @@ export class WorkbenchService {
       images.push({ index, label: test.labels[index]!, pixels: Array.from(test.images.subarray(index * size, (index + 1) * size)), rows: test.rows, cols: test.cols });
     }
     return images;
+  }
+
+  /** In a short-lived trainer process: building a big network must not stall the host. */
+  private async layerGraph(config: TrainConfig, batchSize: number): Promise<ApiResult<'layerGraph'>> {
+    const process = this.factory();
+    try {
+      return (await requestFromTrainer(process, { type: 'layerGraph', config, batchSize }, 'layerGraph', 120_000)).trace;
+    } finally {
+      process.kill();
+    }
   }
 
   private async runGradientCheck(config: TrainConfig, samples: number): Promise<ApiResult<'gradientCheck'>> {

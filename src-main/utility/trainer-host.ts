@@ -8,6 +8,7 @@ import { selectBackend } from '../engine/backends';
 import { runGradientCheck } from '../engine/gradient-check';
 import { Tensor } from '../engine/tensor';
 import { Trainer, type TrainerSnapshotMeta } from '../engine/trainer';
+import { traceLayers } from '../engine/graph/layer-graph';
 import { exportTrainerToOnnx } from '../onnx/export-run';
 import { readCheckpoint } from '../services/checkpoint';
 import { trimMetrics } from '../services/metrics-writer';
@@ -170,6 +171,12 @@ class TrainerHost {
         const params = this.requireSession().trainer.net.params;
         const tensors = Object.entries(params).map(([name, t]) => ({ name, shape: [...t.shape], data: t.data.slice() }));
         this.transport.send({ type: 'weights', requestId: command.requestId, tensors });
+        return;
+      }
+      case 'layerGraph': {
+        const { trainer } = await this.createTrainer(command.config);
+        const trace = traceLayers(trainer.net, (await this.dataset(command.config.dataset)).train, command.batchSize);
+        this.transport.send({ type: 'layerGraph', requestId: command.requestId, trace });
         return;
       }
       case 'exportOnnx': {

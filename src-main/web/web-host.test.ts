@@ -166,6 +166,25 @@ describe('web host', () => {
     client.socket.close();
   });
 
+  it('traces one forward/backward pass of a network: shapes and gradient norms per layer', async () => {
+    const client = await Client.open(api);
+    const trace = await client.value<{ batchSize: number; loss: number; layers: Array<{ name: string; inputShape: number[]; outputShape: number[]; inputGradientNorm: number | null; weightGradientNorm?: number }> }>(
+      'layerGraph',
+      { config: { network: { hiddenSizes: [20, 10], activation: 'sigmoid' } }, batchSize: 32 },
+    );
+    expect(trace.batchSize).toBe(32);
+    expect(trace.loss).toBeCloseTo(Math.log(10), 1);
+    expect(trace.layers.map((l) => l.name)).toEqual(['Affine1', 'Sigmoid1', 'Affine2', 'Sigmoid2', 'Affine3', 'SoftmaxWithLoss']);
+    expect(trace.layers[0]!.inputShape).toEqual([32, 784]);
+    expect(trace.layers[0]!.outputShape).toEqual([32, 20]);
+    expect(trace.layers[4]!.outputShape).toEqual([32, 10]);
+    // The first Affine's dx is skipped by design; every other gradient is a positive norm.
+    expect(trace.layers[0]!.inputGradientNorm).toBeNull();
+    expect(trace.layers[0]!.weightGradientNorm).toBeGreaterThan(0);
+    expect(trace.layers[2]!.inputGradientNorm).toBeGreaterThan(0);
+    client.socket.close();
+  });
+
   it('refuses desktop-only dialogs with the browser alternative', async () => {
     const client = await Client.open(api);
     const envelope = await client.call('openConfigFile');
