@@ -196,7 +196,7 @@ export type WorkbenchEvent =
   /** Desktop only: an application-menu command for the renderer to carry out. */
   | { readonly type: 'menu'; readonly action: MenuAction };
 
-export type MenuAction = 'open-config' | 'save-config' | 'export-run' | 'export-onnx' | 'show-network' | 'show-train' | 'show-runs' | 'show-draw' | 'show-gradient-check';
+export type MenuAction = 'open-config' | 'save-config' | 'export-run' | 'export-onnx' | 'show-network' | 'show-train' | 'show-runs' | 'show-draw' | 'show-gradient-check' | 'show-graph';
 
 /** WebSocket frames of web mode: requests carry an id, answers echo it; events have none. */
 export const webRequestFrameSchema = z

@@ -91,6 +91,7 @@ function buildMenu(): void {
         { label: 'Runs', accelerator: 'CmdOrCtrl+3', click: menu('show-runs') },
         { label: 'Draw', accelerator: 'CmdOrCtrl+4', click: menu('show-draw') },
         { label: 'Gradient Check', accelerator: 'CmdOrCtrl+5', click: menu('show-gradient-check') },
+        { label: 'Graph', accelerator: 'CmdOrCtrl+6', click: menu('show-graph') },
         { type: 'separator' },
         { role: 'reload' },
         { role: 'toggleDevTools' },

@@ -7,6 +7,7 @@ export const VIEWS = [
   { id: 'runs', label: 'Runs' },
   { id: 'draw', label: 'Draw' },
   { id: 'gradient-check', label: 'Gradient check' },
+  { id: 'graph', label: 'Graph' },
 ] as const;
 
 export type ViewId = (typeof VIEWS)[number]['id'];
