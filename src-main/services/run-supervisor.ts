@@ -103,7 +103,9 @@ export class RunSupervisor {
 
   /** The trainer process of an active run (for predictions and weight exports while it trains). */
   processOf(id: string): TrainerProcess | undefined {
-    return this.active.get(id)?.process;
+    // A finished run's process is on its way out: callers read the run's files instead.
+    const run = this.active.get(id);
+    return run && !run.finished ? run.process : undefined;
   }
 
   get activeRunIds(): string[] {

@@ -45,18 +45,27 @@ export function nodeTrainerFactory(entry = nodeTrainerEntry()): TrainerProcessFa
   return () => {
     // 'advanced' serialization carries typed arrays as binary (structured clone), not as JSON number lists.
     const child = fork(entry.file, [], { execArgv: entry.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const exitListeners: Array<(exit: TrainerExit) => void> = [];
+    child.on('exit', (code, signal) => exitListeners.forEach((listener) => listener({ code, signal })));
+    // Write errors to an exiting child are covered by its exit event; a child that never started has no
+    // exit event, so it reports one here.
+    child.on('error', () => {
+      if (child.pid === undefined) exitListeners.forEach((listener) => listener({ code: null, signal: 'spawn failed' }));
+    });
     return {
       get pid() {
         return child.pid;
       },
       send(command) {
-        if (child.connected) child.send(command);
+        // A child that is exiting refuses the write (EPIPE): its exit event already fails the run and any
+        // request waiting on it, so the write error itself carries nothing more.
+        if (child.connected) child.send(command, () => undefined);
       },
       onEvent(listener) {
         child.on('message', (message) => listener(validatedEvent(message)));
       },
       onExit(listener) {
-        child.on('exit', (code, signal) => listener({ code, signal }));
+        exitListeners.push(listener);
       },
       kill(signal = 'SIGTERM') {
         child.kill(signal);
