@@ -201,7 +201,11 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   g.c_rs = n;
   g.c_cs = 1;
   // Below ~30 MFLOP (every GEMM of a training step) a second thread costs more in cache traffic than it saves.
-  bpw_runtime r{rt.pool.get(), &pool_parallel_for, rt.pool->threads(), 3.0e7, &pool_scratch, rt.pool.get()};
+  static const double min_flops = [] {
+    const char* env = std::getenv("BACKPROP_PARALLEL_MIN_FLOPS");
+    return env ? std::atof(env) : 3.0e7;
+  }();
+  bpw_runtime r{rt.pool.get(), &pool_parallel_for, rt.pool->threads(), min_flops, &pool_scratch, rt.pool.get()};
   if (c.f64) rt.dgemm(&g, static_cast<const double*>(a.data), static_cast<const double*>(b.data), static_cast<double*>(c.data), alpha, &r);
   else rt.sgemm(&g, static_cast<const float*>(a.data), static_cast<const float*>(b.data), static_cast<float*>(c.data), static_cast<float>(alpha), &r);
   return env.Undefined();

@@ -38,6 +38,9 @@ describe.runIf(required)('native backend', () => {
     // Sizes 1..300 including odd ones and the training shapes; both thread counts exercise both code paths.
     const shapes: Array<[number, number, number]> = [[100, 50, 784], [784, 50, 100], [100, 784, 50], [1, 1, 1], [301, 3, 17]];
     for (let i = 0; i < 30; i++) shapes.push([1 + rng.integer(300), 1 + rng.integer(300), 1 + rng.integer(300)]);
+    // Above the 30 MFLOP parallel threshold: rows split evenly, too few row panels (columns split too), and
+    // a single half-width panel.
+    shapes.push([300, 300, 201], [20, 2000, 801], [7, 4000, 1100], [2000, 9, 1003]);
     for (const t of [1, threads]) {
       setNativeThreads(t);
       for (const [m, n, k] of shapes) {
