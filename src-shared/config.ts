@@ -32,14 +32,20 @@ export const networkSchema = z
   .strict();
 export type NetworkConfig = z.infer<typeof networkSchema>;
 
+const learningRate = (fallback: number) => z.number().finite().positive().max(100).default(fallback);
+const fraction = (fallback: number) => z.number().finite().min(0).lt(1, { message: 'must be below 1' }).default(fallback);
+
+/** The book's optimizers with its defaults (common/optimizer.py); SGD's 0.1 is the ch5 script's rate. */
 export const optimizerSchema = z.discriminatedUnion('type', [
-  z
-    .object({
-      type: z.literal('sgd'),
-      lr: z.number().finite().positive().max(100).default(0.1),
-    })
-    .strict(),
+  z.object({ type: z.literal('sgd'), lr: learningRate(0.1) }).strict(),
+  z.object({ type: z.literal('momentum'), lr: learningRate(0.01), momentum: fraction(0.9) }).strict(),
+  z.object({ type: z.literal('nesterov'), lr: learningRate(0.01), momentum: fraction(0.9) }).strict(),
+  z.object({ type: z.literal('adagrad'), lr: learningRate(0.01) }).strict(),
+  z.object({ type: z.literal('rmsprop'), lr: learningRate(0.01), decayRate: fraction(0.99) }).strict(),
+  z.object({ type: z.literal('adam'), lr: learningRate(0.001), beta1: fraction(0.9), beta2: fraction(0.999) }).strict(),
 ]);
+export const OPTIMIZER_TYPES = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'] as const;
+export type OptimizerType = (typeof OPTIMIZER_TYPES)[number];
 export type OptimizerConfig = z.infer<typeof optimizerSchema>;
 
 export const datasetSchema = z.discriminatedUnion('kind', [

@@ -387,6 +387,24 @@ Napi::Value Axpby(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value OptimizerStep(const Napi::CallbackInfo& info) {
+  const char* fn = "optimizerStep";
+  Napi::Env env = info.Env();
+  check_args(info, 10, fn);
+  const double rule = number(info, 0, fn, "rule");
+  if (rule != 1 && rule != 2 && rule != 3 && rule != 4 && rule != 5) range_error(env, std::string(fn) + ": rule must be 1..5, got " + std::to_string(rule));
+  const Floats w = floats(info, 1, fn, "w"), g = floats(info, 2, fn, "g"), s1 = floats(info, 3, fn, "s1"), s2 = floats(info, 4, fn, "s2");
+  const long n = dim(info, 5, fn, "n");
+  const double lr = number(info, 6, fn, "lr"), p1 = number(info, 7, fn, "p1"), p2 = number(info, 8, fn, "p2"), eps = number(info, 9, fn, "eps");
+  same_dtype(env, fn, {w, g, s1, s2});
+  need(env, fn, w, "w", n);
+  need(env, fn, g, "g", n);
+  need(env, fn, s1, "s1", n);
+  if (rule == 5) need(env, fn, s2, "s2", n);
+  BPW_BOTH(w, bpw::optimizer_step(static_cast<int>(rule), P(w), P(g), P(s1), P(s2), n, static_cast<T>(lr), static_cast<T>(p1), static_cast<T>(p2), static_cast<T>(eps)));
+  return env.Undefined();
+}
+
 Napi::Value SumSquares(const Napi::CallbackInfo& info) {
   const char* fn = "sumSquares";
   check_args(info, 2, fn);
@@ -505,6 +523,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("softmaxCrossEntropy", Napi::Function::New(env, SoftmaxCrossEntropy, "softmaxCrossEntropy"));
   exports.Set("softmaxCrossEntropyBackward", Napi::Function::New(env, SoftmaxCrossEntropyBackward, "softmaxCrossEntropyBackward"));
   exports.Set("axpby", Napi::Function::New(env, Axpby, "axpby"));
+  exports.Set("optimizerStep", Napi::Function::New(env, OptimizerStep, "optimizerStep"));
   exports.Set("sumSquares", Napi::Function::New(env, SumSquares, "sumSquares"));
   exports.Set("mul", Napi::Function::New(env, Mul, "mul"));
   exports.Set("argmaxRows", Napi::Function::New(env, ArgmaxRows, "argmaxRows"));

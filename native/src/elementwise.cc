@@ -116,6 +116,46 @@ void axpby(T alpha, const T* x, T beta, T* y, long n) {
 }
 
 template <typename T>
+void optimizer_step(int rule, T* w, const T* g, T* s1, T* s2, long n, T lr, T p1, T p2, T eps) {
+  switch (rule) {
+    case 1:  // Momentum: v = a v - lr g; w += v
+      for (long i = 0; i < n; ++i) {
+        s1[i] = p1 * s1[i] - lr * g[i];
+        w[i] += s1[i];
+      }
+      break;
+    case 2:  // Nesterov (the book's order): w += a^2 v; w -= (1 + a) lr g; v = a v - lr g
+      for (long i = 0; i < n; ++i) {
+        w[i] += p1 * p1 * s1[i];
+        w[i] -= (T(1) + p1) * lr * g[i];
+        s1[i] = p1 * s1[i] - lr * g[i];
+      }
+      break;
+    case 3:  // AdaGrad: h += g^2; w -= lr g / (sqrt(h) + eps)
+      for (long i = 0; i < n; ++i) {
+        s1[i] += g[i] * g[i];
+        w[i] -= lr * g[i] / (std::sqrt(s1[i]) + eps);
+      }
+      break;
+    case 4:  // RMSprop: h = rho h + (1 - rho) g^2; w -= lr g / (sqrt(h) + eps)
+      for (long i = 0; i < n; ++i) {
+        s1[i] = p1 * s1[i] + (T(1) - p1) * g[i] * g[i];
+        w[i] -= lr * g[i] / (std::sqrt(s1[i]) + eps);
+      }
+      break;
+    case 5:  // Adam (bias correction folded into lr): m += (1-b1)(g-m); v += (1-b2)(g^2-v); w -= lr m/(sqrt(v)+eps)
+      for (long i = 0; i < n; ++i) {
+        s1[i] += (T(1) - p1) * (g[i] - s1[i]);
+        s2[i] += (T(1) - p2) * (g[i] * g[i] - s2[i]);
+        w[i] -= lr * s1[i] / (std::sqrt(s2[i]) + eps);
+      }
+      break;
+    default:
+      break;
+  }
+}
+
+template <typename T>
 double sum_squares(const T* x, long n) {
   double s = 0;
   for (long i = 0; i < n; ++i) s += double(x[i]) * double(x[i]);
@@ -179,6 +219,7 @@ void scale_matrix(T* c, long size, T beta) {
   template void softmax_cross_entropy_backward<T>(const T*, const int32_t*, T*, long, long);                 \
   template void axpby<T>(T, const T*, T, T*, long);                                                          \
   template double sum_squares<T>(const T*, long);                                                            \
+  template void optimizer_step<T>(int, T*, const T*, T*, T*, long, T, T, T, T);                              \
   template void mul<T>(const T*, const T*, T*, long);                                                        \
   template void argmax_rows<T>(const T*, long, long, int32_t*);                                              \
   template void gather_rows<T>(const uint8_t*, long, const int32_t*, long, T, T*);                           \

@@ -36,6 +36,11 @@ template <typename T>
 void argmax_rows(const T* x, long rows, long cols, int32_t* out);
 template <typename T>
 void gather_rows(const uint8_t* src, long row_length, const int32_t* indices, long rows, T scale, T* out);
+/** The book's optimizer rules (optimizer.py), in place; rule: 1 momentum, 2 nesterov, 3 adagrad, 4 rmsprop,
+ *  5 adam. s1 is v (momentum, nesterov), h (adagrad, rmsprop) or m (adam); s2 is adam's v. For adam, lr is
+ *  the bias-corrected lr_t; p1/p2 are momentum, decay rate, or beta1/beta2. */
+template <typename T>
+void optimizer_step(int rule, T* w, const T* g, T* s1, T* s2, long n, T lr, T p1, T p2, T eps);
 /** Scales C (rows x cols, row-major) by beta; beta == 0 writes zeros (stale NaN in C must not survive). */
 template <typename T>
 void scale_matrix(T* c, long size, T beta);

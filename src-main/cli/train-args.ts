@@ -14,7 +14,11 @@ accuracy every epoch) unless options or a config file say otherwise.
   --activation relu|sigmoid
   --init 0.01|he|xavier    weight init: a std, or he/relu, xavier/sigmoid
   --weight-decay L         L2 lambda (default 0)
-  --lr R                   SGD learning rate (default 0.1)
+  --optimizer NAME         sgd (default), momentum, nesterov, adagrad, rmsprop, adam
+  --lr R                   learning rate (default: sgd 0.1, adam 0.001, the others 0.01)
+  --momentum A             momentum / nesterov (default 0.9)
+  --decay-rate R           rmsprop (default 0.99)
+  --beta1 B --beta2 B      adam (defaults 0.9, 0.999)
   --batch-size N           (default 100)
   --iterations N | --epochs E
   --evaluate-every N|epoch (default epoch)
@@ -51,6 +55,11 @@ const flagSpec = {
   init: { type: 'string' },
   'weight-decay': { type: 'string' },
   lr: { type: 'string' },
+  optimizer: { type: 'string' },
+  momentum: { type: 'string' },
+  'decay-rate': { type: 'string' },
+  beta1: { type: 'string' },
+  beta2: { type: 'string' },
   'batch-size': { type: 'string' },
   iterations: { type: 'string' },
   epochs: { type: 'string' },
@@ -123,7 +132,22 @@ export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliO
   if (flags.init !== undefined) network().weightInit = numberOrText(flags.init);
   if (flags['weight-decay'] !== undefined) network().weightDecay = numberOrText(flags['weight-decay']);
   if (flags['loss-delta'] !== undefined) network().lossDelta = numberOrText(flags['loss-delta']);
-  if (flags.lr !== undefined) input.optimizer = { ...section(input, 'optimizer'), type: 'sgd', lr: numberOrText(flags.lr) };
+  const optimizerFlags: Array<[string | undefined, string]> = [
+    [flags.lr, 'lr'],
+    [flags.momentum, 'momentum'],
+    [flags['decay-rate'], 'decayRate'],
+    [flags.beta1, 'beta1'],
+    [flags.beta2, 'beta2'],
+  ];
+  if (flags.optimizer !== undefined || optimizerFlags.some(([value]) => value !== undefined)) {
+    const optimizer = section(input, 'optimizer');
+    // Another optimizer from the command line starts from its own defaults, not the file's other rule.
+    if (flags.optimizer !== undefined && optimizer.type !== flags.optimizer.toLowerCase()) {
+      for (const key of Object.keys(optimizer)) delete optimizer[key];
+    }
+    optimizer.type = flags.optimizer?.toLowerCase() ?? optimizer.type ?? 'sgd';
+    for (const [value, key] of optimizerFlags) if (value !== undefined) optimizer[key] = numberOrText(value);
+  }
   if (flags['batch-size'] !== undefined) training().batchSize = numberOrText(flags['batch-size']);
   if (flags.iterations !== undefined) {
     training().iterations = numberOrText(flags.iterations);

@@ -13,6 +13,9 @@ export type DType = 'float32' | 'float64';
 export type FloatArray = Float32Array | Float64Array;
 export type BackendName = 'ts' | 'native';
 
+/** The stateful rules of chapter 6 (SGD is axpby). */
+export type OptimizerRule = 'momentum' | 'nesterov' | 'adagrad' | 'rmsprop' | 'adam';
+
 export interface Backend {
   readonly name: BackendName;
 
@@ -72,6 +75,13 @@ export interface Backend {
 
   /** y = alpha * x + beta * y over n values (SGD: axpby(-lr, grad, 1, w)). */
   axpby(alpha: number, x: FloatArray, beta: number, y: FloatArray, n: number): void;
+
+  /**
+   * One step of the book's optimizer rule over n parameters, in place (common/optimizer.py). s1 holds v
+   * (momentum, nesterov), h (adagrad, rmsprop) or m (adam); s2 is adam's v and is ignored by the others.
+   * p1/p2: momentum, decay rate, or beta1/beta2. For adam, lr is lr_t with the bias correction folded in.
+   */
+  optimizerStep(rule: OptimizerRule, w: FloatArray, g: FloatArray, s1: FloatArray, s2: FloatArray, n: number, lr: number, p1: number, p2: number, eps: number): void;
 
   /** Sum of x[i]^2 over n values (weight decay), accumulated in double precision. */
   sumSquares(x: FloatArray, n: number): number;

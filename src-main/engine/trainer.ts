@@ -63,6 +63,8 @@ export interface TrainerSnapshotMeta {
   readonly permutation: number[] | null;
   readonly permutationPosition: number;
   readonly lastEvaluation: EvaluationRecord | null;
+  /** The optimizer's step counter (Adam's bias correction); its state tensors are in the checkpoint. */
+  readonly optimizerStep?: number;
 }
 
 /** Rows per evaluation chunk: big enough for efficient GEMM, small enough to keep memory modest. */
@@ -252,9 +254,11 @@ export class Trainer {
 
   /** Everything needed to continue this run later on the same random stream: weights plus meta. */
   snapshot(): { tensors: Record<string, Tensor>; meta: TrainerSnapshotMeta } {
+    const optimizer = this.optimizer.snapshot();
     return {
-      tensors: { ...this.net.params },
+      tensors: { ...this.net.params, ...optimizer.tensors },
       meta: {
+        optimizerStep: optimizer.step,
         iteration: this.iteration,
         rng: this.rng.state(),
         permutation: this.permutation ? Array.from(this.permutation) : null,
@@ -273,6 +277,7 @@ export class Trainer {
       }
       param.data.set(saved.data);
     }
+    this.optimizer.restore(tensors, meta.optimizerStep ?? 0);
     this.iteration = meta.iteration;
     this.rng.setState(meta.rng);
     if (this.permutation && meta.permutation) {

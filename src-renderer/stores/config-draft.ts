@@ -1,4 +1,4 @@
-import { safeParseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../src-shared/config';
+import { safeParseTrainConfig, type OptimizerType, type TrainConfig, type TrainConfigInput } from '../../src-shared/config';
 
 /**
  * The Network view's form, as the user types it: numbers stay strings until they parse, so a half-typed or
@@ -15,8 +15,15 @@ export interface ConfigDraft {
   initKind: 'std' | 'he' | 'xavier';
   initStd: string;
   weightDecay: string;
-  optimizer: 'sgd';
+  optimizer: OptimizerType;
   lr: string;
+  /** Momentum and Nesterov. */
+  momentum: string;
+  /** RMSprop. */
+  decayRate: string;
+  /** Adam. */
+  beta1: string;
+  beta2: string;
   batchSize: string;
   lengthKind: 'iterations' | 'epochs';
   iterations: string;
@@ -65,6 +72,10 @@ export function draftFromConfig(config: TrainConfig): ConfigDraft {
     weightDecay: String(config.network.weightDecay),
     optimizer: config.optimizer.type,
     lr: String(config.optimizer.lr),
+    momentum: String('momentum' in config.optimizer ? config.optimizer.momentum : 0.9),
+    decayRate: String('decayRate' in config.optimizer ? config.optimizer.decayRate : 0.99),
+    beta1: String('beta1' in config.optimizer ? config.optimizer.beta1 : 0.9),
+    beta2: String('beta2' in config.optimizer ? config.optimizer.beta2 : 0.999),
     batchSize: String(training.batchSize),
     lengthKind: training.epochs !== undefined ? 'epochs' : 'iterations',
     iterations: String(training.iterations ?? 10000),
@@ -98,7 +109,13 @@ export function configInputFromDraft(draft: ConfigDraft): Record<string, unknown
       weightInit: draft.initKind === 'std' ? numeric(draft.initStd) : draft.initKind,
       weightDecay: numeric(draft.weightDecay),
     },
-    optimizer: { type: draft.optimizer, lr: numeric(draft.lr) },
+    optimizer: {
+      type: draft.optimizer,
+      lr: numeric(draft.lr),
+      ...(draft.optimizer === 'momentum' || draft.optimizer === 'nesterov' ? { momentum: numeric(draft.momentum) } : {}),
+      ...(draft.optimizer === 'rmsprop' ? { decayRate: numeric(draft.decayRate) } : {}),
+      ...(draft.optimizer === 'adam' ? { beta1: numeric(draft.beta1), beta2: numeric(draft.beta2) } : {}),
+    },
     training: {
       ...training,
       batchSize: numeric(draft.batchSize),

@@ -66,6 +66,29 @@ describe.runIf(required)('native backend', () => {
     setNativeThreads(threads);
   });
 
+  it('the optimizer rules match the TypeScript backend over several steps, and misuse throws', () => {
+    const rng = new Rng(11);
+    const n = 257;
+    for (const F of [Float32Array, Float64Array]) {
+      // Values of order 1 after a few steps; float32 rounds each operation (eps 1.2e-7, sqrt and division
+      // included): 1e-5 relative; float64: 1e-12.
+      const tol = F === Float32Array ? 1e-5 : 1e-12;
+      for (const [rule, p1, p2] of [['momentum', 0.9, 0], ['nesterov', 0.9, 0], ['adagrad', 0, 0], ['rmsprop', 0.99, 0], ['adam', 0.9, 0.999]] as const) {
+        const w = random(n, rng, F);
+        const state = [new F(n), new F(n), new F(n), new F(n)];
+        const wN = F.from(w);
+        for (let step = 0; step < 5; step++) {
+          const g = random(n, rng, F);
+          ts.optimizerStep(rule, w, g, state[0]!, state[1]!, n, 0.01, p1, p2, 1e-7);
+          native.optimizerStep(rule, wN, g, state[2]!, state[3]!, n, 0.01, p1, p2, 1e-7);
+        }
+        for (let i = 0; i < n; i++) expect(Math.abs(wN[i]! - w[i]!), `${rule} ${F.name}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(w[i]!)));
+      }
+    }
+    expect(() => native.optimizerStep('adam', new Float32Array(4), new Float32Array(4), new Float32Array(4), new Float32Array(2), 4, 0.1, 0.9, 0.999, 1e-7)).toThrow(/s2/);
+    expect(() => native.optimizerStep('momentum', new Float32Array(4), new Float64Array(4), new Float32Array(4), new Float32Array(4), 4, 0.1, 0.9, 0, 1e-7)).toThrow(TypeError);
+  });
+
   it('every other kernel matches the TypeScript backend', () => {
     const rng = new Rng(5);
     for (const F of [Float32Array, Float64Array]) {

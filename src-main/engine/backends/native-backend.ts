@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Backend } from '../backend';
+import type { Backend, FloatArray, OptimizerRule } from '../backend';
 import { projectRoot } from '../../data/load-dataset';
 
 /**
  * The native backend: our C++ Node-API addon (native/), built by `npm install`. Its exports have exactly the
- * Backend methods' names and signatures, so this wrapper adds nothing to the hot loop.
+ * Backend methods' names and signatures (optimizerStep takes its rule as a number), so this wrapper adds
+ * nothing to the hot loop.
  */
 export interface NativeInfo {
   /** The SIMD path chosen at load time: avx512, avx2, sse2 or generic. */
@@ -15,10 +16,14 @@ export interface NativeInfo {
   readonly hardwareThreads: number;
 }
 
-interface NativeBinding extends Omit<Backend, 'name'> {
+interface NativeBinding extends Omit<Backend, 'name' | 'optimizerStep'> {
+  /** The rule travels as a number (see elementwise.h). */
+  optimizerStep(rule: number, w: FloatArray, g: FloatArray, s1: FloatArray, s2: FloatArray, n: number, lr: number, p1: number, p2: number, eps: number): void;
   setThreads(threads: number): void;
   info(): NativeInfo;
 }
+
+const NATIVE_RULES: Readonly<Record<OptimizerRule, number>> = { momentum: 1, nesterov: 2, adagrad: 3, rmsprop: 4, adam: 5 };
 
 let binding: NativeBinding | undefined;
 let loadError: Error | undefined;
@@ -57,6 +62,7 @@ export function loadNativeBackend(): Backend {
     softmaxCrossEntropy: b.softmaxCrossEntropy,
     softmaxCrossEntropyBackward: b.softmaxCrossEntropyBackward,
     axpby: b.axpby,
+    optimizerStep: (rule, w, g, s1, s2, n, lr, p1, p2, eps) => b.optimizerStep(NATIVE_RULES[rule], w, g, s1, s2, n, lr, p1, p2, eps),
     sumSquares: b.sumSquares,
     mul: b.mul,
     argmaxRows: b.argmaxRows,
