@@ -26,6 +26,12 @@ export const networkSchema = z
     weightInit: weightInitSchema.default(0.01),
     /** L2 weight decay lambda: loss += 0.5*lambda*sum(W^2) over weights (not biases). */
     weightDecay: z.number().finite().min(0).default(0),
+    /** MultiLayerNetExtend: a BatchNormalization after every hidden Affine (momentum 0.9, eps 1e-6). */
+    batchNorm: z.boolean().default(false),
+    /** Dropout ratio after every hidden activation; 0 turns dropout off. */
+    dropout: z.number().finite().min(0).lt(1, { message: 'must be below 1' }).default(0),
+    /** Inverted dropout (scale kept units by 1/(1-ratio) while training) instead of the book's (scale by 1-ratio at inference). */
+    invertedDropout: z.boolean().default(false),
     /** The 1e-7 added inside the log of the cross-entropy; 0 turns it off (exact gradient checks). */
     lossDelta: z.number().finite().min(0).max(1e-2).default(1e-7),
   })

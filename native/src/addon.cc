@@ -405,6 +405,49 @@ Napi::Value OptimizerStep(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+Napi::Value BatchNormForward(const Napi::CallbackInfo& info) {
+  const char* fn = "batchNormForward";
+  Napi::Env env = info.Env();
+  check_args(info, 14, fn);
+  const Floats x = floats(info, 0, fn, "x");
+  const long rows = dim(info, 1, fn, "rows"), cols = dim(info, 2, fn, "cols");
+  const Floats gamma = floats(info, 3, fn, "gamma"), beta = floats(info, 4, fn, "beta"), mean = floats(info, 5, fn, "runningMean"),
+               var = floats(info, 6, fn, "runningVar");
+  if (!info[7].IsBoolean()) type_error(env, std::string(fn) + ": train must be a boolean");
+  const bool train = info[7].As<Napi::Boolean>().Value();
+  const double momentum = number(info, 8, fn, "momentum"), eps = number(info, 9, fn, "eps");
+  const Floats xc = floats(info, 10, fn, "xc"), xn = floats(info, 11, fn, "xn"), sd = floats(info, 12, fn, "std"), out = floats(info, 13, fn, "out");
+  same_dtype(env, fn, {x, gamma, beta, mean, var, xc, xn, sd, out});
+  const std::string s = shape(rows, cols);
+  need(env, fn, x, ("x " + s).c_str(), rows * cols);
+  need(env, fn, out, ("out " + s).c_str(), rows * cols);
+  for (const auto& [arr, name] : {std::pair{gamma, "gamma"}, std::pair{beta, "beta"}, std::pair{mean, "runningMean"}, std::pair{var, "runningVar"}}) need(env, fn, arr, name, cols);
+  if (train) {
+    need(env, fn, xc, ("xc " + s).c_str(), rows * cols);
+    need(env, fn, xn, ("xn " + s).c_str(), rows * cols);
+    need(env, fn, sd, "std", cols);
+  }
+  BPW_BOTH(x, bpw::batch_norm_forward(P(x), rows, cols, P(gamma), P(beta), P(mean), P(var), train, static_cast<T>(momentum), static_cast<T>(eps), P(xc), P(xn), P(sd), P(out)));
+  return env.Undefined();
+}
+
+Napi::Value BatchNormBackward(const Napi::CallbackInfo& info) {
+  const char* fn = "batchNormBackward";
+  Napi::Env env = info.Env();
+  check_args(info, 10, fn);
+  const Floats dout = floats(info, 0, fn, "dout");
+  const long rows = dim(info, 1, fn, "rows"), cols = dim(info, 2, fn, "cols");
+  const Floats gamma = floats(info, 3, fn, "gamma"), xc = floats(info, 4, fn, "xc"), xn = floats(info, 5, fn, "xn"), sd = floats(info, 6, fn, "std"),
+               dx = floats(info, 7, fn, "dx"), dgamma = floats(info, 8, fn, "dgamma"), dbeta = floats(info, 9, fn, "dbeta");
+  same_dtype(env, fn, {dout, gamma, xc, xn, sd, dx, dgamma, dbeta});
+  const std::string s = shape(rows, cols);
+  for (const auto& [arr, name] : {std::pair{dout, "dout"}, std::pair{xc, "xc"}, std::pair{xn, "xn"}, std::pair{dx, "dx"}}) need(env, fn, arr, (std::string(name) + " " + s).c_str(), rows * cols);
+  for (const auto& [arr, name] : {std::pair{gamma, "gamma"}, std::pair{sd, "std"}, std::pair{dgamma, "dgamma"}, std::pair{dbeta, "dbeta"}}) need(env, fn, arr, name, cols);
+  if (rows == 0) range_error(env, std::string(fn) + ": needs at least one row");
+  BPW_BOTH(dout, bpw::batch_norm_backward(P(dout), rows, cols, P(gamma), P(xc), P(xn), P(sd), P(dx), P(dgamma), P(dbeta)));
+  return env.Undefined();
+}
+
 Napi::Value SumSquares(const Napi::CallbackInfo& info) {
   const char* fn = "sumSquares";
   check_args(info, 2, fn);
@@ -524,6 +567,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("softmaxCrossEntropyBackward", Napi::Function::New(env, SoftmaxCrossEntropyBackward, "softmaxCrossEntropyBackward"));
   exports.Set("axpby", Napi::Function::New(env, Axpby, "axpby"));
   exports.Set("optimizerStep", Napi::Function::New(env, OptimizerStep, "optimizerStep"));
+  exports.Set("batchNormForward", Napi::Function::New(env, BatchNormForward, "batchNormForward"));
+  exports.Set("batchNormBackward", Napi::Function::New(env, BatchNormBackward, "batchNormBackward"));
   exports.Set("sumSquares", Napi::Function::New(env, SumSquares, "sumSquares"));
   exports.Set("mul", Napi::Function::New(env, Mul, "mul"));
   exports.Set("argmaxRows", Napi::Function::New(env, ArgmaxRows, "argmaxRows"));

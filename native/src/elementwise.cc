@@ -1,6 +1,7 @@
 #include "elementwise.h"
 
 #include <cmath>
+#include <vector>
 
 namespace bpw {
 
@@ -156,6 +157,68 @@ void optimizer_step(int rule, T* w, const T* g, T* s1, T* s2, long n, T lr, T p1
 }
 
 template <typename T>
+void batch_norm_forward(const T* x, long rows, long cols, const T* gamma, const T* beta, T* running_mean, T* running_var, bool train,
+                        T momentum, T eps, T* xc, T* xn, T* std_, T* out) {
+  if (!train) {
+    for (long r = 0; r < rows; ++r) {
+      const T* xr = x + r * cols;
+      T* o = out + r * cols;
+      for (long j = 0; j < cols; ++j) o[j] = gamma[j] * ((xr[j] - running_mean[j]) / std::sqrt(running_var[j] + eps)) + beta[j];
+    }
+    return;
+  }
+  // std_ holds the mean, then the variance, then the standard deviation, column by column.
+  for (long j = 0; j < cols; ++j) std_[j] = T(0);
+  for (long r = 0; r < rows; ++r)
+    for (long j = 0; j < cols; ++j) std_[j] += x[r * cols + j];
+  for (long j = 0; j < cols; ++j) std_[j] /= T(rows);
+  for (long j = 0; j < cols; ++j) running_mean[j] = momentum * running_mean[j] + (T(1) - momentum) * std_[j];
+  for (long r = 0; r < rows; ++r)
+    for (long j = 0; j < cols; ++j) xc[r * cols + j] = x[r * cols + j] - std_[j];
+  for (long j = 0; j < cols; ++j) std_[j] = T(0);
+  for (long r = 0; r < rows; ++r)
+    for (long j = 0; j < cols; ++j) std_[j] += xc[r * cols + j] * xc[r * cols + j];
+  for (long j = 0; j < cols; ++j) {
+    const T var = std_[j] / T(rows);
+    running_var[j] = momentum * running_var[j] + (T(1) - momentum) * var;
+    std_[j] = std::sqrt(var + eps);
+  }
+  for (long r = 0; r < rows; ++r)
+    for (long j = 0; j < cols; ++j) {
+      const long i = r * cols + j;
+      xn[i] = xc[i] / std_[j];
+      out[i] = gamma[j] * xn[i] + beta[j];
+    }
+}
+
+template <typename T>
+void batch_norm_backward(const T* dout, long rows, long cols, const T* gamma, const T* xc, const T* xn, const T* std_, T* dx, T* dgamma,
+                         T* dbeta) {
+  std::vector<T> dvar(static_cast<std::size_t>(cols), T(0)), dmu(static_cast<std::size_t>(cols), T(0));
+  for (long j = 0; j < cols; ++j) dbeta[j] = dgamma[j] = T(0);
+  for (long r = 0; r < rows; ++r)
+    for (long j = 0; j < cols; ++j) {
+      const long i = r * cols + j;
+      dbeta[j] += dout[i];
+      dgamma[j] += xn[i] * dout[i];
+      dvar[j] += gamma[j] * dout[i] * xc[i];  // sum(dxn * xc)
+    }
+  for (long j = 0; j < cols; ++j) {
+    const T dstd = -dvar[j] / (std_[j] * std_[j]);
+    dvar[j] = T(0.5) * dstd / std_[j];
+  }
+  const T two_over_n = T(2) / T(rows);
+  for (long r = 0; r < rows; ++r)
+    for (long j = 0; j < cols; ++j) {
+      const long i = r * cols + j;
+      dx[i] = gamma[j] * dout[i] / std_[j] + two_over_n * xc[i] * dvar[j];
+      dmu[j] += dx[i];
+    }
+  for (long r = 0; r < rows; ++r)
+    for (long j = 0; j < cols; ++j) dx[r * cols + j] -= dmu[j] / T(rows);
+}
+
+template <typename T>
 double sum_squares(const T* x, long n) {
   double s = 0;
   for (long i = 0; i < n; ++i) s += double(x[i]) * double(x[i]);
@@ -220,6 +283,8 @@ void scale_matrix(T* c, long size, T beta) {
   template void axpby<T>(T, const T*, T, T*, long);                                                          \
   template double sum_squares<T>(const T*, long);                                                            \
   template void optimizer_step<T>(int, T*, const T*, T*, T*, long, T, T, T, T);                              \
+  template void batch_norm_forward<T>(const T*, long, long, const T*, const T*, T*, T*, bool, T, T, T*, T*, T*, T*); \
+  template void batch_norm_backward<T>(const T*, long, long, const T*, const T*, const T*, const T*, T*, T*, T*); \
   template void mul<T>(const T*, const T*, T*, long);                                                        \
   template void argmax_rows<T>(const T*, long, long, int32_t*);                                              \
   template void gather_rows<T>(const uint8_t*, long, const int32_t*, long, T, T*);                           \

@@ -41,6 +41,14 @@ void gather_rows(const uint8_t* src, long row_length, const int32_t* indices, lo
  *  the bias-corrected lr_t; p1/p2 are momentum, decay rate, or beta1/beta2. */
 template <typename T>
 void optimizer_step(int rule, T* w, const T* g, T* s1, T* s2, long n, T lr, T p1, T p2, T eps);
+/** BatchNormalization per column of a rows x cols batch (the book's layer). Training: batch mean and biased
+ *  variance, running stats updated with momentum, xc/xn/std kept for backward; inference: running stats. */
+template <typename T>
+void batch_norm_forward(const T* x, long rows, long cols, const T* gamma, const T* beta, T* running_mean, T* running_var, bool train,
+                        T momentum, T eps, T* xc, T* xn, T* std_, T* out);
+template <typename T>
+void batch_norm_backward(const T* dout, long rows, long cols, const T* gamma, const T* xc, const T* xn, const T* std_, T* dx, T* dgamma,
+                         T* dbeta);
 /** Scales C (rows x cols, row-major) by beta; beta == 0 writes zeros (stale NaN in C must not survive). */
 template <typename T>
 void scale_matrix(T* c, long size, T beta);

@@ -83,6 +83,43 @@ export interface Backend {
    */
   optimizerStep(rule: OptimizerRule, w: FloatArray, g: FloatArray, s1: FloatArray, s2: FloatArray, n: number, lr: number, p1: number, p2: number, eps: number): void;
 
+  /**
+   * BatchNormalization of a rows x cols batch, per column (the book's layer). Training: mean and biased
+   * variance over the batch, running stats <- momentum * running + (1 - momentum) * batch, and xc = x - mean,
+   * xn = xc / std, std = sqrt(var + eps) kept for backward. Inference uses the running stats (xc, xn, std
+   * untouched). out = gamma * xn + beta.
+   */
+  batchNormForward(
+    x: FloatArray,
+    rows: number,
+    cols: number,
+    gamma: FloatArray,
+    beta: FloatArray,
+    runningMean: FloatArray,
+    runningVar: FloatArray,
+    train: boolean,
+    momentum: number,
+    eps: number,
+    xc: FloatArray,
+    xn: FloatArray,
+    std: FloatArray,
+    out: FloatArray,
+  ): void;
+
+  /** The book's BatchNormalization backward: dx, dgamma = sum(xn * dout), dbeta = sum(dout). */
+  batchNormBackward(
+    dout: FloatArray,
+    rows: number,
+    cols: number,
+    gamma: FloatArray,
+    xc: FloatArray,
+    xn: FloatArray,
+    std: FloatArray,
+    dx: FloatArray,
+    dgamma: FloatArray,
+    dbeta: FloatArray,
+  ): void;
+
   /** Sum of x[i]^2 over n values (weight decay), accumulated in double precision. */
   sumSquares(x: FloatArray, n: number): number;
 

@@ -22,8 +22,8 @@ export function runGradientCheck(config: TrainConfig, dataset: Dataset, backend:
   const indices = Int32Array.from({ length: rows }, (_, i) => i);
   backend.gatherRows(dataset.train.images, pixels, indices, 1 / 255, x.data);
   const labels = Int32Array.from(indices, (i) => dataset.train.labels[i]);
-  const numerical = net.numericalGradient(x, labels);
-  const backprop = net.gradient(x, labels);
+  // With dropout the mask is drawn once and kept, so both gradients see the same network.
+  const [numerical, backprop] = net.withFrozenDropout(x, labels, () => [net.numericalGradient(x, labels), net.gradient(x, labels)] as const);
   return {
     differences: meanAbsoluteDifferences(backprop, numerical),
     bound: gradientCheckBound(config.dtype, config.network.lossDelta),

@@ -256,7 +256,7 @@ export class Trainer {
   snapshot(): { tensors: Record<string, Tensor>; meta: TrainerSnapshotMeta } {
     const optimizer = this.optimizer.snapshot();
     return {
-      tensors: { ...this.net.params, ...optimizer.tensors },
+      tensors: { ...this.net.params, ...this.net.runningStatistics, ...optimizer.tensors },
       meta: {
         optimizerStep: optimizer.step,
         iteration: this.iteration,
@@ -276,6 +276,11 @@ export class Trainer {
         throw new RangeError(`checkpoint does not fit this network: ${key} ${saved ? `has ${saved.size} values, expected ${param.size}` : 'is missing'}`);
       }
       param.data.set(saved.data);
+    }
+    for (const [key, stat] of Object.entries(this.net.runningStatistics)) {
+      const saved = tensors[key];
+      if (!saved || saved.size !== stat.size) throw new RangeError(`checkpoint does not fit this network: ${key} ${saved ? 'has the wrong size' : 'is missing'}`);
+      stat.data.set(saved.data);
     }
     this.optimizer.restore(tensors, meta.optimizerStep ?? 0);
     this.iteration = meta.iteration;

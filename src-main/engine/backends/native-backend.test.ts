@@ -89,6 +89,36 @@ describe.runIf(required)('native backend', () => {
     expect(() => native.optimizerStep('momentum', new Float32Array(4), new Float64Array(4), new Float32Array(4), new Float32Array(4), 4, 0.1, 0.9, 0, 1e-7)).toThrow(TypeError);
   });
 
+  it('batch normalisation forward (training and inference) and backward match the TypeScript backend', () => {
+    const rng = new Rng(13);
+    const [rows, cols] = [37, 23];
+    for (const F of [Float32Array, Float64Array]) {
+      // Sums over 37 rows then a division by a std: float32 rounding to ~1e-5 relative; float64 1e-12.
+      const tol = F === Float32Array ? 2e-5 : 1e-12;
+      const x = random(rows * cols, rng, F);
+      const gamma = random(cols, rng, F);
+      const beta = random(cols, rng, F);
+      const dout = random(rows * cols, rng, F);
+      const run = (b: Backend) => {
+        const mean = new F(cols), variance = new F(cols), xc = new F(rows * cols), xn = new F(rows * cols), std = new F(cols), out = new F(rows * cols);
+        b.batchNormForward(x, rows, cols, gamma, beta, mean, variance, true, 0.9, 1e-6, xc, xn, std, out);
+        const inference = new F(rows * cols);
+        b.batchNormForward(x, rows, cols, gamma, beta, mean, variance, false, 0.9, 1e-6, xc, xn, std, inference);
+        const dx = new F(rows * cols), dgamma = new F(cols), dbeta = new F(cols);
+        b.batchNormBackward(dout, rows, cols, gamma, xc, xn, std, dx, dgamma, dbeta);
+        return { out, mean, variance, inference, dx, dgamma, dbeta };
+      };
+      const expected = run(ts);
+      const actual = run(native);
+      for (const key of Object.keys(expected) as Array<keyof typeof expected>) {
+        for (let i = 0; i < expected[key].length; i++) {
+          expect(Math.abs(actual[key][i]! - expected[key][i]!), `${key} ${F.name}`).toBeLessThanOrEqual(tol * Math.max(1, Math.abs(expected[key][i]!)));
+        }
+      }
+    }
+    expect(() => native.batchNormBackward(new Float32Array(6), 2, 3, new Float32Array(3), new Float32Array(6), new Float32Array(6), new Float32Array(2), new Float32Array(6), new Float32Array(3), new Float32Array(3))).toThrow(/std/);
+  });
+
   it('every other kernel matches the TypeScript backend', () => {
     const rng = new Rng(5);
     for (const F of [Float32Array, Float64Array]) {

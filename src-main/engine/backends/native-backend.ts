@@ -63,6 +63,8 @@ export function loadNativeBackend(): Backend {
     softmaxCrossEntropyBackward: b.softmaxCrossEntropyBackward,
     axpby: b.axpby,
     optimizerStep: (rule, w, g, s1, s2, n, lr, p1, p2, eps) => b.optimizerStep(NATIVE_RULES[rule], w, g, s1, s2, n, lr, p1, p2, eps),
+    batchNormForward: b.batchNormForward,
+    batchNormBackward: b.batchNormBackward,
     sumSquares: b.sumSquares,
     mul: b.mul,
     argmaxRows: b.argmaxRows,

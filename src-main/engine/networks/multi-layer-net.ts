@@ -3,6 +3,8 @@ import { networkSchema } from '../../../src-shared/config';
 import type { Backend, DType } from '../backend';
 import { Affine } from '../layers/affine';
 import { Relu, Sigmoid } from '../layers/activation-layers';
+import { BatchNormalization } from '../layers/batch-normalization';
+import { Dropout } from '../layers/dropout';
 import type { Layer } from '../layers/layer';
 import { SoftmaxWithLoss, type Targets } from '../layers/softmax-with-loss';
 import { numericalGradient } from '../gradient';
@@ -33,6 +35,8 @@ export class MultiLayerNet {
   readonly params: Params = {};
   readonly layers: Layer[] = [];
   readonly affines: Affine[] = [];
+  readonly batchNorms: BatchNormalization[] = [];
+  readonly dropouts: Dropout[] = [];
   readonly lastLayer: SoftmaxWithLoss;
   readonly backend: Backend;
   readonly dtype: DType;
@@ -56,9 +60,25 @@ export class MultiLayerNet {
       this.affines.push(affine);
       this.layers.push(affine);
       if (l < sizes.length - 1) {
+        // MultiLayerNetExtend's order: Affine -> [BatchNorm] -> activation -> [Dropout].
+        if (this.config.batchNorm) {
+          const gamma = Tensor.zeros([sizes[l]], this.dtype);
+          gamma.data.fill(1);
+          const beta = Tensor.zeros([sizes[l]], this.dtype);
+          this.params[`gamma${l}`] = gamma;
+          this.params[`beta${l}`] = beta;
+          const bn = new BatchNormalization(gamma, beta, this.backend, `BatchNorm${l}`);
+          this.batchNorms.push(bn);
+          this.layers.push(bn);
+        }
         this.layers.push(
           activation === 'relu' ? new Relu(this.backend, `Relu${l}`) : new Sigmoid(this.backend, `Sigmoid${l}`),
         );
+        if (this.config.dropout > 0) {
+          const dropout = new Dropout(this.backend, options.rng, { ratio: this.config.dropout, inverted: this.config.invertedDropout, name: `Dropout${l}` });
+          this.dropouts.push(dropout);
+          this.layers.push(dropout);
+        }
       }
     }
     this.lastLayer = new SoftmaxWithLoss(this.backend, { delta: this.config.lossDelta });
@@ -111,7 +131,33 @@ export class MultiLayerNet {
       grads[`W${index + 1}`] = affine.dW;
       grads[`b${index + 1}`] = affine.db;
     });
+    this.batchNorms.forEach((bn, index) => {
+      grads[`gamma${index + 1}`] = bn.dgamma;
+      grads[`beta${index + 1}`] = bn.dbeta;
+    });
     return grads;
+  }
+
+  /** BatchNorm running statistics: not trained by the optimizer, but part of what a checkpoint keeps. */
+  get runningStatistics(): Record<string, Tensor> {
+    const stats: Record<string, Tensor> = {};
+    this.batchNorms.forEach((bn, index) => {
+      stats[`runningMean${index + 1}`] = bn.runningMean;
+      stats[`runningVar${index + 1}`] = bn.runningVar;
+    });
+    return stats;
+  }
+
+  /** Runs `fn` with every Dropout reusing one mask (drawn by a training forward first): gradient checks. */
+  withFrozenDropout<T>(x: Tensor, t: Targets, fn: () => T): T {
+    if (this.dropouts.length === 0) return fn();
+    this.loss(x, t, true);
+    for (const d of this.dropouts) d.frozen = true;
+    try {
+      return fn();
+    } finally {
+      for (const d of this.dropouts) d.frozen = false;
+    }
   }
 
   /** Central differences on every parameter (slow; for gradient checks on tiny batches). */
