@@ -122,14 +122,14 @@ export interface ImportedOnnxModel {
 /** One layer of the network as the Graph view draws it, after one forward/backward pass on a batch. */
 export interface TracedLayer {
   readonly name: string;
-  readonly kind: 'Affine' | 'Relu' | 'Sigmoid' | 'SoftmaxWithLoss';
+  readonly kind: 'Affine' | 'BatchNorm' | 'Relu' | 'Sigmoid' | 'Dropout' | 'SoftmaxWithLoss';
   readonly inputShape: readonly number[];
   readonly outputShape: readonly number[];
   /** ||dL/d(output)||: the gradient arriving at the layer from above. */
   readonly outputGradientNorm: number;
   /** ||dL/d(input)||, or null where the engine skips it (the first Affine's dx is never needed). */
   readonly inputGradientNorm: number | null;
-  /** ||dL/dW|| and ||dL/db|| of an Affine layer. */
+  /** ||dL/dW|| and ||dL/db|| of an Affine layer (||dL/dgamma|| and ||dL/dbeta|| of a BatchNorm). */
   readonly weightGradientNorm?: number;
   readonly biasGradientNorm?: number;
 }

@@ -14,6 +14,9 @@ accuracy every epoch) unless options or a config file say otherwise.
   --activation relu|sigmoid
   --init 0.01|he|xavier    weight init: a std, or he/relu, xavier/sigmoid
   --weight-decay L         L2 lambda (default 0)
+  --batch-norm             BatchNormalization after each hidden Affine (MultiLayerNetExtend)
+  --dropout R              dropout ratio after each hidden activation (default 0: off)
+  --inverted-dropout       scale kept units while training instead of at inference
   --optimizer NAME         sgd (default), momentum, nesterov, adagrad, rmsprop, adam
   --lr R                   learning rate (default: sgd 0.1, adam 0.001, the others 0.01)
   --momentum A             momentum / nesterov (default 0.9)
@@ -54,6 +57,9 @@ const flagSpec = {
   activation: { type: 'string' },
   init: { type: 'string' },
   'weight-decay': { type: 'string' },
+  'batch-norm': { type: 'boolean' },
+  dropout: { type: 'string' },
+  'inverted-dropout': { type: 'boolean' },
   lr: { type: 'string' },
   optimizer: { type: 'string' },
   momentum: { type: 'string' },
@@ -131,6 +137,9 @@ export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliO
   if (flags.activation !== undefined) network().activation = flags.activation;
   if (flags.init !== undefined) network().weightInit = numberOrText(flags.init);
   if (flags['weight-decay'] !== undefined) network().weightDecay = numberOrText(flags['weight-decay']);
+  if (flags['batch-norm']) network().batchNorm = true;
+  if (flags.dropout !== undefined) network().dropout = numberOrText(flags.dropout);
+  if (flags['inverted-dropout']) network().invertedDropout = true;
   if (flags['loss-delta'] !== undefined) network().lossDelta = numberOrText(flags['loss-delta']);
   const optimizerFlags: Array<[string | undefined, string]> = [
     [flags.lr, 'lr'],

@@ -12,6 +12,10 @@ export interface AffineWeights {
   readonly b: ArrayLike<number>;
   readonly inputs: number;
   readonly outputs: number;
+  /** A hidden layer's BatchNormalization in inference form (running statistics). */
+  readonly batchNorm?: { readonly gamma: ArrayLike<number>; readonly beta: ArrayLike<number>; readonly mean: ArrayLike<number>; readonly variance: ArrayLike<number>; readonly epsilon: number };
+  /** A hidden layer's dropout at inference: the book's multiplies by 1 - ratio (inverted dropout: 1, omitted). */
+  readonly dropoutScale?: number;
 }
 
 export interface MlpExport {
@@ -39,7 +43,7 @@ function tensorInfo(name: string, dims: Array<number | string>, doc: string): On
 
 /**
  * The engine's MultiLayerNet as an ONNX graph: Gemm per Affine (Y = X W + b, the engine's orientation, so no
- * transpose), the activation between them, `logits` from the last Gemm and `probabilities` = Softmax(logits)
+ * transpose), BatchNormalization with the running statistics, the activation, the book's dropout as a Mul, `logits` from the last Gemm and `probabilities` = Softmax(logits)
  * over the last axis. The batch dimension is symbolic ("N").
  */
 export function buildMlpModel(spec: MlpExport): Uint8Array<ArrayBuffer> {
@@ -70,9 +74,26 @@ export function buildMlpModel(spec: MlpExport): Uint8Array<ArrayBuffer> {
     });
     current = affineOut;
     if (!last) {
+      const bn = layer.batchNorm;
+      if (bn) {
+        const names = [`gamma${l}`, `beta${l}`, `running_mean${l}`, `running_var${l}`];
+        initializers.push(
+          floatTensor(names[0]!, [layer.outputs], bn.gamma),
+          floatTensor(names[1]!, [layer.outputs], bn.beta),
+          floatTensor(names[2]!, [layer.outputs], bn.mean),
+          floatTensor(names[3]!, [layer.outputs], bn.variance),
+        );
+        nodes.push({ op_type: 'BatchNormalization', name: `BatchNorm${l}`, input: [current, ...names], output: [`batchnorm${l}`], attribute: [{ name: 'epsilon', type: ATTRIBUTE_FLOAT, f: bn.epsilon }] });
+        current = `batchnorm${l}`;
+      }
       const op = spec.activation === 'relu' ? 'Relu' : 'Sigmoid';
       nodes.push({ op_type: op, name: `${op}${l}`, input: [current], output: [`${op.toLowerCase()}${l}`] });
       current = `${op.toLowerCase()}${l}`;
+      if (layer.dropoutScale !== undefined && layer.dropoutScale !== 1) {
+        initializers.push(floatTensor(`dropout_scale${l}`, [], [layer.dropoutScale]));
+        nodes.push({ op_type: 'Mul', name: `Dropout${l}`, input: [current, `dropout_scale${l}`], output: [`dropout${l}`], doc_string: 'the book\'s Dropout at inference: x * (1 - ratio)' });
+        current = `dropout${l}`;
+      }
     }
   });
   nodes.push({ op_type: 'Softmax', name: 'Softmax', input: ['logits'], output: ['probabilities'], attribute: [{ name: 'axis', type: ATTRIBUTE_INT, i: -1 }] });

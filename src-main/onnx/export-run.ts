@@ -1,5 +1,6 @@
 import type { OnnxReport } from '../../src-shared/run-record';
 import type { Dataset } from '../data/dataset';
+import { BATCH_NORM_EPS } from '../engine/layers/batch-normalization';
 import { Tensor } from '../engine/tensor';
 import type { Trainer } from '../engine/trainer';
 import { buildMlpModel, type AffineWeights } from './export-model';
@@ -40,8 +41,18 @@ export async function exportTrainerToOnnx(trainer: Trainer, dataset: Dataset, in
   const net = trainer.net;
   const sizes = [net.config.inputSize, ...net.config.hiddenSizes, net.config.outputSize];
   const layers: AffineWeights[] = [];
+  const { dropout, invertedDropout } = net.config;
   for (let l = 1; l < sizes.length; l++) {
-    layers.push({ W: net.params[`W${l}`]!.data, b: net.params[`b${l}`]!.data, inputs: sizes[l - 1]!, outputs: sizes[l]! });
+    const hidden = l < sizes.length - 1;
+    const bn = hidden ? net.batchNorms[l - 1] : undefined;
+    layers.push({
+      W: net.params[`W${l}`]!.data,
+      b: net.params[`b${l}`]!.data,
+      inputs: sizes[l - 1]!,
+      outputs: sizes[l]!,
+      ...(bn ? { batchNorm: { gamma: bn.gamma.data, beta: bn.beta.data, mean: bn.runningMean.data, variance: bn.runningVar.data, epsilon: BATCH_NORM_EPS } } : {}),
+      ...(hidden && dropout > 0 && !invertedDropout ? { dropoutScale: 1 - dropout } : {}),
+    });
   }
   const logits = engineTestLogits(trainer, dataset);
   const predicted = argmaxRows(logits, dataset.test.count, net.config.outputSize);

@@ -63,6 +63,21 @@ describe('ONNX export, validated by onnxruntime-node', () => {
     expect(inspectOnnxModel(sigmoidExport.model, 'sigmoid.onnx').operators).toEqual(['Gemm', 'Sigmoid', 'Softmax']);
   });
 
+  it('round-trips BatchNormalization (running statistics) and dropout (book and inverted)', async () => {
+    const cases: Array<[{ hiddenSizes: number[]; batchNorm: boolean; dropout: number; invertedDropout?: boolean }, string[]]> = [
+      [{ hiddenSizes: [50, 30], batchNorm: true, dropout: 0.2 }, ['Gemm', 'BatchNormalization', 'Relu', 'Mul', 'Softmax']],
+      [{ hiddenSizes: [50], batchNorm: true, dropout: 0.3, invertedDropout: true }, ['Gemm', 'BatchNormalization', 'Relu', 'Softmax']],
+    ];
+    for (const [network, operators] of cases) {
+      const trainer = trained({ network: { ...network, weightInit: 'he' }, optimizer: { type: 'sgd', lr: 0.05 }, training: { iterations: 300 } });
+      const { model, report } = await exportTrainerToOnnx(trainer, mnist, { appVersion: '0' });
+      expect(report.problems).toEqual([]);
+      expect(report.maxAbsDifference!).toBeLessThanOrEqual(1e-4);
+      expect(report.onnxAccuracy).toBe(report.engineAccuracy);
+      expect(inspectOnnxModel(model, 'bn.onnx').operators).toEqual(operators);
+    }
+  });
+
   it('reports a model whose logits disagree with the engine as failed, with the reason', async () => {
     const trainer = trained({ training: { iterations: 50 } });
     const { model } = await exportTrainerToOnnx(trainer, mnist, { appVersion: '0' });

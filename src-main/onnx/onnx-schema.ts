@@ -143,6 +143,7 @@ export interface OnnxNode {
   op_type: string;
   domain?: string;
   attribute?: OnnxAttribute[];
+  doc_string?: string;
 }
 export interface OnnxTensor {
   name: string;

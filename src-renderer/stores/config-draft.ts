@@ -15,6 +15,9 @@ export interface ConfigDraft {
   initKind: 'std' | 'he' | 'xavier';
   initStd: string;
   weightDecay: string;
+  batchNorm: boolean;
+  dropout: string;
+  invertedDropout: boolean;
   optimizer: OptimizerType;
   lr: string;
   /** Momentum and Nesterov. */
@@ -70,6 +73,9 @@ export function draftFromConfig(config: TrainConfig): ConfigDraft {
     initKind: typeof init === 'number' ? 'std' : init === 'he' || init === 'relu' ? 'he' : 'xavier',
     initStd: typeof init === 'number' ? String(init) : '0.01',
     weightDecay: String(config.network.weightDecay),
+    batchNorm: config.network.batchNorm,
+    dropout: String(config.network.dropout),
+    invertedDropout: config.network.invertedDropout,
     optimizer: config.optimizer.type,
     lr: String(config.optimizer.lr),
     momentum: String('momentum' in config.optimizer ? config.optimizer.momentum : 0.9),
@@ -108,6 +114,9 @@ export function configInputFromDraft(draft: ConfigDraft): Record<string, unknown
       activation: draft.activation,
       weightInit: draft.initKind === 'std' ? numeric(draft.initStd) : draft.initKind,
       weightDecay: numeric(draft.weightDecay),
+      batchNorm: draft.batchNorm,
+      dropout: numeric(draft.dropout),
+      invertedDropout: draft.invertedDropout,
     },
     optimizer: {
       type: draft.optimizer,

@@ -2,6 +2,8 @@ import type { LayerTrace, TracedLayer } from '../../../src-shared/api';
 import type { DatasetSplit } from '../../data/dataset';
 import type { Backend } from '../backend';
 import { Affine } from '../layers/affine';
+import { BatchNormalization } from '../layers/batch-normalization';
+import { Dropout } from '../layers/dropout';
 import type { MultiLayerNet } from '../networks/multi-layer-net';
 import { Tensor } from '../tensor';
 
@@ -35,7 +37,7 @@ export function traceLayers(net: MultiLayerNet, split: DatasetSplit, batchSize: 
     const layer = net.layers[i]!;
     const outputGradientNorm = norm(net.backend, dout);
     const dx = layer.backward(dout);
-    const kind = layer instanceof Affine ? 'Affine' : layer.name.startsWith('Relu') ? 'Relu' : 'Sigmoid';
+    const kind = layer instanceof Affine ? 'Affine' : layer instanceof BatchNormalization ? 'BatchNorm' : layer instanceof Dropout ? 'Dropout' : layer.name.startsWith('Relu') ? 'Relu' : 'Sigmoid';
     traced.push({
       name: layer.name,
       kind,
@@ -44,6 +46,7 @@ export function traceLayers(net: MultiLayerNet, split: DatasetSplit, batchSize: 
       outputGradientNorm,
       inputGradientNorm: dx.size === 0 ? null : norm(net.backend, dx),
       ...(layer instanceof Affine ? { weightGradientNorm: norm(net.backend, layer.dW), biasGradientNorm: norm(net.backend, layer.db) } : {}),
+      ...(layer instanceof BatchNormalization ? { weightGradientNorm: norm(net.backend, layer.dgamma), biasGradientNorm: norm(net.backend, layer.dbeta) } : {}),
     });
     dout = dx;
   }
