@@ -4,7 +4,7 @@ import { ConfigError, parseTrainConfig, safeParseTrainConfig, totalIterations } 
 describe('the shared training config schema', () => {
   it('defaults to the book\'s ch5 run', () => {
     const config = parseTrainConfig({});
-    expect(config.network).toEqual({ inputSize: 784, hiddenSizes: [50], outputSize: 10, activation: 'relu', weightInit: 0.01, weightDecay: 0, lossDelta: 1e-7 });
+    expect(config.network).toEqual({ inputSize: 784, hiddenSizes: [50], outputSize: 10, activation: 'relu', weightInit: 0.01, weightDecay: 0, batchNorm: false, dropout: 0, invertedDropout: false, lossDelta: 1e-7 });
     expect(config.optimizer).toEqual({ type: 'sgd', lr: 0.1 });
     expect(config.training.batchSize).toBe(100);
     expect(totalIterations(config.training, 60000)).toBe(10000);
