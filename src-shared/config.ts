@@ -75,6 +75,11 @@ export const trainingSchema = z
     sampling: z.enum(['replacement', 'shuffle']).default('replacement'),
     /** Train on the first N training samples only (the ch6 experiments use 300, 500 or 1000). */
     trainSubset: z.number().int().min(1).optional(),
+    /**
+     * Hyperparameter search (section 6.5.3): shuffle the training samples (the first trainSubset of them) and
+     * hold out this fraction as the validation set, which then takes the test set's place in evaluations.
+     */
+    validationFraction: z.number().finite().min(0).max(0.9).default(0),
     /** The book records each batch's loss after the update, which costs one more forward pass. */
     recordLoss: z.enum(['after-update', 'before-update']).default('after-update'),
   })

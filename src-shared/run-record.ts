@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { trainConfigSchema } from './config';
+import { sweepTagSchema } from './sweep';
 
 /** run.json: what the run store keeps about one run, next to its metrics and checkpoint. */
 export const RUN_FORMAT_VERSION = 1;
@@ -52,6 +53,8 @@ export const runRecordSchema = z.object({
   summary: runSummarySchema.optional(),
   /** The last ONNX export's validation (the model itself is model.onnx in the run's folder when it passed). */
   onnx: onnxReportSchema.optional(),
+  /** A trial of a hyperparameter sweep: which sweep, which trial, what it varied. */
+  sweep: sweepTagSchema.optional(),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 

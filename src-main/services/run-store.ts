@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrainConfig } from '../../src-shared/config';
+import type { SweepTag } from '../../src-shared/sweep';
 import {
   metricsLineSchema,
   RUN_FORMAT_VERSION,
@@ -43,7 +44,7 @@ export class RunStore {
     return join(this.root, id);
   }
 
-  async create(config: TrainConfig, options: { name?: string; backend?: 'ts' | 'native' } = {}): Promise<RunRecord> {
+  async create(config: TrainConfig, options: { name?: string; backend?: 'ts' | 'native'; sweep?: SweepTag } = {}): Promise<RunRecord> {
     await mkdir(this.root, { recursive: true });
     const now = new Date();
     const id = `${now.toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
@@ -56,6 +57,7 @@ export class RunStore {
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
       ...(options.backend ? { backend: options.backend } : {}),
+      ...(options.sweep ? { sweep: options.sweep } : {}),
       dtype: config.dtype,
       versions: { app: this.appVersion, node: process.versions.node },
     };

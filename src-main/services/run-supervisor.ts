@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { TrainConfig } from '../../src-shared/config';
 import type { RunRecord, RunStatus } from '../../src-shared/run-record';
+import type { SweepTag } from '../../src-shared/sweep';
 import type { TrainerEvent } from '../../src-shared/trainer-protocol';
 import type { RunStore } from './run-store';
 import type { TrainerExit, TrainerProcess, TrainerProcessFactory } from './trainer-process';
@@ -60,7 +61,7 @@ export class RunSupervisor {
     }
   }
 
-  async enqueue(config: TrainConfig, options: { name?: string } = {}): Promise<RunRecord> {
+  async enqueue(config: TrainConfig, options: { name?: string; sweep?: SweepTag } = {}): Promise<RunRecord> {
     const record = await this.store.create(config, options);
     this.queue.push({ id: record.id, record, resume: false });
     this.emit({ runId: record.id, kind: 'status', record });
