@@ -29,7 +29,7 @@ test('the workbench follows the OS theme, light and dark, with no console errors
 test('no layout breakage at 1024x700: nothing overflows the window sideways', async ({ page }) => {
   await page.setViewportSize({ width: 1024, height: 700 });
   await page.goto(`/?token=${WEB_TOKEN}`);
-  for (const view of ['Network', 'Train', 'Runs', 'Draw', 'Gradient check', 'Graph']) {
+  for (const view of ['Network', 'Train', 'Runs', 'Draw', 'Gradient check', 'Graph', 'Sweeps']) {
     await page.getByRole('tab', { name: view }).click();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow, `${view} overflows by ${overflow}px`).toBeLessThanOrEqual(0);

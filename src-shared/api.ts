@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { datasetSchema, type ConfigIssue, type TrainConfig } from './config';
 import type { OnnxReport, RunListing, RunRecord } from './run-record';
+import type { Sweep } from './sweep';
 
 /**
  * The workbench API: what the renderer may ask of its host. The desktop app serves it over Electron IPC
@@ -49,6 +50,14 @@ export const apiRequestSchemas = {
   importOnnx: z.object({ fileName: z.string().min(1).max(300), base64: z.string().min(1).max(MAX_ONNX_BASE64) }).strict(),
   listOnnxModels: none,
   removeOnnxModel: z.object({ modelId: z.string().min(1).max(100) }).strict(),
+  /** Sweeps (chapter 6.5): presets, the stored ones, start (validated by the sweep schema), cancel, resume. */
+  sweepPresets: none,
+  listSweeps: none,
+  startSweep: z.object({ sweep: z.unknown() }).strict(),
+  cancelSweep: z.object({ id: runIdSchema }).strict(),
+  resumeSweep: z.object({ id: runIdSchema }).strict(),
+  /** Retrain a trial's config on the full training set (no subset, no hold-out). */
+  promoteTrial: byId,
   predictOnnx: z.object({ modelId: z.string().min(1).max(100), pixels: z.array(z.number().min(0).max(1)).min(1).max(1_000_000) }).strict(),
   /** Desktop only: native open/save dialogs. The browser uses an upload and a download instead. */
   openConfigFile: none,
@@ -140,6 +149,14 @@ export interface LayerTrace {
   readonly layers: readonly TracedLayer[];
 }
 
+export interface SweepSummary {
+  readonly id: string;
+  readonly sweep: Sweep;
+  readonly trials: number;
+  /** Whether this host is running it now (else it can be resumed if unfinished). */
+  readonly active: boolean;
+}
+
 export interface ApiResults {
   info: HostInfo;
   listRuns: RunListing[];
@@ -166,6 +183,12 @@ export interface ApiResults {
   listOnnxModels: ImportedOnnxModel[];
   removeOnnxModel: null;
   predictOnnx: { probabilities: number[] };
+  sweepPresets: Array<{ file: string; sweep: Sweep }>;
+  listSweeps: SweepSummary[];
+  startSweep: { id: string };
+  cancelSweep: null;
+  resumeSweep: { id: string };
+  promoteTrial: RunRecord;
   /** null when the user cancelled the dialog. */
   openConfigFile: { path: string; config: TrainConfig } | null;
   saveConfigFile: { path: string } | null;
@@ -182,6 +205,8 @@ export type ApiEnvelope<T = unknown> =
 export type WorkbenchEvent =
   | { readonly type: 'run'; readonly record: RunRecord }
   | { readonly type: 'runDeleted'; readonly id: string }
+  /** A sweep started, ended or was cancelled on this host: its summary changed. */
+  | { readonly type: 'sweep'; readonly id: string; readonly active: boolean }
   | {
       readonly type: 'progress';
       readonly runId: string;
@@ -196,7 +221,7 @@ export type WorkbenchEvent =
   /** Desktop only: an application-menu command for the renderer to carry out. */
   | { readonly type: 'menu'; readonly action: MenuAction };
 
-export type MenuAction = 'open-config' | 'save-config' | 'export-run' | 'export-onnx' | 'show-network' | 'show-train' | 'show-runs' | 'show-draw' | 'show-gradient-check' | 'show-graph';
+export type MenuAction = 'open-config' | 'save-config' | 'export-run' | 'export-onnx' | 'show-network' | 'show-train' | 'show-runs' | 'show-draw' | 'show-gradient-check' | 'show-graph' | 'show-sweeps';
 
 /** WebSocket frames of web mode: requests carry an id, answers echo it; events have none. */
 export const webRequestFrameSchema = z

@@ -92,6 +92,7 @@ function buildMenu(): void {
         { label: 'Draw', accelerator: 'CmdOrCtrl+4', click: menu('show-draw') },
         { label: 'Gradient Check', accelerator: 'CmdOrCtrl+5', click: menu('show-gradient-check') },
         { label: 'Graph', accelerator: 'CmdOrCtrl+6', click: menu('show-graph') },
+        { label: 'Sweeps', accelerator: 'CmdOrCtrl+7', click: menu('show-sweeps') },
         { type: 'separator' },
         { role: 'reload' },
         { role: 'toggleDevTools' },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunRecord, RunStatus } from '../../src-shared/run-record';
 import { sweepSchema, type Sweep } from '../../src-shared/sweep';
@@ -48,16 +48,42 @@ export class SweepRunner {
   }
 
   async start(sweep: Sweep, options: SweepRunOptions = {}): Promise<SweepResult> {
+    return this.run(await this.prepare(sweep), sweep, options);
+  }
+
+  /** Checks every trial's config and stores the definition; returns the new sweep's id. */
+  async prepare(sweep: Sweep): Promise<string> {
     const id = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
-    planTrials(sweep); // every trial's config is valid before anything is stored
+    planTrials(sweep);
     await mkdir(this.supervisor.store.root, { recursive: true });
     const file = this.definitionFile(id);
     await writeFile(`${file}.tmp`, `${JSON.stringify(sweep, null, 2)}\n`);
     await rename(`${file}.tmp`, file);
-    return this.run(id, sweep, options);
+    return id;
   }
 
-  async resume(id: string, options: SweepRunOptions = {}): Promise<SweepResult> {
+  /** The stored sweep definitions, newest first; unreadable files are skipped. */
+  async list(): Promise<Array<{ id: string; sweep: Sweep }>> {
+    let names: string[];
+    try {
+      names = await readdir(this.supervisor.store.root);
+    } catch {
+      return [];
+    }
+    const sweeps: Array<{ id: string; sweep: Sweep }> = [];
+    for (const name of names.filter((n) => /^sweep-.+\.json$/.test(n)).sort().reverse()) {
+      const id = name.slice('sweep-'.length, -'.json'.length);
+      try {
+        const parsed = sweepSchema.safeParse(JSON.parse(await readFile(this.definitionFile(id), 'utf8')));
+        if (parsed.success) sweeps.push({ id, sweep: parsed.data });
+      } catch {
+        // a torn or foreign file: not a sweep we can show
+      }
+    }
+    return sweeps;
+  }
+
+  async definition(id: string): Promise<Sweep> {
     let text: string;
     try {
       text = await readFile(this.definitionFile(id), 'utf8');
@@ -66,10 +92,14 @@ export class SweepRunner {
     }
     const parsed = sweepSchema.safeParse(JSON.parse(text));
     if (!parsed.success) throw new Error(`${this.definitionFile(id)}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
-    return this.run(id, parsed.data, options);
+    return parsed.data;
   }
 
-  private async run(id: string, sweep: Sweep, options: SweepRunOptions): Promise<SweepResult> {
+  async resume(id: string, options: SweepRunOptions = {}): Promise<SweepResult> {
+    return this.run(id, await this.definition(id), options);
+  }
+
+  async run(id: string, sweep: Sweep, options: SweepRunOptions = {}): Promise<SweepResult> {
     const started = performance.now();
     const trials = planTrials(sweep);
     const existing = new Map<number, RunRecord>();

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
@@ -15,12 +15,16 @@ import {
   type WorkbenchEvent,
 } from '../../src-shared/api';
 import { ConfigError, parseTrainConfig, type DatasetConfig, type TrainConfig } from '../../src-shared/config';
+import { sweepSchema, type Sweep } from '../../src-shared/sweep';
 import { describeIssues, type EvaluationRecordMessage } from '../../src-shared/trainer-protocol';
 import type { ImportedOnnxModel } from '../../src-shared/api';
 import type { Dataset } from '../data/dataset';
 import { datasetDirectory, loadConfiguredDataset } from '../data/dataset-source';
+import { projectRoot } from '../data/load-dataset';
 import { OnnxClassifier, validateOnnxModel } from '../onnx/validate-model';
 import { ONNX_FILE } from './run-store';
+import { planTrials } from './sweep-plan';
+import { SweepRunner } from './sweep-runner';
 import type { RunSupervisor, SupervisorEvent } from './run-supervisor';
 import type { TrainerProcess, TrainerProcessFactory } from './trainer-process';
 import { requestFromTrainer } from './trainer-requests';
@@ -60,6 +64,14 @@ function evaluationPoint(record: EvaluationRecordMessage): EvaluationPoint {
 
 export class UserError extends Error {}
 
+function planTrialsCount(sweep: Sweep): number {
+  try {
+    return planTrials(sweep).length;
+  } catch {
+    return sweep.trials ?? 0;
+  }
+}
+
 const safeFileName = (name: string): string => name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '') || 'model';
 
 /**
@@ -77,12 +89,15 @@ export class WorkbenchService {
   private gradientCheck: TrainerProcess | undefined;
   private readonly onnxModels = new Map<string, { summary: ImportedOnnxModel; classifier: OnnxClassifier }>();
   private nextOnnxModel = 1;
+  private readonly sweeps: SweepRunner;
+  private readonly activeSweeps = new Map<string, AbortController>();
 
   constructor(options: WorkbenchServiceOptions) {
     this.supervisor = options.supervisor;
     this.factory = options.trainerFactory;
     this.info = options.info;
     this.hooks = options.hooks ?? {};
+    this.sweeps = new SweepRunner(this.supervisor);
     this.supervisor.subscribe((event) => {
       const mapped = this.mapEvent(event);
       if (mapped) this.emit(mapped);
@@ -120,6 +135,7 @@ export class WorkbenchService {
 
   /** Ends the helper processes (predictors, a running gradient check); runs are the supervisor's. */
   async shutdown(): Promise<void> {
+    // Sweeps are not cancelled: their runs become interrupted and the sweep resumes after a restart.
     this.gradientCheck?.kill();
     for (const pending of this.predictors.values()) void pending.then((p) => p.kill(), () => undefined);
     this.predictors.clear();
@@ -213,6 +229,38 @@ export class WorkbenchService {
           const pixels = p.pixels as number[];
           if (pixels.length !== entry.summary.inputSize) throw new UserError(`predict: ${pixels.length} pixels given, ${entry.summary.fileName} takes ${entry.summary.inputSize}`);
           return { probabilities: Array.from(await entry.classifier.probabilities(Float32Array.from(pixels), 1)) };
+        }
+        case 'sweepPresets':
+          return this.sweepPresets();
+        case 'listSweeps':
+          return this.listSweeps();
+        case 'startSweep': {
+          const parsed = sweepSchema.safeParse(p.sweep);
+          if (!parsed.success) {
+            throw new ConfigError(parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.') || '(root)', message: i.message })), 'sweep');
+          }
+          const sweepId = await this.sweeps.prepare(parsed.data);
+          this.runSweep(sweepId, () => this.sweeps.run(sweepId, parsed.data, { signal: this.activeSweeps.get(sweepId)!.signal }));
+          return { id: sweepId };
+        }
+        case 'cancelSweep': {
+          const controller = this.activeSweeps.get(p.id as string);
+          if (!controller) throw new UserError(`sweep ${p.id as string} is not running`);
+          controller.abort();
+          return null;
+        }
+        case 'resumeSweep': {
+          const sweepId = p.id as string;
+          if (this.activeSweeps.has(sweepId)) throw new UserError(`sweep ${sweepId} is already running`);
+          await this.sweeps.definition(sweepId);
+          this.runSweep(sweepId, () => this.sweeps.resume(sweepId, { signal: this.activeSweeps.get(sweepId)!.signal }));
+          return { id: sweepId };
+        }
+        case 'promoteTrial': {
+          const record = await store.get(id);
+          const { trainSubset: _subset, validationFraction: _fraction, ...training } = record.config.training;
+          const config = parseTrainConfig({ ...record.config, name: `${record.sweep?.name ?? record.name} — promoted #${(record.sweep?.trial ?? 0) + 1}`, training }, 'promoted config');
+          return this.supervisor.enqueue(config, { name: config.name! });
         }
         case 'openConfigFile':
           return this.openConfigFile();
@@ -398,6 +446,34 @@ export class WorkbenchService {
     };
     this.onnxModels.set(summary.modelId, { summary, classifier });
     return summary;
+  }
+
+  /** Starts a sweep in the background; the UI follows its trials through the runs' events. */
+  private runSweep(id: string, run: () => Promise<unknown>): void {
+    this.activeSweeps.set(id, new AbortController());
+    this.emit({ type: 'sweep', id, active: true });
+    void run()
+      .catch((error: unknown) => this.emit({ type: 'log', runId: '', level: 'error', message: `sweep ${id}: ${(error as Error).message}` }))
+      .finally(() => {
+        this.activeSweeps.delete(id);
+        this.emit({ type: 'sweep', id, active: false });
+      });
+  }
+
+  private async listSweeps(): Promise<ApiResult<'listSweeps'>> {
+    const defs = await this.sweeps.list();
+    return defs.map(({ id, sweep }) => ({ id, sweep, trials: planTrialsCount(sweep), active: this.activeSweeps.has(id) }));
+  }
+
+  private async sweepPresets(): Promise<ApiResult<'sweepPresets'>> {
+    const dir = join(projectRoot(), 'resources', 'sweeps');
+    const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort();
+    const presets: ApiResult<'sweepPresets'> = [];
+    for (const file of files) {
+      const parsed = sweepSchema.safeParse(JSON.parse(await readFile(join(dir, file), 'utf8')));
+      if (parsed.success) presets.push({ file, sweep: parsed.data });
+    }
+    return presets;
   }
 
   private async openConfigFile(): Promise<ApiResult<'openConfigFile'>> {

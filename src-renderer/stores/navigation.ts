@@ -8,6 +8,7 @@ export const VIEWS = [
   { id: 'draw', label: 'Draw' },
   { id: 'gradient-check', label: 'Gradient check' },
   { id: 'graph', label: 'Graph' },
+  { id: 'sweeps', label: 'Sweeps' },
 ] as const;
 
 export type ViewId = (typeof VIEWS)[number]['id'];

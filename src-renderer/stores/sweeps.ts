@@ -1,0 +1,82 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { SweepSummary } from '../../src-shared/api';
+import type { RunRecord } from '../../src-shared/run-record';
+import { sweepSchema, type Sweep } from '../../src-shared/sweep';
+import { errorMessage, useApi } from '../api/client';
+import { useRunsStore } from './runs';
+
+/** The Sweeps view: presets, the definition being edited (validated live), stored sweeps and their trials. */
+export const useSweepsStore = defineStore('sweeps', () => {
+  const runs = useRunsStore();
+  const presets = ref<Array<{ file: string; sweep: Sweep }>>([]);
+  const sweeps = ref<SweepSummary[]>([]);
+  const selectedId = ref<string | undefined>();
+  const text = ref('');
+  const error = ref<string | undefined>();
+  const busy = ref(false);
+
+  const validation = computed(() => {
+    if (!text.value.trim()) return { sweep: undefined, problems: [] as string[] };
+    let json: unknown;
+    try {
+      json = JSON.parse(text.value);
+    } catch (e) {
+      return { sweep: undefined, problems: [`not JSON: ${(e as Error).message}`] };
+    }
+    const parsed = sweepSchema.safeParse(json);
+    return parsed.success ? { sweep: parsed.data, problems: [] } : { sweep: undefined, problems: parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`) };
+  });
+
+  const selected = computed(() => sweeps.value.find((s) => s.id === selectedId.value));
+  /** The selected sweep's trials, kept live by the runs store's events. */
+  const trials = computed<RunRecord[]>(() => runs.records.filter((r) => r.sweep?.id === selectedId.value));
+
+  async function refresh(): Promise<void> {
+    try {
+      const api = useApi();
+      [presets.value, sweeps.value] = await Promise.all([api.call('sweepPresets', {}), api.call('listSweeps', {})]);
+      selectedId.value ??= sweeps.value[0]?.id;
+      error.value = undefined;
+    } catch (e) {
+      error.value = errorMessage(e);
+    }
+  }
+
+  function usePreset(file: string): void {
+    const preset = presets.value.find((p) => p.file === file);
+    if (preset) text.value = `${JSON.stringify(preset.sweep, null, 2)}\n`;
+  }
+
+  async function act(action: () => Promise<unknown>): Promise<void> {
+    busy.value = true;
+    error.value = undefined;
+    try {
+      await action();
+    } catch (e) {
+      error.value = errorMessage(e);
+    } finally {
+      busy.value = false;
+    }
+  }
+
+  const start = (): Promise<void> =>
+    act(async () => {
+      const sweep = validation.value.sweep;
+      if (!sweep) throw new Error('Fix the sweep definition first.');
+      const { id } = await useApi().call('startSweep', { sweep });
+      selectedId.value = id;
+      await refresh();
+    });
+  const cancel = (id: string): Promise<void> => act(() => useApi().call('cancelSweep', { id }));
+  const resume = (id: string): Promise<void> => act(() => useApi().call('resumeSweep', { id }));
+  const promote = (runId: string): Promise<RunRecord | undefined> => {
+    let record: RunRecord | undefined;
+    return act(async () => {
+      record = await useApi().call('promoteTrial', { id: runId });
+      runs.handle({ type: 'run', record });
+    }).then(() => record);
+  };
+
+  return { presets, sweeps, selectedId, selected, trials, text, validation, error, busy, refresh, usePreset, start, cancel, resume, promote };
+});
