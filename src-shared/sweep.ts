@@ -32,6 +32,8 @@ export const sweepSchema = z
     validationFraction: z.number().min(0).max(0.9).default(0.2),
     epochs: z.number().positive().max(100_000).optional(),
     seed: z.number().int().min(0).max(0xffffffff).default(0),
+    /** Trials training at once; at most the host's own limit (default: one per core). */
+    concurrency: z.number().int().min(1).max(256).optional(),
   })
   .strict()
   .superRefine((sweep, ctx) => {

@@ -18,6 +18,7 @@ describe('sweeps in parallel trainer processes', () => {
     trainSubset: 600,
     epochs: 2,
     seed: 4,
+    concurrency: 1,
   });
 
   it('runs every trial as a tagged run and ranks them by validation accuracy; an interrupted sweep resumes', async () => {
@@ -26,6 +27,14 @@ describe('sweeps in parallel trainer processes', () => {
     const runner = new SweepRunner(supervisor);
     const controller = new AbortController();
     const seen: number[] = [];
+    // The sweep's own limit: never more than one of its trials queued or training at a time.
+    let inFlight = 0;
+    let maxInFlight = 0;
+    supervisor.subscribe((event) => {
+      if (event.kind !== 'status') return;
+      inFlight = supervisor.activeRunIds.length + supervisor.queuedRunIds.length;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+    });
     // Stop after the first finished trial, as Ctrl+C would.
     const first = await runner.start(sweep, {
       signal: controller.signal,
@@ -35,8 +44,9 @@ describe('sweeps in parallel trainer processes', () => {
       },
     });
     expect(seen.length).toBeGreaterThanOrEqual(1);
-    const unfinished = first.ranked.filter((r) => r.status !== 'completed');
-    expect(unfinished.length).toBeGreaterThan(0);
+    expect(maxInFlight).toBe(1);
+    // Stopped early: the trials not yet started were never created.
+    expect(first.ranked.filter((r) => r.status === 'completed').length).toBeLessThan(4);
 
     const resumed = await new SweepRunner(new RunSupervisor(store, nodeTrainerFactory(), { concurrency: 2 })).resume(first.id);
     expect(resumed.ranked).toHaveLength(4);
@@ -46,5 +56,25 @@ describe('sweeps in parallel trainer processes', () => {
     expect([...accuracies].sort((a, b) => b - a)).toEqual(accuracies);
     // One run folder per trial: nothing was trained twice under another id.
     expect(readdirSync(join(root, 'runs')).filter((f) => !f.endsWith('.json'))).toHaveLength(4);
+  });
+
+  it('a trial whose trainer process dies is marked failed and the sweep goes on', async () => {
+    const store = new RunStore(join(root, 'crash'), '0.0.0-test');
+    const supervisor = new RunSupervisor(store, nodeTrainerFactory(), { concurrency: 2 });
+    let killed: string | undefined;
+    supervisor.subscribe((event) => {
+      if (event.kind === 'status' && event.record.status === 'running' && !killed) {
+        killed = event.runId;
+        supervisor.processOf(event.runId)?.kill('SIGKILL');
+      }
+    });
+    const result = await new SweepRunner(supervisor).start({ ...sweep, concurrency: 2, epochs: 20 });
+    expect(result.ranked).toHaveLength(4);
+    const crashed = result.ranked.find((r) => r.id === killed)!;
+    expect(crashed.status).toBe('failed');
+    expect(crashed.reason).toMatch(/killed|exited/);
+    expect(result.ranked.filter((r) => r.status === 'completed')).toHaveLength(3);
+    // A failed trial ranks last: it has no validation accuracy.
+    expect(result.ranked.at(-1)!.id).toBe(killed);
   });
 });

@@ -128,7 +128,21 @@ export class SweepRunner {
         if (!FINISHED.includes(records.get(runId)!.status)) void this.supervisor.stop(runId).catch(() => undefined);
       }
     };
-    options.signal?.addEventListener('abort', stopAll, { once: true });
+    const onAbort = (): void => {
+      stopAll();
+      slotFreed();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    // At most `limit` of this sweep's trials queued or training at once; the next starts as one finishes.
+    const limit = sweep.concurrency ?? Number.POSITIVE_INFINITY;
+    const inFlight = (): number => [...records.values()].filter((r) => !FINISHED.includes(r.status)).length;
+    let slotFreed: () => void = () => undefined;
+    const waitForSlot = async (): Promise<void> => {
+      while (inFlight() >= limit && !options.signal?.aborted) await new Promise<void>((resolve) => (slotFreed = resolve));
+    };
+    const unsubscribeSlots = this.supervisor.subscribe((event) => {
+      if (event.kind === 'status' && FINISHED.includes(event.record.status)) slotFreed();
+    });
     try {
       for (const planned of trials) {
         const previous = existing.get(planned.trial);
@@ -138,6 +152,7 @@ export class SweepRunner {
           options.onTrial?.(previous, done, total);
           continue;
         }
+        await waitForSlot();
         if (options.signal?.aborted) break;
         let record: RunRecord;
         if (previous && (await this.supervisor.store.readCheckpoint(previous.id).catch(() => undefined)) && ['stopped', 'interrupted', 'failed'].includes(previous.status)) {
@@ -155,8 +170,9 @@ export class SweepRunner {
       if (done < total && !options.signal?.aborted) await allDone;
       if (options.signal?.aborted) await this.supervisor.whenIdle();
     } finally {
+      unsubscribeSlots();
       unsubscribe();
-      options.signal?.removeEventListener('abort', stopAll);
+      options.signal?.removeEventListener('abort', onAbort);
     }
     const final = await Promise.all([...records.keys()].map((runId) => this.supervisor.store.get(runId).catch(() => records.get(runId)!)));
     return { id, sweep, ranked: rankTrials(final), seconds: (performance.now() - started) / 1000 };
