@@ -94,8 +94,9 @@ export function holdOutValidation(dataset: Dataset, config: TrainConfig): Datase
   return { ...dataset, test: rowsOf(dataset.train, order.subarray(0, validation)), train: rowsOf(dataset.train, order.subarray(validation)) };
 }
 
-/** Rows per evaluation chunk: big enough for efficient GEMM, small enough to keep memory modest. */
-const EVALUATION_CHUNK = 10000;
+/** Rows per evaluation chunk: enough for a two-thread GEMM, few enough (6 MB of float32 pixels) that the
+ * gathered images are still in cache when the GEMM reads them (10000-row chunks took 13 % longer). */
+const EVALUATION_CHUNK = 2000;
 
 /**
  * The training loop of the book's train_neuralnet.py / Trainer: draw a batch, backprop, update, record the
