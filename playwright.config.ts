@@ -1,6 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { defineConfig } from '@playwright/test';
+import { defineConfig, type Project } from '@playwright/test';
+import { electronBinary, NO_ELECTRON_REASON } from './e2e/electron-binary';
 
 // Playwright's own browser download is not reachable on the project's machines: use the system Chromium
 // (Debian's /usr/bin/chromium, installed by .ci/run), or CHROMIUM_PATH.
@@ -12,6 +13,11 @@ export const WEB_TOKEN = 'e2e-session-token-0123456789';
 const runsDirectory = resolve('test-results/e2e-runs');
 // The config is evaluated again in every worker: only the runner process starts from an empty store.
 if (!process.env.TEST_WORKER_INDEX) rmSync(runsDirectory, { recursive: true, force: true });
+
+// The same specs in the desktop app where an Electron binary is installed; elsewhere the project is left out
+// and says why (once, from the runner process).
+const electronProjects: Project[] = electronBinary() ? [{ name: 'electron', testIgnore: /renderer\.spec/ }] : [];
+if (electronProjects.length === 0 && !process.env.TEST_WORKER_INDEX) console.log(`[electron] skipped: ${NO_ELECTRON_REASON}`);
 
 export default defineConfig({
   testDir: 'e2e',
@@ -47,9 +53,5 @@ export default defineConfig({
     timeout: 60_000,
     stdout: 'pipe',
   },
-  projects: [
-    { name: 'web', use: { browserName: 'chromium' } },
-    // The same specs in the desktop app, when an Electron binary is installed (see e2e/fixtures.ts).
-    { name: 'electron', testIgnore: /renderer\.spec/ },
-  ],
+  projects: [{ name: 'web', use: { browserName: 'chromium' } }, ...electronProjects],
 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { datasetSchema, type ConfigIssue, type TrainConfig } from './config';
-import type { OnnxReport, RunListing, RunRecord } from './run-record';
+import type { OnnxReport, RunListing, RunRecord, StoredEvaluation } from './run-record';
 import type { Sweep } from './sweep';
 
 /**
@@ -77,15 +77,7 @@ export interface HostInfo {
 }
 
 /** Metrics with NaN/Infinity as null (JSON has no NaN). */
-export interface EvaluationPoint {
-  readonly iteration: number;
-  readonly epoch: number;
-  readonly trainAccuracy: number | null;
-  readonly testAccuracy: number | null;
-  readonly trainLoss: number | null;
-  readonly testLoss: number | null;
-  readonly final: boolean;
-}
+export type EvaluationPoint = StoredEvaluation;
 
 export interface RunMetrics {
   /** Loss of every iteration from 0 (null where it was not finite). */

@@ -78,3 +78,29 @@ export type MetricsLine = z.infer<typeof metricsLineSchema>;
 export type RunListing =
   | { readonly kind: 'ok'; readonly record: RunRecord }
   | { readonly kind: 'damaged' | 'future-version'; readonly id: string; readonly problem: string };
+
+/** An evaluation as stored in metrics.jsonl and shown in the UI. */
+export type StoredEvaluation = Omit<Extract<MetricsLine, { type: 'evaluation' }>, 'type'>;
+
+/** JSON has no NaN or Infinity (a diverged run's losses): they are stored as null. */
+export const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
+
+export function storedEvaluation(record: {
+  readonly iteration: number;
+  readonly epoch: number;
+  readonly trainAccuracy: number;
+  readonly testAccuracy: number;
+  readonly trainLoss: number;
+  readonly testLoss: number;
+  readonly final: boolean;
+}): StoredEvaluation {
+  return {
+    iteration: record.iteration,
+    epoch: record.epoch,
+    trainAccuracy: finiteOrNull(record.trainAccuracy),
+    testAccuracy: finiteOrNull(record.testAccuracy),
+    trainLoss: finiteOrNull(record.trainLoss),
+    testLoss: finiteOrNull(record.testLoss),
+    final: record.final,
+  };
+}

@@ -7,11 +7,11 @@ import { loadConfiguredDataset } from '../data/dataset-source';
 import { selectBackend } from '../engine/backends';
 import { Trainer, type TrainerSnapshotMeta } from '../engine/trainer';
 import { exportTrainerToOnnx } from '../onnx/export-run';
-import { OnnxModelError } from '../onnx/inspect-model';
 import { describeOnnxReport } from '../onnx/report-text';
 import { validateOnnxModel } from '../onnx/validate-model';
 import { defaultRunsDirectory } from '../services/paths';
 import { ONNX_FILE, RunStore } from '../services/run-store';
+import { runCli, UsageError } from './run-cli';
 
 const USAGE = `Usage:
   npm run export -- --run ID --out model.onnx   export a stored run, validated by onnxruntime on the test set
@@ -23,8 +23,6 @@ Options:
   --json           print the validation report as JSON on stdout
   -h, --help
 `;
-
-class UsageError extends Error {}
 
 const appVersion = (): string => process.env.npm_package_version ?? '0.0.0';
 
@@ -83,15 +81,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return report.passed ? 0 : 1;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`error: ${message.split('\n')[0]}\n`);
-    if (error instanceof UsageError) process.stderr.write(`\n${USAGE}`);
-    const bad = error instanceof UsageError || error instanceof OnnxModelError || (error instanceof Error && ['DatasetError', 'RunStoreError'].includes(error.name));
-    process.exitCode = bad ? 2 : 1;
-  },
-);
+runCli(main, { usage: USAGE, inputErrors: ['UsageError', 'OnnxModelError', 'DatasetError', 'RunStoreError'] });

@@ -9,6 +9,7 @@ import { RunStore } from '../services/run-store';
 import { RunSupervisor } from '../services/run-supervisor';
 import { SweepRunner, validationAccuracy } from '../services/sweep-runner';
 import { nodeTrainerFactory } from '../services/trainer-process';
+import { runCli, UsageError } from './run-cli';
 
 const USAGE = `Usage:
   npm run sweep -- --config sweep.json      run a sweep headless (presets: resources/sweeps/*.json)
@@ -21,8 +22,6 @@ Options:
   --json            the result as JSON on stdout (progress goes to stderr)
   -h, --help
 `;
-
-class UsageError extends Error {}
 
 function describeParameters(record: RunRecord): string {
   return Object.entries(record.sweep?.parameters ?? {})
@@ -98,13 +97,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return controller.signal.aborted ? 130 : 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`error: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`);
-    if (error instanceof UsageError) process.stderr.write(`\n${USAGE}`);
-    process.exitCode = error instanceof UsageError || (error instanceof Error && error.name === 'ConfigError') ? 2 : 1;
-  },
-);
+runCli(main, { usage: USAGE, inputErrors: ['UsageError', 'ConfigError'] });

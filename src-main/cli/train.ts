@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { ConfigError, type TrainConfig } from '../../src-shared/config';
+import type { TrainConfig } from '../../src-shared/config';
+import { finiteOrNull } from '../../src-shared/run-record';
 import { loadConfiguredDataset } from '../data/dataset-source';
 import { selectBackend } from '../engine/backends';
 import { Trainer, type EvaluationRecord } from '../engine/trainer';
@@ -10,6 +11,7 @@ import { exportTrainerToOnnx } from '../onnx/export-run';
 import { describeOnnxReport } from '../onnx/report-text';
 import { writeFile } from 'node:fs/promises';
 import { formatDuration, formatProgressBar } from './progress';
+import { runCli } from './run-cli';
 import { parseTrainArgs, TRAIN_USAGE } from './train-args';
 
 /** `npm run train`: the headless trainer. Exit codes: 0 done, 1 failed or diverged, 2 bad input. */
@@ -90,15 +92,14 @@ async function main(argv: readonly string[]): Promise<number> {
   if (interactive) human.write('\r\x1b[K');
   recorder?.end(result.status === 'diverged');
   if (store && run) {
-    const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
     await store.update(run.id, {
       status: result.status,
       finishedAt: new Date().toISOString(),
       ...(result.status === 'diverged' ? { reason: `the loss became ${result.lastLoss} at iteration ${result.iterations}` } : {}),
       summary: {
         iterations: result.iterations,
-        trainAccuracy: finite(result.trainAccuracy),
-        testAccuracy: finite(result.testAccuracy),
+        trainAccuracy: finiteOrNull(result.trainAccuracy),
+        testAccuracy: finiteOrNull(result.testAccuracy),
         bestTestAccuracy,
         seconds: result.seconds,
       },
@@ -167,13 +168,4 @@ function round(value: number, digits: number): number {
   return Math.round(value * f) / f;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`error: ${message.split('\n')[0]}\n`);
-    process.exitCode = error instanceof ConfigError || (error instanceof Error && error.name === 'DatasetError') ? 2 : 1;
-  },
-);
+runCli(main, { inputErrors: ['ConfigError', 'DatasetError'] });

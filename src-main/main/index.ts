@@ -109,14 +109,23 @@ function buildMenu(): void {
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }
 
+/** Asks where to save, then writes there; null when the user cancels. */
+async function saveWithDialog(options: Electron.SaveDialogOptions, data: string | Uint8Array): Promise<string | null> {
+  const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : undefined;
+  if (!result?.filePath || result.canceled) return null;
+  await writeFile(result.filePath, data);
+  return result.filePath;
+}
+
 function createService(): WorkbenchService {
   // BACKPROP_RUNS_DIR points every tool (CLI, web host, desktop) at another store, e.g. for tests.
   const runsDirectory = process.env.BACKPROP_RUNS_DIR ?? join(app.getPath('userData'), 'runs');
-  const supervisor = new RunSupervisor(new RunStore(runsDirectory, app.getVersion()), utilityTrainerFactory());
+  const trainerFactory = utilityTrainerFactory();
+  const supervisor = new RunSupervisor(new RunStore(runsDirectory, app.getVersion()), trainerFactory);
   const jsonFilters = [{ name: 'Network config', extensions: ['json'] }];
   return new WorkbenchService({
     supervisor,
-    trainerFactory: utilityTrainerFactory(),
+    trainerFactory,
     info: {
       mode: 'desktop',
       platform: process.platform,
@@ -132,18 +141,9 @@ function createService(): WorkbenchService {
         if (!path || result.canceled) return null;
         return { path, text: await readFile(path, 'utf8') };
       },
-      saveModelDialog: async (suggestedName, model) => {
-        const result = mainWindow ? await dialog.showSaveDialog(mainWindow, { title: 'Save the ONNX model', defaultPath: suggestedName, filters: [{ name: 'ONNX model', extensions: ['onnx'] }] }) : undefined;
-        if (!result?.filePath || result.canceled) return null;
-        await writeFile(result.filePath, model);
-        return result.filePath;
-      },
-      saveConfigDialog: async (suggestedName, text) => {
-        const result = mainWindow ? await dialog.showSaveDialog(mainWindow, { defaultPath: suggestedName, filters: jsonFilters }) : undefined;
-        if (!result?.filePath || result.canceled) return null;
-        await writeFile(result.filePath, text);
-        return result.filePath;
-      },
+      saveModelDialog: (suggestedName, model) =>
+        saveWithDialog({ title: 'Save the ONNX model', defaultPath: suggestedName, filters: [{ name: 'ONNX model', extensions: ['onnx'] }] }, model),
+      saveConfigDialog: (suggestedName, text) => saveWithDialog({ defaultPath: suggestedName, filters: jsonFilters }, text),
     },
   });
 }

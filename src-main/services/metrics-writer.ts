@@ -1,5 +1,5 @@
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { metricsLineSchema, type MetricsLine } from '../../src-shared/run-record';
+import { metricsLineSchema, storedEvaluation, type MetricsLine } from '../../src-shared/run-record';
 import type { EvaluationRecord } from '../engine/trainer';
 
 /** How long batch losses may wait in memory before they are appended. */
@@ -29,17 +29,7 @@ export class MetricsWriter {
 
   addEvaluation(record: EvaluationRecord): void {
     this.flush();
-    const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
-    this.append({
-      type: 'evaluation',
-      iteration: record.iteration,
-      epoch: record.epoch,
-      trainAccuracy: finite(record.trainAccuracy),
-      testAccuracy: finite(record.testAccuracy),
-      trainLoss: finite(record.trainLoss),
-      testLoss: finite(record.testLoss),
-      final: record.final,
-    });
+    this.append({ type: 'evaluation', ...storedEvaluation(record) });
   }
 
   flush(): void {

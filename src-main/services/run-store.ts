@@ -129,6 +129,14 @@ export class RunStore {
     });
   }
 
+  /** Whether the run has saved weights, without reading them. */
+  async hasCheckpoint(id: string): Promise<boolean> {
+    return stat(join(this.directory(id), CHECKPOINT_FILE)).then(
+      (info) => info.isFile(),
+      () => false,
+    );
+  }
+
   async readCheckpoint(id: string): Promise<Checkpoint | undefined> {
     try {
       return await readCheckpoint(join(this.directory(id), CHECKPOINT_FILE));

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import type { TrainConfig } from '../../src-shared/config';
-import type { RunRecord, RunStatus } from '../../src-shared/run-record';
+import { finiteOrNull, type RunRecord, type RunStatus } from '../../src-shared/run-record';
 import type { SweepTag } from '../../src-shared/sweep';
 import type { TrainerEvent } from '../../src-shared/trainer-protocol';
 import type { RunStore } from './run-store';
@@ -196,15 +196,14 @@ export class RunSupervisor {
         break;
       case 'finished': {
         run.finished = true;
-        const finite = (v: number): number | null => (Number.isFinite(v) ? v : null);
         const previousSeconds = run.record.summary?.seconds ?? 0;
         this.setStatus(id, run, event.status, {
           finishedAt: new Date().toISOString(),
           ...(event.reason ? { reason: event.reason } : {}),
           summary: {
             iterations: event.iterations,
-            trainAccuracy: finite(event.trainAccuracy),
-            testAccuracy: finite(event.testAccuracy),
+            trainAccuracy: finiteOrNull(event.trainAccuracy),
+            testAccuracy: finiteOrNull(event.testAccuracy),
             bestTestAccuracy: run.bestTestAccuracy,
             seconds: previousSeconds + event.seconds,
           },

@@ -16,10 +16,11 @@ import {
 } from '../../src-shared/api';
 import { ConfigError, parseTrainConfig, type DatasetConfig, type TrainConfig } from '../../src-shared/config';
 import { sweepSchema, type Sweep } from '../../src-shared/sweep';
-import { describeIssues, type EvaluationRecordMessage } from '../../src-shared/trainer-protocol';
+import { finiteOrNull, storedEvaluation } from '../../src-shared/run-record';
+import { describeIssues } from '../../src-shared/trainer-protocol';
 import type { ImportedOnnxModel } from '../../src-shared/api';
 import type { Dataset } from '../data/dataset';
-import { datasetDirectory, loadConfiguredDataset } from '../data/dataset-source';
+import { DatasetCache } from '../data/dataset-source';
 import { projectRoot } from '../data/load-dataset';
 import { OnnxClassifier, validateOnnxModel } from '../onnx/validate-model';
 import { ONNX_FILE } from './run-store';
@@ -48,20 +49,6 @@ export interface WorkbenchServiceOptions {
 /** Loaded models kept warm for the Draw view (each is a trainer process holding one network). */
 const PREDICTOR_CACHE_SIZE = 2;
 
-const finite = (value: number): number | null => (Number.isFinite(value) ? value : null);
-
-function evaluationPoint(record: EvaluationRecordMessage): EvaluationPoint {
-  return {
-    iteration: record.iteration,
-    epoch: record.epoch,
-    trainAccuracy: finite(record.trainAccuracy),
-    testAccuracy: finite(record.testAccuracy),
-    trainLoss: finite(record.trainLoss),
-    testLoss: finite(record.testLoss),
-    final: record.final,
-  };
-}
-
 export class UserError extends Error {}
 
 function planTrialsCount(sweep: Sweep): number {
@@ -85,7 +72,8 @@ export class WorkbenchService {
   private readonly hooks: WorkbenchHostHooks;
   private readonly listeners = new Set<(event: WorkbenchEvent) => void>();
   private readonly predictors = new Map<string, Promise<TrainerProcess>>();
-  private readonly datasets = new Map<string, Promise<Dataset>>();
+  private readonly inputSizes = new Map<string, number>();
+  private readonly datasets = new DatasetCache();
   private gradientCheck: TrainerProcess | undefined;
   private readonly onnxModels = new Map<string, { summary: ImportedOnnxModel; classifier: OnnxClassifier }>();
   private nextOnnxModel = 1;
@@ -299,7 +287,7 @@ export class WorkbenchService {
     const cached = this.predictors.get(id);
     if (cached) return cached;
     const record = await this.supervisor.store.get(id);
-    if (!(await this.supervisor.store.readCheckpoint(id))) throw new UserError(`run "${record.name}" has no saved weights yet`);
+    if (!(await this.supervisor.store.hasCheckpoint(id))) throw new UserError(`run "${record.name}" has no saved weights yet`);
     const loading = new Promise<TrainerProcess>((resolve, reject) => {
       const process = this.factory();
       process.onEvent((event) => {
@@ -328,9 +316,13 @@ export class WorkbenchService {
   }
 
   private async predict(id: string, pixels: number[]): Promise<ApiResult<'predict'>> {
-    const record = await this.supervisor.store.get(id);
-    const inputs = record.config.network.inputSize;
-    if (pixels.length !== inputs) throw new UserError(`predict: ${pixels.length} pixels given, run "${record.name}" takes ${inputs}`);
+    // The Draw view predicts while the user draws: a run's config never changes, so read it once.
+    let inputs = this.inputSizes.get(id);
+    if (inputs === undefined) {
+      inputs = (await this.supervisor.store.get(id)).config.network.inputSize;
+      this.inputSizes.set(id, inputs);
+    }
+    if (pixels.length !== inputs) throw new UserError(`predict: ${pixels.length} pixels given, run ${id} takes ${inputs}`);
     const process = await this.predictorFor(id);
     const reply = await requestFromTrainer(process, { type: 'predict', images: Float32Array.from(pixels), rows: 1 }, 'prediction', 30_000);
     return { probabilities: Array.from(reply.probabilities) };
@@ -364,14 +356,7 @@ export class WorkbenchService {
   }
 
   private dataset(config: DatasetConfig): Promise<Dataset> {
-    const key = datasetDirectory(config);
-    let pending = this.datasets.get(key);
-    if (!pending) {
-      pending = loadConfiguredDataset(config);
-      this.datasets.set(key, pending);
-      pending.catch(() => this.datasets.delete(key));
-    }
-    return pending;
+    return this.datasets.get(config);
   }
 
   private async testImages(config: DatasetConfig, offset: number, count: number): Promise<ApiResult<'testImages'>> {
@@ -500,11 +485,11 @@ export class WorkbenchService {
           start: trainer.start,
           iteration: trainer.iteration,
           total: trainer.total,
-          losses: Array.from(trainer.losses, finite),
+          losses: Array.from(trainer.losses, finiteOrNull),
           elapsedSeconds: trainer.elapsedSeconds,
         };
       case 'epoch':
-        return { type: 'evaluation', runId: event.runId, point: evaluationPoint(trainer.record) };
+        return { type: 'evaluation', runId: event.runId, point: storedEvaluation(trainer.record) };
       case 'log':
         return { type: 'log', runId: event.runId, level: trainer.level, message: trainer.message };
       default:

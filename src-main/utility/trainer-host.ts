@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { DatasetConfig, TrainConfig } from '../../src-shared/config';
 import { describeIssues, trainerCommandSchema, type TrainerCommand, type TrainerEvent } from '../../src-shared/trainer-protocol';
 import type { Dataset } from '../data/dataset';
-import { datasetDirectory, loadConfiguredDataset } from '../data/dataset-source';
+import { DatasetCache } from '../data/dataset-source';
 import type { Backend } from '../engine/backend';
 import { selectBackend } from '../engine/backends';
 import { runGradientCheck } from '../engine/gradient-check';
@@ -86,7 +86,7 @@ export function runTrainerHost(transport: Transport = detectTransport()): void {
 class TrainerHost {
   private session: Session | undefined;
   private busy = false;
-  private readonly datasets = new Map<string, Promise<Dataset>>();
+  private readonly datasets = new DatasetCache();
   private readonly transport: Transport;
 
   constructor(transport: Transport) {
@@ -206,14 +206,7 @@ class TrainerHost {
   }
 
   private dataset(config: DatasetConfig): Promise<Dataset> {
-    const key = datasetDirectory(config);
-    let pending = this.datasets.get(key);
-    if (!pending) {
-      pending = loadConfiguredDataset(config);
-      this.datasets.set(key, pending);
-      pending.catch(() => this.datasets.delete(key));
-    }
-    return pending;
+    return this.datasets.get(config);
   }
 
   private async createTrainer(config: TrainConfig): Promise<{ trainer: Trainer; backend: Backend }> {

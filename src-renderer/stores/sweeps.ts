@@ -4,6 +4,7 @@ import type { SweepSummary } from '../../src-shared/api';
 import type { RunRecord } from '../../src-shared/run-record';
 import { sweepSchema, type Sweep } from '../../src-shared/sweep';
 import { errorMessage, useApi } from '../api/client';
+import { useAction } from '../composables/action';
 import { useRunsStore } from './runs';
 
 /** The Sweeps view: presets, the definition being edited (validated live), stored sweeps and their trials. */
@@ -13,8 +14,7 @@ export const useSweepsStore = defineStore('sweeps', () => {
   const sweeps = ref<SweepSummary[]>([]);
   const selectedId = ref<string | undefined>();
   const text = ref('');
-  const error = ref<string | undefined>();
-  const busy = ref(false);
+  const { busy, error, act } = useAction();
 
   const validation = computed(() => {
     if (!text.value.trim()) return { sweep: undefined, problems: [] as string[] };
@@ -46,18 +46,6 @@ export const useSweepsStore = defineStore('sweeps', () => {
   function usePreset(file: string): void {
     const preset = presets.value.find((p) => p.file === file);
     if (preset) text.value = `${JSON.stringify(preset.sweep, null, 2)}\n`;
-  }
-
-  async function act(action: () => Promise<unknown>): Promise<void> {
-    busy.value = true;
-    error.value = undefined;
-    try {
-      await action();
-    } catch (e) {
-      error.value = errorMessage(e);
-    } finally {
-      busy.value = false;
-    }
   }
 
   const start = (): Promise<void> =>

@@ -1,15 +1,15 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import type { TrainConfig } from '../../src-shared/config';
-import { ApiError, errorMessage, useApi } from '../api/client';
+import { useApi } from '../api/client';
+import { useAction } from '../composables/action';
 import { iterationsPerSecond, useRunsStore } from './runs';
 
 /** The run the Train view follows, and its controls. */
 export const useTrainingStore = defineStore('training', () => {
   const runs = useRunsStore();
   const currentRunId = ref<string | undefined>();
-  const busy = ref(false);
-  const error = ref<string | undefined>();
+  const { busy, error, act } = useAction();
 
   const record = computed(() => (currentRunId.value ? runs.byId.get(currentRunId.value) : undefined));
   const status = computed(() => record.value?.status);
@@ -30,18 +30,6 @@ export const useTrainingStore = defineStore('training', () => {
   const canPause = computed(() => status.value === 'running');
   const canResume = computed(() => status.value === 'paused');
   const canStop = computed(() => ['queued', 'running', 'paused'].includes(status.value ?? ''));
-
-  async function act(action: () => Promise<unknown>): Promise<void> {
-    busy.value = true;
-    error.value = undefined;
-    try {
-      await action();
-    } catch (e) {
-      error.value = e instanceof ApiError && e.issues.length ? `${e.message}` : errorMessage(e);
-    } finally {
-      busy.value = false;
-    }
-  }
 
   function follow(runId: string): void {
     currentRunId.value = runId;
