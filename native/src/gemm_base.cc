@@ -1,6 +1,8 @@
-// Baseline build of the GEMM kernel: 16-byte vectors (SSE2 on any x86-64, NEON on ARM, scalar elsewhere).
+// Baseline build of the GEMM and sparse-input kernels: 16-byte vectors (SSE2 on any x86-64, NEON on ARM, scalar elsewhere).
 #define BPW_ISA base
 #define BPW_VBYTES 16
 #define BPW_NR_F32 6
 #define BPW_NR_F64 6
+#define BPW_SPARSE_NV 7
 #include "gemm_isa.inc"
+#include "sparse_isa.inc"

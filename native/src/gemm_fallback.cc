@@ -14,3 +14,13 @@ extern "C" void BPW_CAT(bpw_dgemm_, BPW_FALLBACK_ISA)(const bpw_gemm_args* g, co
                                                     const bpw_runtime* rt) {
   bpw_dgemm_base(g, a, b, c, alpha, rt);
 }
+
+extern "C" void BPW_CAT(bpw_sspmm_, BPW_FALLBACK_ISA)(const bpw_sparse_args* s, float scale, const float* in, float* out, int transposed,
+                                                    const bpw_runtime* rt) {
+  bpw_sspmm_base(s, scale, in, out, transposed, rt);
+}
+
+extern "C" void BPW_CAT(bpw_dspmm_, BPW_FALLBACK_ISA)(const bpw_sparse_args* s, double scale, const double* in, double* out, int transposed,
+                                                    const bpw_runtime* rt) {
+  bpw_dspmm_base(s, scale, in, out, transposed, rt);
+}

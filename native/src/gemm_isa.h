@@ -26,6 +26,25 @@ typedef struct {
 typedef void (*bpw_sgemm_fn)(const bpw_gemm_args*, const float*, const float*, float*, float, const bpw_runtime*);
 typedef void (*bpw_dgemm_fn)(const bpw_gemm_args*, const double*, const double*, double*, double, const bpw_runtime*);
 
+/** Sparse rows of uint8 pixels (CSR over a whole image set) and the batch's image indices; see sparse_isa.inc. */
+typedef struct {
+  const int* row_start;
+  const unsigned short* columns;
+  const unsigned char* values;
+  const int* indices;
+  long rows, n, row_length;
+} bpw_sparse_args;
+
+typedef void (*bpw_sspmm_fn)(const bpw_sparse_args*, float, const float*, float*, int, const bpw_runtime*);
+typedef void (*bpw_dspmm_fn)(const bpw_sparse_args*, double, const double*, double*, int, const bpw_runtime*);
+
+void bpw_sspmm_avx512(const bpw_sparse_args*, float, const float*, float*, int, const bpw_runtime*);
+void bpw_dspmm_avx512(const bpw_sparse_args*, double, const double*, double*, int, const bpw_runtime*);
+void bpw_sspmm_avx2(const bpw_sparse_args*, float, const float*, float*, int, const bpw_runtime*);
+void bpw_dspmm_avx2(const bpw_sparse_args*, double, const double*, double*, int, const bpw_runtime*);
+void bpw_sspmm_base(const bpw_sparse_args*, float, const float*, float*, int, const bpw_runtime*);
+void bpw_dspmm_base(const bpw_sparse_args*, double, const double*, double*, int, const bpw_runtime*);
+
 void bpw_sgemm_avx512(const bpw_gemm_args*, const float*, const float*, float*, float, const bpw_runtime*);
 void bpw_dgemm_avx512(const bpw_gemm_args*, const double*, const double*, double*, double, const bpw_runtime*);
 void bpw_sgemm_avx2(const bpw_gemm_args*, const float*, const float*, float*, float, const bpw_runtime*);

@@ -134,4 +134,34 @@ export interface Backend {
    * rows = indices.length rows of rowLength values. Indices out of range throw RangeError.
    */
   gatherRows(src: Uint8Array, rowLength: number, indices: Int32Array, scale: number, out: FloatArray): void;
+
+  /**
+   * out (rows x n) = X W for a batch of sparse uint8 images (see sparse-images.ts): X's row r is image
+   * indices[r] (entries rowStart[i] .. rowStart[i+1]-1 of columns/values) times scale, W is rowLength x n.
+   * Only nonzero pixels are multiplied. Indices, pixel ranges and columns outside the arrays throw RangeError.
+   */
+  sparseMatmul(
+    rowStart: Int32Array,
+    columns: Uint16Array,
+    values: Uint8Array,
+    rowLength: number,
+    indices: Int32Array,
+    scale: number,
+    w: FloatArray,
+    n: number,
+    out: FloatArray,
+  ): void;
+
+  /** out (rowLength x n) = X^T dout for the same sparse batch X and dout (rows x n): the first layer's dW. */
+  sparseMatmulTransposed(
+    rowStart: Int32Array,
+    columns: Uint16Array,
+    values: Uint8Array,
+    rowLength: number,
+    indices: Int32Array,
+    scale: number,
+    dout: FloatArray,
+    n: number,
+    out: FloatArray,
+  ): void;
 }

@@ -69,6 +69,8 @@ export function loadNativeBackend(): Backend {
     mul: b.mul,
     argmaxRows: b.argmaxRows,
     gatherRows: b.gatherRows,
+    sparseMatmul: b.sparseMatmul,
+    sparseMatmulTransposed: b.sparseMatmulTransposed,
   };
 }
 

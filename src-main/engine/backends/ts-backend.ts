@@ -367,7 +367,63 @@ const tsBackend: Backend = {
       for (let j = 0; j < rowLength; j++) out[to + j] = src[from + j] * scale;
     }
   },
+
+  sparseMatmul(rowStart, columns, values, rowLength, indices, scale, w, n, out) {
+    requireDims('sparseMatmul', { rowLength, n });
+    requireSameDtype('sparseMatmul', w, out);
+    const rows = indices.length;
+    requireLength('sparseMatmul', w, rowLength * n, `W ${rowLength}x${n}`);
+    requireLength('sparseMatmul', out, rows * n, `out ${rows}x${n}`);
+    checkSparseRows('sparseMatmul', rowStart, columns, values, rowLength, indices);
+    out.fill(0, 0, rows * n);
+    for (let r = 0; r < rows; r++) {
+      const image = indices[r];
+      for (let j = rowStart[image]; j < rowStart[image + 1]; j++) {
+        // The pixel as gatherRows would have stored it; the sums run in the dense i-k-j order minus the zeros.
+        const v = out instanceof Float32Array ? Math.fround(values[j] * scale) : values[j] * scale;
+        const rowW = columns[j] * n;
+        for (let c = 0; c < n; c++) out[r * n + c] += v * w[rowW + c];
+      }
+    }
+  },
+
+  sparseMatmulTransposed(rowStart, columns, values, rowLength, indices, scale, dout, n, out) {
+    requireDims('sparseMatmulTransposed', { rowLength, n });
+    requireSameDtype('sparseMatmulTransposed', dout, out);
+    const rows = indices.length;
+    requireLength('sparseMatmulTransposed', dout, rows * n, `dout ${rows}x${n}`);
+    requireLength('sparseMatmulTransposed', out, rowLength * n, `out ${rowLength}x${n}`);
+    checkSparseRows('sparseMatmulTransposed', rowStart, columns, values, rowLength, indices);
+    out.fill(0, 0, rowLength * n);
+    for (let r = 0; r < rows; r++) {
+      const image = indices[r];
+      for (let j = rowStart[image]; j < rowStart[image + 1]; j++) {
+        const v = out instanceof Float32Array ? Math.fround(values[j] * scale) : values[j] * scale;
+        const rowOut = columns[j] * n;
+        for (let c = 0; c < n; c++) out[rowOut + c] += v * dout[r * n + c];
+      }
+    }
+  },
 };
+
+/** Every pixel a sparse batch reads must lie inside the stored arrays and the dense row. */
+function checkSparseRows(name: string, rowStart: Int32Array, columns: Uint16Array, values: Uint8Array, rowLength: number, indices: Int32Array): void {
+  const images = rowStart.length - 1;
+  if (images < 0) throw new RangeError(`${name}: rowStart needs at least 1 value (images + 1)`);
+  if (values.length < columns.length) throw new RangeError(`${name}: values has ${values.length} entries but columns has ${columns.length}`);
+  for (let r = 0; r < indices.length; r++) {
+    const i = indices[r];
+    if (!(i >= 0 && i < images)) throw new RangeError(`${name}: index ${i} at position ${r} is outside [0, ${images})`);
+    const begin = rowStart[i];
+    const end = rowStart[i + 1];
+    if (begin < 0 || end < begin || end > columns.length) {
+      throw new RangeError(`${name}: image ${i} spans pixels [${begin}, ${end}) outside the ${columns.length} stored`);
+    }
+    for (let j = begin; j < end; j++) {
+      if (columns[j] >= rowLength) throw new RangeError(`${name}: image ${i} has pixel column ${columns[j]} outside rowLength ${rowLength}`);
+    }
+  }
+}
 
 /** 1/(1+e^-x) without overflow: for negative x use e^x/(1+e^x), whose exponent cannot blow up. */
 export function stableSigmoid(x: number): number {

@@ -9,6 +9,7 @@ import type { Layer } from '../layers/layer';
 import { SoftmaxWithLoss, type Targets } from '../layers/softmax-with-loss';
 import { numericalGradient } from '../gradient';
 import type { Rng } from '../rng';
+import type { SparseBatch } from '../sparse-images';
 import { Tensor } from '../tensor';
 
 export interface NetworkOptions {
@@ -19,6 +20,9 @@ export interface NetworkOptions {
 }
 
 export type Params = Record<string, Tensor>;
+
+/** A batch of inputs: dense rows, or images stored as their nonzero pixels (the first Affine takes both). */
+export type NetInput = Tensor | SparseBatch;
 
 /** The std of layer l's Gaussian weights: a number as is, He sqrt(2/n) or Xavier sqrt(1/n) for fan-in n. */
 export function weightScale(init: WeightInit, fanIn: number): number {
@@ -85,14 +89,15 @@ export class MultiLayerNet {
   }
 
   /** Raw class scores (no softmax). The result is a layer buffer, valid until the next forward. */
-  predict(x: Tensor, train = false): Tensor {
-    let out = x;
-    for (const layer of this.layers) out = layer.forward(out, train);
+  predict(x: NetInput, train = false): Tensor {
+    // layers[0] is always the first Affine, the one layer that also takes a SparseBatch.
+    let out = this.affines[0].forward(x);
+    for (let i = 1; i < this.layers.length; i++) out = this.layers[i].forward(out, train);
     return out;
   }
 
   /** Softmax cross-entropy of the scores, plus 0.5 * lambda * sum(W^2) over every weight matrix. */
-  loss(x: Tensor, t: Targets, train = false): number {
+  loss(x: NetInput, t: Targets, train = false): number {
     const scores = this.predict(x, train);
     return this.lastLayer.forward(scores, t) + this.weightDecayLoss();
   }
@@ -106,7 +111,7 @@ export class MultiLayerNet {
   }
 
   /** Fraction of rows whose highest score is the target class. */
-  accuracy(x: Tensor, t: Targets): number {
+  accuracy(x: NetInput, t: Targets): number {
     const scores = this.predict(x, false);
     const rows = scores.shape[0];
     if (rows === 0) return 0;
@@ -120,7 +125,7 @@ export class MultiLayerNet {
   }
 
   /** Backpropagation: forward for the loss, then every layer's backward in reverse order. */
-  gradient(x: Tensor, t: Targets): Params {
+  gradient(x: NetInput, t: Targets): Params {
     this.loss(x, t, true);
     let dout = this.lastLayer.backward();
     for (let i = this.layers.length - 1; i >= 0; i--) dout = this.layers[i].backward(dout);

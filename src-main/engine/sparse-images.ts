@@ -1,0 +1,85 @@
+/**
+ * Images kept as their nonzero pixels. An MNIST digit is ~81 % background (exact zeros), and a zero pixel
+ * adds nothing to the first layer's x W nor to its dW = x^T dout, so the trainer stores each image set once
+ * in this form (CSR: per image, the column and uint8 value of each nonzero pixel) and the first Affine layer
+ * multiplies only the nonzeros. A minibatch is then just a list of image indices: nothing is gathered.
+ */
+export interface SparseImages {
+  readonly count: number;
+  /** Pixels per image (the dense row length). */
+  readonly rowLength: number;
+  /** Image i's pixels are entries rowStart[i] .. rowStart[i + 1] - 1 (count + 1 values). */
+  readonly rowStart: Int32Array;
+  readonly columns: Uint16Array;
+  readonly values: Uint8Array;
+}
+
+/** Above this share of nonzero pixels the dense GEMM is faster than skipping zeros (measured in bench/). */
+export const SPARSE_DENSITY_LIMIT = 0.4;
+
+/** Share of nonzero pixels in the first `sample` images (enough to tell MNIST from a dense image set). */
+export function pixelDensity(images: Uint8Array, count: number, rowLength: number, sample = 1000): number {
+  const end = Math.min(count, sample) * rowLength;
+  if (end === 0) return 1;
+  let nonzero = 0;
+  for (let i = 0; i < end; i++) if (images[i] !== 0) nonzero++;
+  return nonzero / end;
+}
+
+export function encodeSparseImages(images: Uint8Array, count: number, rowLength: number): SparseImages {
+  if (rowLength > 65536) throw new RangeError(`sparse images: rows of ${rowLength} pixels exceed the 65536 a Uint16 column can address`);
+  if (images.length < count * rowLength) throw new RangeError(`sparse images: ${count} images of ${rowLength} pixels need ${count * rowLength} bytes, got ${images.length}`);
+  const rowStart = new Int32Array(count + 1);
+  let nonzero = 0;
+  for (let i = 0; i < count; i++) {
+    const end = (i + 1) * rowLength;
+    for (let p = i * rowLength; p < end; p++) if (images[p] !== 0) nonzero++;
+    rowStart[i + 1] = nonzero;
+  }
+  const columns = new Uint16Array(nonzero);
+  const values = new Uint8Array(nonzero);
+  let j = 0;
+  for (let i = 0; i < count; i++) {
+    const base = i * rowLength;
+    for (let c = 0; c < rowLength; c++) {
+      const v = images[base + c];
+      if (v !== 0) {
+        columns[j] = c;
+        values[j++] = v;
+      }
+    }
+  }
+  return { count, rowLength, rowStart, columns, values };
+}
+
+// One encoding per image array, shared by every trainer in the process (runs of the desktop host, tests).
+const encoded = new WeakMap<Uint8Array, SparseImages>();
+
+export function sparseImagesOf(images: Uint8Array, count: number, rowLength: number): SparseImages {
+  const cached = encoded.get(images);
+  if (cached && cached.count === count && cached.rowLength === rowLength) return cached;
+  const result = encodeSparseImages(images, count, rowLength);
+  encoded.set(images, result);
+  return result;
+}
+
+/** A batch for the first Affine layer: row r is image indices[r] with every pixel times scale. */
+export class SparseBatch {
+  readonly images: SparseImages;
+  readonly indices: Int32Array;
+  readonly scale: number;
+
+  constructor(images: SparseImages, indices: Int32Array, scale: number) {
+    this.images = images;
+    this.indices = indices;
+    this.scale = scale;
+  }
+
+  get rows(): number {
+    return this.indices.length;
+  }
+
+  get cols(): number {
+    return this.images.rowLength;
+  }
+}
