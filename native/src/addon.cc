@@ -12,6 +12,8 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "elementwise.h"
 #include "gemm_isa.h"
@@ -28,11 +30,22 @@ struct Runtime {
 
   const char* isa = "base";
   int hardware_threads = 1;
+  BackgroundThread background;
+  // The JS arrays each queued job reads or writes, held until JS learns the job is done (and only released
+  // by the environment that queued it).
+  struct Held {
+    unsigned long ticket;
+    napi_env env;
+    std::vector<napi_ref> arrays;
+  };
+  std::vector<Held> held;
 };
 
+// Never destroyed: at exit the JS arrays and environments are gone before static destructors would run, so
+// neither a running background job nor a held reference may be touched then.
 Runtime& runtime() {
-  static Runtime rt;
-  return rt;
+  static Runtime* rt = new Runtime;
+  return *rt;
 }
 
 int hardware_threads() {
@@ -554,8 +567,14 @@ Napi::Value GatherRows(const Napi::CallbackInfo& info) {
 
 // sparseMatmul / sparseMatmulTransposed(rowStart, columns, values, rowLength, indices, scale, in, n, out):
 // the first Affine layer's x W and x^T dout for a batch of sparse uint8 images (see sparse_isa.inc).
-Napi::Value SparseProduct(const Napi::CallbackInfo& info, bool transposed) {
-  const char* fn = transposed ? "sparseMatmulTransposed" : "sparseMatmul";
+struct SparseCall {
+  bpw_sparse_args args;
+  double scale;
+  Floats in, out;
+};
+
+// Checks a sparseMatmul-style call (9 arguments) completely before any kernel may read its arrays.
+SparseCall sparse_call(const Napi::CallbackInfo& info, bool transposed, const char* fn) {
   Napi::Env env = info.Env();
   check_args(info, 9, fn);
   std::size_t starts = 0, column_count = 0, value_count = 0, rows = 0;
@@ -594,15 +613,81 @@ Napi::Value SparseProduct(const Napi::CallbackInfo& info, bool transposed) {
     for (long j = b; j < e; ++j) widest = columns[j] > widest ? columns[j] : widest;
     if (e > b && widest >= row_length) range_error(env, std::string(fn) + ": image " + std::to_string(i) + " has pixel column " + std::to_string(widest) + " outside rowLength " + std::to_string(row_length));
   }
-  const bpw_runtime r = kernel_runtime();
-  const bpw_sparse_args args{row_start, columns, values, indices, batch, n, row_length};
+  return SparseCall{bpw_sparse_args{row_start, columns, values, indices, batch, n, row_length}, scale, in, out};
+}
+
+void run_sparse(const SparseCall& c, bool transposed, const bpw_runtime* r) {
   Runtime& rt = runtime();
-  if (out.f64) {
-    rt.dspmm(&args, scale, static_cast<const double*>(in.data), static_cast<double*>(out.data), transposed, &r);
+  if (c.out.f64) {
+    rt.dspmm(&c.args, c.scale, static_cast<const double*>(c.in.data), static_cast<double*>(c.out.data), transposed, r);
   } else {
-    rt.sspmm(&args, static_cast<float>(scale), static_cast<const float*>(in.data), static_cast<float*>(out.data), transposed, &r);
+    rt.sspmm(&c.args, static_cast<float>(c.scale), static_cast<const float*>(c.in.data), static_cast<float*>(c.out.data), transposed, r);
   }
-  return env.Undefined();
+}
+
+Napi::Value SparseProduct(const Napi::CallbackInfo& info, bool transposed) {
+  const SparseCall call = sparse_call(info, transposed, transposed ? "sparseMatmulTransposed" : "sparseMatmul");
+  const bpw_runtime r = kernel_runtime();
+  run_sparse(call, transposed, &r);
+  return info.Env().Undefined();
+}
+
+// Background jobs. The caller promises not to touch the arrays until backgroundDone says the job is done;
+// the references below keep them from being collected meanwhile. Jobs run on one thread, in order, outside
+// the pool (the caller's own kernels keep the pool).
+void release_done(napi_env env) {
+  Runtime& rt = runtime();
+  const unsigned long done = rt.background.completed();
+  auto finished = [&](const Runtime::Held& h) { return h.env == env && h.ticket <= done; };
+  for (const Runtime::Held& h : rt.held) {
+    if (finished(h)) for (napi_ref ref : h.arrays) napi_delete_reference(env, ref);
+  }
+  rt.held.erase(std::remove_if(rt.held.begin(), rt.held.end(), finished), rt.held.end());
+}
+
+Napi::Value SparseMatmulAsync(const Napi::CallbackInfo& info) {
+  const SparseCall call = sparse_call(info, false, "sparseMatmulAsync");
+  init_runtime();
+  Runtime& rt = runtime();
+  release_done(info.Env());
+  Runtime::Held held{0, info.Env(), {}};
+  for (int k : {0, 1, 2, 4, 6, 8}) {
+    napi_ref ref = nullptr;
+    NAPI_THROW_IF_FAILED(info.Env(), napi_create_reference(info.Env(), info[k], 1, &ref), Napi::Value());
+    held.arrays.push_back(ref);
+  }
+  const unsigned long ticket = rt.background.post([call] {
+    const bpw_runtime single{nullptr, &pool_parallel_for, 1, parallel_min_flops(), &pool_scratch, nullptr};
+    run_sparse(call, false, &single);
+  });
+  held.ticket = ticket;
+  rt.held.push_back(std::move(held));
+  return Napi::Number::New(info.Env(), static_cast<double>(ticket));
+}
+
+unsigned long ticket_arg(const Napi::CallbackInfo& info, const char* fn) {
+  check_args(info, 1, fn);
+  const long ticket = dim(info, 0, fn, "ticket");
+  init_runtime();
+  const unsigned long posted = runtime().background.posted();
+  if (ticket < 1 || static_cast<unsigned long>(ticket) > posted) {
+    range_error(info.Env(), std::string(fn) + ": ticket " + std::to_string(ticket) + " was never issued (" + std::to_string(posted) + " jobs so far)");
+  }
+  return static_cast<unsigned long>(ticket);
+}
+
+Napi::Value BackgroundDone(const Napi::CallbackInfo& info) {
+  const unsigned long ticket = ticket_arg(info, "backgroundDone");
+  const bool done = runtime().background.completed() >= ticket;
+  if (done) release_done(info.Env());
+  return Napi::Boolean::New(info.Env(), done);
+}
+
+Napi::Value BackgroundWait(const Napi::CallbackInfo& info) {
+  const unsigned long ticket = ticket_arg(info, "backgroundWait");
+  runtime().background.wait(ticket);
+  release_done(info.Env());
+  return info.Env().Undefined();
 }
 
 Napi::Value SparseMatmul(const Napi::CallbackInfo& info) { return SparseProduct(info, false); }
@@ -647,6 +732,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gatherRows", Napi::Function::New(env, GatherRows, "gatherRows"));
   exports.Set("sparseMatmul", Napi::Function::New(env, SparseMatmul, "sparseMatmul"));
   exports.Set("sparseMatmulTransposed", Napi::Function::New(env, SparseMatmulTransposed, "sparseMatmulTransposed"));
+  exports.Set("sparseMatmulAsync", Napi::Function::New(env, SparseMatmulAsync, "sparseMatmulAsync"));
+  exports.Set("backgroundDone", Napi::Function::New(env, BackgroundDone, "backgroundDone"));
+  exports.Set("backgroundWait", Napi::Function::New(env, BackgroundWait, "backgroundWait"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));
   exports.Set("info", Napi::Function::New(env, Info, "info"));
   return exports;

@@ -111,3 +111,50 @@ void ThreadPool::parallel_for(long tasks, int threads, bpw_task_fn fn, void* ctx
   run_tasks(0);
   while (active_.load(std::memory_order_acquire) != 0) cpu_relax();
 }
+
+BackgroundThread::~BackgroundThread() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  work_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+unsigned long BackgroundThread::post(std::function<void()> job) {
+  unsigned long ticket;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
+    jobs_.push_back(std::move(job));
+    ticket = ++posted_;
+  }
+  work_.notify_one();
+  return ticket;
+}
+
+unsigned long BackgroundThread::posted() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return posted_;
+}
+
+void BackgroundThread::wait(unsigned long ticket) {
+  if (completed() >= ticket) return;
+  std::unique_lock<std::mutex> lock(mutex_);
+  done_.wait(lock, [&] { return completed() >= ticket; });
+}
+
+void BackgroundThread::loop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    work_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+    if (jobs_.empty()) return;
+    std::function<void()> job = std::move(jobs_.front());
+    jobs_.pop_front();
+    lock.unlock();
+    job();
+    lock.lock();
+    completed_.fetch_add(1, std::memory_order_release);
+    done_.notify_all();
+  }
+}

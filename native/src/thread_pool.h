@@ -6,6 +6,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <deque>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -50,4 +52,33 @@ class ThreadPool {
     std::size_t size = 0;
   };
   std::vector<Scratch> scratch_;
+};
+
+// One long-lived thread that runs posted jobs in order, for work overlapped with the caller: an evaluation's
+// first-layer products computed on a weight snapshot while the training loop goes on. Started on first use.
+class BackgroundThread {
+ public:
+  BackgroundThread() = default;
+  ~BackgroundThread();
+  BackgroundThread(const BackgroundThread&) = delete;
+  BackgroundThread& operator=(const BackgroundThread&) = delete;
+
+  /** Queues `job`; returns its ticket (1, 2, ...), done once completed() reaches it. */
+  unsigned long post(std::function<void()> job);
+  unsigned long completed() const { return completed_.load(std::memory_order_acquire); }
+  unsigned long posted();
+  /** Blocks until the job with this ticket (and every earlier one) has run. */
+  void wait(unsigned long ticket);
+
+ private:
+  void loop();
+
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable work_;
+  std::condition_variable done_;
+  std::deque<std::function<void()>> jobs_;
+  unsigned long posted_ = 0;
+  std::atomic<unsigned long> completed_{0};
+  bool stopping_ = false;
 };

@@ -164,4 +164,31 @@ export interface Backend {
     n: number,
     out: FloatArray,
   ): void;
+
+  /** Kernels that run on a thread of their own while the caller goes on; absent on the TypeScript backend. */
+  readonly background?: BackgroundKernels;
 }
+
+/**
+ * Work queued on one background thread, run in order. A job reads and writes its arrays while it runs: the
+ * caller must leave them untouched until done(ticket) is true (or wait(ticket) returned).
+ */
+export interface BackgroundKernels {
+  /** Queues sparseMatmul with the same arguments and checks; returns the job's ticket. */
+  sparseMatmul(
+    rowStart: Int32Array,
+    columns: Uint16Array,
+    values: Uint8Array,
+    rowLength: number,
+    indices: Int32Array,
+    scale: number,
+    w: FloatArray,
+    n: number,
+    out: FloatArray,
+  ): number;
+  /** Whether the job with this ticket has finished (never blocks). */
+  done(ticket: number): boolean;
+  /** Blocks until the job with this ticket has finished. */
+  wait(ticket: number): void;
+}
+

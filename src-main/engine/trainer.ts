@@ -2,6 +2,7 @@ import type { TrainConfig } from '../../src-shared/config';
 import { iterationsPerEpoch, totalIterations } from '../../src-shared/config';
 import type { Dataset, DatasetSplit } from '../data/dataset';
 import type { Backend } from './backend';
+import { addChunkTotals, BackgroundEvaluation } from './background-evaluation';
 import { MultiLayerNet, type NetInput } from './networks/multi-layer-net';
 import { createOptimizer, type Optimizer } from './optimizers';
 import { Rng, type RngState } from './rng';
@@ -38,6 +39,11 @@ export type InputFormat = 'auto' | 'sparse' | 'dense';
 
 export interface TrainerOptions {
   readonly input?: InputFormat;
+  /**
+   * Evaluate on a copy of the weights while training goes on (default true; used when batches are sparse
+   * and the backend has background kernels). The records are the same; they arrive some steps later.
+   */
+  readonly backgroundEvaluation?: boolean;
 }
 
 export interface RunOptions {
@@ -52,7 +58,9 @@ export interface StepOutcome {
   readonly iteration: number;
   readonly loss: number;
   readonly diverged: boolean;
+  /** An evaluation that finished during this step: of this iteration, or of an earlier one when evaluations run in the background. */
   readonly evaluation?: EvaluationRecord;
+  /** Seconds this step spent on evaluations on the calling thread. */
   readonly evaluationSeconds?: number;
 }
 
@@ -64,6 +72,7 @@ export interface TrainingResult {
   readonly lastLoss: number;
   /** Wall time of the loop including evaluations. */
   readonly seconds: number;
+  /** Of `seconds`, the time the loop's thread spent on evaluations (a background evaluation's other thread not counted). */
   readonly evaluationSeconds: number;
   readonly evaluations: number;
   /** Updates per second of loop time (evaluations included, as a user experiences it). */
@@ -140,6 +149,12 @@ export class Trainer {
   private evalLabels: Int32Array | undefined;
   private evalScores: Tensor | undefined;
   private evalPredicted: Int32Array | undefined;
+  private readonly useBackground: boolean;
+  /** Holds a copy of the weights for the evaluation in flight. */
+  private evaluationNet: MultiLayerNet | undefined;
+  private pending: { readonly evaluation: BackgroundEvaluation; readonly iteration: number; readonly final: boolean } | undefined;
+  /** Finished evaluations not yet handed out by advance() or settleEvaluations(). */
+  private readonly ready: EvaluationRecord[] = [];
 
   constructor(config: TrainConfig, source: Dataset, backend: Backend, options: TrainerOptions = {}) {
     this.config = config;
@@ -171,6 +186,7 @@ export class Trainer {
       this.batchX = Tensor.zeros([training.batchSize, this.pixels], config.dtype);
     }
     this.batchLabels = new Int32Array(training.batchSize);
+    this.useBackground = (options.backgroundEvaluation ?? true) && this.sparse !== undefined && backend.background !== undefined;
     if (training.sampling === 'shuffle') {
       if (training.batchSize > this.trainCount) {
         throw new RangeError(`training.batchSize ${training.batchSize} exceeds the ${this.trainCount} training samples`);
@@ -243,12 +259,82 @@ export class Trainer {
   advance(): StepOutcome {
     const i = this.iteration;
     const loss = this.step();
-    if (!Number.isFinite(loss)) return { iteration: i, loss, diverged: true };
-    if (!this.isEvaluationIteration(i)) return { iteration: i, loss, diverged: false };
+    const diverged = !Number.isFinite(loss);
+    if (!this.pending && this.ready.length === 0 && (diverged || !this.isEvaluationIteration(i))) return { iteration: i, loss, diverged };
+    let seconds = 0;
+    if (this.pending) {
+      const { evaluation } = this.pending;
+      const before = evaluation.seconds;
+      const finished = evaluation.pump();
+      seconds += evaluation.seconds - before;
+      if (finished) seconds += this.settlePending();
+    }
+    if (!diverged && this.isEvaluationIteration(i)) seconds += this.beginEvaluation(false);
+    const evaluation = this.ready.shift();
+    return { iteration: i, loss, diverged, ...(evaluation ? { evaluation } : {}), ...(seconds > 0 ? { evaluationSeconds: seconds } : {}) };
+  }
+
+  /**
+   * Evaluates the current weights: in the background when possible (the record comes out of a later
+   * advance() or settleEvaluations()), else at once into the ready queue. Returns the seconds spent here.
+   */
+  private beginEvaluation(final: boolean): number {
     const t0 = performance.now();
-    const evaluation = this.evaluate(false);
-    this.lastEvaluation = evaluation;
-    return { iteration: i, loss, diverged: false, evaluation, evaluationSeconds: (performance.now() - t0) / 1000 };
+    this.settlePending();
+    if (!this.useBackground) {
+      const record = this.evaluate(final);
+      this.lastEvaluation = record;
+      this.ready.push(record);
+      return (performance.now() - t0) / 1000;
+    }
+    this.evaluationNet ??= new MultiLayerNet(this.config.network, { backend: this.backend, dtype: this.config.dtype, rng: new Rng(0) });
+    const copy = this.evaluationNet;
+    for (const [key, param] of Object.entries(this.net.params)) copy.params[key].data.set(param.data);
+    const stats = copy.runningStatistics;
+    for (const [key, stat] of Object.entries(this.net.runningStatistics)) stats[key].data.set(stat.data);
+    const limit = this.config.training.evaluationSamples;
+    const sparse = this.sparse!;
+    const evaluation = new BackgroundEvaluation(
+      copy,
+      this.backend.background!,
+      [
+        { images: sparse.train, labels: this.dataset.train.labels, count: Math.min(limit ?? this.trainCount, this.trainCount) },
+        { images: sparse.test, labels: this.dataset.test.labels, count: Math.min(limit ?? this.dataset.test.count, this.dataset.test.count) },
+      ],
+      EVALUATION_CHUNK,
+    );
+    this.pending = { evaluation, iteration: this.iteration, final };
+    return (performance.now() - t0) / 1000;
+  }
+
+  /** Waits for the evaluation in flight, if any, and queues its record; returns the seconds spent waiting. */
+  private settlePending(): number {
+    const pending = this.pending;
+    if (!pending) return 0;
+    this.pending = undefined;
+    const before = pending.evaluation.seconds;
+    const [train, test] = pending.evaluation.finish();
+    const record: EvaluationRecord = {
+      iteration: pending.iteration,
+      epoch: pending.iteration / this.iterationsPerEpoch,
+      trainAccuracy: train.accuracy,
+      testAccuracy: test.accuracy,
+      trainLoss: train.loss,
+      testLoss: test.loss,
+      final: pending.final,
+    };
+    if (!this.lastEvaluation || this.lastEvaluation.iteration <= record.iteration) this.lastEvaluation = record;
+    this.ready.push(record);
+    return pending.evaluation.seconds - before;
+  }
+
+  /**
+   * Every evaluation not yet handed out, oldest first, after waiting for one still running. Call it before
+   * finalEvaluation() and whenever the records must be on record (pause, stop).
+   */
+  settleEvaluations(): EvaluationRecord[] {
+    this.settlePending();
+    return this.ready.splice(0);
   }
 
   get lastEvaluationRecord(): EvaluationRecord | undefined {
@@ -261,6 +347,7 @@ export class Trainer {
 
   /** The final evaluation, unless the schedule already evaluated after the last update. */
   finalEvaluation(): EvaluationRecord | undefined {
+    this.settlePending();
     if (this.lastEvaluation?.iteration === this.iteration) return undefined;
     this.lastEvaluation = this.evaluate(true);
     return this.lastEvaluation;
@@ -281,15 +368,22 @@ export class Trainer {
       const outcome = this.advance();
       lastLoss = outcome.loss;
       callbacks.onIteration?.(outcome.iteration, outcome.loss);
+      evaluationSeconds += outcome.evaluationSeconds ?? 0;
+      if (outcome.evaluation) {
+        evaluations++;
+        callbacks.onEvaluation?.(outcome.evaluation);
+      }
       if (outcome.diverged) {
         status = 'diverged';
         break;
       }
-      if (outcome.evaluation) {
-        evaluations++;
-        evaluationSeconds += outcome.evaluationSeconds ?? 0;
-        callbacks.onEvaluation?.(outcome.evaluation);
-      }
+    }
+    const settleStart = performance.now();
+    const settled = this.settleEvaluations();
+    evaluationSeconds += (performance.now() - settleStart) / 1000;
+    for (const record of settled) {
+      evaluations++;
+      callbacks.onEvaluation?.(record);
     }
     if (status === 'completed' && (options.finalEvaluation ?? true)) {
       const t0 = performance.now();
@@ -316,6 +410,8 @@ export class Trainer {
 
   /** Everything needed to continue this run later on the same random stream: weights plus meta. */
   snapshot(): { tensors: Record<string, Tensor>; meta: TrainerSnapshotMeta } {
+    // An evaluation in flight belongs to this state: finish it so the checkpoint records it.
+    this.settlePending();
     const optimizer = this.optimizer.snapshot();
     return {
       tensors: { ...this.net.params, ...this.net.runningStatistics, ...optimizer.tensors },
@@ -332,6 +428,9 @@ export class Trainer {
 
   /** Continues from a snapshot of a run with the same config: weights, iteration, RNG and batch order. */
   restore(tensors: Readonly<Record<string, Tensor>>, meta: TrainerSnapshotMeta): void {
+    // Evaluations of the state being replaced are dropped (after their background work ends).
+    this.settlePending();
+    this.ready.length = 0;
     for (const [key, param] of Object.entries(this.net.params)) {
       const saved = tensors[key];
       if (!saved || saved.size !== param.size) {
@@ -383,9 +482,8 @@ export class Trainer {
     }
     const indices = this.evalIndices!;
     const labels = this.evalLabels!;
-    const predicted = this.evalPredicted!;
-    let correct = 0;
-    let lossSum = 0;
+    const scratch = { predicted: this.evalPredicted!, probabilities: this.evalScores! };
+    const totals = { correct: 0, lossSum: 0 };
     for (let start = 0; start < count; start += chunk) {
       const rows = Math.min(chunk, count - start);
       for (let i = 0; i < rows; i++) {
@@ -401,12 +499,8 @@ export class Trainer {
         x = rows === chunk ? evalX : new Tensor(evalX.data.subarray(0, rows * this.pixels), [rows, this.pixels]);
         this.backend.gatherRows(split.images, this.pixels, indices.subarray(0, rows), 1 / 255, x.data);
       }
-      const scores = this.net.predict(x, false);
-      this.backend.argmaxRows(scores.data, rows, outputs, predicted);
-      for (let i = 0; i < rows; i++) if (predicted[i] === labels[i]) correct++;
-      const probabilities = this.evalScores!.data.subarray(0, rows * outputs);
-      lossSum += rows * this.backend.softmaxCrossEntropy(scores.data, labels.subarray(0, rows), probabilities, rows, outputs, this.net.config.lossDelta);
+      addChunkTotals(this.backend, this.net.predict(x, false), labels.subarray(0, rows), this.net.config.lossDelta, scratch, totals);
     }
-    return { accuracy: correct / count, loss: lossSum / count };
+    return { accuracy: totals.correct / count, loss: totals.lossSum / count };
   }
 }

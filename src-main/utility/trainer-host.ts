@@ -7,7 +7,7 @@ import type { Backend } from '../engine/backend';
 import { selectBackend } from '../engine/backends';
 import { runGradientCheck } from '../engine/gradient-check';
 import { Tensor } from '../engine/tensor';
-import { Trainer, type TrainerSnapshotMeta } from '../engine/trainer';
+import { Trainer, type EvaluationRecord, type TrainerSnapshotMeta } from '../engine/trainer';
 import { traceLayers } from '../engine/graph/layer-graph';
 import { exportTrainerToOnnx } from '../onnx/export-run';
 import { readCheckpoint } from '../services/checkpoint';
@@ -130,6 +130,7 @@ class TrainerHost {
         if (session?.state === 'running') {
           session.state = 'paused';
           this.flushProgress(session);
+          this.reportSettled(session);
           session.recorder?.end();
           this.transport.send({ type: 'paused', iteration: session.trainer.iteration });
         }
@@ -258,15 +259,14 @@ class TrainerHost {
         if (session.pending.length === 0) session.pendingStart = outcome.iteration;
         session.pending.push(outcome.loss);
         session.recorder?.loss(outcome.iteration, outcome.loss);
+        if (outcome.evaluation) {
+          this.flushProgress(session);
+          this.reportEvaluation(session, outcome.evaluation);
+        }
         if (outcome.diverged) {
           session.elapsedMs += performance.now() - started;
           this.finish(session, 'diverged', `the loss became ${outcome.loss} at iteration ${outcome.iteration + 1}`);
           return;
-        }
-        if (outcome.evaluation) {
-          this.flushProgress(session);
-          session.recorder?.evaluation(outcome.evaluation);
-          this.transport.send({ type: 'epoch', record: outcome.evaluation });
         }
         if (performance.now() - session.lastProgress >= PROGRESS_INTERVAL_MS) this.flushProgress(session);
       }
@@ -294,15 +294,23 @@ class TrainerHost {
     session.pending = [];
   }
 
+  private reportEvaluation(session: Session, record: EvaluationRecord): void {
+    session.recorder?.evaluation(record);
+    this.transport.send({ type: 'epoch', record });
+  }
+
+  /** Evaluations still running in the background or not yet handed out: on record before a pause or the end. */
+  private reportSettled(session: Session): void {
+    for (const record of session.trainer.settleEvaluations()) this.reportEvaluation(session, record);
+  }
+
   private finish(session: Session, status: 'completed' | 'stopped' | 'diverged', reason?: string): void {
     this.flushProgress(session);
     const { trainer } = session;
+    this.reportSettled(session);
     if (status === 'completed') {
       const final = trainer.finalEvaluation();
-      if (final) {
-        session.recorder?.evaluation(final);
-        this.transport.send({ type: 'epoch', record: final });
-      }
+      if (final) this.reportEvaluation(session, final);
     }
     session.recorder?.end(status === 'diverged');
     session.state = 'finished';

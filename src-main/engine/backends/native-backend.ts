@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { Backend, FloatArray, OptimizerRule } from '../backend';
+import type { Backend, BackgroundKernels, FloatArray, OptimizerRule } from '../backend';
 import { projectRoot } from '../../data/load-dataset';
 
 /**
@@ -16,9 +16,12 @@ export interface NativeInfo {
   readonly hardwareThreads: number;
 }
 
-interface NativeBinding extends Omit<Backend, 'name' | 'optimizerStep'> {
+interface NativeBinding extends Omit<Backend, 'name' | 'optimizerStep' | 'background'> {
   /** The rule travels as a number (see elementwise.h). */
   optimizerStep(rule: number, w: FloatArray, g: FloatArray, s1: FloatArray, s2: FloatArray, n: number, lr: number, p1: number, p2: number, eps: number): void;
+  sparseMatmulAsync: BackgroundKernels['sparseMatmul'];
+  backgroundDone(ticket: number): boolean;
+  backgroundWait(ticket: number): void;
   setThreads(threads: number): void;
   info(): NativeInfo;
 }
@@ -71,6 +74,7 @@ export function loadNativeBackend(): Backend {
     gatherRows: b.gatherRows,
     sparseMatmul: b.sparseMatmul,
     sparseMatmulTransposed: b.sparseMatmulTransposed,
+    background: { sparseMatmul: b.sparseMatmulAsync, done: b.backgroundDone, wait: b.backgroundWait },
   };
 }
 

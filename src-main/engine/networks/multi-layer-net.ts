@@ -96,6 +96,22 @@ export class MultiLayerNet {
     return out;
   }
 
+  /**
+   * predict() for rows whose first-layer product x W1 was computed elsewhere (on a background thread): adds
+   * b1 to `product` (rows x first hidden size, changed in place) and runs the remaining layers.
+   */
+  predictFromFirstProduct(product: Tensor, train = false): Tensor {
+    const first = this.affines[0];
+    const outputs = first.W.shape[1];
+    if (product.shape.length !== 2 || product.shape[1] !== outputs) {
+      throw new RangeError(`predictFromFirstProduct: product is (${product.shape.join(', ')}) but the first layer has ${outputs} outputs`);
+    }
+    this.backend.addBias(product.data, product.shape[0], outputs, first.b.data, false);
+    let out = product;
+    for (let i = 1; i < this.layers.length; i++) out = this.layers[i].forward(out, train);
+    return out;
+  }
+
   /** Softmax cross-entropy of the scores, plus 0.5 * lambda * sum(W^2) over every weight matrix. */
   loss(x: NetInput, t: Targets, train = false): number {
     const scores = this.predict(x, train);
