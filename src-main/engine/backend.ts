@@ -152,6 +152,9 @@ export interface Backend {
     out: FloatArray,
   ): void;
 
+  /** A hint: starts loading images indices[*]'s pixels into the caches for a coming sparseMatmul (TS: no-op). */
+  prefetchSparseRows(rowStart: Int32Array, columns: Uint16Array, values: Uint8Array, indices: Int32Array): void;
+
   /** out (rowLength x n) = X^T dout for the same sparse batch X and dout (rows x n): the first layer's dW. */
   sparseMatmulTransposed(
     rowStart: Int32Array,

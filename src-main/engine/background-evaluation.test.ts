@@ -136,5 +136,12 @@ describe.runIf(nativeBuilt)('background evaluation on the native background thre
     for (let p = 0; p < 784; p++) sum0 += mnist.test.images[p] / 255;
     expect(out[0]).toBeCloseTo(sum0, 3);
     expect(out[9]).toBe(out[0]);
+    // A damaged encoding is found on the background thread; waiting reports it, and the job wrote nothing.
+    const damaged = images.columns.slice();
+    damaged[images.rowStart[1]] = 784;
+    const untouched = new Float32Array(20).fill(-7);
+    const bad = kernels.sparseMatmul(images.rowStart, damaged, images.values, 784, Int32Array.of(0, 1), 1, W, 10, untouched);
+    expect(() => kernels.wait(bad)).toThrow(/image 1 has pixel column 784 outside rowLength 784/);
+    expect(untouched.every((v) => v === -7)).toBe(true);
   });
 });

@@ -140,6 +140,7 @@ export class Trainer {
   /** The training and test images as nonzero pixels when batches are sparse. */
   private readonly sparse: { readonly train: SparseImages; readonly test: SparseImages; readonly batch: SparseBatch } | undefined;
   private readonly batchIndices: Int32Array;
+  private nextIndices: Int32Array | undefined;
   private readonly batchLabels: Int32Array;
   private readonly permutation: Int32Array | undefined;
   private permutationPosition = 0;
@@ -233,6 +234,11 @@ export class Trainer {
     const lossBefore = this.net.lastLoss;
     this.optimizer.update(this.net.params, grads);
     this.iteration++;
+    if (this.sparse) {
+      // The next batch's pixels start coming from memory while this step finishes (its after-update loss).
+      const next = this.peekNextBatch();
+      if (next) this.backend.prefetchSparseRows(this.sparse.train.rowStart, this.sparse.train.columns, this.sparse.train.values, next);
+    }
     return recordLoss === 'after-update' ? this.net.loss(x, this.batchLabels) : lossBefore;
   }
 
@@ -452,6 +458,19 @@ export class Trainer {
       this.permutationPosition = meta.permutationPosition;
     }
     this.lastEvaluation = meta.lastEvaluation ?? undefined;
+  }
+
+  /** The indices drawBatch() will draw next, without drawing them (undefined when a reshuffle comes first). */
+  private peekNextBatch(): Int32Array | undefined {
+    const next = (this.nextIndices ??= new Int32Array(this.batchIndices.length));
+    if (this.permutation) {
+      const position = this.permutationPosition;
+      return position + next.length > this.permutation.length ? undefined : this.permutation.subarray(position, position + next.length);
+    }
+    const saved = this.rng.state();
+    for (let i = 0; i < next.length; i++) next[i] = this.rng.integer(this.trainCount);
+    this.rng.setState(saved);
+    return next;
   }
 
   private drawBatch(): void {

@@ -74,6 +74,7 @@ export function loadNativeBackend(): Backend {
     gatherRows: b.gatherRows,
     sparseMatmul: b.sparseMatmul,
     sparseMatmulTransposed: b.sparseMatmulTransposed,
+    prefetchSparseRows: b.prefetchSparseRows,
     background: { sparseMatmul: b.sparseMatmulAsync, done: b.backgroundDone, wait: b.backgroundWait },
   };
 }

@@ -387,6 +387,10 @@ const tsBackend: Backend = {
     }
   },
 
+  prefetchSparseRows() {
+    // JavaScript has no cache hints.
+  },
+
   sparseMatmulTransposed(rowStart, columns, values, rowLength, indices, scale, dout, n, out) {
     requireDims('sparseMatmulTransposed', { rowLength, n });
     requireSameDtype('sparseMatmulTransposed', dout, out);
