@@ -188,13 +188,13 @@ void same_dtype(Napi::Env env, const char* fn, std::initializer_list<Floats> arr
   }
 }
 
-bool overlaps(const Floats& x, const Floats& y) {
-  const std::size_t sx = x.length * (x.f64 ? 8 : 4);
-  const std::size_t sy = y.length * (y.f64 ? 8 : 4);
-  const auto* px = static_cast<const char*>(x.data);
-  const auto* py = static_cast<const char*>(y.data);
+bool overlaps_bytes(const void* x, std::size_t sx, const void* y, std::size_t sy) {
+  const auto* px = static_cast<const char*>(x);
+  const auto* py = static_cast<const char*>(y);
   return sx > 0 && sy > 0 && px < py + sy && py < px + sx;
 }
+
+bool overlaps(const Floats& x, const Floats& y) { return overlaps_bytes(x.data, x.length * (x.f64 ? 8 : 4), y.data, y.length * (y.f64 ? 8 : 4)); }
 
 void check_args(const Napi::CallbackInfo& info, std::size_t count, const char* fn) {
   if (info.Length() < count) type_error(info.Env(), std::string(fn) + ": expected " + std::to_string(count) + " arguments, got " + std::to_string(info.Length()));
@@ -599,6 +599,12 @@ SparseCall sparse_call(const Napi::CallbackInfo& info, bool transposed, const ch
     need(env, fn, out, ("out " + shape(batch, n)).c_str(), batch * n);
   }
   if (overlaps(in, out)) range_error(env, std::string(fn) + ": out must not overlap its input");
+  // The encoding and the indices are checked before the kernel runs: out must not be able to change them.
+  const std::size_t out_bytes = out.length * (out.f64 ? 8 : 4);
+  if (overlaps_bytes(out.data, out_bytes, row_start, starts * 4) || overlaps_bytes(out.data, out_bytes, columns, column_count * 2) ||
+      overlaps_bytes(out.data, out_bytes, values, value_count) || overlaps_bytes(out.data, out_bytes, indices, rows * 4)) {
+    range_error(env, std::string(fn) + ": out must not overlap rowStart, columns, values or indices");
+  }
   if (starts < 1) range_error(env, std::string(fn) + ": rowStart needs at least 1 value (images + 1)");
   if (value_count < column_count) range_error(env, std::string(fn) + ": values has " + std::to_string(value_count) + " entries but columns has " + std::to_string(column_count));
   // Every pixel this batch reads is checked before any kernel runs, so a damaged encoding cannot reach memory

@@ -1,9 +1,15 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseTrainConfig, type TrainConfigInput } from '../../src-shared/config';
 import type { Dataset } from '../data/dataset';
-import { bundledMnistDirectory, loadIdxDataset } from '../data/load-dataset';
+import { bundledMnistDirectory, loadIdxDataset, sharedDatasetsDirectory } from '../data/load-dataset';
+import type { Backend } from './backend';
+import { loadNativeBackend, nativeAddonPath } from './backends/native-backend';
 import { createTsBackend } from './backends/ts-backend';
-import { Trainer, type EvaluationRecord } from './trainer';
+import { Rng } from './rng';
+import { pixelDensity, SPARSE_DENSITY_LIMIT } from './sparse-images';
+import { Trainer, type EvaluationRecord, type InputFormat } from './trainer';
 
 const backend = createTsBackend();
 let mnist: Dataset;
@@ -93,5 +99,88 @@ describe('Trainer', () => {
     expect(result.status).toBe('completed');
     expect(result.testAccuracy).toBeGreaterThanOrEqual(0.9);
     expect(result.trainAccuracy).toBeGreaterThanOrEqual(0.88);
+  });
+
+  describe('sparse and dense first-layer input', () => {
+    /** The loss after every update and every evaluation record (by iteration) of one run. */
+    function runWith(input: InputFormat, config: TrainConfigInput, b: Backend): { format: string; losses: number[]; records: EvaluationRecord[] } {
+      const trainer = new Trainer(parseTrainConfig(config), mnist, b, { input });
+      const losses: number[] = [];
+      const records: EvaluationRecord[] = [];
+      trainer.run({ onIteration: (_, loss) => losses.push(loss), onEvaluation: (r) => records.push(r) });
+      records.sort((p, q) => p.iteration - q.iteration || Number(p.final) - Number(q.final));
+      return { format: trainer.inputFormat, losses, records };
+    }
+
+    it('give the same float64 loss curve and evaluations (within 1e-9 relative) over 300 updates', () => {
+      // The native backend when built (the one the app trains with), else the TypeScript one.
+      const b = Boolean(process.env.CI) || existsSync(nativeAddonPath()) ? loadNativeBackend() : backend;
+      // 2000 training samples of 100: an evaluation every 20 updates (15 + the final one), on 300 samples.
+      const config: TrainConfigInput = {
+        seed: 17,
+        dtype: 'float64',
+        network: { hiddenSizes: [50] },
+        training: { iterations: 300, batchSize: 100, trainSubset: 2000, evaluationSamples: 300 },
+      };
+      const sparse = runWith('sparse', config, b);
+      const dense = runWith('dense', config, b);
+      expect([sparse.format, dense.format]).toEqual(['sparse', 'dense']);
+      expect(sparse.losses).toHaveLength(300);
+      expect(dense.losses).toHaveLength(300);
+      // Same products, summed in another order: float64 rounding (~1e-16 per step) grows over 300 SGD steps
+      // but stays far below 1e-9. A wrong pixel, scale or dW would change the loss at the first update.
+      for (let i = 0; i < 300; i++) expect(Math.abs(sparse.losses[i] - dense.losses[i]), `loss ${i}`).toBeLessThanOrEqual(1e-9 * Math.abs(dense.losses[i]));
+      expect(dense.losses[299]).toBeLessThan(dense.losses[0] * 0.5); // it did learn
+      expect(sparse.records.map((r) => [r.iteration, r.final])).toEqual(dense.records.map((r) => [r.iteration, r.final]));
+      expect(sparse.records).toHaveLength(16);
+      for (let k = 0; k < dense.records.length; k++) {
+        const [s, d] = [sparse.records[k], dense.records[k]];
+        for (const key of ['trainAccuracy', 'testAccuracy', 'trainLoss', 'testLoss', 'epoch'] as const) {
+          expect(Math.abs(s[key] - d[key]), `record ${k} ${key}`).toBeLessThanOrEqual(1e-9 * Math.abs(d[key]));
+        }
+      }
+    });
+
+    it('are bit-identical on the TypeScript backend (same terms in the same order, zeros skipped)', () => {
+      const config: TrainConfigInput = { seed: 3, network: { hiddenSizes: [20] }, training: { iterations: 20, batchSize: 50, trainSubset: 500, evaluationSamples: 100 } };
+      const sparse = runWith('sparse', config, backend);
+      const dense = runWith('dense', config, backend);
+      expect(sparse.losses).toHaveLength(20);
+      expect(sparse.losses).toEqual(dense.losses);
+      expect(sparse.records).toEqual(dense.records);
+    });
+
+    it('\'auto\' picks sparse for MNIST, dense for Fashion-MNIST, dense images and rows too wide for Uint16 columns', async () => {
+      const small = { network: { hiddenSizes: [4] }, training: { iterations: 1, evaluationSamples: 10 } };
+      expect(pixelDensity(mnist.train.images, mnist.train.count, 784)).toBeLessThan(SPARSE_DENSITY_LIMIT); // ~0.19
+      expect(new Trainer(parseTrainConfig(small), mnist, backend).inputFormat).toBe('sparse'); // 'auto' is the default
+      expect(new Trainer(parseTrainConfig(small), mnist, backend, { input: 'auto' }).inputFormat).toBe('sparse');
+      expect(new Trainer(parseTrainConfig(small), mnist, backend, { input: 'dense' }).inputFormat).toBe('dense');
+
+      const shared = sharedDatasetsDirectory();
+      expect(shared, 'the project machines keep ../shared/datasets').toBeDefined();
+      const fashion = await loadIdxDataset(join(shared!, 'fashion-mnist'));
+      expect(pixelDensity(fashion.train.images, fashion.train.count, 784)).toBeGreaterThan(SPARSE_DENSITY_LIMIT); // ~0.5
+      expect(new Trainer(parseTrainConfig(small), fashion, backend).inputFormat).toBe('dense');
+
+      // Synthetic sets: every pixel nonzero (dense), 5 % nonzero (sparse), and all-zero rows of 65537 pixels,
+      // which a Uint16 column cannot address: 'auto' stays dense there and 'sparse' is refused.
+      const synthetic = (pixels: number, density: number): Dataset => {
+        const rng = new Rng(pixels);
+        const split = (count: number) => {
+          const images = new Uint8Array(count * pixels);
+          for (let i = 0; i < images.length; i++) if (rng.uniform() < density) images[i] = 1 + rng.integer(255);
+          return { images, labels: Uint8Array.from({ length: count }, (_, i) => i % 10), count, rows: 1, cols: pixels };
+        };
+        return { name: 'synthetic', directory: '/nonexistent', train: split(20), test: split(10), classes: 10 };
+      };
+      const tiny = (pixels: number) => parseTrainConfig({ network: { inputSize: pixels, hiddenSizes: [4] }, training: { iterations: 1, batchSize: 5 } });
+      expect(new Trainer(tiny(64), synthetic(64, 1), backend).inputFormat).toBe('dense');
+      expect(new Trainer(tiny(64), synthetic(64, 1), backend, { input: 'sparse' }).inputFormat).toBe('sparse');
+      expect(new Trainer(tiny(64), synthetic(64, 0.05), backend).inputFormat).toBe('sparse');
+      const wide = synthetic(65537, 0);
+      expect(new Trainer(tiny(65537), wide, backend).inputFormat).toBe('dense');
+      expect(() => new Trainer(tiny(65537), wide, backend, { input: 'sparse' })).toThrow(/65536/);
+    });
   });
 });
