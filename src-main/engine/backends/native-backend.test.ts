@@ -158,8 +158,28 @@ for (const threads of [1, b.info().threads]) {
     cases++;
   }
 }
+// GEMM the same way: every transpose pair, alpha and beta, shapes on both sides of the small-product path
+// (op(B) of up to 4 vectors per row, <= 1.2e6 multiply-adds) and of the vector widths.
+let gemmCases = 0;
+for (const F of [Float32Array, Float64Array]) for (const [m, n, k] of [[1, 1, 1], [7, 3, 5], [100, 10, 50], [100, 50, 10], [50, 10, 100], [33, 17, 9], [64, 65, 31], [300, 9, 120], [130, 70, 90]]) {
+  for (const tA of [false, true]) for (const tB of [false, true]) {
+    const a = F.from({ length: m * k }, () => next() * 2 - 1), bm = F.from({ length: k * n }, () => next() * 2 - 1);
+    const c0 = F.from({ length: m * n }, () => next() * 2 - 1), c = F.from(c0);
+    const alpha = next() * 2 - 1, beta = [0, 1, next() * 2 - 1][int(3)];
+    b.gemm(tA, tB, m, n, k, alpha, a, bm, beta, c);
+    const tol = F === Float32Array ? 1e-5 : 1e-12;
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+      let sum = 0, mag = Math.abs(beta * c0[i * n + j]);
+      for (let p = 0; p < k; p++) { const t = alpha * a[tA ? p * m + i : i * k + p] * bm[tB ? j * k + p : p * n + j]; sum += t; mag += Math.abs(t); }
+      const err = Math.abs(c[i * n + j] - (sum + beta * c0[i * n + j]));
+      const ratio = err === 0 ? 0 : err / (tol * mag);
+      if (!(ratio <= worst)) worst = Number.isNaN(ratio) ? Infinity : ratio;
+    }
+    gemmCases++;
+  }
+}
 // As a string: JSON has no Infinity (a NaN output or an error where the tolerance is 0).
-process.stdout.write(JSON.stringify({ isa: b.info().isa, cases, worst: String(worst) }));
+process.stdout.write(JSON.stringify({ isa: b.info().isa, cases, gemmCases, worst: String(worst) }));
 `;
 
 describe.runIf(required)('native backend', () => {
@@ -386,16 +406,17 @@ describe.runIf(required)('native backend', () => {
     expect(nativeInfo().threads).toBe(threads);
   });
 
-  it('the sparse kernels of the other instruction sets (forced by BACKPROP_ISA in a child process) match a float64 loop', () => {
+  it('the sparse and GEMM kernels of the other instruction sets (forced by BACKPROP_ISA in a child process) match a float64 loop', () => {
     const hostIsa = nativeInfo().isa;
     // Which ISA each request resolves to depends on the CPU: never higher than asked, never higher than the host's.
     const order = ['sse2', 'avx2', 'avx512'];
     for (const isa of ['avx2', 'sse2']) {
       const child = spawnSync(process.execPath, ['-e', ISA_CHILD], { env: { ...process.env, BACKPROP_ISA: isa, BPW_ADDON: nativeAddonPath() }, encoding: 'utf8', timeout: 60_000 });
       expect(child.status, `BACKPROP_ISA=${isa}: ${child.stderr}`).toBe(0);
-      const report = JSON.parse(child.stdout) as { isa: string; cases: number; worst: string };
+      const report = JSON.parse(child.stdout) as { isa: string; cases: number; gemmCases: number; worst: string };
       if (order.includes(hostIsa)) expect(order.indexOf(report.isa)).toBe(Math.min(order.indexOf(isa), order.indexOf(hostIsa)));
       expect(report.cases).toBe(2 * 18 * 2);
+      expect(report.gemmCases).toBe(2 * 9 * 4);
       expect(Number(report.worst), `BACKPROP_ISA=${isa} (${report.isa}): worst error / tolerance`).toBeLessThanOrEqual(1);
     }
   });
