@@ -9,7 +9,9 @@ import { parseTrainConfig } from '../src-shared/config';
 import type { Backend, DType } from '../src-main/engine/backend';
 import { loadNativeBackend, nativeInfo, setNativeThreads } from '../src-main/engine/backends/native-backend';
 import { createTsBackend } from '../src-main/engine/backends/ts-backend';
-import { Trainer } from '../src-main/engine/trainer';
+import { Trainer, type InputFormat } from '../src-main/engine/trainer';
+import { sparseImagesOf } from '../src-main/engine/sparse-images';
+import type { Dataset } from '../src-main/data/dataset';
 import { bundledMnistDirectory, loadIdxDataset } from '../src-main/data/load-dataset';
 import { measureMessageRate } from './message-rate';
 import { table, time } from './harness';
@@ -47,6 +49,37 @@ function gemmGflops(backend: Backend, shape: GemmShape, dtype: DType): number {
   for (let i = 0; i < b.length; i++) b[i] = ((i * 104729) % 1000) / 1000 - 0.5;
   const t = time(() => backend.gemm(shape.transA, shape.transB, shape.m, shape.n, shape.k, 1, a, b, 0, c), { minSeconds: backend.name === 'ts' ? 0.5 : 0.4 });
   return (2 * shape.m * shape.n * shape.k) / t.bestSeconds / 1e9;
+}
+
+/** The first layer's products for a random 100-image batch, dense (gathered) and sparse, in microseconds. */
+function firstLayerProducts(native: Backend, mnist: Dataset): Record<string, number> {
+  const pixels = mnist.train.rows * mnist.train.cols;
+  const images = sparseImagesOf(mnist.train.images, mnist.train.count, pixels);
+  const rows = 100;
+  const n = 50;
+  const indices = new Int32Array(rows);
+  const x = new Float32Array(rows * pixels);
+  const w = Float32Array.from({ length: pixels * n }, (_, i) => ((i * 7919) % 1000) / 1000 - 0.5);
+  const dy = Float32Array.from({ length: rows * n }, (_, i) => ((i * 104729) % 1000) / 1000 - 0.5);
+  const out = new Float32Array(rows * n);
+  const dw = new Float32Array(pixels * n);
+  let seed = 1;
+  // A fresh batch before each timed call, as in training: its pixels come from memory, not the cache.
+  const draw = (): void => {
+    for (let i = 0; i < rows; i++) {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      indices[i] = seed % mnist.train.count;
+    }
+  };
+  const micros = (fn: () => void): number => time(() => (draw(), fn()), { minSeconds: 0.3 }).medianSeconds * 1e6;
+  const drawOnly = micros(() => undefined);
+  return {
+    gatherMicros: micros(() => native.gatherRows(mnist.train.images, pixels, indices, 1 / 255, x)) - drawOnly,
+    denseForwardMicros: micros(() => native.gemm(false, false, rows, n, pixels, 1, x, w, 0, out)) - drawOnly,
+    denseTransposedMicros: micros(() => native.gemm(true, false, pixels, n, rows, 1, x, dy, 0, dw)) - drawOnly,
+    sparseForwardMicros: micros(() => native.sparseMatmul(images.rowStart, images.columns, images.values, pixels, indices, 1 / 255, w, n, out)) - drawOnly,
+    sparseTransposedMicros: micros(() => native.sparseMatmulTransposed(images.rowStart, images.columns, images.values, pixels, indices, 1 / 255, dy, n, dw)) - drawOnly,
+  };
 }
 
 async function main(): Promise<void> {
@@ -91,20 +124,33 @@ async function main(): Promise<void> {
     const loadStart = performance.now();
     const mnist = await loadIdxDataset(bundledMnistDirectory());
     const loadSeconds = (performance.now() - loadStart) / 1000;
+    // MNIST batches go to the first layer as their nonzero pixels (see sparse-images.ts), encoded once.
+    const encodeStart = performance.now();
+    sparseImagesOf(mnist.train.images, mnist.train.count, mnist.train.rows * mnist.train.cols);
+    sparseImagesOf(mnist.test.images, mnist.test.count, mnist.test.rows * mnist.test.cols);
+    const encodeSeconds = (performance.now() - encodeStart) / 1000;
+    if (native) results.firstLayer = firstLayerProducts(native, mnist);
     const training: Array<Record<string, unknown>> = [];
     const trainRows: Array<Array<string | number>> = [];
-    const runs: Array<{ backend: Backend; dtype: DType; iterations: number }> = [];
-    if (native) runs.push({ backend: native, dtype: 'float32', iterations: 10000 }, { backend: native, dtype: 'float64', iterations: 10000 });
+    const runs: Array<{ backend: Backend; dtype: DType; iterations: number; input: InputFormat }> = [];
+    if (native) {
+      runs.push(
+        { backend: native, dtype: 'float32', iterations: 10000, input: 'auto' },
+        { backend: native, dtype: 'float32', iterations: 10000, input: 'dense' },
+        { backend: native, dtype: 'float64', iterations: 10000, input: 'auto' },
+      );
+    }
     // The TypeScript backend needs minutes for the whole run: by default it is timed on its first 600 updates.
     const tsIterations = args.has('--ts-training') ? 10000 : 600;
-    runs.push({ backend: ts, dtype: 'float32', iterations: tsIterations });
+    runs.push({ backend: ts, dtype: 'float32', iterations: tsIterations, input: 'auto' });
     for (const run of runs) {
       const config = parseTrainConfig({ dtype: run.dtype, training: { iterations: run.iterations } });
-      const trainer = new Trainer(config, mnist, run.backend);
+      const trainer = new Trainer(config, mnist, run.backend, { input: run.input });
       const result = trainer.run({}, { finalEvaluation: false });
       const entry = {
         backend: run.backend.name,
         dtype: run.dtype,
+        input: trainer.inputFormat,
         iterations: result.iterations,
         evaluations: result.evaluations,
         seconds: result.seconds,
@@ -116,15 +162,30 @@ async function main(): Promise<void> {
       };
       training.push(entry);
       trainRows.push([
-        `${run.backend.name} ${run.dtype}${entry.complete ? '' : ` (first ${run.iterations} iterations)`}`,
+        `${run.backend.name} ${run.dtype} ${entry.input}${entry.complete ? '' : ` (first ${run.iterations} iterations)`}`,
         result.seconds.toFixed(2),
         result.evaluationSeconds.toFixed(2),
         result.iterationsPerSecond.toFixed(0),
         entry.complete ? result.testAccuracy.toFixed(4) : '-',
       ]);
     }
-    results.training = { dataLoadSeconds: loadSeconds, runs: training };
-    console.log(`\nDefault training run (10000 iterations with evaluations at i % 600 == 0; data loading ${loadSeconds.toFixed(2)} s apart)`);
+    results.training = { dataLoadSeconds: loadSeconds, encodeSeconds, runs: training };
+    if (results.firstLayer) {
+      const f = results.firstLayer as Record<string, number>;
+      console.log('\nFirst layer of one training step, 100 MNIST images x W (784x50 float32), microseconds (median of repeats)');
+      console.log(
+        table(
+          ['input', 'x W', 'x^T dY (dW)'],
+          [
+            ['dense: gather /255 + GEMM', (f.gatherMicros + f.denseForwardMicros).toFixed(1), f.denseTransposedMicros.toFixed(1)],
+            ['sparse: nonzero pixels only', f.sparseForwardMicros.toFixed(1), f.sparseTransposedMicros.toFixed(1)],
+          ],
+        ),
+      );
+    }
+    console.log(
+      `\nDefault training run (10000 iterations with evaluations at i % 600 == 0; data loading ${loadSeconds.toFixed(2)} s and sparse encoding ${encodeSeconds.toFixed(2)} s apart)`,
+    );
     console.log(table(['run', 'seconds', 'of which evaluation', 'iterations/s', 'test accuracy'], trainRows));
 
     const rate = await measureMessageRate();

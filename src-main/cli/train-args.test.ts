@@ -13,6 +13,15 @@ describe('npm run train flags', () => {
     expect(json).toBe(false);
   });
 
+  it('--input picks how batches reach the first layer; anything but auto, sparse or dense is refused by name', async () => {
+    expect((await parseTrainArgs([])).input).toBe('auto');
+    expect((await parseTrainArgs(['--input', 'dense'])).input).toBe('dense');
+    expect((await parseTrainArgs(['--input', 'sparse'])).input).toBe('sparse');
+    const error = await parseTrainArgs(['--input', 'csr']).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toMatch(/--input.*must be auto, sparse or dense, got "csr"/);
+  });
+
   it('flags override a config file field by field', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'bpw-args-'));
     const file = join(dir, 'run.json');

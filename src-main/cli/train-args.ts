@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseTrainConfig, type TrainConfig } from '../../src-shared/config';
+import type { InputFormat } from '../engine/trainer';
 
 /** Flags of `npm run train`; each maps onto one field of the shared config schema. */
 export const TRAIN_USAGE = `Usage: npm run train -- [options]
@@ -31,6 +32,8 @@ accuracy every epoch) unless options or a config file say otherwise.
   --loss-delta D           the 1e-7 inside the cross-entropy log (0 turns it off)
   --record-loss after-update|before-update
   --seed N  --dtype float32|float64  --backend auto|native|ts
+  --input auto|sparse|dense  first-layer input: only nonzero pixels (sparse), the full x_batch (dense),
+                           or sparse when under 40 % of the pixels are nonzero (auto, default: MNIST yes)
   --runs-dir DIR           the run store (default: the desktop app's, ~/.config/Backprop Workbench/runs on Linux)
   --no-save                do not store this run
   --name NAME              the run's name in the store
@@ -48,10 +51,15 @@ export interface TrainCliOptions {
   readonly save: boolean;
   /** Where to write the validated ONNX export, if asked. */
   readonly exportPath: string | undefined;
+  /** How batches reach the first layer (a speed choice; the results agree up to float rounding). */
+  readonly input: InputFormat;
 }
+
+const INPUT_FORMATS: readonly InputFormat[] = ['auto', 'sparse', 'dense'];
 
 const flagSpec = {
   config: { type: 'string' },
+  input: { type: 'string' },
   dataset: { type: 'string' },
   hidden: { type: 'string' },
   activation: { type: 'string' },
@@ -110,6 +118,10 @@ export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliO
     throw new ConfigError([{ field: '(arguments)', message: (error as Error).message }]);
   }
   const flags = parsed.values;
+  const inputFormat = (flags.input ?? 'auto') as InputFormat;
+  if (!INPUT_FORMATS.includes(inputFormat)) {
+    throw new ConfigError([{ field: '--input', message: `must be auto, sparse or dense, got "${flags.input}"` }]);
+  }
   let input: Json = {};
   let source: string | undefined;
   if (flags.config) {
@@ -184,5 +196,6 @@ export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliO
     runsDirectory: flags['runs-dir'],
     save: !(flags['no-save'] ?? false),
     exportPath: flags.export,
+    input: inputFormat,
   };
 }

@@ -29,9 +29,15 @@ describe('sparse images', () => {
   it('encode -> decode gives the source pixels back, with one entry per nonzero pixel in column order', () => {
     const rng = new Rng(31);
     // Odd sizes, a single pixel per row, empty and full images (densities 0 and 1).
-    for (const [count, rowLength, density] of [[1, 1, 1], [1, 1, 0], [7, 28, 0.19], [13, 301, 0.5], [5, 784, 0], [4, 9, 1], [60, 17, 0.05]] as const) {
+    // Rows of a multiple of 4 pixels are read four at a time; an unaligned copy of the same pixels takes the
+    // byte path and must encode the same.
+    for (const [count, rowLength, density] of [[1, 1, 1], [1, 1, 0], [7, 28, 0.19], [13, 301, 0.5], [5, 784, 0], [4, 9, 1], [60, 17, 0.05], [9, 784, 0.19], [3, 8, 1]] as const) {
       const images = randomImages(count, rowLength, density, rng);
+      const unaligned = new Uint8Array(images.length + 1).subarray(1);
+      unaligned.set(images);
+      const byBytes = encodeSparseImages(unaligned, count, rowLength);
       const s = encodeSparseImages(images, count, rowLength);
+      expect([byBytes.rowStart, byBytes.columns, byBytes.values]).toEqual([s.rowStart, s.columns, s.values]);
       expect([s.count, s.rowLength]).toEqual([count, rowLength]);
       expect(s.rowStart).toBeInstanceOf(Int32Array);
       expect(s.columns).toBeInstanceOf(Uint16Array);
