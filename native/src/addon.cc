@@ -31,6 +31,10 @@ struct Runtime {
   const char* isa = "base";
   int hardware_threads = 1;
   BackgroundThread background;
+  // Scratch of the background thread: GEMM packing buffers (a pool of one thread runs everything inline) and
+  // the rows a dense job gathers.
+  std::unique_ptr<ThreadPool> background_scratch;
+  std::vector<double> background_rows;
   // The JS arrays each queued job reads or writes, held until JS learns the job is done (and only released
   // by the environment that queued it).
   struct Held {
@@ -699,6 +703,71 @@ Napi::Value SparseMatmulAsync(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(ticket));
 }
 
+// gatherMatmulAsync(src, rowLength, indices, scale, W, n, out): out = gatherRows(src, indices) x W, the dense
+// first layer of an evaluation chunk, queued like sparseMatmulAsync.
+Napi::Value GatherMatmulAsync(const Napi::CallbackInfo& info) {
+  const char* fn = "gatherMatmulAsync";
+  Napi::Env env = info.Env();
+  check_args(info, 7, fn);
+  std::size_t src_length = 0, index_length = 0;
+  const uint8_t* src = typed<uint8_t>(info, 0, napi_uint8_array, fn, "src", "a Uint8Array", &src_length);
+  const long row_length = dim(info, 1, fn, "rowLength");
+  const int32_t* indices = typed<int32_t>(info, 2, napi_int32_array, fn, "indices", "an Int32Array", &index_length);
+  const double scale = number(info, 3, fn, "scale");
+  const Floats w = floats(info, 4, fn, "W");
+  const long n = dim(info, 5, fn, "n");
+  const Floats out = floats(info, 6, fn, "out");
+  same_dtype(env, fn, {w, out});
+  const long rows = static_cast<long>(index_length);
+  need(env, fn, w, ("W " + shape(row_length, n)).c_str(), row_length * n);
+  need(env, fn, out, ("out " + shape(rows, n)).c_str(), rows * n);
+  const std::size_t out_bytes = out.length * (out.f64 ? 8 : 4);
+  if (overlaps(w, out) || overlaps_bytes(out.data, out_bytes, src, src_length) || overlaps_bytes(out.data, out_bytes, indices, index_length * 4)) {
+    range_error(env, std::string(fn) + ": out must not overlap src, indices or W");
+  }
+  const long available = row_length == 0 ? 2147483647L : static_cast<long>(src_length) / row_length;
+  for (long r = 0; r < rows; ++r) {
+    if (indices[r] < 0 || indices[r] >= available) {
+      range_error(env, std::string(fn) + ": index " + std::to_string(indices[r]) + " at position " + std::to_string(r) + " is outside [0, " + std::to_string(available) + ")");
+    }
+  }
+  init_runtime();
+  Runtime& rt = runtime();
+  const std::string earlier = release_done(env);
+  if (!earlier.empty()) range_error(env, earlier);
+  Runtime::Held held{0, env, {}, std::make_shared<std::string>()};
+  for (int k : {0, 2, 4, 6}) {
+    napi_ref ref = nullptr;
+    NAPI_THROW_IF_FAILED(env, napi_create_reference(env, info[k], 1, &ref), Napi::Value());
+    held.arrays.push_back(ref);
+  }
+  const void* wd = w.data;
+  void* od = out.data;
+  const bool f64 = out.f64;
+  held.ticket = rt.background.post([src, row_length, indices, rows, scale, wd, n, od, f64] {
+    Runtime& brt = runtime();
+    if (!brt.background_scratch) brt.background_scratch = std::make_unique<ThreadPool>(1);
+    // Enough doubles for rows x rowLength values of either dtype.
+    const std::size_t values = static_cast<std::size_t>(rows) * static_cast<std::size_t>(row_length);
+    if (brt.background_rows.size() < values) brt.background_rows.resize(values);
+    void* x = brt.background_rows.data();
+    const bpw_runtime single{brt.background_scratch.get(), &pool_parallel_for, 1, parallel_min_flops(), &pool_scratch, brt.background_scratch.get()};
+    const bpw_gemm_args g{rows, n, row_length, row_length, 1, n, 1, n, 1};
+    if (f64) {
+      bpw::gather_rows<double>(src, row_length, indices, rows, scale, static_cast<double*>(x));
+      bpw::scale_matrix(static_cast<double*>(od), rows * n, 0.0);
+      if (rows > 0 && n > 0 && row_length > 0) brt.dgemm(&g, static_cast<const double*>(x), static_cast<const double*>(wd), static_cast<double*>(od), 1.0, &single);
+    } else {
+      bpw::gather_rows<float>(src, row_length, indices, rows, static_cast<float>(scale), static_cast<float*>(x));
+      bpw::scale_matrix(static_cast<float*>(od), rows * n, 0.0f);
+      if (rows > 0 && n > 0 && row_length > 0) brt.sgemm(&g, static_cast<const float*>(x), static_cast<const float*>(wd), static_cast<float*>(od), 1.0f, &single);
+    }
+  });
+  const unsigned long ticket = held.ticket;
+  rt.held.push_back(std::move(held));
+  return Napi::Number::New(env, static_cast<double>(ticket));
+}
+
 unsigned long ticket_arg(const Napi::CallbackInfo& info, const char* fn) {
   check_args(info, 1, fn);
   const long ticket = dim(info, 0, fn, "ticket");
@@ -800,6 +869,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sparseMatmulTransposed", Napi::Function::New(env, SparseMatmulTransposed, "sparseMatmulTransposed"));
   exports.Set("prefetchSparseRows", Napi::Function::New(env, PrefetchSparseRows, "prefetchSparseRows"));
   exports.Set("sparseMatmulAsync", Napi::Function::New(env, SparseMatmulAsync, "sparseMatmulAsync"));
+  exports.Set("gatherMatmulAsync", Napi::Function::New(env, GatherMatmulAsync, "gatherMatmulAsync"));
   exports.Set("backgroundDone", Napi::Function::New(env, BackgroundDone, "backgroundDone"));
   exports.Set("backgroundWait", Napi::Function::New(env, BackgroundWait, "backgroundWait"));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads, "setThreads"));

@@ -189,6 +189,8 @@ export interface BackgroundKernels {
     n: number,
     out: FloatArray,
   ): number;
+  /** Queues out = gatherRows(src, rowLength, indices, scale) x W (rowLength x n): a dense batch's first layer. */
+  gatherMatmul(src: Uint8Array, rowLength: number, indices: Int32Array, scale: number, w: FloatArray, n: number, out: FloatArray): number;
   /** Whether the job with this ticket has finished (never blocks). */
   done(ticket: number): boolean;
   /** Blocks until the job with this ticket has finished. */

@@ -22,6 +22,12 @@ function inlineBackground(backend: Backend): Backend {
       backend.sparseMatmul(...args);
       return ++issued;
     },
+    gatherMatmul: (src, rowLength, indices, scale, w, n, out) => {
+      const x = w instanceof Float64Array ? new Float64Array(indices.length * rowLength) : new Float32Array(indices.length * rowLength);
+      backend.gatherRows(src, rowLength, indices, scale, x);
+      backend.gemm(false, false, indices.length, n, rowLength, 1, x, w, 0, out);
+      return ++issued;
+    },
     done: (ticket) => ticket <= issued,
     wait: () => undefined,
   };
@@ -83,10 +89,12 @@ describe('background evaluation bookkeeping (inline jobs, TypeScript backend)', 
     expect(sync.handedOutAt.slice(0, 3)).toEqual([0, 50, 100]);
   });
 
-  it('is not used when batches are dense or the backend has no background kernels', () => {
-    const input: TrainConfigInput = { ...CONFIG, training: { ...CONFIG.training, iterations: 3, evaluateEvery: 2, evaluationSamples: 100 } };
-    expect(trace(inlineBackground(ts), { input: 'dense' }, input).handedOutAt).toEqual([0, 2]);
-    expect(trace(ts, { input: 'sparse' }, input).handedOutAt).toEqual([0, 2]);
+  it('covers dense batches (gather + product) the same way, and is not used without background kernels', () => {
+    const input: TrainConfigInput = { ...CONFIG, training: { ...CONFIG.training, iterations: 5, evaluateEvery: 2, evaluationSamples: 2100 } };
+    const dense = trace(inlineBackground(ts), { input: 'dense' }, input);
+    expect(dense.handedOutAt.slice(0, 3)).toEqual([1, 3, 5]);
+    expect(dense.records).toEqual(trace(ts, { input: 'dense', backgroundEvaluation: false }, input).records);
+    expect(trace(ts, { input: 'sparse' }, input).handedOutAt.slice(0, 3)).toEqual([0, 2, 4]);
   });
 });
 
@@ -105,6 +113,16 @@ describe.runIf(nativeBuilt)('background evaluation on the native background thre
     background.handedOutAt.forEach((at, i) => expect(at).toBeGreaterThanOrEqual(background.records[i].iteration));
     expect(background.handedOutAt.slice(0, 5).every((at, i) => at > background.records[i].iteration)).toBe(true);
     expect(background.records.every((r, i) => i === 0 || r.iteration > background.records[i - 1].iteration)).toBe(true);
+  });
+
+  it('gives bit-identical records for dense batches too (gather + GEMM on the background thread)', () => {
+    const input: TrainConfigInput = { ...CONFIG, training: { ...CONFIG.training, iterations: 200 } };
+    const sync = trace(native, { input: 'dense', backgroundEvaluation: false }, input);
+    const background = trace(native, { input: 'dense' }, input);
+    expect(background.records.map((r) => r.iteration)).toEqual([1, 91, 181, 200]);
+    expect(background.records).toEqual(sync.records);
+    expect(background.losses).toEqual(sync.losses);
+    expect(background.handedOutAt[0]).toBeGreaterThan(1);
   });
 
   it('finishes an evaluation in flight before a checkpoint, and hands its record out once', () => {
@@ -136,6 +154,16 @@ describe.runIf(nativeBuilt)('background evaluation on the native background thre
     for (let p = 0; p < 784; p++) sum0 += mnist.test.images[p] / 255;
     expect(out[0]).toBeCloseTo(sum0, 3);
     expect(out[9]).toBe(out[0]);
+    // Dense jobs: checked at once like gatherRows, then out = gathered rows x W.
+    const pixels = mnist.test.images;
+    expect(() => kernels.gatherMatmul(pixels, 784, Int32Array.of(10000), 1, W, 10, new Float32Array(10))).toThrow(/gatherMatmulAsync: index 10000 at position 0/);
+    expect(() => kernels.gatherMatmul(pixels, 784, Int32Array.of(0), 1, W, 10, new Float32Array(9))).toThrow(RangeError);
+    expect(() => kernels.gatherMatmul(pixels, 784, Int32Array.of(0), 1, W, 10, new Float64Array(10))).toThrow(TypeError);
+    expect(() => kernels.gatherMatmul(pixels, 784, Int32Array.of(0), 1, W, 10, new Float32Array(W.buffer, 0, 10))).toThrow(/must not overlap/);
+    const dense = new Float32Array(20).fill(NaN);
+    kernels.wait(kernels.gatherMatmul(pixels, 784, Int32Array.of(0, 1), 1 / 255, W, 10, dense));
+    expect(dense[0]).toBeCloseTo(sum0, 3);
+    expect(dense[19]).toBeCloseTo(out[19], 4);
     // A damaged encoding is found on the background thread; waiting reports it, and the job wrote nothing.
     const damaged = images.columns.slice();
     damaged[images.rowStart[1]] = 784;

@@ -3,9 +3,15 @@ import type { MultiLayerNet } from './networks/multi-layer-net';
 import type { SparseImages } from './sparse-images';
 import { Tensor } from './tensor';
 
-/** One split to measure: its first `count` images (sparse) and their labels. */
+/** Images as their uint8 pixels, rowLength per image (the dense input of the first layer). */
+export interface DenseImages {
+  readonly pixels: Uint8Array;
+  readonly rowLength: number;
+}
+
+/** One split to measure: its first `count` images and their labels. */
 export interface EvaluationSplit {
-  readonly images: SparseImages;
+  readonly images: SparseImages | DenseImages;
   readonly labels: Uint8Array;
   readonly count: number;
 }
@@ -52,8 +58,8 @@ interface Slot {
 
 /**
  * An evaluation computed while training goes on. `net` holds a copy of the weights taken at the evaluated
- * iteration. The first layer's sparse products, most of an evaluation's work (~3/4 for the book's
- * 784-50-10), run chunk by chunk on the backend's background thread, two chunks in flight; the rest of the
+ * iteration. The first layer's products (sparse, or gather + GEMM for dense input), most of an evaluation's
+ * work (~3/4 for the book's 784-50-10), run chunk by chunk on the backend's background thread, two chunks in flight; the rest of the
  * network runs on the caller's thread when pump() finds a chunk done. The totals equal a synchronous
  * evaluation's exactly: the same kernels on the same weights, chunk by chunk in the same order.
  */
@@ -133,7 +139,10 @@ export class BackgroundEvaluation {
     const indices = slot.indices.subarray(0, chunk.rows);
     for (let i = 0; i < chunk.rows; i++) indices[i] = chunk.start + i;
     const W = this.net.affines[0].W;
-    slot.ticket = this.kernels.sparseMatmul(images.rowStart, images.columns, images.values, images.rowLength, indices, 1 / 255, W.data, W.shape[1], slot.product.data);
+    slot.ticket =
+      'rowStart' in images
+        ? this.kernels.sparseMatmul(images.rowStart, images.columns, images.values, images.rowLength, indices, 1 / 255, W.data, W.shape[1], slot.product.data)
+        : this.kernels.gatherMatmul(images.pixels, images.rowLength, indices, 1 / 255, W.data, W.shape[1], slot.product.data);
   }
 
   // The rest of the network on the finished chunk, then the slot takes the next chunk.

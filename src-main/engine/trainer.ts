@@ -40,8 +40,8 @@ export type InputFormat = 'auto' | 'sparse' | 'dense';
 export interface TrainerOptions {
   readonly input?: InputFormat;
   /**
-   * Evaluate on a copy of the weights while training goes on (default true; used when batches are sparse
-   * and the backend has background kernels). The records are the same; they arrive some steps later.
+   * Evaluate on a copy of the weights while training goes on (default true; used when the backend has
+   * background kernels). The records are the same; they arrive some steps later.
    */
   readonly backgroundEvaluation?: boolean;
 }
@@ -187,7 +187,7 @@ export class Trainer {
       this.batchX = Tensor.zeros([training.batchSize, this.pixels], config.dtype);
     }
     this.batchLabels = new Int32Array(training.batchSize);
-    this.useBackground = (options.backgroundEvaluation ?? true) && this.sparse !== undefined && backend.background !== undefined;
+    this.useBackground = (options.backgroundEvaluation ?? true) && backend.background !== undefined;
     if (training.sampling === 'shuffle') {
       if (training.batchSize > this.trainCount) {
         throw new RangeError(`training.batchSize ${training.batchSize} exceeds the ${this.trainCount} training samples`);
@@ -299,13 +299,13 @@ export class Trainer {
     const stats = copy.runningStatistics;
     for (const [key, stat] of Object.entries(this.net.runningStatistics)) stats[key].data.set(stat.data);
     const limit = this.config.training.evaluationSamples;
-    const sparse = this.sparse!;
+    const { train, test } = this.dataset;
     const evaluation = new BackgroundEvaluation(
       copy,
       this.backend.background!,
       [
-        { images: sparse.train, labels: this.dataset.train.labels, count: Math.min(limit ?? this.trainCount, this.trainCount) },
-        { images: sparse.test, labels: this.dataset.test.labels, count: Math.min(limit ?? this.dataset.test.count, this.dataset.test.count) },
+        { images: this.sparse?.train ?? { pixels: train.images, rowLength: this.pixels }, labels: train.labels, count: Math.min(limit ?? this.trainCount, this.trainCount) },
+        { images: this.sparse?.test ?? { pixels: test.images, rowLength: this.pixels }, labels: test.labels, count: Math.min(limit ?? test.count, test.count) },
       ],
       EVALUATION_CHUNK,
     );

@@ -20,6 +20,7 @@ interface NativeBinding extends Omit<Backend, 'name' | 'optimizerStep' | 'backgr
   /** The rule travels as a number (see elementwise.h). */
   optimizerStep(rule: number, w: FloatArray, g: FloatArray, s1: FloatArray, s2: FloatArray, n: number, lr: number, p1: number, p2: number, eps: number): void;
   sparseMatmulAsync: BackgroundKernels['sparseMatmul'];
+  gatherMatmulAsync: BackgroundKernels['gatherMatmul'];
   backgroundDone(ticket: number): boolean;
   backgroundWait(ticket: number): void;
   setThreads(threads: number): void;
@@ -75,7 +76,7 @@ export function loadNativeBackend(): Backend {
     sparseMatmul: b.sparseMatmul,
     sparseMatmulTransposed: b.sparseMatmulTransposed,
     prefetchSparseRows: b.prefetchSparseRows,
-    background: { sparseMatmul: b.sparseMatmulAsync, done: b.backgroundDone, wait: b.backgroundWait },
+    background: { sparseMatmul: b.sparseMatmulAsync, gatherMatmul: b.gatherMatmulAsync, done: b.backgroundDone, wait: b.backgroundWait },
   };
 }
 
