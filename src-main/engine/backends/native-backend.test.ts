@@ -204,6 +204,9 @@ describe.runIf(required)('native backend', () => {
     // Above the 30 MFLOP parallel threshold: rows split evenly, too few row panels (columns split too), and
     // a single half-width panel.
     shapes.push([300, 300, 201], [20, 2000, 801], [7, 4000, 1100], [2000, 9, 1003]);
+    // Large products take two-vector panels on AVX-512 (m and n >= 256): with edges of every kind, and more
+    // than one packed block of B columns (n > 32 strips).
+    shapes.push([257, 300, 33], [290, 259, 70], [300, 800, 5], [531, 263, 129]);
     for (const t of [1, threads]) {
       setNativeThreads(t);
       for (const [m, n, k] of shapes) {
