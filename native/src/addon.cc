@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <thread>
@@ -549,6 +550,16 @@ void gather_parallel(const uint8_t* src, long row_length, const int32_t* indices
   pool.parallel_for((rows + task.chunk - 1) / task.chunk, pool.threads(), &GatherTask<T>::run, &task);
 }
 
+// Every index must name a whole row of src (rowLength bytes each).
+void check_row_indices(Napi::Env env, const char* fn, const int32_t* indices, long rows, std::size_t src_length, long row_length) {
+  const long available = row_length == 0 ? 2147483647L : static_cast<long>(src_length) / row_length;
+  for (long r = 0; r < rows; ++r) {
+    if (indices[r] < 0 || indices[r] >= available) {
+      range_error(env, std::string(fn) + ": index " + std::to_string(indices[r]) + " at position " + std::to_string(r) + " is outside [0, " + std::to_string(available) + ")");
+    }
+  }
+}
+
 Napi::Value GatherRows(const Napi::CallbackInfo& info) {
   const char* fn = "gatherRows";
   Napi::Env env = info.Env();
@@ -561,12 +572,7 @@ Napi::Value GatherRows(const Napi::CallbackInfo& info) {
   const Floats out = floats(info, 4, fn, "out");
   const long rows = static_cast<long>(index_length);
   need(env, fn, out, ("out " + shape(rows, row_length)).c_str(), rows * row_length);
-  const long available = row_length == 0 ? 2147483647L : static_cast<long>(src_length) / row_length;
-  for (long r = 0; r < rows; ++r) {
-    if (indices[r] < 0 || indices[r] >= available) {
-      range_error(env, "gatherRows: index " + std::to_string(indices[r]) + " at position " + std::to_string(r) + " is outside [0, " + std::to_string(available) + ")");
-    }
-  }
+  check_row_indices(env, fn, indices, rows, src_length, row_length);
   BPW_BOTH(out, gather_parallel<T>(src, row_length, indices, rows, static_cast<T>(scale), P(out)));
   return env.Undefined();
 }
@@ -677,30 +683,39 @@ std::string release_done(napi_env env) {
   return error;
 }
 
-Napi::Value SparseMatmulAsync(const Napi::CallbackInfo& info) {
-  const SparseCall call = sparse_call(info, false, "sparseMatmulAsync");
+// Queues job(error) on the background thread, holding the call's array arguments `arrays` until JS learns
+// the job is done; returns its ticket. A job that finds its input invalid sets `error` (reported by
+// backgroundDone/backgroundWait) and writes nothing.
+template <typename Job>
+Napi::Value queue_job(const Napi::CallbackInfo& info, std::initializer_list<int> arrays, Job job) {
+  Napi::Env env = info.Env();
   init_runtime();
   Runtime& rt = runtime();
-  const std::string earlier = release_done(info.Env());
-  if (!earlier.empty()) range_error(info.Env(), earlier);
-  Runtime::Held held{0, info.Env(), {}, std::make_shared<std::string>()};
-  for (int k : {0, 1, 2, 4, 6, 8}) {
+  const std::string earlier = release_done(env);
+  if (!earlier.empty()) range_error(env, earlier);
+  Runtime::Held held{0, env, {}, std::make_shared<std::string>()};
+  for (int k : arrays) {
     napi_ref ref = nullptr;
-    NAPI_THROW_IF_FAILED(info.Env(), napi_create_reference(info.Env(), info[k], 1, &ref), Napi::Value());
+    NAPI_THROW_IF_FAILED(env, napi_create_reference(env, info[k], 1, &ref), Napi::Value());
     held.arrays.push_back(ref);
   }
+  const std::shared_ptr<std::string> error = held.error;
+  held.ticket = rt.background.post([job, error]() mutable { job(*error); });
+  const unsigned long ticket = held.ticket;
+  rt.held.push_back(std::move(held));
+  return Napi::Number::New(env, static_cast<double>(ticket));
+}
+
+Napi::Value SparseMatmulAsync(const Napi::CallbackInfo& info) {
+  const SparseCall call = sparse_call(info, false, "sparseMatmulAsync");
   // The pixel-column check reads every pixel of the batch: it runs on the background thread too, before
   // the product (on the caller's thread it cost ~0.35 ms per 2000-image evaluation chunk).
-  const std::shared_ptr<std::string> error = held.error;
-  const unsigned long ticket = rt.background.post([call, error] {
-    *error = check_columns("sparseMatmulAsync", call.args);
-    if (!error->empty()) return;
+  return queue_job(info, {0, 1, 2, 4, 6, 8}, [call](std::string& error) {
+    error = check_columns("sparseMatmulAsync", call.args);
+    if (!error.empty()) return;
     const bpw_runtime single{nullptr, &pool_parallel_for, 1, parallel_min_flops(), &pool_scratch, nullptr};
     run_sparse(call, false, &single);
   });
-  held.ticket = ticket;
-  rt.held.push_back(std::move(held));
-  return Napi::Number::New(info.Env(), static_cast<double>(ticket));
 }
 
 // gatherMatmulAsync(src, rowLength, indices, scale, W, n, out): out = gatherRows(src, indices) x W, the dense
@@ -725,26 +740,11 @@ Napi::Value GatherMatmulAsync(const Napi::CallbackInfo& info) {
   if (overlaps(w, out) || overlaps_bytes(out.data, out_bytes, src, src_length) || overlaps_bytes(out.data, out_bytes, indices, index_length * 4)) {
     range_error(env, std::string(fn) + ": out must not overlap src, indices or W");
   }
-  const long available = row_length == 0 ? 2147483647L : static_cast<long>(src_length) / row_length;
-  for (long r = 0; r < rows; ++r) {
-    if (indices[r] < 0 || indices[r] >= available) {
-      range_error(env, std::string(fn) + ": index " + std::to_string(indices[r]) + " at position " + std::to_string(r) + " is outside [0, " + std::to_string(available) + ")");
-    }
-  }
-  init_runtime();
-  Runtime& rt = runtime();
-  const std::string earlier = release_done(env);
-  if (!earlier.empty()) range_error(env, earlier);
-  Runtime::Held held{0, env, {}, std::make_shared<std::string>()};
-  for (int k : {0, 2, 4, 6}) {
-    napi_ref ref = nullptr;
-    NAPI_THROW_IF_FAILED(env, napi_create_reference(env, info[k], 1, &ref), Napi::Value());
-    held.arrays.push_back(ref);
-  }
+  check_row_indices(env, fn, indices, rows, src_length, row_length);
   const void* wd = w.data;
   void* od = out.data;
   const bool f64 = out.f64;
-  held.ticket = rt.background.post([src, row_length, indices, rows, scale, wd, n, od, f64] {
+  return queue_job(info, {0, 2, 4, 6}, [src, row_length, indices, rows, scale, wd, n, od, f64](std::string&) {
     Runtime& brt = runtime();
     if (!brt.background_scratch) brt.background_scratch = std::make_unique<ThreadPool>(1);
     // Enough doubles for rows x rowLength values of either dtype.
@@ -763,9 +763,6 @@ Napi::Value GatherMatmulAsync(const Napi::CallbackInfo& info) {
       if (rows > 0 && n > 0 && row_length > 0) brt.sgemm(&g, static_cast<const float*>(x), static_cast<const float*>(wd), static_cast<float*>(od), 1.0f, &single);
     }
   });
-  const unsigned long ticket = held.ticket;
-  rt.held.push_back(std::move(held));
-  return Napi::Number::New(env, static_cast<double>(ticket));
 }
 
 unsigned long ticket_arg(const Napi::CallbackInfo& info, const char* fn) {

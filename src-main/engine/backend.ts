@@ -140,37 +140,34 @@ export interface Backend {
    * indices[r] (entries rowStart[i] .. rowStart[i+1]-1 of columns/values) times scale, W is rowLength x n.
    * Only nonzero pixels are multiplied. Indices, pixel ranges and columns outside the arrays throw RangeError.
    */
-  sparseMatmul(
-    rowStart: Int32Array,
-    columns: Uint16Array,
-    values: Uint8Array,
-    rowLength: number,
-    indices: Int32Array,
-    scale: number,
-    w: FloatArray,
-    n: number,
-    out: FloatArray,
-  ): void;
+  sparseMatmul(...args: SparseProductArgs): void;
 
   /** A hint: starts loading images indices[*]'s pixels into the caches for a coming sparseMatmul (TS: no-op). */
   prefetchSparseRows(rowStart: Int32Array, columns: Uint16Array, values: Uint8Array, indices: Int32Array): void;
 
   /** out (rowLength x n) = X^T dout for the same sparse batch X and dout (rows x n): the first layer's dW. */
-  sparseMatmulTransposed(
-    rowStart: Int32Array,
-    columns: Uint16Array,
-    values: Uint8Array,
-    rowLength: number,
-    indices: Int32Array,
-    scale: number,
-    dout: FloatArray,
-    n: number,
-    out: FloatArray,
-  ): void;
+  sparseMatmulTransposed(...args: SparseProductArgs): void;
 
   /** Kernels that run on a thread of their own while the caller goes on; absent on the TypeScript backend. */
   readonly background?: BackgroundKernels;
 }
+
+/**
+ * The arguments of the sparse products: a batch of images stored as nonzero pixels (rowStart, columns,
+ * values over images of rowLength pixels), its image indices and pixel scale, the dense operand (W for x W,
+ * dout for x^T dout) with n columns, and out.
+ */
+export type SparseProductArgs = [
+  rowStart: Int32Array,
+  columns: Uint16Array,
+  values: Uint8Array,
+  rowLength: number,
+  indices: Int32Array,
+  scale: number,
+  dense: FloatArray,
+  n: number,
+  out: FloatArray,
+];
 
 /**
  * Work queued on one background thread, run in order. A job reads and writes its arrays while it runs: the
@@ -178,17 +175,7 @@ export interface Backend {
  */
 export interface BackgroundKernels {
   /** Queues sparseMatmul with the same arguments and checks; returns the job's ticket. */
-  sparseMatmul(
-    rowStart: Int32Array,
-    columns: Uint16Array,
-    values: Uint8Array,
-    rowLength: number,
-    indices: Int32Array,
-    scale: number,
-    w: FloatArray,
-    n: number,
-    out: FloatArray,
-  ): number;
+  sparseMatmul(...args: SparseProductArgs): number;
   /** Queues out = gatherRows(src, rowLength, indices, scale) x W (rowLength x n): a dense batch's first layer. */
   gatherMatmul(src: Uint8Array, rowLength: number, indices: Int32Array, scale: number, w: FloatArray, n: number, out: FloatArray): number;
   /** Whether the job with this ticket has finished (never blocks). */
