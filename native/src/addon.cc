@@ -550,30 +550,43 @@ void gather_parallel(const uint8_t* src, long row_length, const int32_t* indices
   pool.parallel_for((rows + task.chunk - 1) / task.chunk, pool.threads(), &GatherTask<T>::run, &task);
 }
 
-// Every index must name a whole row of src (rowLength bytes each).
-void check_row_indices(Napi::Env env, const char* fn, const int32_t* indices, long rows, std::size_t src_length, long row_length) {
-  const long available = row_length == 0 ? 2147483647L : static_cast<long>(src_length) / row_length;
-  for (long r = 0; r < rows; ++r) {
-    if (indices[r] < 0 || indices[r] >= available) {
-      range_error(env, std::string(fn) + ": index " + std::to_string(indices[r]) + " at position " + std::to_string(r) + " is outside [0, " + std::to_string(available) + ")");
+// The rows a gather reads: (src, rowLength, indices, scale) as the first four arguments, every index naming a
+// whole row of src (rowLength bytes each).
+struct GatherCall {
+  const uint8_t* src;
+  std::size_t src_length;
+  long row_length;
+  const int32_t* indices;
+  long rows;
+  double scale;
+};
+
+GatherCall gather_call(const Napi::CallbackInfo& info, std::size_t arguments, const char* fn) {
+  Napi::Env env = info.Env();
+  check_args(info, arguments, fn);
+  GatherCall g{};
+  std::size_t index_length = 0;
+  g.src = typed<uint8_t>(info, 0, napi_uint8_array, fn, "src", "a Uint8Array", &g.src_length);
+  g.row_length = dim(info, 1, fn, "rowLength");
+  g.indices = typed<int32_t>(info, 2, napi_int32_array, fn, "indices", "an Int32Array", &index_length);
+  g.scale = number(info, 3, fn, "scale");
+  g.rows = static_cast<long>(index_length);
+  const long available = g.row_length == 0 ? 2147483647L : static_cast<long>(g.src_length) / g.row_length;
+  for (long r = 0; r < g.rows; ++r) {
+    if (g.indices[r] < 0 || g.indices[r] >= available) {
+      range_error(env, std::string(fn) + ": index " + std::to_string(g.indices[r]) + " at position " + std::to_string(r) + " is outside [0, " + std::to_string(available) + ")");
     }
   }
+  return g;
 }
 
 Napi::Value GatherRows(const Napi::CallbackInfo& info) {
   const char* fn = "gatherRows";
   Napi::Env env = info.Env();
-  check_args(info, 5, fn);
-  std::size_t src_length = 0, index_length = 0;
-  const uint8_t* src = typed<uint8_t>(info, 0, napi_uint8_array, fn, "src", "a Uint8Array", &src_length);
-  const long row_length = dim(info, 1, fn, "rowLength");
-  const int32_t* indices = typed<int32_t>(info, 2, napi_int32_array, fn, "indices", "an Int32Array", &index_length);
-  const double scale = number(info, 3, fn, "scale");
+  const GatherCall g = gather_call(info, 5, fn);
   const Floats out = floats(info, 4, fn, "out");
-  const long rows = static_cast<long>(index_length);
-  need(env, fn, out, ("out " + shape(rows, row_length)).c_str(), rows * row_length);
-  check_row_indices(env, fn, indices, rows, src_length, row_length);
-  BPW_BOTH(out, gather_parallel<T>(src, row_length, indices, rows, static_cast<T>(scale), P(out)));
+  need(env, fn, out, ("out " + shape(g.rows, g.row_length)).c_str(), g.rows * g.row_length);
+  BPW_BOTH(out, gather_parallel<T>(g.src, g.row_length, g.indices, g.rows, static_cast<T>(g.scale), P(out)));
   return env.Undefined();
 }
 
@@ -667,8 +680,9 @@ Napi::Value SparseProduct(const Napi::CallbackInfo& info, bool transposed) {
 // Background jobs. The caller promises not to touch the arrays until backgroundDone says the job is done;
 // the references below keep them from being collected meanwhile. Jobs run on one thread, in order, outside
 // the pool (the caller's own kernels keep the pool).
-// Releases the arrays of finished jobs; returns the error message of one that met a bad pixel column (its
-// arrays are still held while the message is built).
+
+// Releases the arrays of this environment's finished jobs; returns the error of one that found its input
+// invalid ("" if none).
 std::string release_done(napi_env env) {
   Runtime& rt = runtime();
   const unsigned long done = rt.background.completed();
@@ -723,24 +737,21 @@ Napi::Value SparseMatmulAsync(const Napi::CallbackInfo& info) {
 Napi::Value GatherMatmulAsync(const Napi::CallbackInfo& info) {
   const char* fn = "gatherMatmulAsync";
   Napi::Env env = info.Env();
-  check_args(info, 7, fn);
-  std::size_t src_length = 0, index_length = 0;
-  const uint8_t* src = typed<uint8_t>(info, 0, napi_uint8_array, fn, "src", "a Uint8Array", &src_length);
-  const long row_length = dim(info, 1, fn, "rowLength");
-  const int32_t* indices = typed<int32_t>(info, 2, napi_int32_array, fn, "indices", "an Int32Array", &index_length);
-  const double scale = number(info, 3, fn, "scale");
+  const GatherCall g = gather_call(info, 7, fn);
   const Floats w = floats(info, 4, fn, "W");
   const long n = dim(info, 5, fn, "n");
   const Floats out = floats(info, 6, fn, "out");
   same_dtype(env, fn, {w, out});
-  const long rows = static_cast<long>(index_length);
+  const long row_length = g.row_length, rows = g.rows;
   need(env, fn, w, ("W " + shape(row_length, n)).c_str(), row_length * n);
   need(env, fn, out, ("out " + shape(rows, n)).c_str(), rows * n);
   const std::size_t out_bytes = out.length * (out.f64 ? 8 : 4);
-  if (overlaps(w, out) || overlaps_bytes(out.data, out_bytes, src, src_length) || overlaps_bytes(out.data, out_bytes, indices, index_length * 4)) {
+  if (overlaps(w, out) || overlaps_bytes(out.data, out_bytes, g.src, g.src_length) || overlaps_bytes(out.data, out_bytes, g.indices, rows * 4)) {
     range_error(env, std::string(fn) + ": out must not overlap src, indices or W");
   }
-  check_row_indices(env, fn, indices, rows, src_length, row_length);
+  const uint8_t* src = g.src;
+  const int32_t* indices = g.indices;
+  const double scale = g.scale;
   const void* wd = w.data;
   void* od = out.data;
   const bool f64 = out.f64;

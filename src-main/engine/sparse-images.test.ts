@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from './rng';
+import { randomImages } from './sparse-fixtures';
 import { encodeSparseImages, pixelDensity, SparseBatch, sparseImagesOf, type SparseImages } from './sparse-images';
-
-/** count x rowLength uint8 pixels, each nonzero (1..255) with probability `density`. */
-function randomImages(count: number, rowLength: number, density: number, rng: Rng): Uint8Array {
-  const images = new Uint8Array(count * rowLength);
-  for (let i = 0; i < images.length; i++) if (rng.uniform() < density) images[i] = 1 + rng.integer(255);
-  return images;
-}
 
 /** Index of the first differing byte, -1 when equal (vitest's toEqual is slow on 64K-element arrays). */
 function firstDifference(a: Uint8Array, b: Uint8Array): number {

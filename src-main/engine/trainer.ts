@@ -21,6 +21,12 @@ export interface EvaluationRecord {
   readonly final: boolean;
 }
 
+/** Accuracy and mean loss measured on one split. */
+interface SplitMeasure {
+  readonly accuracy: number;
+  readonly loss: number;
+}
+
 export interface TrainingCallbacks {
   /** After every update, with the recorded batch loss (cheap: called in the hot loop). */
   onIteration?(iteration: number, loss: number): void;
@@ -244,12 +250,22 @@ export class Trainer {
 
   /** Accuracy and mean loss on both splits (the first evaluationSamples of each, when set). */
   evaluate(final = false): EvaluationRecord {
+    const counts = this.evaluationCounts();
+    const train = this.measure(this.dataset.train, this.sparse?.train, counts.train);
+    const test = this.measure(this.dataset.test, this.sparse?.test, counts.test);
+    return this.evaluationRecord(this.iteration, train, test, final);
+  }
+
+  /** How many samples of each split an evaluation measures (the first evaluationSamples, when set). */
+  private evaluationCounts(): { train: number; test: number } {
     const limit = this.config.training.evaluationSamples;
-    const train = this.measure(this.dataset.train, this.sparse?.train, Math.min(limit ?? this.trainCount, this.trainCount));
-    const test = this.measure(this.dataset.test, this.sparse?.test, Math.min(limit ?? this.dataset.test.count, this.dataset.test.count));
+    return { train: Math.min(limit ?? this.trainCount, this.trainCount), test: Math.min(limit ?? this.dataset.test.count, this.dataset.test.count) };
+  }
+
+  private evaluationRecord(iteration: number, train: SplitMeasure, test: SplitMeasure, final: boolean): EvaluationRecord {
     return {
-      iteration: this.iteration,
-      epoch: this.iteration / this.iterationsPerEpoch,
+      iteration,
+      epoch: iteration / this.iterationsPerEpoch,
       trainAccuracy: train.accuracy,
       testAccuracy: test.accuracy,
       trainLoss: train.loss,
@@ -298,14 +314,14 @@ export class Trainer {
     for (const [key, param] of Object.entries(this.net.params)) copy.params[key].data.set(param.data);
     const stats = copy.runningStatistics;
     for (const [key, stat] of Object.entries(this.net.runningStatistics)) stats[key].data.set(stat.data);
-    const limit = this.config.training.evaluationSamples;
+    const counts = this.evaluationCounts();
     const { train, test } = this.dataset;
     const evaluation = new BackgroundEvaluation(
       copy,
       this.backend.background!,
       [
-        { images: this.sparse?.train ?? { pixels: train.images, rowLength: this.pixels }, labels: train.labels, count: Math.min(limit ?? this.trainCount, this.trainCount) },
-        { images: this.sparse?.test ?? { pixels: test.images, rowLength: this.pixels }, labels: test.labels, count: Math.min(limit ?? test.count, test.count) },
+        { images: this.sparse?.train ?? { pixels: train.images, rowLength: this.pixels }, labels: train.labels, count: counts.train },
+        { images: this.sparse?.test ?? { pixels: test.images, rowLength: this.pixels }, labels: test.labels, count: counts.test },
       ],
       EVALUATION_CHUNK,
     );
@@ -320,15 +336,7 @@ export class Trainer {
     this.pending = undefined;
     const before = pending.evaluation.seconds;
     const [train, test] = pending.evaluation.finish();
-    const record: EvaluationRecord = {
-      iteration: pending.iteration,
-      epoch: pending.iteration / this.iterationsPerEpoch,
-      trainAccuracy: train.accuracy,
-      testAccuracy: test.accuracy,
-      trainLoss: train.loss,
-      testLoss: test.loss,
-      final: pending.final,
-    };
+    const record = this.evaluationRecord(pending.iteration, train, test, pending.final);
     if (!this.lastEvaluation || this.lastEvaluation.iteration <= record.iteration) this.lastEvaluation = record;
     this.ready.push(record);
     return pending.evaluation.seconds - before;
@@ -488,7 +496,7 @@ export class Trainer {
     this.permutationPosition += indices.length;
   }
 
-  private measure(split: DatasetSplit, sparse: SparseImages | undefined, count: number): { accuracy: number; loss: number } {
+  private measure(split: DatasetSplit, sparse: SparseImages | undefined, count: number): SplitMeasure {
     if (count === 0) return { accuracy: NaN, loss: NaN };
     const chunk = Math.min(EVALUATION_CHUNK, count);
     const outputs = this.config.network.outputSize;

@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Backend, FloatArray } from '../backend';
 import { Rng } from '../rng';
+import { randomSparse } from '../sparse-fixtures';
+import type { SparseImages } from '../sparse-images';
 import { loadNativeBackend, nativeAddonPath, nativeInfo, setNativeThreads } from './native-backend';
 import { createTsBackend } from './ts-backend';
 
@@ -27,31 +29,6 @@ function firstDifference(a: FloatArray, b: FloatArray): number {
   return -1;
 }
 
-/** Images in the CSR form of sparse-images.ts: each pixel nonzero (1..255) with probability density. */
-interface SparseSet {
-  readonly rowStart: Int32Array;
-  readonly columns: Uint16Array;
-  readonly values: Uint8Array;
-  readonly count: number;
-  readonly rowLength: number;
-}
-
-function randomSparse(count: number, rowLength: number, density: number, rng: Rng): SparseSet {
-  const rowStart = new Int32Array(count + 1);
-  const columns: number[] = [];
-  const values: number[] = [];
-  for (let i = 0; i < count; i++) {
-    for (let c = 0; c < rowLength; c++) {
-      if (rng.uniform() < density) {
-        columns.push(c);
-        values.push(1 + rng.integer(255));
-      }
-    }
-    rowStart[i + 1] = columns.length;
-  }
-  return { rowStart, columns: Uint16Array.from(columns), values: Uint8Array.from(values), count, rowLength };
-}
-
 /** Values in [-1, 1) that float32 holds exactly, so one float64 reference serves both dtypes. */
 function float32Exact(n: number, rng: Rng): Float64Array {
   const a = new Float64Array(n);
@@ -60,7 +37,7 @@ function float32Exact(n: number, rng: Rng): Float64Array {
 }
 
 interface SparseCase {
-  readonly set: SparseSet;
+  readonly set: SparseImages;
   readonly indices: Int32Array;
   readonly scale: number;
   readonly n: number;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../rng';
+import { randomSparse } from '../sparse-fixtures';
 import { createTsBackend } from './ts-backend';
 
 const backend = createTsBackend();
@@ -15,26 +16,6 @@ function naiveGemm(tA: boolean, tB: boolean, m: number, n: number, k: number, al
     }
   }
   return out;
-}
-
-/** count random uint8 images of rowLength pixels in CSR form (columns ascending), nonzero with probability density. */
-function randomSparse(count: number, rowLength: number, density: number, rng: Rng): { rowStart: Int32Array; columns: Uint16Array; values: Uint8Array; dense: Uint8Array } {
-  const dense = new Uint8Array(count * rowLength);
-  const rowStart = new Int32Array(count + 1);
-  const columns: number[] = [];
-  const values: number[] = [];
-  for (let i = 0; i < count; i++) {
-    for (let c = 0; c < rowLength; c++) {
-      if (rng.uniform() < density) {
-        const v = 1 + rng.integer(255);
-        dense[i * rowLength + c] = v;
-        columns.push(c);
-        values.push(v);
-      }
-    }
-    rowStart[i + 1] = columns.length;
-  }
-  return { rowStart, columns: Uint16Array.from(columns), values: Uint8Array.from(values), dense };
 }
 
 function randomArray(n: number, rng: Rng): Float64Array {

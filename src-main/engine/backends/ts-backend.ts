@@ -1,4 +1,4 @@
-import type { Backend, FloatArray } from '../backend';
+import type { Backend, FloatArray, SparseProductArgs } from '../backend';
 
 /**
  * The reference backend: plain loops, written to be read next to the book. Loop orders are chosen so the
@@ -368,19 +368,16 @@ const tsBackend: Backend = {
     }
   },
 
-  sparseMatmul(rowStart, columns, values, rowLength, indices, scale, w, n, out) {
-    requireDims('sparseMatmul', { rowLength, n });
-    requireSameDtype('sparseMatmul', w, out);
+  sparseMatmul(...args) {
+    checkSparseProduct('sparseMatmul', false, args);
+    const [rowStart, columns, values, , indices, scale, w, n, out] = args;
     const rows = indices.length;
-    requireLength('sparseMatmul', w, rowLength * n, `W ${rowLength}x${n}`);
-    requireLength('sparseMatmul', out, rows * n, `out ${rows}x${n}`);
-    checkSparseRows('sparseMatmul', rowStart, columns, values, rowLength, indices);
     out.fill(0, 0, rows * n);
     for (let r = 0; r < rows; r++) {
       const image = indices[r];
       for (let j = rowStart[image]; j < rowStart[image + 1]; j++) {
-        // The pixel as gatherRows would have stored it; the sums run in the dense i-k-j order minus the zeros.
-        const v = out instanceof Float32Array ? Math.fround(values[j] * scale) : values[j] * scale;
+        // The sums run in the dense i-k-j order minus the zeros.
+        const v = scaledPixel(values[j], scale, out);
         const rowW = columns[j] * n;
         for (let c = 0; c < n; c++) out[r * n + c] += v * w[rowW + c];
       }
@@ -391,18 +388,15 @@ const tsBackend: Backend = {
     // JavaScript has no cache hints.
   },
 
-  sparseMatmulTransposed(rowStart, columns, values, rowLength, indices, scale, dout, n, out) {
-    requireDims('sparseMatmulTransposed', { rowLength, n });
-    requireSameDtype('sparseMatmulTransposed', dout, out);
+  sparseMatmulTransposed(...args) {
+    checkSparseProduct('sparseMatmulTransposed', true, args);
+    const [rowStart, columns, values, rowLength, indices, scale, dout, n, out] = args;
     const rows = indices.length;
-    requireLength('sparseMatmulTransposed', dout, rows * n, `dout ${rows}x${n}`);
-    requireLength('sparseMatmulTransposed', out, rowLength * n, `out ${rowLength}x${n}`);
-    checkSparseRows('sparseMatmulTransposed', rowStart, columns, values, rowLength, indices);
     out.fill(0, 0, rowLength * n);
     for (let r = 0; r < rows; r++) {
       const image = indices[r];
       for (let j = rowStart[image]; j < rowStart[image + 1]; j++) {
-        const v = out instanceof Float32Array ? Math.fround(values[j] * scale) : values[j] * scale;
+        const v = scaledPixel(values[j], scale, out);
         const rowOut = columns[j] * n;
         for (let c = 0; c < n; c++) out[rowOut + c] += v * dout[r * n + c];
       }
@@ -410,8 +404,27 @@ const tsBackend: Backend = {
   },
 };
 
-/** Every pixel a sparse batch reads must lie inside the stored arrays and the dense row. */
-function checkSparseRows(name: string, rowStart: Int32Array, columns: Uint16Array, values: Uint8Array, rowLength: number, indices: Int32Array): void {
+/** The pixel as gatherRows would store it in `out`'s dtype. */
+function scaledPixel(value: number, scale: number, out: FloatArray): number {
+  return out instanceof Float32Array ? Math.fround(value * scale) : value * scale;
+}
+
+/**
+ * A sparse product's shapes and dtypes (the dense operand is W, rowLength x n, or for the transposed product
+ * dout, rows x n) and every pixel it reads: inside the stored arrays and the dense row.
+ */
+function checkSparseProduct(name: string, transposed: boolean, args: SparseProductArgs): void {
+  const [rowStart, columns, values, rowLength, indices, , dense, n, out] = args;
+  requireDims(name, { rowLength, n });
+  requireSameDtype(name, dense, out);
+  const rows = indices.length;
+  if (transposed) {
+    requireLength(name, dense, rows * n, `dout ${rows}x${n}`);
+    requireLength(name, out, rowLength * n, `out ${rowLength}x${n}`);
+  } else {
+    requireLength(name, dense, rowLength * n, `W ${rowLength}x${n}`);
+    requireLength(name, out, rows * n, `out ${rows}x${n}`);
+  }
   const images = rowStart.length - 1;
   if (images < 0) throw new RangeError(`${name}: rowStart needs at least 1 value (images + 1)`);
   if (values.length < columns.length) throw new RangeError(`${name}: values has ${values.length} entries but columns has ${columns.length}`);

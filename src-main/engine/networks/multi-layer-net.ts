@@ -91,9 +91,7 @@ export class MultiLayerNet {
   /** Raw class scores (no softmax). The result is a layer buffer, valid until the next forward. */
   predict(x: NetInput, train = false): Tensor {
     // layers[0] is always the first Affine, the one layer that also takes a SparseBatch.
-    let out = this.affines[0].forward(x);
-    for (let i = 1; i < this.layers.length; i++) out = this.layers[i].forward(out, train);
-    return out;
+    return this.forwardAfterFirst(this.affines[0].forward(x), train);
   }
 
   /**
@@ -107,7 +105,12 @@ export class MultiLayerNet {
       throw new RangeError(`predictFromFirstProduct: product is (${product.shape.join(', ')}) but the first layer has ${outputs} outputs`);
     }
     this.backend.addBias(product.data, product.shape[0], outputs, first.b.data, false);
-    let out = product;
+    return this.forwardAfterFirst(product, train);
+  }
+
+  /** The layers after the first Affine, on its output. */
+  private forwardAfterFirst(firstOutput: Tensor, train: boolean): Tensor {
+    let out = firstOutput;
     for (let i = 1; i < this.layers.length; i++) out = this.layers[i].forward(out, train);
     return out;
   }
