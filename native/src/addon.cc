@@ -580,12 +580,21 @@ GatherCall gather_call(const Napi::CallbackInfo& info, std::size_t arguments, co
   return g;
 }
 
+// The indices were checked before any row is written: out must not be able to change them, nor src.
+void check_gather_out(Napi::Env env, const char* fn, const GatherCall& g, const Floats& out) {
+  const std::size_t out_bytes = out.length * (out.f64 ? 8 : 4);
+  if (overlaps_bytes(out.data, out_bytes, g.src, g.src_length) || overlaps_bytes(out.data, out_bytes, g.indices, static_cast<std::size_t>(g.rows) * 4)) {
+    range_error(env, std::string(fn) + ": out must not overlap src or indices");
+  }
+}
+
 Napi::Value GatherRows(const Napi::CallbackInfo& info) {
   const char* fn = "gatherRows";
   Napi::Env env = info.Env();
   const GatherCall g = gather_call(info, 5, fn);
   const Floats out = floats(info, 4, fn, "out");
   need(env, fn, out, ("out " + shape(g.rows, g.row_length)).c_str(), g.rows * g.row_length);
+  check_gather_out(env, fn, g, out);
   BPW_BOTH(out, gather_parallel<T>(g.src, g.row_length, g.indices, g.rows, static_cast<T>(g.scale), P(out)));
   return env.Undefined();
 }
@@ -745,10 +754,8 @@ Napi::Value GatherMatmulAsync(const Napi::CallbackInfo& info) {
   const long row_length = g.row_length, rows = g.rows;
   need(env, fn, w, ("W " + shape(row_length, n)).c_str(), row_length * n);
   need(env, fn, out, ("out " + shape(rows, n)).c_str(), rows * n);
-  const std::size_t out_bytes = out.length * (out.f64 ? 8 : 4);
-  if (overlaps(w, out) || overlaps_bytes(out.data, out_bytes, g.src, g.src_length) || overlaps_bytes(out.data, out_bytes, g.indices, rows * 4)) {
-    range_error(env, std::string(fn) + ": out must not overlap src, indices or W");
-  }
+  check_gather_out(env, fn, g, out);
+  if (overlaps(w, out)) range_error(env, std::string(fn) + ": out must not overlap W");
   const uint8_t* src = g.src;
   const int32_t* indices = g.indices;
   const double scale = g.scale;

@@ -328,6 +328,12 @@ describe.runIf(required)('native backend', () => {
     expect(() => native.softmaxCrossEntropy(f64, new Int32Array([0, 3]), f64.slice(), 2, 3, 1e-7)).toThrow(/label 3 at row 1 is outside \[0, 3\)/);
     expect(() => native.softmaxCrossEntropy(f64, new Uint8Array(2) as unknown as Int32Array, f64.slice(), 2, 3, 1e-7)).toThrow(/labels must be an Int32Array/);
     expect(() => native.gatherRows(new Uint8Array(16), 8, new Int32Array([2]), 1, new Float32Array(8))).toThrow(/index 2 at position 0 is outside \[0, 2\)/);
+    // out sharing memory with the indices (checked before any row is written) or with src is refused.
+    const shared = new ArrayBuffer(64);
+    const aliased = new Int32Array(shared, 0, 2).fill(1);
+    expect(() => native.gatherRows(new Uint8Array(16), 8, aliased, 1, new Float32Array(shared, 0, 16))).toThrow(/gatherRows: out must not overlap src or indices/);
+    const pixels = new Uint8Array(shared, 0, 64);
+    expect(() => native.gatherRows(pixels, 8, new Int32Array([1]), 1, new Float32Array(shared, 0, 8))).toThrow(RangeError);
     expect(() => native.reluForward(f32, f32, new Uint8Array(3), 6)).toThrow(/mask needs 6 values, got 3/);
     expect(() => (native.addBias as unknown as (...a: unknown[]) => void)(f32, 2, 3)).toThrow(/expected 5 arguments/);
   });
