@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'electron-vite';
 
-// This project keeps its processes in src-main/ and src-renderer/, so every entry is explicit
+// This project keeps one folder per process (src-electron/main, src-electron/preload, src-trainer, src-renderer), so every entry is explicit
 // (electron-vite only discovers src/main, src/preload and src/renderer on its own).
 export default defineConfig({
   main: {
@@ -10,9 +10,9 @@ export default defineConfig({
       outDir: 'out/main',
       rolldownOptions: {
         input: {
-          index: resolve('src-main/main/index.ts'),
+          index: resolve('src-electron/main/index.ts'),
           // The trainer process entry, started by utilityProcess.fork from the main bundle.
-          'trainer-entry': resolve('src-main/utility/trainer-entry.ts'),
+          'trainer-entry': resolve('src-trainer/trainer-entry.ts'),
         },
       },
     },
@@ -21,7 +21,7 @@ export default defineConfig({
     build: {
       outDir: 'out/preload',
       rolldownOptions: {
-        input: { index: resolve('src-main/preload/index.ts') },
+        input: { index: resolve('src-electron/preload/index.ts') },
         // A sandboxed preload cannot be an ES module.
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },

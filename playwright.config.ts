@@ -47,7 +47,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `node --import tsx src-main/web/index.ts --port ${WEB_PORT} --token ${WEB_TOKEN} --runs-dir "${runsDirectory}" --concurrency 2`,
+    command: `node --import tsx src-web/index.ts --port ${WEB_PORT} --token ${WEB_TOKEN} --runs-dir "${runsDirectory}" --concurrency 2`,
     url: `http://127.0.0.1:${WEB_PORT}/`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseTrainConfig } from '../src-shared/config';
-import { RunStore } from '../src-main/services/run-store';
-import { RunSupervisor } from '../src-main/services/run-supervisor';
-import { nodeTrainerFactory } from '../src-main/services/trainer-process';
+import { RunStore } from '../src-services/runs/run-store';
+import { RunSupervisor } from '../src-services/trainers/run-supervisor';
+import { nodeTrainerFactory } from '../src-services/trainers/trainer-process';
 
 export interface MessageRate {
   readonly iterations: number;

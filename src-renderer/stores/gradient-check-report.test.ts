@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gradientCheckBound } from '../../src-main/engine/gradient';
+import { gradientCheckBound } from '../../src-engine/gradient';
 import { parseTrainConfig } from '../../src-shared/config';
 import {
   boundExplanation,

@@ -3,7 +3,7 @@ import type { TrainConfig } from '../../src-shared/config';
 
 /**
  * Pure helpers of the Gradient check view: what the check is run for, how its report reads, and the
- * samples field's validation. The numbers themselves come from the engine (src-main/engine/gradient.ts).
+ * samples field's validation. The numbers themselves come from the engine (src-engine/gradient.ts).
  */
 
 export const MIN_SAMPLES = 1;
@@ -51,7 +51,7 @@ export function summarizeConfig(config: TrainConfig): CheckedConfigSummary {
 
 /**
  * The bound the engine will judge against, to explain it before a run (the report carries the real one).
- * Mirrors gradientCheckBound in src-main/engine/gradient.ts; a unit test keeps the two in step.
+ * Mirrors gradientCheckBound in src-engine/gradient.ts; a unit test keeps the two in step.
  */
 export function expectedBound(dtype: TrainConfig['dtype'], lossDelta: number): number {
   if (dtype === 'float32') return 5e-3;

@@ -10,7 +10,7 @@ import {
   type GraphNode,
   type GraphNodeKind,
   type GraphSpec,
-} from '../../src-main/engine/graph/computational-graph';
+} from '../../src-engine/graph/computational-graph';
 import { errorMessage, useApi } from '../api/client';
 import { useConfigStore } from './config';
 

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { DatasetConfig } from '../src-shared/config';
+import type { OnnxReport } from '../src-shared/run-record';
+import { loadConfiguredDataset } from '../src-services/data/dataset-source';
+import { selectBackend } from '../src-services/backends/select-backend';
+import { Trainer, type TrainerSnapshotMeta } from '../src-engine/training/trainer';
+import { exportTrainerToOnnx } from '../src-services/onnx/export-run';
+import { describeOnnxReport } from '../src-services/onnx/report-text';
+import { validateOnnxModel } from '../src-services/onnx/validate-model';
+import { defaultRunsDirectory } from '../src-services/runs/paths';
+import { ONNX_FILE, RunStore } from '../src-services/runs/run-store';
+import { runCli, UsageError } from './run-cli';
+
+const USAGE = `Usage:
+  npm run export -- --run ID --out model.onnx   export a stored run, validated by onnxruntime on the test set
+  npm run export -- --check model.onnx          validate any .onnx MLP on a test set (accuracy, latency)
+
+Options:
+  --runs-dir DIR   the run store (default: the desktop app's)
+  --dataset DIR    with --check: an IDX folder for the test set (default: the bundled MNIST)
+  --json           print the validation report as JSON on stdout
+  -h, --help
+`;
+
+const appVersion = (): string => process.env.npm_package_version ?? '0.0.0';
+
+async function exportRun(store: RunStore, id: string, out: string, log: NodeJS.WritableStream): Promise<OnnxReport> {
+  const record = await store.get(id);
+  const checkpoint = await store.readCheckpoint(id);
+  if (!checkpoint) throw new UsageError(`run ${id} has no checkpoint to export`);
+  const dataset = await loadConfiguredDataset(record.config.dataset);
+  const { backend, warning } = selectBackend(record.config.backend);
+  if (warning) process.stderr.write(`warning: ${warning}\n`);
+  const trainer = new Trainer(record.config, dataset, backend);
+  trainer.restore(checkpoint.tensors, checkpoint.meta as unknown as TrainerSnapshotMeta);
+  log.write(`exporting run "${record.name}" (${trainer.iteration} iterations) and validating it with onnxruntime...\n`);
+  const { model, report } = await exportTrainerToOnnx(trainer, dataset, { appVersion: appVersion(), runId: id, runName: record.name });
+  if (report.passed) {
+    await store.writeRunFile(id, ONNX_FILE, model);
+    await writeFile(out, model);
+  }
+  await store.update(id, { onnx: report });
+  return report;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { run: { type: 'string' }, out: { type: 'string' }, check: { type: 'string' }, 'runs-dir': { type: 'string' }, dataset: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const log = values.json ? process.stderr : process.stdout;
+  let report: OnnxReport;
+  if (values.check) {
+    if (values.run || values.out) throw new UsageError('--check validates a file; it does not take --run or --out');
+    const bytes = new Uint8Array(await readFile(values.check).catch((error: NodeJS.ErrnoException) => {
+      throw new UsageError(`cannot read ${values.check}: ${error.code ?? error.message}`);
+    }));
+    const datasetConfig: DatasetConfig = values.dataset ? { kind: 'idx', path: values.dataset } : { kind: 'mnist' };
+    const dataset = await loadConfiguredDataset(datasetConfig);
+    report = await validateOnnxModel(bytes, values.check, dataset.test, undefined);
+  } else {
+    if (!values.run || !values.out) throw new UsageError('give --run ID and --out FILE.onnx, or --check FILE.onnx');
+    report = await exportRun(new RunStore(values['runs-dir'] ?? defaultRunsDirectory(), appVersion()), values.run, values.out, log);
+  }
+  log.write(`${describeOnnxReport(report)}\n`);
+  if (values.out && report.passed) log.write(`wrote ${values.out}\n`);
+  if (values.out && !report.passed) process.stderr.write(`error: ${values.out} not written: the model failed validation\n`);
+  if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  return report.passed ? 0 : 1;
+}
+
+runCli(main, { usage: USAGE, inputErrors: ['UsageError', 'OnnxModelError', 'DatasetError', 'RunStoreError'] });

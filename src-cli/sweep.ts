@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+import { availableParallelism } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { RunRecord } from '../src-shared/run-record';
+import { sweepSchema } from '../src-shared/sweep';
+import { defaultRunsDirectory } from '../src-services/runs/paths';
+import { RunStore } from '../src-services/runs/run-store';
+import { RunSupervisor } from '../src-services/trainers/run-supervisor';
+import { SweepRunner, validationAccuracy } from '../src-services/sweeps/sweep-runner';
+import { nodeTrainerFactory } from '../src-services/trainers/trainer-process';
+import { runCli, UsageError } from './run-cli';
+
+const USAGE = `Usage:
+  npm run sweep -- --config sweep.json      run a sweep headless (presets: resources/sweeps/*.json)
+  npm run sweep -- --resume SWEEP_ID        continue an interrupted sweep
+
+Options:
+  --concurrency N   trials training at once (default: the number of cores)
+  --runs-dir DIR    the run store (default: the desktop app's)
+  --top N           rows of the final ranking (default 10)
+  --json            the result as JSON on stdout (progress goes to stderr)
+  -h, --help
+`;
+
+function describeParameters(record: RunRecord): string {
+  return Object.entries(record.sweep?.parameters ?? {})
+    .map(([key, value]) => `${key}=${typeof value === 'number' ? Number(value.toPrecision(3)) : JSON.stringify(value)}`)
+    .join(' ');
+}
+
+const percent = (value: number | null): string => (value === null ? '   –  ' : value.toFixed(4));
+
+async function main(argv: readonly string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: { config: { type: 'string' }, resume: { type: 'string' }, concurrency: { type: 'string' }, 'runs-dir': { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (Boolean(values.config) === Boolean(values.resume)) throw new UsageError('give --config FILE or --resume SWEEP_ID');
+  const concurrency = values.concurrency === undefined ? availableParallelism() : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a positive integer, got "${values.concurrency}"`);
+  const top = values.top === undefined ? 10 : Number(values.top);
+  const log = values.json ? process.stderr : process.stdout;
+
+  const store = new RunStore(values['runs-dir'] ?? defaultRunsDirectory(), process.env.npm_package_version ?? '0.0.0');
+  const supervisor = new RunSupervisor(store, nodeTrainerFactory(), { concurrency });
+  await supervisor.recoverInterrupted();
+  const runner = new SweepRunner(supervisor);
+  const controller = new AbortController();
+  process.on('SIGINT', () => {
+    if (controller.signal.aborted) process.exit(130);
+    log.write('\nstopping the sweep: trials in progress are saved; resume with --resume\n');
+    controller.abort();
+  });
+  const onTrial = (record: RunRecord, done: number, total: number): void => {
+    const seconds = record.summary?.seconds;
+    log.write(
+      `[${String(done).padStart(String(total).length)}/${total}] #${(record.sweep?.trial ?? 0) + 1} ${record.status.padEnd(9)} val ${percent(validationAccuracy(record))}  train ${percent(record.summary?.trainAccuracy ?? null)}  ${describeParameters(record)}${seconds === undefined ? '' : `  (${seconds.toFixed(1)} s)`}${record.reason ? `  ${record.reason}` : ''}\n`,
+    );
+  };
+
+  let result;
+  if (values.config) {
+    let json: unknown;
+    try {
+      json = JSON.parse(await readFile(values.config, 'utf8'));
+    } catch (error) {
+      throw new UsageError(`cannot read ${values.config}: ${(error as Error).message}`);
+    }
+    const parsed = sweepSchema.safeParse(json);
+    if (!parsed.success) throw new UsageError(`${values.config}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    log.write(`sweep "${parsed.data.name}": ${concurrency} at a time, runs in ${store.root}\n`);
+    result = await runner.start(parsed.data, { onTrial, signal: controller.signal });
+  } else {
+    log.write(`resuming sweep ${values.resume}\n`);
+    result = await runner.resume(values.resume!, { onTrial, signal: controller.signal });
+  }
+  const finished = result.ranked.filter((r) => r.status === 'completed').length;
+  log.write(`\nsweep ${result.id}: ${result.ranked.length} trials (${finished} completed) in ${result.seconds.toFixed(1)} s, ${((finished / result.seconds) * 60).toFixed(1)} trials/min with ${concurrency} worker${concurrency === 1 ? '' : 's'}\n`);
+  log.write(`rank  val acc  train acc  trial  parameters\n`);
+  result.ranked.slice(0, top).forEach((record, index) => {
+    log.write(`${String(index + 1).padStart(4)}  ${percent(validationAccuracy(record))}   ${percent(record.summary?.trainAccuracy ?? null)}  #${String((record.sweep?.trial ?? 0) + 1).padEnd(4)} ${describeParameters(record)}\n`);
+  });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ id: result.id, seconds: result.seconds, concurrency, trials: result.ranked.map((r) => ({ trial: r.sweep?.trial, status: r.status, validationAccuracy: validationAccuracy(r), trainAccuracy: r.summary?.trainAccuracy ?? null, parameters: r.sweep?.parameters, runId: r.id })) })}\n`);
+  }
+  return controller.signal.aborted ? 130 : 0;
+}
+
+runCli(main, { usage: USAGE, inputErrors: ['UsageError', 'ConfigError'] });

@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+import type { TrainConfig } from '../src-shared/config';
+import { finiteOrNull } from '../src-shared/run-record';
+import { loadConfiguredDataset } from '../src-services/data/dataset-source';
+import { selectBackend } from '../src-services/backends/select-backend';
+import { Trainer, type EvaluationRecord } from '../src-engine/training/trainer';
+import { defaultRunsDirectory } from '../src-services/runs/paths';
+import { RunRecorder } from '../src-services/runs/run-recorder';
+import { ONNX_FILE, RunStore } from '../src-services/runs/run-store';
+import { exportTrainerToOnnx } from '../src-services/onnx/export-run';
+import { describeOnnxReport } from '../src-services/onnx/report-text';
+import { writeFile } from 'node:fs/promises';
+import { formatDuration, formatProgressBar } from './progress';
+import { runCli } from './run-cli';
+import { parseTrainArgs, TRAIN_USAGE } from './train-args';
+
+/** `npm run train`: the headless trainer. Exit codes: 0 done, 1 failed or diverged, 2 bad input. */
+async function main(argv: readonly string[]): Promise<number> {
+  const options = await parseTrainArgs(argv);
+  if (options.help) {
+    process.stdout.write(TRAIN_USAGE);
+    return 0;
+  }
+  const { config } = options;
+  // With --json, stdout carries only the summary; everything human goes to stderr.
+  const human = options.json ? process.stderr : process.stdout;
+  const interactive = Boolean(human.isTTY);
+
+  const loadStart = performance.now();
+  const dataset = await loadConfiguredDataset(config.dataset);
+  const loadSeconds = (performance.now() - loadStart) / 1000;
+  const { backend, warning } = selectBackend(config.backend);
+  if (warning) process.stderr.write(`warning: ${warning}\n`);
+
+  // Setting up the network and the batches' input (MNIST: its nonzero pixels, encoded once) is reported apart.
+  const setupStart = performance.now();
+  const trainer = new Trainer(config, dataset, backend, { input: options.input });
+  const setupSeconds = (performance.now() - setupStart) / 1000;
+  human.write(
+    `${describe(config)} | ${dataset.name}: ${dataset.train.count} train / ${dataset.test.count} test (loaded in ${loadSeconds.toFixed(2)}s, set up in ${setupSeconds.toFixed(2)}s) | backend ${backend.name} ${config.dtype}, ${trainer.inputFormat} input\n`,
+  );
+
+  const store = options.save ? new RunStore(options.runsDirectory ?? defaultRunsDirectory(), appVersion()) : undefined;
+  const run = store ? await store.create(config, { backend: backend.name }) : undefined;
+  const recorder = store && run ? new RunRecorder(store.directory(run.id), trainer) : undefined;
+  if (store && run) await store.update(run.id, { status: 'running' });
+  let bestTestAccuracy: number | null = null;
+
+  const started = performance.now();
+  let lastDraw = 0;
+  let lastEvaluation: EvaluationRecord | undefined;
+  const draw = (iteration: number, loss: number): void => {
+    human.write(
+      `\r${formatProgressBar({
+        iteration,
+        total: trainer.totalIterations,
+        loss,
+        trainAccuracy: lastEvaluation?.trainAccuracy,
+        testAccuracy: lastEvaluation?.testAccuracy,
+        elapsedSeconds: (performance.now() - started) / 1000,
+      })}\x1b[K`,
+    );
+  };
+  // Ctrl+C ends the run cleanly: the run is stored as stopped with its checkpoint, and can be resumed.
+  let interrupted = false;
+  const onSigint = (): void => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    human.write('\nstopping (Ctrl+C again to quit at once)...\n');
+  };
+  process.on('SIGINT', onSigint);
+  const result = trainer.run({
+    shouldStop: () => interrupted,
+    onIteration(iteration, loss) {
+      recorder?.loss(iteration, loss);
+      if (!interactive) return;
+      const now = performance.now();
+      if (now - lastDraw >= 100) {
+        lastDraw = now;
+        draw(iteration + 1, loss);
+      }
+    },
+    onEvaluation(record) {
+      lastEvaluation = record;
+      recorder?.evaluation(record);
+      if (Number.isFinite(record.testAccuracy)) bestTestAccuracy = Math.max(bestTestAccuracy ?? 0, record.testAccuracy);
+      const line =
+        `iter ${String(record.iteration).padStart(6)} | epoch ${record.epoch.toFixed(2).padStart(6)} | ` +
+        `train acc ${record.trainAccuracy.toFixed(4)} loss ${record.trainLoss.toFixed(4)} | ` +
+        `test acc ${record.testAccuracy.toFixed(4)} loss ${record.testLoss.toFixed(4)}${record.final ? ' (final)' : ''}`;
+      human.write(interactive ? `\r${line}\x1b[K\n` : `${line}\n`);
+    },
+  });
+  process.off('SIGINT', onSigint);
+  if (interactive) human.write('\r\x1b[K');
+  recorder?.end(result.status === 'diverged');
+  if (store && run) {
+    await store.update(run.id, {
+      status: result.status,
+      finishedAt: new Date().toISOString(),
+      ...(result.status === 'diverged' ? { reason: `the loss became ${result.lastLoss} at iteration ${result.iterations}` } : {}),
+      summary: {
+        iterations: result.iterations,
+        trainAccuracy: finiteOrNull(result.trainAccuracy),
+        testAccuracy: finiteOrNull(result.testAccuracy),
+        bestTestAccuracy,
+        seconds: result.seconds,
+      },
+    });
+  }
+
+  const summary = {
+    status: result.status,
+    trainAccuracy: result.trainAccuracy,
+    testAccuracy: result.testAccuracy,
+    lastLoss: result.lastLoss,
+    iterations: result.iterations,
+    seconds: round(result.seconds, 3),
+    evaluationSeconds: round(result.evaluationSeconds, 3),
+    evaluations: result.evaluations,
+    iterationsPerSecond: round(result.iterationsPerSecond, 1),
+    dataLoadSeconds: round(loadSeconds, 3),
+    setupSeconds: round(setupSeconds, 3),
+    input: trainer.inputFormat,
+    backend: backend.name,
+    dtype: config.dtype,
+    seed: config.seed,
+    runId: run?.id ?? null,
+    runDirectory: store && run ? store.directory(run.id) : null,
+  };
+  human.write(
+    `${result.status}: train ${result.trainAccuracy.toFixed(4)}, test ${result.testAccuracy.toFixed(4)} after ${result.iterations} iterations in ` +
+      `${formatDuration(result.seconds)} (${result.iterationsPerSecond.toFixed(0)} it/s, evaluations ${result.evaluationSeconds.toFixed(2)}s)\n`,
+  );
+  let exportFailed = false;
+  if (options.exportPath && result.status !== 'diverged') {
+    human.write(`exporting to ${options.exportPath} and validating with onnxruntime...\n`);
+    const exported = await exportTrainerToOnnx(trainer, dataset, { appVersion: appVersion(), ...(run ? { runId: run.id, runName: run.name } : {}) });
+    human.write(`${describeOnnxReport(exported.report)}\n`);
+    if (store && run) {
+      if (exported.report.passed) await store.writeRunFile(run.id, ONNX_FILE, exported.model);
+      await store.update(run.id, { onnx: exported.report });
+    }
+    if (exported.report.passed) await writeFile(options.exportPath, exported.model);
+    else {
+      exportFailed = true;
+      process.stderr.write(`error: ${options.exportPath} not written: the exported model failed validation\n`);
+    }
+    Object.assign(summary, { onnx: { ...exported.report, path: exported.report.passed ? options.exportPath : null } });
+  }
+  if (options.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  if (exportFailed) return 1;
+  if (result.status === 'diverged') {
+    process.stderr.write(`error: the loss became ${result.lastLoss} at iteration ${result.iterations}: training diverged (lower the learning rate)\n`);
+    return 1;
+  }
+  return 0;
+}
+
+function describe(config: TrainConfig): string {
+  const { network, optimizer, training } = config;
+  const layers = [network.inputSize, ...network.hiddenSizes, network.outputSize].join('-');
+  const length = training.iterations !== undefined ? `${training.iterations} iterations` : training.epochs !== undefined ? `${training.epochs} epochs` : '10000 iterations';
+  return `${layers} ${network.activation} init ${network.weightInit} | ${optimizer.type} lr ${optimizer.lr} | batch ${training.batchSize} | ${length} | seed ${config.seed}`;
+}
+
+function appVersion(): string {
+  return process.env.npm_package_version ?? '0.0.0';
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+runCli(main, { inputErrors: ['ConfigError', 'DatasetError'] });

@@ -1,0 +1,76 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseTrainConfig, type TrainConfigInput } from '../../src-shared/config';
+import type { Dataset } from '../dataset';
+import { bundledMnistDirectory, loadIdxDataset } from '../../src-services/data/load-dataset';
+import { selectBackend } from '../../src-services/backends/select-backend';
+import { createTsBackend } from '../backends/ts-backend';
+import { runGradientCheck } from '../gradient-check';
+import { Trainer } from '../training/trainer';
+
+let mnist: Dataset;
+beforeAll(async () => {
+  mnist = await loadIdxDataset(bundledMnistDirectory());
+});
+
+describe('MultiLayerNetExtend: BatchNormalization and Dropout', () => {
+  it('gradient checks pass with BatchNormalization and weight decay, and with dropout on a fixed mask (float64)', () => {
+    const ts = createTsBackend();
+    // Sigmoid, not ReLU: a central difference with h = 1e-4 that straddles ReLU's kink disagrees with any
+    // correct backprop (BN centres its outputs right on it), and that is not what these checks are about.
+    for (const network of [
+      { hiddenSizes: [12, 8], batchNorm: true, weightDecay: 0.1, activation: 'sigmoid' as const, weightInit: 'xavier' as const, lossDelta: 0 },
+      { hiddenSizes: [12, 8], dropout: 0.3, activation: 'sigmoid' as const, weightInit: 'xavier' as const, lossDelta: 0 },
+      { hiddenSizes: [12, 8], batchNorm: true, dropout: 0.2, invertedDropout: true, activation: 'sigmoid' as const, weightInit: 'xavier' as const, lossDelta: 0 },
+    ]) {
+      const config = parseTrainConfig({ network, dtype: 'float64', seed: 3 });
+      // Ten images: over three, a normalised feature's variance is tiny and the loss so curved that the central
+      // difference's own truncation error (h^2 f'''/6) passes the 1e-9 rounding bound.
+      const { differences, bound } = runGradientCheck(config, mnist, ts, 10);
+      if (network.batchNorm) expect(Object.keys(differences)).toEqual(expect.arrayContaining(['gamma1', 'beta1', 'gamma2', 'beta2']));
+      for (const [key, difference] of Object.entries(differences)) expect(difference, `${key} ${JSON.stringify(network)}`).toBeLessThanOrEqual(bound);
+    }
+  });
+
+  function finalAccuracy(input: TrainConfigInput): { train: number; test: number; loss: number } {
+    const config = parseTrainConfig({ ...input, training: { evaluateEvery: 1_000_000, ...input.training } });
+    const trainer = new Trainer(config, mnist, selectBackend('native').backend);
+    let loss = 0;
+    const iterations = trainer.totalIterations;
+    for (let i = 0; i < iterations; i++) {
+      const l = trainer.advance().loss;
+      if (i >= iterations - 50) loss += l / 50;
+    }
+    const record = trainer.evaluate(true);
+    return { train: record.trainAccuracy, test: record.testAccuracy, loss };
+  }
+
+  it('section 6.3.2: at a small weight scale the plain 5-layer net stays near 10 % while batch norm learns', () => {
+    // batch_norm_test.py: 1000 samples, 784-[100x5]-10 ReLU, SGD lr 0.01, batch 100, 20 epochs; scale index 7 of logspace(0, -4, 16).
+    const std = 10 ** ((-4 * 7) / 15);
+    const base = { network: { hiddenSizes: [100, 100, 100, 100, 100], weightInit: std }, optimizer: { type: 'sgd' as const, lr: 0.01 }, training: { trainSubset: 1000, epochs: 20, batchSize: 100, evaluationSamples: 1000 }, seed: 1 };
+    const plain = finalAccuracy(base);
+    const bn = finalAccuracy({ ...base, network: { ...base.network, batchNorm: true } });
+    expect(plain.train).toBeLessThan(0.2);
+    expect(bn.train).toBeGreaterThan(0.7);
+  });
+
+  it('section 6.2.4: with std 0.01 the 5-layer ReLU net stays above 2.2 while He ends below Xavier', () => {
+    const base = { network: { hiddenSizes: [100, 100, 100, 100] }, optimizer: { type: 'sgd' as const, lr: 0.01 }, training: { batchSize: 128, iterations: 2000, evaluationSamples: 100 }, seed: 0 };
+    const std = finalAccuracy({ ...base, network: { ...base.network, weightInit: 0.01 } });
+    const xavier = finalAccuracy({ ...base, network: { ...base.network, weightInit: 'xavier' } });
+    const he = finalAccuracy({ ...base, network: { ...base.network, weightInit: 'he' } });
+    expect(std.loss).toBeGreaterThan(2.2);
+    expect(he.loss).toBeLessThan(xavier.loss);
+  });
+
+  it('sections 6.4.1-6.4.3: weight decay and dropout narrow the train-test gap on 300 samples', () => {
+    const base = { network: { hiddenSizes: [100, 100, 100, 100, 100, 100], weightInit: 'he' as const }, optimizer: { type: 'sgd' as const, lr: 0.01 }, training: { trainSubset: 300, epochs: 201, batchSize: 100 }, seed: 0 };
+    const overfit = finalAccuracy(base);
+    const decay = finalAccuracy({ ...base, network: { ...base.network, weightDecay: 0.1 } });
+    const dropout = finalAccuracy({ ...base, network: { ...base.network, dropout: 0.2 }, training: { ...base.training, epochs: 301 } });
+    const gap = (r: { train: number; test: number }): number => r.train - r.test;
+    expect(overfit.train).toBeGreaterThan(0.97);
+    expect(gap(decay)).toBeLessThan(gap(overfit));
+    expect(gap(dropout)).toBeLessThan(gap(overfit));
+  });
+});

@@ -1,0 +1,186 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseTrainConfig, type TrainConfigInput } from '../../src-shared/config';
+import type { Dataset } from '../dataset';
+import { bundledMnistDirectory, loadIdxDataset, sharedDatasetsDirectory } from '../../src-services/data/load-dataset';
+import type { Backend } from '../backend';
+import { loadNativeBackend, nativeAddonPath } from '../../src-services/backends/native-backend';
+import { createTsBackend } from '../backends/ts-backend';
+import { Rng } from '../rng';
+import { pixelDensity, SPARSE_DENSITY_LIMIT } from '../sparse-images';
+import { Trainer, type EvaluationRecord, type InputFormat } from './trainer';
+
+const backend = createTsBackend();
+let mnist: Dataset;
+
+beforeAll(async () => {
+  mnist = await loadIdxDataset(bundledMnistDirectory());
+});
+
+function lossCurve(input: TrainConfigInput): number[] {
+  const trainer = new Trainer(parseTrainConfig(input), mnist, backend);
+  const losses: number[] = [];
+  trainer.run({ onIteration: (_, loss) => losses.push(loss) }, { finalEvaluation: false });
+  return losses;
+}
+
+describe('Trainer', () => {
+  it('gives a bit-identical loss curve for the same seed and config, another for another seed', () => {
+    const base = { network: { hiddenSizes: [16] }, training: { iterations: 30, evaluateEvery: 1000, evaluationSamples: 10 } };
+    const a = lossCurve({ ...base, seed: 5 });
+    const b = lossCurve({ ...base, seed: 5 });
+    const c = lossCurve({ ...base, seed: 6 });
+    expect(a).toHaveLength(30);
+    expect(b).toEqual(a);
+    expect(c).not.toEqual(a);
+    const f64 = lossCurve({ ...base, seed: 5, dtype: 'float64' });
+    expect(lossCurve({ ...base, seed: 5, dtype: 'float64' })).toEqual(f64);
+  });
+
+  it('evaluates on the book\'s schedule: iteration % (train_size / batch) == 0, including the first', () => {
+    const trainer = new Trainer(
+      parseTrainConfig({ network: { hiddenSizes: [8] }, training: { iterations: 25, batchSize: 50, trainSubset: 500, evaluationSamples: 20 } }),
+      mnist,
+      backend,
+    );
+    const records: EvaluationRecord[] = [];
+    const result = trainer.run({ onEvaluation: (r) => records.push(r) });
+    // 500 / 50 = 10 iterations per epoch: evaluated after updates i = 0, 10, 20, then a final one at 25
+    expect(records.map((r) => [r.iteration, r.final])).toEqual([[1, false], [11, false], [21, false], [25, true]]);
+    expect(result.evaluations).toBe(4);
+    expect(records[1].epoch).toBeCloseTo(1.1, 12);
+  });
+
+  it('with replacement draws indices within the subset; shuffled epochs visit each sample exactly once', () => {
+    const shuffled = new Trainer(
+      parseTrainConfig({ network: { hiddenSizes: [4] }, training: { iterations: 1, batchSize: 10, trainSubset: 40, sampling: 'shuffle' } }),
+      mnist,
+      backend,
+    );
+    const seen: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      shuffled.step();
+      seen.push(...shuffled.lastBatchIndices);
+    }
+    expect([...seen].sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    const withReplacement = new Trainer(
+      parseTrainConfig({ network: { hiddenSizes: [4] }, training: { iterations: 1, batchSize: 100, trainSubset: 40 } }),
+      mnist,
+      backend,
+    );
+    withReplacement.step();
+    const drawn = Array.from(withReplacement.lastBatchIndices);
+    expect(drawn.every((i) => i >= 0 && i < 40)).toBe(true);
+    expect(new Set(drawn).size).toBeLessThan(100); // 100 draws from 40 must repeat
+  });
+
+  it('stops as diverged when the loss stops being finite', () => {
+    const trainer = new Trainer(
+      // Weights of 1e20 overflow float32 scores to Infinity, and softmax of Infinity is NaN.
+      parseTrainConfig({ network: { hiddenSizes: [32], weightInit: 1e20 }, training: { iterations: 200, evaluationSamples: 10 }, dtype: 'float32' }),
+      mnist,
+      backend,
+    );
+    const result = trainer.run();
+    expect(result.status).toBe('diverged');
+    expect(result.iterations).toBeLessThan(200);
+    expect(Number.isFinite(result.lastLoss)).toBe(false);
+  });
+
+  it('rejects a network that does not fit the dataset', () => {
+    expect(() => new Trainer(parseTrainConfig({ network: { inputSize: 100 } }), mnist, backend)).toThrow(/network.inputSize is 100 but .* 28x28 = 784 pixels/);
+    expect(() => new Trainer(parseTrainConfig({ network: { outputSize: 5 } }), mnist, backend)).toThrow(/network.outputSize is 5 but .* 10 classes/);
+  });
+
+  it('a short run of the book\'s TwoLayerNet reaches >= 0.90 test accuracy on the full test set', () => {
+    const trainer = new Trainer(parseTrainConfig({ training: { iterations: 800, evaluateEvery: 100000 } }), mnist, backend);
+    const result = trainer.run();
+    expect(result.status).toBe('completed');
+    expect(result.testAccuracy).toBeGreaterThanOrEqual(0.9);
+    expect(result.trainAccuracy).toBeGreaterThanOrEqual(0.88);
+  });
+
+  describe('sparse and dense first-layer input', () => {
+    /** The loss after every update and every evaluation record (by iteration) of one run. */
+    function runWith(input: InputFormat, config: TrainConfigInput, b: Backend): { format: string; losses: number[]; records: EvaluationRecord[] } {
+      const trainer = new Trainer(parseTrainConfig(config), mnist, b, { input });
+      const losses: number[] = [];
+      const records: EvaluationRecord[] = [];
+      trainer.run({ onIteration: (_, loss) => losses.push(loss), onEvaluation: (r) => records.push(r) });
+      records.sort((p, q) => p.iteration - q.iteration || Number(p.final) - Number(q.final));
+      return { format: trainer.inputFormat, losses, records };
+    }
+
+    it('give the same float64 loss curve and evaluations (within 1e-9 relative) over 300 updates', () => {
+      // The native backend when built (the one the app trains with), else the TypeScript one.
+      const b = Boolean(process.env.CI) || existsSync(nativeAddonPath()) ? loadNativeBackend() : backend;
+      // 2000 training samples of 100: an evaluation every 20 updates (15 + the final one), on 300 samples.
+      const config: TrainConfigInput = {
+        seed: 17,
+        dtype: 'float64',
+        network: { hiddenSizes: [50] },
+        training: { iterations: 300, batchSize: 100, trainSubset: 2000, evaluationSamples: 300 },
+      };
+      const sparse = runWith('sparse', config, b);
+      const dense = runWith('dense', config, b);
+      expect([sparse.format, dense.format]).toEqual(['sparse', 'dense']);
+      expect(sparse.losses).toHaveLength(300);
+      expect(dense.losses).toHaveLength(300);
+      // Same products, summed in another order: float64 rounding (~1e-16 per step) grows over 300 SGD steps
+      // but stays far below 1e-9. A wrong pixel, scale or dW would change the loss at the first update.
+      for (let i = 0; i < 300; i++) expect(Math.abs(sparse.losses[i] - dense.losses[i]), `loss ${i}`).toBeLessThanOrEqual(1e-9 * Math.abs(dense.losses[i]));
+      expect(dense.losses[299]).toBeLessThan(dense.losses[0] * 0.5); // it did learn
+      expect(sparse.records.map((r) => [r.iteration, r.final])).toEqual(dense.records.map((r) => [r.iteration, r.final]));
+      expect(sparse.records).toHaveLength(16);
+      for (let k = 0; k < dense.records.length; k++) {
+        const [s, d] = [sparse.records[k], dense.records[k]];
+        for (const key of ['trainAccuracy', 'testAccuracy', 'trainLoss', 'testLoss', 'epoch'] as const) {
+          expect(Math.abs(s[key] - d[key]), `record ${k} ${key}`).toBeLessThanOrEqual(1e-9 * Math.abs(d[key]));
+        }
+      }
+    });
+
+    it('are bit-identical on the TypeScript backend (same terms in the same order, zeros skipped)', () => {
+      const config: TrainConfigInput = { seed: 3, network: { hiddenSizes: [20] }, training: { iterations: 20, batchSize: 50, trainSubset: 500, evaluationSamples: 100 } };
+      const sparse = runWith('sparse', config, backend);
+      const dense = runWith('dense', config, backend);
+      expect(sparse.losses).toHaveLength(20);
+      expect(sparse.losses).toEqual(dense.losses);
+      expect(sparse.records).toEqual(dense.records);
+    });
+
+    it('\'auto\' picks sparse for MNIST, dense for Fashion-MNIST, dense images and rows too wide for Uint16 columns', async () => {
+      const small = { network: { hiddenSizes: [4] }, training: { iterations: 1, evaluationSamples: 10 } };
+      expect(pixelDensity(mnist.train.images, mnist.train.count, 784)).toBeLessThan(SPARSE_DENSITY_LIMIT); // ~0.19
+      expect(new Trainer(parseTrainConfig(small), mnist, backend).inputFormat).toBe('sparse'); // 'auto' is the default
+      expect(new Trainer(parseTrainConfig(small), mnist, backend, { input: 'auto' }).inputFormat).toBe('sparse');
+      expect(new Trainer(parseTrainConfig(small), mnist, backend, { input: 'dense' }).inputFormat).toBe('dense');
+
+      const shared = sharedDatasetsDirectory();
+      expect(shared, 'the project machines keep ../shared/datasets').toBeDefined();
+      const fashion = await loadIdxDataset(join(shared!, 'fashion-mnist'));
+      expect(pixelDensity(fashion.train.images, fashion.train.count, 784)).toBeGreaterThan(SPARSE_DENSITY_LIMIT); // ~0.5
+      expect(new Trainer(parseTrainConfig(small), fashion, backend).inputFormat).toBe('dense');
+
+      // Synthetic sets: every pixel nonzero (dense), 5 % nonzero (sparse), and all-zero rows of 65537 pixels,
+      // which a Uint16 column cannot address: 'auto' stays dense there and 'sparse' is refused.
+      const synthetic = (pixels: number, density: number): Dataset => {
+        const rng = new Rng(pixels);
+        const split = (count: number) => {
+          const images = new Uint8Array(count * pixels);
+          for (let i = 0; i < images.length; i++) if (rng.uniform() < density) images[i] = 1 + rng.integer(255);
+          return { images, labels: Uint8Array.from({ length: count }, (_, i) => i % 10), count, rows: 1, cols: pixels };
+        };
+        return { name: 'synthetic', directory: '/nonexistent', train: split(20), test: split(10), classes: 10 };
+      };
+      const tiny = (pixels: number) => parseTrainConfig({ network: { inputSize: pixels, hiddenSizes: [4] }, training: { iterations: 1, batchSize: 5 } });
+      expect(new Trainer(tiny(64), synthetic(64, 1), backend).inputFormat).toBe('dense');
+      expect(new Trainer(tiny(64), synthetic(64, 1), backend, { input: 'sparse' }).inputFormat).toBe('sparse');
+      expect(new Trainer(tiny(64), synthetic(64, 0.05), backend).inputFormat).toBe('sparse');
+      const wide = synthetic(65537, 0);
+      expect(new Trainer(tiny(65537), wide, backend).inputFormat).toBe('dense');
+      expect(() => new Trainer(tiny(65537), wide, backend, { input: 'sparse' })).toThrow(/65536/);
+    });
+  });
+});

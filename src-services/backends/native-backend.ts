@@ -1,0 +1,90 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import type { Backend, BackgroundKernels, FloatArray, OptimizerRule } from '../../src-engine/backend';
+import { projectRoot } from '../data/load-dataset';
+
+/**
+ * The native backend: our C++ Node-API addon (native/), built by `npm install`. Its exports have exactly the
+ * Backend methods' names and signatures (optimizerStep takes its rule as a number), so this wrapper adds
+ * nothing to the hot loop.
+ */
+export interface NativeInfo {
+  /** The SIMD path chosen at load time: avx512, avx2, sse2 or generic. */
+  readonly isa: string;
+  readonly threads: number;
+  readonly hardwareThreads: number;
+}
+
+interface NativeBinding extends Omit<Backend, 'name' | 'optimizerStep' | 'background'> {
+  /** The rule travels as a number (see elementwise.h). */
+  optimizerStep(rule: number, w: FloatArray, g: FloatArray, s1: FloatArray, s2: FloatArray, n: number, lr: number, p1: number, p2: number, eps: number): void;
+  sparseMatmulAsync: BackgroundKernels['sparseMatmul'];
+  gatherMatmulAsync: BackgroundKernels['gatherMatmul'];
+  backgroundDone(ticket: number): boolean;
+  backgroundWait(ticket: number): void;
+  setThreads(threads: number): void;
+  info(): NativeInfo;
+}
+
+const NATIVE_RULES: Readonly<Record<OptimizerRule, number>> = { momentum: 1, nesterov: 2, adagrad: 3, rmsprop: 4, adam: 5 };
+
+let binding: NativeBinding | undefined;
+let loadError: Error | undefined;
+
+export function nativeAddonPath(): string {
+  return process.env.BACKPROP_NATIVE_PATH ?? join(projectRoot(), 'native', 'build', 'Release', 'backprop_native.node');
+}
+
+function loadBinding(): NativeBinding {
+  if (binding) return binding;
+  if (loadError) throw loadError;
+  const path = nativeAddonPath();
+  try {
+    if (!existsSync(path)) throw new Error(`${path} is missing (the addon was not built)`);
+    binding = createRequire(import.meta.url)(path) as NativeBinding;
+    return binding;
+  } catch (error) {
+    loadError = error instanceof Error ? error : new Error(String(error));
+    throw loadError;
+  }
+}
+
+/** Throws with the reason when the addon is missing or cannot load on this machine. */
+export function loadNativeBackend(): Backend {
+  const b = loadBinding();
+  return {
+    name: 'native',
+    gemm: b.gemm,
+    addBias: b.addBias,
+    colSums: b.colSums,
+    reluForward: b.reluForward,
+    reluBackward: b.reluBackward,
+    sigmoidForward: b.sigmoidForward,
+    sigmoidBackward: b.sigmoidBackward,
+    softmaxRows: b.softmaxRows,
+    softmaxCrossEntropy: b.softmaxCrossEntropy,
+    softmaxCrossEntropyBackward: b.softmaxCrossEntropyBackward,
+    axpby: b.axpby,
+    optimizerStep: (rule, w, g, s1, s2, n, lr, p1, p2, eps) => b.optimizerStep(NATIVE_RULES[rule], w, g, s1, s2, n, lr, p1, p2, eps),
+    batchNormForward: b.batchNormForward,
+    batchNormBackward: b.batchNormBackward,
+    sumSquares: b.sumSquares,
+    mul: b.mul,
+    argmaxRows: b.argmaxRows,
+    gatherRows: b.gatherRows,
+    sparseMatmul: b.sparseMatmul,
+    sparseMatmulTransposed: b.sparseMatmulTransposed,
+    prefetchSparseRows: b.prefetchSparseRows,
+    background: { sparseMatmul: b.sparseMatmulAsync, gatherMatmul: b.gatherMatmulAsync, done: b.backgroundDone, wait: b.backgroundWait },
+  };
+}
+
+/** Worker threads used by the kernels (default: the machine's cores; env BACKPROP_THREADS). */
+export function setNativeThreads(threads: number): void {
+  loadBinding().setThreads(threads);
+}
+
+export function nativeInfo(): NativeInfo {
+  return loadBinding().info();
+}

@@ -1,0 +1,81 @@
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { metricsLineSchema, storedEvaluation, type MetricsLine } from '../../src-shared/run-record';
+import type { EvaluationRecord } from '../../src-engine/training/trainer';
+
+/** How long batch losses may wait in memory before they are appended. */
+const FLUSH_INTERVAL_MS = 1000;
+
+/**
+ * Appends a run's metrics.jsonl from inside the trainer: losses are buffered and written at least every
+ * second, evaluations immediately, so a killed trainer loses at most the last second of batch losses and
+ * never a finished epoch. Synchronous appends keep lines whole and in order.
+ */
+export class MetricsWriter {
+  private readonly file: string;
+  private start = -1;
+  private losses: Array<number | null> = [];
+  private lastFlush = performance.now();
+
+  constructor(file: string) {
+    this.file = file;
+  }
+
+  addLoss(iteration: number, loss: number): void {
+    if (this.losses.length === 0) this.start = iteration;
+    // JSON has no NaN or Infinity: a non-finite loss is stored as null.
+    this.losses.push(Number.isFinite(loss) ? loss : null);
+    if (performance.now() - this.lastFlush >= FLUSH_INTERVAL_MS) this.flush();
+  }
+
+  addEvaluation(record: EvaluationRecord): void {
+    this.flush();
+    this.append({ type: 'evaluation', ...storedEvaluation(record) });
+  }
+
+  flush(): void {
+    this.lastFlush = performance.now();
+    if (this.losses.length === 0) return;
+    this.append({ type: 'losses', start: this.start, values: this.losses });
+    this.losses = [];
+  }
+
+  private append(line: MetricsLine): void {
+    appendFileSync(this.file, `${JSON.stringify(line)}\n`);
+  }
+}
+
+/**
+ * Drops what a killed trainer wrote after its last checkpoint (losses from `iteration` on, later
+ * evaluations), so a resumed run appends a continuous curve. Rewritten atomically.
+ */
+export function trimMetrics(file: string, iteration: number): void {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  const kept: string[] = [];
+  for (const row of text.split('\n').slice(0, -1)) {
+    const parsed = metricsLineSchema.safeParse(safeJson(row));
+    if (!parsed.success) continue;
+    const line = parsed.data;
+    if (line.type === 'evaluation') {
+      if (line.iteration <= iteration) kept.push(row);
+    } else if (line.start < iteration) {
+      kept.push(JSON.stringify({ ...line, values: line.values.slice(0, iteration - line.start) }));
+    }
+  }
+  const temporary = `${file}.tmp-${process.pid}`;
+  writeFileSync(temporary, kept.map((row) => `${row}\n`).join(''));
+  renameSync(temporary, file);
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

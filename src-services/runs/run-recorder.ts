@@ -1,0 +1,42 @@
+import { join } from 'node:path';
+import type { EvaluationRecord, Trainer } from '../../src-engine/training/trainer';
+import { writeCheckpointAtomic } from './checkpoint';
+import { MetricsWriter } from './metrics-writer';
+import { CHECKPOINT_FILE, METRICS_FILE } from './run-store';
+
+/**
+ * What a training loop writes into its run directory as it goes: every batch loss (metrics.jsonl, at least
+ * once a second), every evaluation, and a weights checkpoint at each evaluation and when it ends. Used by the
+ * trainer process and the in-process CLI alike.
+ */
+export class RunRecorder {
+  readonly directory: string;
+  private readonly metrics: MetricsWriter;
+  private readonly trainer: Trainer;
+
+  constructor(directory: string, trainer: Trainer) {
+    this.directory = directory;
+    this.trainer = trainer;
+    this.metrics = new MetricsWriter(join(directory, METRICS_FILE));
+  }
+
+  loss(iteration: number, loss: number): void {
+    this.metrics.addLoss(iteration, loss);
+  }
+
+  evaluation(record: EvaluationRecord): void {
+    this.metrics.addEvaluation(record);
+    this.checkpoint();
+  }
+
+  /** At pause, stop or finish. A diverged run keeps its last good checkpoint instead of NaN weights. */
+  end(diverged = false): void {
+    this.metrics.flush();
+    if (!diverged) this.checkpoint();
+  }
+
+  checkpoint(): void {
+    const { tensors, meta } = this.trainer.snapshot();
+    writeCheckpointAtomic(join(this.directory, CHECKPOINT_FILE), tensors, meta as unknown as Record<string, unknown>);
+  }
+}

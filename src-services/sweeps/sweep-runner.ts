@@ -1,0 +1,180 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunRecord, RunStatus } from '../../src-shared/run-record';
+import { sweepSchema, type Sweep } from '../../src-shared/sweep';
+import type { RunSupervisor } from '../trainers/run-supervisor';
+import { planTrials } from './sweep-plan';
+
+const FINISHED: readonly RunStatus[] = ['completed', 'stopped', 'failed', 'diverged'];
+
+export interface SweepResult {
+  readonly id: string;
+  readonly sweep: Sweep;
+  /** Every trial's run, best validation accuracy first (trials without one last). */
+  readonly ranked: readonly RunRecord[];
+  readonly seconds: number;
+}
+
+export interface SweepRunOptions {
+  /** Called as each trial ends, whatever its status. */
+  readonly onTrial?: (record: RunRecord, done: number, total: number) => void;
+  /** Stops every trial still queued or training. */
+  readonly signal?: AbortSignal;
+}
+
+/** The validation accuracy a trial is ranked by (its final evaluation on the held-out set). */
+export const validationAccuracy = (record: RunRecord): number | null => record.summary?.testAccuracy ?? null;
+
+export function rankTrials(records: readonly RunRecord[]): RunRecord[] {
+  return [...records].sort((a, b) => (validationAccuracy(b) ?? -1) - (validationAccuracy(a) ?? -1) || (a.sweep?.trial ?? 0) - (b.sweep?.trial ?? 0));
+}
+
+/**
+ * Runs a sweep's trials through the supervisor (so in parallel trainer processes, as many as its
+ * concurrency), each stored as a run tagged with the sweep. The definition is saved next to the runs, so an
+ * interrupted sweep resumes: finished trials are kept, interrupted ones continue from their checkpoints.
+ */
+export class SweepRunner {
+  private readonly supervisor: RunSupervisor;
+
+  constructor(supervisor: RunSupervisor) {
+    this.supervisor = supervisor;
+  }
+
+  private definitionFile(id: string): string {
+    if (!/^[A-Za-z0-9._-]+$/.test(id)) throw new Error(`invalid sweep id "${id}"`);
+    return join(this.supervisor.store.root, `sweep-${id}.json`);
+  }
+
+  async start(sweep: Sweep, options: SweepRunOptions = {}): Promise<SweepResult> {
+    return this.run(await this.prepare(sweep), sweep, options);
+  }
+
+  /** Checks every trial's config and stores the definition; returns the new sweep's id. */
+  async prepare(sweep: Sweep): Promise<string> {
+    const id = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
+    planTrials(sweep);
+    await mkdir(this.supervisor.store.root, { recursive: true });
+    const file = this.definitionFile(id);
+    await writeFile(`${file}.tmp`, `${JSON.stringify(sweep, null, 2)}\n`);
+    await rename(`${file}.tmp`, file);
+    return id;
+  }
+
+  /** The stored sweep definitions, newest first; unreadable files are skipped. */
+  async list(): Promise<Array<{ id: string; sweep: Sweep }>> {
+    let names: string[];
+    try {
+      names = await readdir(this.supervisor.store.root);
+    } catch {
+      return [];
+    }
+    const sweeps: Array<{ id: string; sweep: Sweep }> = [];
+    for (const name of names.filter((n) => /^sweep-.+\.json$/.test(n)).sort().reverse()) {
+      const id = name.slice('sweep-'.length, -'.json'.length);
+      try {
+        const parsed = sweepSchema.safeParse(JSON.parse(await readFile(this.definitionFile(id), 'utf8')));
+        if (parsed.success) sweeps.push({ id, sweep: parsed.data });
+      } catch {
+        // a torn or foreign file: not a sweep we can show
+      }
+    }
+    return sweeps;
+  }
+
+  async definition(id: string): Promise<Sweep> {
+    let text: string;
+    try {
+      text = await readFile(this.definitionFile(id), 'utf8');
+    } catch {
+      throw new Error(`no sweep "${id}" in ${this.supervisor.store.root}`);
+    }
+    const parsed = sweepSchema.safeParse(JSON.parse(text));
+    if (!parsed.success) throw new Error(`${this.definitionFile(id)}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    return parsed.data;
+  }
+
+  async resume(id: string, options: SweepRunOptions = {}): Promise<SweepResult> {
+    return this.run(id, await this.definition(id), options);
+  }
+
+  async run(id: string, sweep: Sweep, options: SweepRunOptions = {}): Promise<SweepResult> {
+    const started = performance.now();
+    const trials = planTrials(sweep);
+    const existing = new Map<number, RunRecord>();
+    for (const listing of await this.supervisor.store.list()) {
+      if (listing.kind === 'ok' && listing.record.sweep?.id === id) existing.set(listing.record.sweep.trial, listing.record);
+    }
+    const records = new Map<string, RunRecord>();
+    let done = 0;
+    const total = trials.length;
+    let finish: () => void = () => undefined;
+    const allDone = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    const unsubscribe = this.supervisor.subscribe((event) => {
+      if (event.kind !== 'status' || !records.has(event.runId)) return;
+      const before = records.get(event.runId)!;
+      records.set(event.runId, event.record);
+      if (FINISHED.includes(event.record.status) && !FINISHED.includes(before.status)) {
+        done++;
+        options.onTrial?.(event.record, done, total);
+        if (done === total) finish();
+      }
+    });
+    const stopAll = (): void => {
+      for (const runId of records.keys()) {
+        if (!FINISHED.includes(records.get(runId)!.status)) void this.supervisor.stop(runId).catch(() => undefined);
+      }
+    };
+    const onAbort = (): void => {
+      stopAll();
+      slotFreed();
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    // At most `limit` of this sweep's trials queued or training at once; the next starts as one finishes.
+    const limit = sweep.concurrency ?? Number.POSITIVE_INFINITY;
+    const inFlight = (): number => [...records.values()].filter((r) => !FINISHED.includes(r.status)).length;
+    let slotFreed: () => void = () => undefined;
+    const waitForSlot = async (): Promise<void> => {
+      while (inFlight() >= limit && !options.signal?.aborted) await new Promise<void>((resolve) => (slotFreed = resolve));
+    };
+    const unsubscribeSlots = this.supervisor.subscribe((event) => {
+      if (event.kind === 'status' && FINISHED.includes(event.record.status)) slotFreed();
+    });
+    try {
+      for (const planned of trials) {
+        const previous = existing.get(planned.trial);
+        if (previous?.status === 'completed') {
+          records.set(previous.id, previous);
+          done++;
+          options.onTrial?.(previous, done, total);
+          continue;
+        }
+        await waitForSlot();
+        if (options.signal?.aborted) break;
+        let record: RunRecord;
+        if (previous && (await this.supervisor.store.readCheckpoint(previous.id).catch(() => undefined)) && ['stopped', 'interrupted', 'failed'].includes(previous.status)) {
+          records.set(previous.id, previous);
+          record = await this.supervisor.resumeRun(previous.id);
+        } else {
+          if (previous) await this.supervisor.store.delete(previous.id);
+          record = await this.supervisor.enqueue(planned.config, {
+            name: planned.config.name ?? `${sweep.name} #${planned.trial + 1}`,
+            sweep: { id, name: sweep.name, trial: planned.trial, parameters: planned.parameters },
+          });
+        }
+        records.set(record.id, record);
+      }
+      if (done < total && !options.signal?.aborted) await allDone;
+      if (options.signal?.aborted) await this.supervisor.whenIdle();
+    } finally {
+      unsubscribeSlots();
+      unsubscribe();
+      options.signal?.removeEventListener('abort', onAbort);
+    }
+    const final = await Promise.all([...records.keys()].map((runId) => this.supervisor.store.get(runId).catch(() => records.get(runId)!)));
+    return { id, sweep, ranked: rankTrials(final), seconds: (performance.now() - started) / 1000 };
+  }
+}

@@ -1,0 +1,178 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { TrainConfigInput } from '../src-shared/config';
+import { parseTrainConfig } from '../src-shared/config';
+import type { TrainerEvent, TrainerEventType } from '../src-shared/trainer-protocol';
+import { RunStore } from '../src-services/runs/run-store';
+import { nodeTrainerFactory, type TrainerProcess } from '../src-services/trainers/trainer-process';
+
+const spawned: TrainerProcess[] = [];
+
+/** A real trainer process under Node, with its events collected. */
+function startTrainer(): { trainer: TrainerProcess; events: TrainerEvent[]; until: (type: TrainerEventType, count?: number) => Promise<TrainerEvent> } {
+  const trainer = nodeTrainerFactory()();
+  spawned.push(trainer);
+  const events: TrainerEvent[] = [];
+  const waiters: Array<() => void> = [];
+  trainer.onEvent((event) => {
+    events.push(event);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const until = async (type: TrainerEventType, count = 1): Promise<TrainerEvent> => {
+    for (;;) {
+      const seen = events.filter((e) => e.type === type);
+      if (seen.length >= count) return seen[count - 1];
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+  return { trainer, events, until };
+}
+
+const small: TrainConfigInput = {
+  network: { hiddenSizes: [16] },
+  training: { iterations: 120, batchSize: 50, trainSubset: 2000, evaluationSamples: 500 },
+  backend: 'ts',
+};
+
+afterEach(() => {
+  for (const trainer of spawned.splice(0)) trainer.kill('SIGKILL');
+});
+
+describe('the trainer process under Node', () => {
+  it('trains and streams ready, batched progress with every loss, epochs and finished', async () => {
+    const { trainer, events, until } = startTrainer();
+    trainer.send({ type: 'start', config: parseTrainConfig(small) });
+    const finished = await until('finished');
+    expect(finished).toMatchObject({ type: 'finished', status: 'completed', iterations: 120 });
+    expect(events[0]).toMatchObject({ type: 'ready', backend: 'ts', iteration: 0, total: 120 });
+    const progress = events.filter((e) => e.type === 'progress');
+    const losses = progress.flatMap((e) => (e.type === 'progress' ? Array.from(e.losses) : []));
+    expect(losses).toHaveLength(120);
+    expect(progress.every((e) => e.type === 'progress' && e.losses instanceof Float64Array)).toBe(true);
+    // progress starts are contiguous: nothing lost, nothing repeated
+    let next = 0;
+    for (const e of progress) if (e.type === 'progress') { expect(e.start).toBe(next); next += e.losses.length; }
+    // 2000 / 50 = 40 updates per epoch: after i = 0, 40, 80, then the final one at 120
+    expect(events.flatMap((e) => (e.type === 'epoch' ? [e.record.iteration] : []))).toEqual([1, 41, 81, 120]);
+  });
+
+  it('answers predict, evaluate and exportWeights requests, and gradient checks any config', async () => {
+    const { trainer, until } = startTrainer();
+    trainer.send({ type: 'start', config: parseTrainConfig({ ...small, training: { ...small.training, iterations: 20 } }) });
+    await until('finished');
+    trainer.send({ type: 'predict', requestId: 'p1', images: new Float32Array(2 * 784).fill(0.5), rows: 2 });
+    const prediction = await until('prediction');
+    expect(prediction.type === 'prediction' && [prediction.rows, prediction.cols, prediction.probabilities.length]).toEqual([2, 10, 20]);
+    if (prediction.type === 'prediction') {
+      const sum = prediction.probabilities.subarray(0, 10).reduce((a, b) => a + b, 0);
+      expect(sum).toBeCloseTo(1, 5); // float32 probabilities: ~1e-7 each
+    }
+    trainer.send({ type: 'exportWeights', requestId: 'w' });
+    const weights = await until('weights');
+    expect(weights.type === 'weights' && weights.tensors.map((t) => [t.name, t.shape])).toEqual([['W1', [784, 16]], ['b1', [16]], ['W2', [16, 10]], ['b2', [10]]]);
+    trainer.send({ type: 'gradientCheck', requestId: 'g', config: parseTrainConfig({ network: { hiddenSizes: [5], lossDelta: 0 }, dtype: 'float64', backend: 'ts' }), samples: 2 });
+    const check = await until('gradientCheck');
+    expect(check.type === 'gradientCheck' && check.bound).toBe(1e-9);
+    if (check.type === 'gradientCheck') for (const value of Object.values(check.differences)) expect(value).toBeLessThanOrEqual(check.bound);
+    trainer.send({ type: 'predict', requestId: 'bad', images: new Float32Array(5), rows: 2 });
+    const failure = await until('requestFailed');
+    expect(failure).toMatchObject({ requestId: 'bad', reason: expect.stringMatching(/5 values for 2 images of 784 pixels/) });
+  });
+
+  it('rejects invalid commands with the field, pauses, resumes and stops', async () => {
+    const { trainer, events, until } = startTrainer();
+    trainer.send({ type: 'start', config: { training: { batchSize: -5 } } } as never);
+    const log = await until('log');
+    expect(log.type === 'log' && log.message).toMatch(/invalid command: config.training.batchSize/);
+    trainer.send({ type: 'evaluate', requestId: 'too-early' });
+    expect(await until('requestFailed')).toMatchObject({ reason: expect.stringMatching(/start or load a run first/) });
+    trainer.send({ type: 'start', config: parseTrainConfig({ ...small, training: { ...small.training, iterations: 1_000_000 } }) });
+    await until('progress');
+    trainer.send({ type: 'pause' });
+    const paused = await until('paused');
+    const count = events.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(events.length).toBe(count); // nothing trains while paused
+    trainer.send({ type: 'resume' });
+    await until('resumed');
+    await until('progress', events.filter((e) => e.type === 'progress').length + 1);
+    trainer.send({ type: 'stop' });
+    const finished = await until('finished');
+    expect(finished).toMatchObject({ status: 'stopped' });
+    expect(finished.type === 'finished' && paused.type === 'paused' && finished.iterations).toBeGreaterThan(paused.type === 'paused' ? paused.iteration : 0);
+  });
+});
+
+describe('RunSupervisor with real trainer processes', () => {
+  async function supervisor(concurrency = 2) {
+    const { RunSupervisor } = await import('../src-services/trainers/run-supervisor');
+    const store = new RunStore(join(await mkdtemp(join(tmpdir(), 'bpw-sup-')), 'runs'));
+    return new RunSupervisor(store, nodeTrainerFactory(), { concurrency });
+  }
+
+  it('runs two at once to completion with their metrics; a stopped run resumes on the same loss curve', async () => {
+    const sup = await supervisor();
+    const config = parseTrainConfig({ ...small, seed: 4 });
+    const a = await sup.enqueue(config, { name: 'a' });
+    const b = await sup.enqueue(parseTrainConfig({ ...small, seed: 9 }), { name: 'b' });
+    expect(sup.activeRunIds.length + sup.queuedRunIds.length).toBe(2);
+    // stop b as soon as it has trained a little
+    await new Promise<void>((resolve) => {
+      const off = sup.subscribe((e) => {
+        if (e.runId === b.id && e.kind === 'trainer' && e.event.type === 'progress' && e.event.iteration >= 30) {
+          off();
+          void sup.stop(b.id).then(resolve);
+        }
+      });
+    });
+    await sup.whenIdle();
+    const recordA = await sup.store.get(a.id);
+    expect(recordA.status).toBe('completed');
+    expect(recordA.summary?.iterations).toBe(120);
+    const metricsA = await sup.store.readMetrics(a.id);
+    expect(metricsA.filter((l) => l.type === 'evaluation').map((l) => (l.type === 'evaluation' ? l.iteration : 0))).toEqual([1, 41, 81, 120]);
+    const lossesOf = (lines: Awaited<ReturnType<typeof sup.store.readMetrics>>) => lines.flatMap((l) => (l.type === 'losses' ? l.values : []));
+    expect(lossesOf(metricsA)).toHaveLength(120);
+
+    const stopped = await sup.store.get(b.id);
+    expect(stopped.status).toBe('stopped');
+    expect(stopped.summary!.iterations).toBeLessThan(120);
+    await sup.resumeRun(b.id);
+    await sup.whenIdle();
+    expect((await sup.store.get(b.id)).status).toBe('completed');
+    // the same config trained in one go gives the very same losses: the resumed curve continues exactly
+    const reference = await sup.enqueue(parseTrainConfig({ ...small, seed: 9 }), { name: 'b-reference' });
+    await sup.whenIdle();
+    const resumedLosses = lossesOf(await sup.store.readMetrics(b.id));
+    expect(resumedLosses).toHaveLength(120);
+    expect(resumedLosses).toEqual(lossesOf(await sup.store.readMetrics(reference.id)));
+  });
+
+  it('a trainer killed with SIGKILL fails its run only; finished epochs and the checkpoint survive', async () => {
+    const sup = await supervisor();
+    const long = parseTrainConfig({ ...small, training: { ...small.training, iterations: 100_000 } });
+    const victim = await sup.enqueue(long, { name: 'victim' });
+    const other = await sup.enqueue(parseTrainConfig(small), { name: 'other' });
+    await new Promise<void>((resolve) => {
+      const off = sup.subscribe((e) => {
+        if (e.runId === victim.id && e.kind === 'trainer' && e.event.type === 'epoch' && e.event.record.iteration >= 81) {
+          off();
+          sup.processOf(victim.id)!.kill('SIGKILL');
+          resolve();
+        }
+      });
+    });
+    await sup.whenIdle();
+    const failed = await sup.store.get(victim.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.reason).toMatch(/killed \(SIGKILL\)/);
+    const epochs = (await sup.store.readMetrics(victim.id)).filter((l) => l.type === 'evaluation').map((l) => (l.type === 'evaluation' ? l.iteration : 0));
+    expect(epochs.slice(0, 3)).toEqual([1, 41, 81]);
+    const checkpoint = await sup.store.readCheckpoint(victim.id);
+    expect(checkpoint?.tensors.W1.shape).toEqual([784, 16]);
+    expect((checkpoint?.meta as { iteration: number }).iteration).toBeGreaterThanOrEqual(81);
+    expect((await sup.store.get(other.id)).status).toBe('completed');
+  });
+});

@@ -1,0 +1,328 @@
+import { join } from 'node:path';
+import type { DatasetConfig, TrainConfig } from '../src-shared/config';
+import { describeIssues, trainerCommandSchema, type TrainerCommand, type TrainerEvent } from '../src-shared/trainer-protocol';
+import type { Dataset } from '../src-engine/dataset';
+import { DatasetCache } from '../src-services/data/dataset-source';
+import type { Backend } from '../src-engine/backend';
+import { selectBackend } from '../src-services/backends/select-backend';
+import { runGradientCheck } from '../src-engine/gradient-check';
+import { Tensor } from '../src-engine/tensor';
+import { Trainer, type EvaluationRecord, type TrainerSnapshotMeta } from '../src-engine/training/trainer';
+import { traceLayers } from '../src-engine/graph/layer-graph';
+import { exportTrainerToOnnx } from '../src-services/onnx/export-run';
+import { readCheckpoint } from '../src-services/runs/checkpoint';
+import { trimMetrics } from '../src-services/runs/metrics-writer';
+import { RunRecorder } from '../src-services/runs/run-recorder';
+import { CHECKPOINT_FILE, METRICS_FILE } from '../src-services/runs/run-store';
+
+/**
+ * The trainer process. The same code runs as an Electron utility process (messages on process.parentPort)
+ * and as a plain Node child (process.send with advanced serialization), so the CLI, the web host and the
+ * tests exercise exactly what the desktop app runs.
+ */
+export interface Transport {
+  send(event: TrainerEvent): void;
+  onMessage(listener: (message: unknown) => void): void;
+}
+
+interface ParentPortLike {
+  postMessage(message: unknown): void;
+  on(event: 'message', listener: (event: { data: unknown }) => void): void;
+}
+
+export function detectTransport(): Transport {
+  const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
+  if (parentPort) {
+    return { send: (event) => parentPort.postMessage(event), onMessage: (listener) => parentPort.on('message', (e) => listener(e.data)) };
+  }
+  if (process.send) {
+    const send = process.send.bind(process);
+    return { send: (event) => send(event), onMessage: (listener) => process.on('message', listener) };
+  }
+  throw new Error('trainer host: started without a parent to talk to (use utilityProcess.fork or child_process.fork)');
+}
+
+/** Training runs in slices this long; commands that arrive meanwhile are handled between slices. */
+const SLICE_MS = 40;
+/** 20 progress events per second at most, whatever the iteration rate. */
+const PROGRESS_INTERVAL_MS = 50;
+
+interface Session {
+  readonly trainer: Trainer;
+  readonly backend: Backend;
+  readonly recorder?: RunRecorder;
+  state: 'running' | 'paused' | 'finished' | 'loaded';
+  stopRequested: boolean;
+  elapsedMs: number;
+  pending: number[];
+  pendingStart: number;
+  lastProgress: number;
+}
+
+function newSession(trainer: Trainer, backend: Backend, state: Session['state'], recorder?: RunRecorder): Session {
+  return {
+    trainer,
+    backend,
+    ...(recorder ? { recorder } : {}),
+    state,
+    stopRequested: false,
+    elapsedMs: 0,
+    pending: [],
+    pendingStart: trainer.iteration,
+    lastProgress: 0,
+  };
+}
+
+export function runTrainerHost(transport: Transport = detectTransport()): void {
+  const host = new TrainerHost(transport);
+  transport.onMessage((message) => host.receive(message));
+  process.on('uncaughtException', (error) => {
+    transport.send({ type: 'failed', reason: `trainer crashed: ${error.message}` });
+    process.exitCode = 1;
+    setTimeout(() => process.exit(1), 50);
+  });
+}
+
+class TrainerHost {
+  private session: Session | undefined;
+  private busy = false;
+  private readonly datasets = new DatasetCache();
+  private readonly transport: Transport;
+
+  constructor(transport: Transport) {
+    this.transport = transport;
+  }
+
+  receive(message: unknown): void {
+    const parsed = trainerCommandSchema.safeParse(message);
+    if (!parsed.success) {
+      const requestId = (message as { requestId?: unknown } | null)?.requestId;
+      const reason = `invalid command: ${describeIssues(parsed.error)}`;
+      if (typeof requestId === 'string' && requestId) this.transport.send({ type: 'requestFailed', requestId, reason });
+      else this.transport.send({ type: 'log', level: 'error', message: reason });
+      return;
+    }
+    void this.handle(parsed.data).catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error);
+      if ('requestId' in parsed.data) this.transport.send({ type: 'requestFailed', requestId: parsed.data.requestId, reason });
+      else this.transport.send({ type: 'failed', reason });
+    });
+  }
+
+  private async handle(command: TrainerCommand): Promise<void> {
+    const session = this.session;
+    switch (command.type) {
+      case 'start':
+      case 'load': {
+        if (this.busy || (session && (session.state === 'running' || session.state === 'paused'))) {
+          throw new Error('this trainer process already has a run');
+        }
+        this.busy = true;
+        try {
+          if (command.type === 'start') await this.start(command.config, command.run?.directory, command.run?.resume ?? false);
+          else await this.load(command.config, command.directory);
+        } finally {
+          this.busy = false;
+        }
+        return;
+      }
+      case 'pause':
+        if (session?.state === 'running') {
+          session.state = 'paused';
+          this.flushProgress(session);
+          this.reportSettled(session);
+          session.recorder?.end();
+          this.transport.send({ type: 'paused', iteration: session.trainer.iteration });
+        }
+        return;
+      case 'resume':
+        if (session?.state === 'paused') {
+          session.state = 'running';
+          this.transport.send({ type: 'resumed', iteration: session.trainer.iteration });
+          this.schedule(session);
+        }
+        return;
+      case 'stop':
+        if (session?.state === 'paused') this.finish(session, 'stopped');
+        else if (session?.state === 'running') session.stopRequested = true;
+        return;
+      case 'predict': {
+        const trainer = this.requireSession().trainer;
+        const inputs = trainer.net.config.inputSize;
+        if (command.images.length !== command.rows * inputs) {
+          throw new RangeError(`predict: ${command.images.length} values for ${command.rows} images of ${inputs} pixels`);
+        }
+        const x = Tensor.zeros([command.rows, inputs], trainer.config.dtype);
+        x.data.set(command.images);
+        const scores = trainer.net.predict(x, false);
+        const cols = scores.size / command.rows;
+        const probabilities = new Float32Array(scores.size);
+        const exact = Tensor.zeros(scores.shape, scores.dtype);
+        trainer.backend.softmaxRows(scores.data, exact.data, command.rows, cols);
+        probabilities.set(exact.data);
+        this.transport.send({ type: 'prediction', requestId: command.requestId, probabilities, rows: command.rows, cols });
+        return;
+      }
+      case 'evaluate': {
+        const record = this.requireSession().trainer.evaluate(false);
+        this.transport.send({ type: 'evaluation', requestId: command.requestId, record });
+        return;
+      }
+      case 'exportWeights': {
+        const params = this.requireSession().trainer.net.params;
+        const tensors = Object.entries(params).map(([name, t]) => ({ name, shape: [...t.shape], data: t.data.slice() }));
+        this.transport.send({ type: 'weights', requestId: command.requestId, tensors });
+        return;
+      }
+      case 'layerGraph': {
+        const { trainer } = await this.createTrainer(command.config);
+        const trace = traceLayers(trainer.net, (await this.dataset(command.config.dataset)).train, command.batchSize);
+        this.transport.send({ type: 'layerGraph', requestId: command.requestId, trace });
+        return;
+      }
+      case 'exportOnnx': {
+        const session = this.requireSession();
+        const dataset = await this.dataset(session.trainer.config.dataset);
+        const { model, report } = await exportTrainerToOnnx(session.trainer, dataset, {
+          appVersion: command.appVersion,
+          ...(command.runId ? { runId: command.runId } : {}),
+          ...(command.runName ? { runName: command.runName } : {}),
+        });
+        this.transport.send({ type: 'onnxExport', requestId: command.requestId, model, report });
+        return;
+      }
+      case 'gradientCheck': {
+        const dataset = await this.dataset(command.config.dataset);
+        const { backend } = selectBackend(command.config.backend);
+        const result = runGradientCheck(command.config, dataset, backend, command.samples);
+        this.transport.send({ type: 'gradientCheck', requestId: command.requestId, ...result });
+        return;
+      }
+    }
+  }
+
+  private requireSession(): Session {
+    if (!this.session) throw new Error('no network in this trainer process yet: start or load a run first');
+    return this.session;
+  }
+
+  private dataset(config: DatasetConfig): Promise<Dataset> {
+    return this.datasets.get(config);
+  }
+
+  private async createTrainer(config: TrainConfig): Promise<{ trainer: Trainer; backend: Backend }> {
+    const dataset = await this.dataset(config.dataset);
+    const { backend, warning } = selectBackend(config.backend);
+    if (warning) this.transport.send({ type: 'log', level: 'warn', message: warning });
+    return { trainer: new Trainer(config, dataset, backend), backend };
+  }
+
+  private async start(config: TrainConfig, directory: string | undefined, resume: boolean): Promise<void> {
+    const { trainer, backend } = await this.createTrainer(config);
+    if (resume) {
+      if (!directory) throw new Error('resume needs the run directory');
+      const checkpoint = await readCheckpoint(join(directory, CHECKPOINT_FILE));
+      trainer.restore(checkpoint.tensors, checkpoint.meta as unknown as TrainerSnapshotMeta);
+      trimMetrics(join(directory, METRICS_FILE), trainer.iteration);
+    }
+    const session = newSession(trainer, backend, 'running', directory ? new RunRecorder(directory, trainer) : undefined);
+    this.session = session;
+    this.transport.send({ type: 'ready', backend: backend.name, iteration: trainer.iteration, total: trainer.totalIterations });
+    this.schedule(session);
+  }
+
+  private async load(config: TrainConfig, directory: string): Promise<void> {
+    const { trainer, backend } = await this.createTrainer(config);
+    const checkpoint = await readCheckpoint(join(directory, CHECKPOINT_FILE));
+    trainer.restore(checkpoint.tensors, checkpoint.meta as unknown as TrainerSnapshotMeta);
+    this.session = newSession(trainer, backend, 'loaded');
+    this.transport.send({ type: 'loaded', iteration: trainer.iteration });
+  }
+
+  private schedule(session: Session): void {
+    setImmediate(() => this.slice(session));
+  }
+
+  private slice(session: Session): void {
+    if (session !== this.session || session.state !== 'running') return;
+    const { trainer } = session;
+    const started = performance.now();
+    const sliceEnd = started + SLICE_MS;
+    try {
+      while (!trainer.finished && performance.now() < sliceEnd) {
+        if (session.stopRequested) {
+          session.elapsedMs += performance.now() - started;
+          this.finish(session, 'stopped');
+          return;
+        }
+        const outcome = trainer.advance();
+        if (session.pending.length === 0) session.pendingStart = outcome.iteration;
+        session.pending.push(outcome.loss);
+        session.recorder?.loss(outcome.iteration, outcome.loss);
+        if (outcome.evaluation) {
+          this.flushProgress(session);
+          this.reportEvaluation(session, outcome.evaluation);
+        }
+        if (outcome.diverged) {
+          session.elapsedMs += performance.now() - started;
+          this.finish(session, 'diverged', `the loss became ${outcome.loss} at iteration ${outcome.iteration + 1}`);
+          return;
+        }
+        if (performance.now() - session.lastProgress >= PROGRESS_INTERVAL_MS) this.flushProgress(session);
+      }
+    } catch (error) {
+      session.state = 'finished';
+      this.transport.send({ type: 'failed', reason: error instanceof Error ? error.message : String(error) });
+      return;
+    }
+    session.elapsedMs += performance.now() - started;
+    if (trainer.finished) this.finish(session, 'completed');
+    else this.schedule(session);
+  }
+
+  private flushProgress(session: Session): void {
+    session.lastProgress = performance.now();
+    if (session.pending.length === 0) return;
+    this.transport.send({
+      type: 'progress',
+      start: session.pendingStart,
+      iteration: session.trainer.iteration,
+      total: session.trainer.totalIterations,
+      losses: Float64Array.from(session.pending),
+      elapsedSeconds: session.elapsedMs / 1000,
+    });
+    session.pending = [];
+  }
+
+  private reportEvaluation(session: Session, record: EvaluationRecord): void {
+    session.recorder?.evaluation(record);
+    this.transport.send({ type: 'epoch', record });
+  }
+
+  /** Evaluations still running in the background or not yet handed out: on record before a pause or the end. */
+  private reportSettled(session: Session): void {
+    for (const record of session.trainer.settleEvaluations()) this.reportEvaluation(session, record);
+  }
+
+  private finish(session: Session, status: 'completed' | 'stopped' | 'diverged', reason?: string): void {
+    this.flushProgress(session);
+    const { trainer } = session;
+    this.reportSettled(session);
+    if (status === 'completed') {
+      const final = trainer.finalEvaluation();
+      if (final) this.reportEvaluation(session, final);
+    }
+    session.recorder?.end(status === 'diverged');
+    session.state = 'finished';
+    const last = trainer.lastEvaluationRecord;
+    this.transport.send({
+      type: 'finished',
+      status,
+      iterations: trainer.iteration,
+      trainAccuracy: last?.trainAccuracy ?? NaN,
+      testAccuracy: last?.testAccuracy ?? NaN,
+      seconds: session.elapsedMs / 1000,
+      ...(reason ? { reason } : {}),
+    });
+  }
+}

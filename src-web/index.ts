@@ -1,0 +1,92 @@
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { projectRoot } from '../src-services/data/load-dataset';
+import { defaultRunsDirectory } from '../src-services/runs/paths';
+import { RunStore } from '../src-services/runs/run-store';
+import { RunSupervisor } from '../src-services/trainers/run-supervisor';
+import { nodeTrainerFactory } from '../src-services/trainers/trainer-process';
+import { WorkbenchService } from '../src-services/api/workbench-service';
+import { startWebHost } from './web-host';
+
+const USAGE = `Usage: npm run web -- [options]
+
+Serves the workbench in a browser: open the printed URL (it carries this session's token).
+
+  --port N          port on 127.0.0.1 (default 5170; 0 picks a free one)
+  --host ADDRESS    bind address (default 127.0.0.1; anything else exposes your runs to the network)
+  --runs-dir DIR    the run store (default: the desktop app's)
+  --concurrency N   runs training at once (default: the number of cores)
+  --token TOKEN     a fixed session token (for scripts and tests; default: random)
+  -h, --help
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`npm run web: ${message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function integerFlag(value: string | undefined, name: string, min: number, max: number, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) fail(`--${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'runs-dir': { type: 'string' },
+        concurrency: { type: 'string' },
+        token: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const port = integerFlag(values.port, 'port', 0, 65535, 5170);
+  const concurrency = integerFlag(values.concurrency, 'concurrency', 1, 256, availableParallelism());
+  if (values.token !== undefined && !/^[A-Za-z0-9_-]{16,200}$/.test(values.token)) fail('--token must be 16 to 200 letters, digits, _ or -');
+  const appVersion = process.env.npm_package_version ?? '0.0.0';
+  const store = new RunStore(values['runs-dir'] ?? defaultRunsDirectory(), appVersion);
+  const factory = nodeTrainerFactory();
+  const supervisor = new RunSupervisor(store, factory, { concurrency });
+  const service = new WorkbenchService({
+    supervisor,
+    trainerFactory: factory,
+    info: { mode: 'web', platform: process.platform, cores: availableParallelism(), runsDirectory: store.root, versions: { app: appVersion, node: process.versions.node } },
+  });
+  await service.start();
+  const host = await startWebHost({
+    service,
+    rendererDirectory: join(projectRoot(), 'out', 'renderer'),
+    port,
+    ...(values.host ? { host: values.host } : {}),
+    ...(values.token ? { token: values.token } : {}),
+  }).catch((error: Error) => fail(error.message));
+  if (values.host && !['127.0.0.1', 'localhost', '::1'].includes(values.host)) {
+    process.stderr.write(`warning: listening on ${values.host}: anyone who can reach it and has the URL can train and delete runs\n`);
+  }
+  process.stdout.write(`Backprop Workbench (web) — runs in ${store.root}\nOpen ${host.url}\n`);
+  let closing = false;
+  const close = (): void => {
+    if (closing) return;
+    closing = true;
+    process.stdout.write('stopping: active runs are saved as interrupted\n');
+    void service.shutdown().then(() => host.close()).then(() => process.exit(0));
+  };
+  process.on('SIGINT', close);
+  process.on('SIGTERM', close);
+}
+
+void main();
