@@ -7,7 +7,8 @@ import type { Backend, BackgroundKernels } from '../backend';
 import { loadNativeBackend, nativeAddonPath } from '../../src-services/backends/native-backend';
 import { createTsBackend } from '../backends/ts-backend';
 import { sparseImagesOf } from '../sparse-images';
-import { Trainer, type EvaluationRecord, type TrainerOptions } from './trainer';
+import type { EvaluationRecord } from './evaluation-record';
+import { Trainer, type TrainerOptions } from './trainer';
 
 let mnist: Dataset;
 beforeAll(async () => {

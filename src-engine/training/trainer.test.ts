@@ -9,7 +9,8 @@ import { loadNativeBackend, nativeAddonPath } from '../../src-services/backends/
 import { createTsBackend } from '../backends/ts-backend';
 import { Rng } from '../rng';
 import { pixelDensity, SPARSE_DENSITY_LIMIT } from '../sparse-images';
-import { Trainer, type EvaluationRecord, type InputFormat } from './trainer';
+import type { EvaluationRecord } from './evaluation-record';
+import { Trainer, type InputFormat } from './trainer';
 
 const backend = createTsBackend();
 let mnist: Dataset;

@@ -8,18 +8,7 @@ import { createOptimizer, type Optimizer } from '../optimizers';
 import { Rng, type RngState } from '../rng';
 import { pixelDensity, SPARSE_DENSITY_LIMIT, SparseBatch, sparseImagesOf, type SparseImages } from '../sparse-images';
 import { Tensor } from '../tensor';
-
-export interface EvaluationRecord {
-  readonly iteration: number;
-  /** Epochs completed (iteration / iterations-per-epoch), fractional for other schedules. */
-  readonly epoch: number;
-  readonly trainAccuracy: number;
-  readonly testAccuracy: number;
-  readonly trainLoss: number;
-  readonly testLoss: number;
-  /** True for the extra evaluation after the last update when the schedule did not land on it. */
-  readonly final: boolean;
-}
+import type { EvaluationRecord } from './evaluation-record';
 
 /** Accuracy and mean loss measured on one split. */
 interface SplitMeasure {

@@ -1,6 +1,6 @@
 import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { metricsLineSchema, storedEvaluation, type MetricsLine } from '../../src-shared/run-record';
-import type { EvaluationRecord } from '../../src-engine/training/trainer';
+import type { EvaluationRecord } from '../../src-engine/training/evaluation-record';
 
 /** How long batch losses may wait in memory before they are appended. */
 const FLUSH_INTERVAL_MS = 1000;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import type { EvaluationRecord, Trainer } from '../../src-engine/training/trainer';
+import type { EvaluationRecord } from '../../src-engine/training/evaluation-record';
+import type { Trainer } from '../../src-engine/training/trainer';
 import { writeCheckpointAtomic } from './checkpoint';
 import { MetricsWriter } from './metrics-writer';
 import { CHECKPOINT_FILE, METRICS_FILE } from './run-store';

@@ -1,0 +1,12 @@
+/** What one evaluation measured: accuracy and mean loss on the training and test splits after an update. */
+export interface EvaluationRecord {
+  readonly iteration: number;
+  /** Epochs completed (iteration / iterations-per-epoch), fractional for other schedules. */
+  readonly epoch: number;
+  readonly trainAccuracy: number;
+  readonly testAccuracy: number;
+  readonly trainLoss: number;
+  readonly testLoss: number;
+  /** True for the extra evaluation after the last update when the schedule did not land on it. */
+  readonly final: boolean;
+}
