@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import type { TrainConfig } from '../src-shared/config';
-import { finiteOrNull } from '../src-shared/run-record';
+import { runSummary } from '../src-shared/run-record';
 import { loadConfiguredDataset } from '../src-services/data/dataset-source';
 import { selectBackend } from '../src-services/backends/select-backend';
 import type { EvaluationRecord } from '../src-engine/training/evaluation-record';
@@ -100,13 +100,7 @@ async function main(argv: readonly string[]): Promise<number> {
       status: result.status,
       finishedAt: new Date().toISOString(),
       ...(result.status === 'diverged' ? { reason: `the loss became ${result.lastLoss} at iteration ${result.iterations}` } : {}),
-      summary: {
-        iterations: result.iterations,
-        trainAccuracy: finiteOrNull(result.trainAccuracy),
-        testAccuracy: finiteOrNull(result.testAccuracy),
-        bestTestAccuracy,
-        seconds: result.seconds,
-      },
+      summary: runSummary(result, bestTestAccuracy),
     });
   }
 

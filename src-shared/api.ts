@@ -1,7 +1,10 @@
 import { z } from 'zod';
+import type { GradientCheckResult } from '../src-engine/gradient-check';
 import { datasetSchema, type ConfigIssue, type TrainConfig } from './config';
-import type { OnnxReport, RunListing, RunRecord, StoredEvaluation } from './run-record';
+import { LAYER_GRAPH_BATCH } from './limits';
+import { RUN_ID_PATTERN, type OnnxReport, type RunListing, type RunRecord, type StoredEvaluation } from './run-record';
 import type { Sweep } from './sweep';
+import { gradientCheckSamplesSchema, layerGraphBatchSchema, type LogLevel, type TrainerEventOf } from './trainer-protocol';
 
 /**
  * The workbench API: what the renderer may ask of its host. The desktop app serves it over Electron IPC
@@ -9,7 +12,7 @@ import type { Sweep } from './sweep';
  * request with these schemas before any service sees it; both answer with the same envelope.
  */
 
-export const runIdSchema = z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a run id').max(200);
+export const runIdSchema = z.string().regex(RUN_ID_PATTERN, 'must be a run id').max(200);
 const byId = z.object({ id: runIdSchema }).strict();
 const none = z.object({}).strict();
 
@@ -38,10 +41,10 @@ export const apiRequestSchemas = {
   testImages: z
     .object({ dataset: datasetSchema, offset: z.number().int().min(0), count: z.number().int().min(1).max(MAX_TEST_IMAGES) })
     .strict(),
-  gradientCheck: z.object({ config: z.unknown(), samples: z.number().int().min(1).max(32).default(3) }).strict(),
+  gradientCheck: z.object({ config: z.unknown(), samples: gradientCheckSamplesSchema }).strict(),
   cancelGradientCheck: none,
   /** One forward/backward pass of the config's network on a batch: shapes and gradient norms per layer. */
-  layerGraph: z.object({ config: z.unknown(), batchSize: z.number().int().min(1).max(1000).default(100) }).strict(),
+  layerGraph: z.object({ config: z.unknown(), batchSize: layerGraphBatchSchema.default(LAYER_GRAPH_BATCH.default) }).strict(),
   /** Export a finished run to ONNX, validated by onnxruntime on the test set; desktop then asks where to save. */
   exportOnnx: byId,
   /** The run's validated model.onnx as base64, for a browser download. */
@@ -68,21 +71,26 @@ export type ApiMethod = keyof typeof apiRequestSchemas;
 export type ApiParams<M extends ApiMethod> = z.input<(typeof apiRequestSchemas)[M]>;
 export type ApiParsedParams<M extends ApiMethod> = z.output<(typeof apiRequestSchemas)[M]>;
 
+/** The desktop app (Electron) or `npm run web` (a browser). */
+export type HostMode = 'desktop' | 'web';
+
 export interface HostInfo {
-  readonly mode: 'desktop' | 'web';
+  readonly mode: HostMode;
   readonly platform: string;
   readonly cores: number;
   readonly runsDirectory: string;
   readonly versions: { readonly app: string; readonly node: string; readonly electron?: string; readonly chrome?: string };
 }
 
-/** Metrics with NaN/Infinity as null (JSON has no NaN). */
-export type EvaluationPoint = StoredEvaluation;
-
 export interface RunMetrics {
   /** Loss of every iteration from 0 (null where it was not finite). */
   readonly losses: ReadonlyArray<number | null>;
-  readonly evaluations: readonly EvaluationPoint[];
+  readonly evaluations: readonly StoredEvaluation[];
+}
+
+/** Class probabilities of one image. */
+export interface Prediction {
+  readonly probabilities: number[];
 }
 
 export interface WeightTiles {
@@ -102,20 +110,26 @@ export interface TestImage {
   readonly cols: number;
 }
 
-export interface GradientCheckReport {
-  readonly differences: Readonly<Record<string, number>>;
-  readonly bound: number;
+/** The engine's check, and how long it took in its process. */
+export interface GradientCheckReport extends GradientCheckResult {
   readonly seconds: number;
 }
 
-export interface ImportedOnnxModel {
-  readonly modelId: string;
-  readonly fileName: string;
+/** The error message of a gradient check ended by cancelGradientCheck (the renderer tells it from a failure). */
+export const GRADIENT_CHECK_CANCELLED = 'gradient check cancelled';
+
+/** What an .onnx file says about the classifier in it. */
+export interface OnnxModelDescription {
   readonly inputSize: number;
   readonly classes: number;
   readonly operators: readonly string[];
   readonly producer: string;
   readonly metadata: Readonly<Record<string, string>>;
+}
+
+export interface ImportedOnnxModel extends OnnxModelDescription {
+  readonly modelId: string;
+  readonly fileName: string;
   /** onnxruntime on the bundled MNIST test set (when the model takes 784 inputs). */
   readonly report: OnnxReport | null;
 }
@@ -162,7 +176,7 @@ export interface ApiResults {
   deleteRun: null;
   /** The folder's path; the desktop app also opens it in the file manager. */
   openRunFolder: { path: string; opened: boolean };
-  predict: { probabilities: number[] };
+  predict: Prediction;
   firstLayerWeights: WeightTiles;
   testImages: TestImage[];
   gradientCheck: GradientCheckReport;
@@ -174,7 +188,7 @@ export interface ApiResults {
   importOnnx: ImportedOnnxModel;
   listOnnxModels: ImportedOnnxModel[];
   removeOnnxModel: null;
-  predictOnnx: { probabilities: number[] };
+  predictOnnx: Prediction;
   sweepPresets: Array<{ file: string; sweep: Sweep }>;
   listSweeps: SweepSummary[];
   startSweep: { id: string };
@@ -193,23 +207,25 @@ export type ApiEnvelope<T = unknown> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly error: string; readonly issues?: readonly ConfigIssue[] };
 
+/** A trainer's progress event for one run, its losses in JSON form (null where not finite). */
+export type RunProgress = Readonly<Omit<TrainerEventOf<'progress'>, 'losses'>> & { readonly runId: string; readonly losses: ReadonlyArray<number | null> };
+
+/** A message for the user about a run ('' when it concerns no single run). */
+export interface RunLog {
+  readonly runId: string;
+  readonly level: LogLevel;
+  readonly message: string;
+}
+
 /** Pushed from the host to every connected renderer. */
 export type WorkbenchEvent =
   | { readonly type: 'run'; readonly record: RunRecord }
   | { readonly type: 'runDeleted'; readonly id: string }
   /** A sweep started, ended or was cancelled on this host: its summary changed. */
   | { readonly type: 'sweep'; readonly id: string; readonly active: boolean }
-  | {
-      readonly type: 'progress';
-      readonly runId: string;
-      readonly start: number;
-      readonly iteration: number;
-      readonly total: number;
-      readonly losses: ReadonlyArray<number | null>;
-      readonly elapsedSeconds: number;
-    }
-  | { readonly type: 'evaluation'; readonly runId: string; readonly point: EvaluationPoint }
-  | { readonly type: 'log'; readonly runId: string; readonly level: 'info' | 'warn' | 'error'; readonly message: string }
+  | RunProgress
+  | { readonly type: 'evaluation'; readonly runId: string; readonly point: StoredEvaluation }
+  | ({ readonly type: 'log' } & RunLog)
   /** Desktop only: an application-menu command for the renderer to carry out. */
   | { readonly type: 'menu'; readonly action: MenuAction };
 

@@ -1,4 +1,4 @@
-import type { ApiEnvelope, WorkbenchEvent } from './api';
+import type { ApiEnvelope, HostMode, WorkbenchEvent } from './api';
 
 // No runtime imports here: the sandboxed preload bundles this file and can load nothing else.
 
@@ -7,7 +7,7 @@ import type { ApiEnvelope, WorkbenchEvent } from './api';
  * level on purpose: the renderer's client wraps it with the typed `ApiMethod` signatures.
  */
 export interface BackpropBridge {
-  readonly mode: 'desktop' | 'web';
+  readonly mode: HostMode;
   invoke(method: string, params: unknown): Promise<ApiEnvelope>;
   onEvent(listener: (event: WorkbenchEvent) => void): () => void;
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { DType } from '../src-engine/backend';
+import { schemaFor } from './exact-schema';
 
 /**
  * The one network + training configuration of the workbench, shared by the CLI, the trainer process and the
@@ -60,6 +62,8 @@ export const datasetSchema = z.discriminatedUnion('kind', [
 ]);
 export type DatasetConfig = z.infer<typeof datasetSchema>;
 
+export const dtypeSchema = schemaFor<DType>()(z.enum(['float32', 'float64']));
+
 export const trainingSchema = z
   .object({
     batchSize: z.number().int().min(1).max(100_000).default(100),
@@ -99,7 +103,7 @@ export const trainConfigSchema = z
     optimizer: optimizerSchema.default({ type: 'sgd', lr: 0.1 }),
     training: trainingSchema.default(() => trainingSchema.parse({})),
     seed: z.number().int().min(0).max(0xffffffff).default(0),
-    dtype: z.enum(['float32', 'float64']).default('float32'),
+    dtype: dtypeSchema.default('float32'),
     backend: z.enum(['auto', 'native', 'ts']).default('auto'),
   })
   .strict();

@@ -1,21 +1,53 @@
 import { z } from 'zod';
-import { trainConfigSchema } from './config';
+import type { BackendName } from '../src-engine/backend';
+import type { EvaluationRecord } from '../src-engine/training/evaluation-record';
+import type { TrainingResult } from '../src-engine/training/trainer';
+import { dtypeSchema, trainConfigSchema } from './config';
+import { schemaFor } from './exact-schema';
 import { sweepTagSchema } from './sweep';
 
 /** run.json: what the run store keeps about one run, next to its metrics and checkpoint. */
 export const RUN_FORMAT_VERSION = 1;
 
+/** Run ids (and sweep ids) are directory names: letters, digits, '.', '_' and '-' only. */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
+
+/** JSON has no NaN or Infinity (a diverged run's losses): they are stored as null. */
+export const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
+
+/** T's JSON form: the fields K, which may be NaN or ±Infinity, become `number | null` (see finiteOrNull). */
+export type NonFiniteAsNull<T, K extends keyof T> = { readonly [P in keyof T]: P extends K ? T[P] | null : T[P] };
+
+export const backendNameSchema = schemaFor<BackendName>()(z.enum(['ts', 'native']));
+
 export const runStatusSchema = z.enum(['queued', 'running', 'paused', 'completed', 'stopped', 'failed', 'diverged', 'interrupted']);
 export type RunStatus = z.infer<typeof runStatusSchema>;
 
-export const runSummarySchema = z.object({
-  iterations: z.number().int().min(0),
-  trainAccuracy: z.number().nullable(),
-  testAccuracy: z.number().nullable(),
-  bestTestAccuracy: z.number().nullable(),
-  seconds: z.number().min(0),
-});
-export type RunSummary = z.infer<typeof runSummarySchema>;
+/** What a finished training reports, in the engine's words; the trainer's `finished` event carries the same. */
+export type TrainingOutcome = Pick<TrainingResult, 'iterations' | 'trainAccuracy' | 'testAccuracy' | 'seconds'>;
+
+/** run.json's summary: the outcome's JSON form, and the best test accuracy of any evaluation. */
+export type RunSummary = NonFiniteAsNull<TrainingOutcome, 'trainAccuracy' | 'testAccuracy'> & { readonly bestTestAccuracy: number | null };
+
+export const runSummarySchema = schemaFor<RunSummary>()(
+  z.object({
+    iterations: z.number().int().min(0),
+    trainAccuracy: z.number().nullable(),
+    testAccuracy: z.number().nullable(),
+    bestTestAccuracy: z.number().nullable(),
+    seconds: z.number().min(0),
+  }),
+);
+
+export function runSummary(outcome: TrainingOutcome, bestTestAccuracy: number | null): RunSummary {
+  return {
+    iterations: outcome.iterations,
+    trainAccuracy: finiteOrNull(outcome.trainAccuracy),
+    testAccuracy: finiteOrNull(outcome.testAccuracy),
+    bestTestAccuracy,
+    seconds: outcome.seconds,
+  };
+}
 
 /** The check of an exported .onnx against the engine, run by onnxruntime on the whole test set. */
 export const onnxReportSchema = z.object({
@@ -38,15 +70,15 @@ export type OnnxReport = z.infer<typeof onnxReportSchema>;
 
 export const runRecordSchema = z.object({
   formatVersion: z.number().int().min(1),
-  id: z.string().regex(/^[A-Za-z0-9._-]+$/),
+  id: z.string().regex(RUN_ID_PATTERN),
   name: z.string(),
   config: trainConfigSchema,
   status: runStatusSchema,
   createdAt: z.string(),
   updatedAt: z.string(),
   finishedAt: z.string().optional(),
-  backend: z.enum(['ts', 'native']).optional(),
-  dtype: z.enum(['float32', 'float64']),
+  backend: backendNameSchema.optional(),
+  dtype: dtypeSchema,
   versions: z.object({ app: z.string(), node: z.string() }),
   /** Why a run failed or diverged, in words for the user. */
   reason: z.string().optional(),
@@ -58,11 +90,14 @@ export const runRecordSchema = z.object({
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 
-/** One line of metrics.jsonl. */
-export const metricsLineSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('losses'), start: z.number().int().min(0), values: z.array(z.number().nullable()) }),
+/** The engine's evaluation fields that a diverged run makes NaN or ±Infinity. */
+type MeasuredField = 'trainAccuracy' | 'testAccuracy' | 'trainLoss' | 'testLoss';
+
+/** An evaluation as stored in metrics.jsonl and shown in the UI: the engine's record, non-finite values as null. */
+export type StoredEvaluation = NonFiniteAsNull<EvaluationRecord, MeasuredField>;
+
+export const storedEvaluationSchema = schemaFor<StoredEvaluation>()(
   z.object({
-    type: z.literal('evaluation'),
     iteration: z.number().int(),
     epoch: z.number(),
     trainAccuracy: z.number().nullable(),
@@ -71,29 +106,9 @@ export const metricsLineSchema = z.discriminatedUnion('type', [
     testLoss: z.number().nullable(),
     final: z.boolean(),
   }),
-]);
-export type MetricsLine = z.infer<typeof metricsLineSchema>;
+);
 
-/** A listed run: a readable record, or a directory that could not be read, with why. */
-export type RunListing =
-  | { readonly kind: 'ok'; readonly record: RunRecord }
-  | { readonly kind: 'damaged' | 'future-version'; readonly id: string; readonly problem: string };
-
-/** An evaluation as stored in metrics.jsonl and shown in the UI. */
-export type StoredEvaluation = Omit<Extract<MetricsLine, { type: 'evaluation' }>, 'type'>;
-
-/** JSON has no NaN or Infinity (a diverged run's losses): they are stored as null. */
-export const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
-
-export function storedEvaluation(record: {
-  readonly iteration: number;
-  readonly epoch: number;
-  readonly trainAccuracy: number;
-  readonly testAccuracy: number;
-  readonly trainLoss: number;
-  readonly testLoss: number;
-  readonly final: boolean;
-}): StoredEvaluation {
+export function storedEvaluation(record: EvaluationRecord): StoredEvaluation {
   return {
     iteration: record.iteration,
     epoch: record.epoch,
@@ -104,3 +119,15 @@ export function storedEvaluation(record: {
     final: record.final,
   };
 }
+
+/** One line of metrics.jsonl (`type` first, as the writer has always put it). */
+export const metricsLineSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('losses'), start: z.number().int().min(0), values: z.array(z.number().nullable()) }),
+  z.object({ type: z.literal('evaluation'), ...storedEvaluationSchema.shape }),
+]);
+export type MetricsLine = z.infer<typeof metricsLineSchema>;
+
+/** A listed run: a readable record, or a directory that could not be read, with why. */
+export type RunListing =
+  | { readonly kind: 'ok'; readonly record: RunRecord }
+  | { readonly kind: 'damaged' | 'future-version'; readonly id: string; readonly problem: string };

@@ -1,7 +1,12 @@
 import { z } from 'zod';
-import { trainConfigSchema } from './config';
+import type { GradientCheckResult } from '../src-engine/gradient-check';
+import type { EvaluationRecord } from '../src-engine/training/evaluation-record';
+import type { TrainingStatus } from '../src-engine/training/trainer';
 import type { LayerTrace } from './api';
-import { onnxReportSchema } from './run-record';
+import { trainConfigSchema } from './config';
+import { schemaFor } from './exact-schema';
+import { GRADIENT_CHECK_SAMPLES, LAYER_GRAPH_BATCH } from './limits';
+import { backendNameSchema, onnxReportSchema, type TrainingOutcome } from './run-record';
 
 /**
  * Messages between a host (Electron main, the CLI, the web host, tests) and a trainer process. Both
@@ -13,6 +18,9 @@ import { onnxReportSchema } from './run-record';
 const anyNumber = z.custom<number>((value) => typeof value === 'number', 'must be a number');
 const requestId = z.string().min(1).max(100);
 const floatArray = z.union([z.instanceof(Float32Array), z.instanceof(Float64Array)]);
+
+export const gradientCheckSamplesSchema = z.number().int().min(GRADIENT_CHECK_SAMPLES.min).max(GRADIENT_CHECK_SAMPLES.max).default(GRADIENT_CHECK_SAMPLES.default);
+export const layerGraphBatchSchema = z.number().int().min(LAYER_GRAPH_BATCH.min).max(LAYER_GRAPH_BATCH.max);
 
 export const runTargetSchema = z
   .object({
@@ -42,7 +50,7 @@ export const trainerCommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('evaluate'), requestId }).strict(),
   z.object({ type: z.literal('exportWeights'), requestId }).strict(),
   /** Build the config's network and trace one forward/backward pass on the first training images. */
-  z.object({ type: z.literal('layerGraph'), requestId, config: trainConfigSchema, batchSize: z.number().int().min(1).max(1000) }).strict(),
+  z.object({ type: z.literal('layerGraph'), requestId, config: trainConfigSchema, batchSize: layerGraphBatchSchema }).strict(),
   /** Export the loaded network to ONNX and validate it with onnxruntime on the test set. */
   z.object({ type: z.literal('exportOnnx'), requestId, runId: z.string().optional(), runName: z.string().optional(), appVersion: z.string() }).strict(),
   z
@@ -50,28 +58,69 @@ export const trainerCommandSchema = z.discriminatedUnion('type', [
       type: z.literal('gradientCheck'),
       requestId,
       config: trainConfigSchema,
-      samples: z.number().int().min(1).max(32).default(3),
+      samples: gradientCheckSamplesSchema,
     })
     .strict(),
 ]);
 export type TrainerCommand = z.infer<typeof trainerCommandSchema>;
 export type TrainerCommandInput = z.input<typeof trainerCommandSchema>;
 
-export const evaluationRecordSchema = z.object({
-  iteration: z.number().int(),
-  epoch: z.number(),
-  trainAccuracy: anyNumber,
-  testAccuracy: anyNumber,
-  trainLoss: anyNumber,
-  testLoss: anyNumber,
-  final: z.boolean(),
-});
-export type EvaluationRecordMessage = z.infer<typeof evaluationRecordSchema>;
+/** The engine's EvaluationRecord as it travels (NaN and Infinity included: structured clone keeps them). */
+export const evaluationRecordSchema = schemaFor<EvaluationRecord>()(
+  z.object({
+    iteration: z.number().int(),
+    epoch: z.number(),
+    trainAccuracy: anyNumber,
+    testAccuracy: anyNumber,
+    trainLoss: anyNumber,
+    testLoss: anyNumber,
+    final: z.boolean(),
+  }),
+);
 
-export const finishStatusSchema = z.enum(['completed', 'stopped', 'diverged']);
+export const finishStatusSchema = schemaFor<TrainingStatus>()(z.enum(['completed', 'stopped', 'diverged']));
+
+/** A run's end as the trainer reports it: the engine's outcome, and for a diverged run what happened. */
+export type TrainerFinished = TrainingOutcome & { readonly status: TrainingStatus; readonly reason?: string };
+const finishedSchema = schemaFor<TrainerFinished>()(
+  z.object({
+    status: finishStatusSchema,
+    iterations: z.number().int(),
+    trainAccuracy: anyNumber,
+    testAccuracy: anyNumber,
+    seconds: z.number(),
+    /** For a diverged run: what happened, for the user. */
+    reason: z.string().optional(),
+  }),
+);
+
+const gradientCheckResultSchema = schemaFor<GradientCheckResult>()(z.object({ differences: z.record(z.string(), z.number()), bound: z.number() }));
+
+// Readonly arrays: the engine hands out its trace as readonly, and the event carries it as it is.
+const layerTraceSchema = schemaFor<LayerTrace>()(
+  z.object({
+    batchSize: z.number().int(),
+    loss: z.number(),
+    layers: z.array(
+      z.object({
+        name: z.string(),
+        kind: z.enum(['Affine', 'BatchNorm', 'Relu', 'Sigmoid', 'Dropout', 'SoftmaxWithLoss']),
+        inputShape: z.array(z.number().int()).readonly(),
+        outputShape: z.array(z.number().int()).readonly(),
+        outputGradientNorm: z.number(),
+        inputGradientNorm: z.number().nullable(),
+        weightGradientNorm: z.number().optional(),
+        biasGradientNorm: z.number().optional(),
+      }),
+    ).readonly(),
+  }),
+);
+
+export const logLevelSchema = z.enum(['info', 'warn', 'error']);
+export type LogLevel = z.infer<typeof logLevelSchema>;
 
 export const trainerEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready'), backend: z.enum(['ts', 'native']), warning: z.string().optional(), iteration: z.number().int(), total: z.number().int() }),
+  z.object({ type: z.literal('ready'), backend: backendNameSchema, warning: z.string().optional(), iteration: z.number().int(), total: z.number().int() }),
   /** Every batch loss since the previous progress event (at most ~20 events/s), starting at iteration `start`. */
   z.object({
     type: z.literal('progress'),
@@ -84,18 +133,9 @@ export const trainerEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('epoch'), record: evaluationRecordSchema }),
   z.object({ type: z.literal('paused'), iteration: z.number().int() }),
   z.object({ type: z.literal('resumed'), iteration: z.number().int() }),
-  z.object({
-    type: z.literal('finished'),
-    status: finishStatusSchema,
-    iterations: z.number().int(),
-    trainAccuracy: anyNumber,
-    testAccuracy: anyNumber,
-    seconds: z.number(),
-    /** For a diverged run: what happened, for the user. */
-    reason: z.string().optional(),
-  }),
+  z.object({ type: z.literal('finished'), ...finishedSchema.shape }),
   z.object({ type: z.literal('failed'), reason: z.string() }),
-  z.object({ type: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
+  z.object({ type: z.literal('log'), level: logLevelSchema, message: z.string() }),
   z.object({ type: z.literal('loaded'), iteration: z.number().int() }),
   z.object({ type: z.literal('prediction'), requestId, probabilities: z.instanceof(Float32Array), rows: z.number().int(), cols: z.number().int() }),
   z.object({ type: z.literal('evaluation'), requestId, record: evaluationRecordSchema }),
@@ -104,14 +144,16 @@ export const trainerEventSchema = z.discriminatedUnion('type', [
     requestId,
     tensors: z.array(z.object({ name: z.string(), shape: z.array(z.number().int()), data: floatArray })),
   }),
-  z.object({ type: z.literal('layerGraph'), requestId, trace: z.custom<LayerTrace>((v) => typeof v === 'object' && v !== null && Array.isArray((v as LayerTrace).layers)) }),
+  z.object({ type: z.literal('layerGraph'), requestId, trace: layerTraceSchema }),
   z.object({ type: z.literal('onnxExport'), requestId, model: z.instanceof(Uint8Array), report: onnxReportSchema }),
-  z.object({ type: z.literal('gradientCheck'), requestId, differences: z.record(z.string(), z.number()), bound: z.number() }),
+  z.object({ type: z.literal('gradientCheck'), requestId, ...gradientCheckResultSchema.shape }),
   /** A request (predict, evaluate, ...) that could not be served; the run itself goes on. */
   z.object({ type: z.literal('requestFailed'), requestId, reason: z.string() }),
 ]);
 export type TrainerEvent = z.infer<typeof trainerEventSchema>;
 export type TrainerEventType = TrainerEvent['type'];
+/** The event of one type, e.g. TrainerEventOf<'progress'>. */
+export type TrainerEventOf<T extends TrainerEventType> = Extract<TrainerEvent, { type: T }>;
 
 /** Progress events are batched to at most this many per second, whatever the iteration rate. */
 export const MAX_PROGRESS_EVENTS_PER_SECOND = 20;

@@ -1,3 +1,4 @@
+import type { OnnxModelDescription } from '../../src-shared/api';
 import { DATA_TYPE_FLOAT, decodeModel, int64, type OnnxModel, type OnnxValueInfo } from './onnx-schema';
 
 /** Operators of the MLPs this app exports or can run: anything else is refused by name. */
@@ -10,17 +11,12 @@ export class OnnxModelError extends Error {
   }
 }
 
-export interface OnnxModelInfo {
+export interface OnnxModelInfo extends OnnxModelDescription {
   readonly inputName: string;
-  readonly inputSize: number;
   /** The output to read class scores from: `logits` when present (softmax applied by the reader), else the last. */
   readonly scoresName: string;
   readonly scoresAreProbabilities: boolean;
-  readonly classes: number;
-  readonly operators: readonly string[];
-  readonly producer: string;
   readonly opset: number;
-  readonly metadata: Readonly<Record<string, string>>;
 }
 
 function shapeOf(info: OnnxValueInfo): Array<number | string> | undefined {

@@ -6,6 +6,7 @@ import type { SweepTag } from '../../src-shared/sweep';
 import {
   metricsLineSchema,
   RUN_FORMAT_VERSION,
+  RUN_ID_PATTERN,
   runRecordSchema,
   type MetricsLine,
   type RunListing,
@@ -40,11 +41,11 @@ export class RunStore {
   }
 
   directory(id: string): string {
-    if (!/^[A-Za-z0-9._-]+$/.test(id) || id === '.' || id === '..') throw new RunStoreError(`invalid run id "${id}"`);
+    if (!RUN_ID_PATTERN.test(id) || id === '.' || id === '..') throw new RunStoreError(`invalid run id "${id}"`);
     return join(this.root, id);
   }
 
-  async create(config: TrainConfig, options: { name?: string; backend?: 'ts' | 'native'; sweep?: SweepTag } = {}): Promise<RunRecord> {
+  async create(config: TrainConfig, options: { name?: string; backend?: RunRecord['backend']; sweep?: SweepTag } = {}): Promise<RunRecord> {
     await mkdir(this.root, { recursive: true });
     const now = new Date();
     const id = `${now.toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
@@ -100,7 +101,7 @@ export class RunStore {
     }
     const listings: RunListing[] = [];
     for (const name of names) {
-      if (!/^[A-Za-z0-9._-]+$/.test(name)) continue;
+      if (!RUN_ID_PATTERN.test(name)) continue;
       const info = await stat(join(this.root, name)).catch(() => undefined);
       if (!info?.isDirectory()) continue;
       listings.push(await this.read(name));

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RunRecord, RunStatus } from '../../src-shared/run-record';
+import { RUN_ID_PATTERN, type RunRecord, type RunStatus } from '../../src-shared/run-record';
 import { sweepSchema, type Sweep } from '../../src-shared/sweep';
 import type { RunSupervisor } from '../trainers/run-supervisor';
 import { planTrials } from './sweep-plan';
@@ -43,7 +43,7 @@ export class SweepRunner {
   }
 
   private definitionFile(id: string): string {
-    if (!/^[A-Za-z0-9._-]+$/.test(id)) throw new Error(`invalid sweep id "${id}"`);
+    if (!RUN_ID_PATTERN.test(id)) throw new Error(`invalid sweep id "${id}"`);
     return join(this.supervisor.store.root, `sweep-${id}.json`);
   }
 

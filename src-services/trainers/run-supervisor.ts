@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { TrainConfig } from '../../src-shared/config';
-import { finiteOrNull, type RunRecord, type RunStatus } from '../../src-shared/run-record';
+import { errorMessage } from '../../src-shared/error-message';
+import { runSummary, type RunRecord, type RunStatus } from '../../src-shared/run-record';
 import type { SweepTag } from '../../src-shared/sweep';
 import type { TrainerEvent } from '../../src-shared/trainer-protocol';
 import type { RunStore } from '../runs/run-store';
@@ -173,7 +174,7 @@ export class RunSupervisor {
       run.record = await this.store.update(id, { status, ...extra });
       this.emit({ runId: id, kind: 'status', record: run.record });
     }).catch((error: unknown) => {
-      this.emit({ runId: id, kind: 'trainer', event: { type: 'log', level: 'error', message: `could not update run ${id}: ${(error as Error).message}` } });
+      this.emit({ runId: id, kind: 'trainer', event: { type: 'log', level: 'error', message: `could not update run ${id}: ${errorMessage(error)}` } });
     });
   }
 
@@ -200,13 +201,8 @@ export class RunSupervisor {
         this.setStatus(id, run, event.status, {
           finishedAt: new Date().toISOString(),
           ...(event.reason ? { reason: event.reason } : {}),
-          summary: {
-            iterations: event.iterations,
-            trainAccuracy: finiteOrNull(event.trainAccuracy),
-            testAccuracy: finiteOrNull(event.testAccuracy),
-            bestTestAccuracy: run.bestTestAccuracy,
-            seconds: previousSeconds + event.seconds,
-          },
+          // A continued run's time adds to what its earlier sessions took.
+          summary: runSummary({ ...event, seconds: previousSeconds + event.seconds }, run.bestTestAccuracy),
         });
         run.process.kill();
         break;

@@ -1,8 +1,16 @@
-import type { TrainConfig } from '../../src-shared/config';
-import type { TrainerEvent } from '../../src-shared/trainer-protocol';
+import type { TrainerCommandInput, TrainerEvent, TrainerEventOf } from '../../src-shared/trainer-protocol';
 import type { TrainerProcess } from './trainer-process';
 
 type Reply = Extract<TrainerEvent, { requestId: string }>;
+type ReplyType = Reply['type'];
+
+/** Thrown by requestFromTrainer when its caller cancels the request (its signal aborts) before the answer. */
+export class TrainerRequestCancelled extends Error {
+  constructor(command: string) {
+    super(`the ${command} request was cancelled`);
+    this.name = 'TrainerRequestCancelled';
+  }
+}
 
 interface Pending {
   readonly resolve: (event: Reply) => void;
@@ -36,39 +44,66 @@ function routerOf(process: TrainerProcess): Map<string, Pending> {
   return pending;
 }
 
-type RequestCommand =
-  | { type: 'predict'; images: Float32Array; rows: number }
-  | { type: 'evaluate' }
-  | { type: 'exportWeights' }
-  | { type: 'layerGraph'; config: TrainConfig; batchSize: number }
-  | { type: 'exportOnnx'; runId?: string; runName?: string; appVersion: string }
-  | { type: 'gradientCheck'; config: TrainConfig; samples: number };
+type WithoutRequestId<C> = C extends { requestId: string } ? Omit<C, 'requestId'> : never;
+
+/** The protocol's request commands (predict, evaluate, ...) without the requestId, which is added here. */
+export type TrainerRequest = WithoutRequestId<TrainerCommandInput>;
+
+export interface TrainerRequestOptions {
+  /** Fails the request after this long; 0 waits for ever (default 60 s). */
+  readonly timeoutMs?: number;
+  /** Aborting it fails the request with TrainerRequestCancelled (the caller then ends the process). */
+  readonly signal?: AbortSignal;
+}
+
+function withRequestId(request: TrainerRequest, requestId: string): TrainerCommandInput {
+  return { ...request, requestId };
+}
 
 /** Sends a request to a trainer process and waits for its reply of the expected type. */
-export function requestFromTrainer<T extends Reply['type']>(
+export function requestFromTrainer<T extends ReplyType>(
   process: TrainerProcess,
-  command: RequestCommand,
+  request: TrainerRequest,
   expected: T,
-  timeoutMs = 60_000,
-): Promise<Extract<Reply, { type: T }>> {
+  options: TrainerRequestOptions = {},
+): Promise<TrainerEventOf<T>> {
+  const { timeoutMs = 60_000, signal } = options;
   const table = routerOf(process);
   const requestId = `r${++nextRequest}`;
   return new Promise((resolve, reject) => {
-    const timer = timeoutMs > 0 ? setTimeout(() => {
+    const settle = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', cancel);
       table.delete(requestId);
-      reject(new Error(`the trainer did not answer ${command.type} within ${Math.round(timeoutMs / 1000)} s`));
+    };
+    const cancel = (): void => {
+      settle();
+      reject(new TrainerRequestCancelled(request.type));
+    };
+    const timer = timeoutMs > 0 ? setTimeout(() => {
+      settle();
+      reject(new Error(`the trainer did not answer ${request.type} within ${Math.round(timeoutMs / 1000)} s`));
     }, timeoutMs) : undefined;
+    if (signal?.aborted) {
+      cancel();
+      return;
+    }
+    signal?.addEventListener('abort', cancel, { once: true });
     table.set(requestId, {
       resolve: (event) => {
-        clearTimeout(timer);
-        if (event.type === expected) resolve(event as Extract<Reply, { type: T }>);
-        else reject(new Error(`the trainer answered ${command.type} with ${event.type}`));
+        settle();
+        if (isReplyOf(event, expected)) resolve(event);
+        else reject(new Error(`the trainer answered ${request.type} with ${event.type}`));
       },
       reject: (error) => {
-        clearTimeout(timer);
+        settle();
         reject(error);
       },
     });
-    process.send({ ...command, requestId } as Parameters<TrainerProcess['send']>[0]);
+    process.send(withRequestId(request, requestId));
   });
+}
+
+function isReplyOf<T extends ReplyType>(event: Reply, expected: T): event is TrainerEventOf<T> {
+  return event.type === expected;
 }

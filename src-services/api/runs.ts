@@ -1,0 +1,93 @@
+import { MAX_WEIGHT_TILES, type RunMetrics, type WeightTiles } from '../../src-shared/api';
+import type { StoredEvaluation } from '../../src-shared/run-record';
+import { requestFromTrainer } from '../trainers/trainer-requests';
+import type { ServiceContext } from './context';
+import { UserError } from './errors';
+import type { Handlers } from './handlers';
+
+/** The stored runs: listing, metrics, renaming, deleting, and what their networks hold and predict. */
+export type RunsMethod = 'listRuns' | 'runMetrics' | 'renameRun' | 'deleteRun' | 'openRunFolder' | 'predict' | 'firstLayerWeights';
+
+async function runMetrics(ctx: ServiceContext, id: string): Promise<RunMetrics> {
+  const lines = await ctx.store.readMetrics(id);
+  const losses: Array<number | null> = [];
+  const evaluations: StoredEvaluation[] = [];
+  for (const line of lines) {
+    if (line.type === 'losses') {
+      for (const [i, value] of line.values.entries()) losses[line.start + i] = value;
+    } else {
+      const { type: _type, ...point } = line;
+      evaluations.push(point);
+    }
+  }
+  // A resumed run rewrites from its checkpoint: holes can only come from a torn line; show them as gaps.
+  for (let i = 0; i < losses.length; i++) if (losses[i] === undefined) losses[i] = null;
+  return { losses, evaluations };
+}
+
+/** The first layer's weights, one tile per hidden unit: from the live network while it trains, else the checkpoint. */
+async function firstLayerWeights(ctx: ServiceContext, id: string, units: number): Promise<WeightTiles> {
+  const live = ctx.supervisor.processOf(id);
+  let shape: readonly number[];
+  let values: ArrayLike<number>;
+  let iteration: number | null = null;
+  if (live) {
+    const reply = await requestFromTrainer(live, { type: 'exportWeights' }, 'weights', { timeoutMs: 10_000 });
+    const w1 = reply.tensors.find((t) => t.name === 'W1');
+    if (!w1) throw new UserError('the network has no first-layer weights');
+    shape = w1.shape;
+    values = w1.data;
+  } else {
+    const checkpoint = await ctx.store.readCheckpoint(id);
+    const w1 = checkpoint?.tensors.W1;
+    if (!checkpoint || !w1) throw new UserError(`run ${id} has no saved weights yet`);
+    shape = w1.shape;
+    values = w1.data;
+    iteration = typeof checkpoint.meta.iteration === 'number' ? checkpoint.meta.iteration : null;
+  }
+  const [inputSize = 0, hidden = 0] = shape;
+  const count = Math.min(units, hidden, MAX_WEIGHT_TILES);
+  // W1 is inputSize x hidden; a tile is one column (the weights into one hidden unit).
+  const data = new Array<number>(count * inputSize);
+  for (let u = 0; u < count; u++) for (let i = 0; i < inputSize; i++) data[u * inputSize + i] = values[i * hidden + u]!;
+  return { data, units: count, inputSize, iteration };
+}
+
+export const runsHandlers = {
+  listRuns: (ctx) => ctx.store.list(),
+
+  runMetrics: (ctx, { id }) => runMetrics(ctx, id),
+
+  renameRun: async (ctx, { id, name }) => {
+    const record = await ctx.store.rename(id, name);
+    ctx.emit({ type: 'run', record });
+    return record;
+  },
+
+  deleteRun: async (ctx, { id }) => {
+    if (ctx.supervisor.activeRunIds.includes(id) || ctx.supervisor.queuedRunIds.includes(id)) {
+      throw new UserError(`run ${id} is still active: stop it before deleting it`);
+    }
+    await ctx.predictors.drop(id);
+    await ctx.store.delete(id);
+    ctx.emit({ type: 'runDeleted', id });
+    return null;
+  },
+
+  openRunFolder: async (ctx, { id }) => {
+    await ctx.store.get(id);
+    const path = ctx.store.directory(id);
+    const opened = ctx.hooks.openFolder ? await ctx.hooks.openFolder(path) : false;
+    return { path, opened };
+  },
+
+  predict: async (ctx, { id, pixels }) => {
+    const inputs = await ctx.predictors.inputSize(id);
+    if (pixels.length !== inputs) throw new UserError(`predict: ${pixels.length} pixels given, run ${id} takes ${inputs}`);
+    const process = await ctx.predictors.processFor(id);
+    const reply = await requestFromTrainer(process, { type: 'predict', images: Float32Array.from(pixels), rows: 1 }, 'prediction', { timeoutMs: 30_000 });
+    return { probabilities: Array.from(reply.probabilities) };
+  },
+
+  firstLayerWeights: (ctx, { id, units }) => firstLayerWeights(ctx, id, units),
+} satisfies Handlers<RunsMethod>;
