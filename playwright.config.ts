@@ -2,6 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig, type Project } from '@playwright/test';
 import { electronBinary, NO_ELECTRON_REASON } from './e2e/electron-binary';
+import { WEB_TOKEN } from './e2e/session';
 
 // Playwright's own browser download is not reachable on the project's machines: use the system Chromium
 // (Debian's /usr/bin/chromium, installed by .ci/run), or CHROMIUM_PATH.
@@ -9,7 +10,6 @@ export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** The web host the specs drive: `npm run web` with a fixed token and a throwaway run store. */
 export const WEB_PORT = Number(process.env.E2E_PORT ?? 4173);
-export const WEB_TOKEN = 'e2e-session-token-0123456789';
 const runsDirectory = resolve('test-results/e2e-runs');
 // The config is evaluated again in every worker: only the runner process starts from an empty store.
 if (!process.env.TEST_WORKER_INDEX) rmSync(runsDirectory, { recursive: true, force: true });

@@ -1,8 +1,7 @@
 import { join, resolve } from 'node:path';
 import { _electron, test as base, type ElectronApplication, type Page, type TestInfo } from '@playwright/test';
 import { electronBinary } from './electron-binary';
-
-export const WEB_TOKEN = 'e2e-session-token-0123456789';
+import { workbenchPage } from './session';
 
 interface Fixtures {
   /** The workbench page: the web host in Chromium, or the desktop app's window. */
@@ -30,7 +29,7 @@ export const test = base.extend<Fixtures, WorkerFixtures>({
       await use(await electronApp.firstWindow());
       return;
     }
-    await page.goto(`/?token=${WEB_TOKEN}`);
+    await page.goto(workbenchPage());
     await use(page);
   },
 });

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { screenshotView, WEB_TOKEN } from './fixtures';
+import { screenshotView } from './fixtures';
+import { workbenchPage } from './session';
 
 test('without the session token the page says how to get in, and the API refuses it', async ({ page }) => {
   await page.goto('/');
@@ -16,7 +17,7 @@ test('the workbench follows the OS theme, light and dark, with no console errors
   });
   for (const colorScheme of ['light', 'dark'] as const) {
     await page.emulateMedia({ colorScheme });
-    await page.goto(`/?token=${WEB_TOKEN}#network`);
+    await page.goto(workbenchPage('#network'));
     await expect(page.getByRole('heading', { level: 1 })).toHaveText('Backprop Workbench');
     await expect(page.getByTestId('environment')).toContainText('web mode');
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
@@ -28,7 +29,7 @@ test('the workbench follows the OS theme, light and dark, with no console errors
 
 test('no layout breakage at 1024x700: nothing overflows the window sideways', async ({ page }) => {
   await page.setViewportSize({ width: 1024, height: 700 });
-  await page.goto(`/?token=${WEB_TOKEN}`);
+  await page.goto(workbenchPage());
   for (const view of ['Network', 'Train', 'Runs', 'Draw', 'Gradient check', 'Graph', 'Sweeps']) {
     await page.getByRole('tab', { name: view }).click();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -7,6 +7,8 @@ import { RunStore } from '../src-services/runs/run-store';
 import { RunSupervisor } from '../src-services/trainers/run-supervisor';
 import { nodeTrainerFactory } from '../src-services/trainers/trainer-process';
 import { WorkbenchService } from '../src-services/api/workbench-service';
+import { errorMessage } from '../src-shared/error-message';
+import { SESSION_TOKEN_PATTERN, SESSION_TOKEN_RULE } from '../src-shared/web-session';
 import { startWebHost } from './web-host';
 
 const USAGE = `Usage: npm run web -- [options]
@@ -48,7 +50,7 @@ async function main(): Promise<void> {
       strict: true,
     }));
   } catch (error) {
-    fail((error as Error).message);
+    fail(errorMessage(error));
   }
   if (values.help) {
     process.stdout.write(USAGE);
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
   }
   const port = integerFlag(values.port, 'port', 0, 65535, 5170);
   const concurrency = integerFlag(values.concurrency, 'concurrency', 1, 256, availableParallelism());
-  if (values.token !== undefined && !/^[A-Za-z0-9_-]{16,200}$/.test(values.token)) fail('--token must be 16 to 200 letters, digits, _ or -');
+  if (values.token !== undefined && !SESSION_TOKEN_PATTERN.test(values.token)) fail(`--token must be ${SESSION_TOKEN_RULE}`);
   const appVersion = process.env.npm_package_version ?? '0.0.0';
   const store = new RunStore(values['runs-dir'] ?? defaultRunsDirectory(), appVersion);
   const factory = nodeTrainerFactory();
@@ -73,7 +75,7 @@ async function main(): Promise<void> {
     port,
     ...(values.host ? { host: values.host } : {}),
     ...(values.token ? { token: values.token } : {}),
-  }).catch((error: Error) => fail(error.message));
+  }).catch((error: unknown) => fail(errorMessage(error)));
   if (values.host && !['127.0.0.1', 'localhost', '::1'].includes(values.host)) {
     process.stderr.write(`warning: listening on ${values.host}: anyone who can reach it and has the URL can train and delete runs\n`);
   }

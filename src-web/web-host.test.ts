@@ -3,12 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import type { ApiEnvelope, WebFrame, WorkbenchEvent } from '../src-shared/api';
+import { GRADIENT_CHECK_CANCELLED, type ApiEnvelope, type WebFrame, type WorkbenchEvent } from '../src-shared/api';
 import type { RunListing, RunRecord } from '../src-shared/run-record';
 import { RunStore } from '../src-services/runs/run-store';
 import { RunSupervisor } from '../src-services/trainers/run-supervisor';
 import { nodeTrainerFactory } from '../src-services/trainers/trainer-process';
 import { WorkbenchService } from '../src-services/api/workbench-service';
+import { API_SOCKET_PATH, sessionQuery } from '../src-shared/web-session';
 import { startWebHost, type WebHost } from './web-host';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -17,13 +18,21 @@ const TOKEN = 'test-token-0123456789abcdef';
 class Client {
   readonly events: WorkbenchEvent[] = [];
   private readonly waiters = new Map<number, (envelope: ApiEnvelope) => void>();
+  private readonly eventWaiters: Array<{ predicate: (event: WorkbenchEvent) => boolean; resolve: (event: WorkbenchEvent) => void }> = [];
   private next = 1;
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as WebFrame;
-      if ('event' in frame) this.events.push(frame.event);
+      if ('event' in frame) this.arrived(frame.event);
       else this.waiters.get(frame.id)?.(frame.envelope);
     });
+  }
+  private arrived(event: WorkbenchEvent): void {
+    this.events.push(event);
+    for (const waiter of this.eventWaiters.filter((w) => w.predicate(event))) {
+      this.eventWaiters.splice(this.eventWaiters.indexOf(waiter), 1);
+      waiter.resolve(event);
+    }
   }
   static open(url: string, headers: Record<string, string> = {}): Promise<Client> {
     return new Promise((resolve, reject) => {
@@ -45,14 +54,11 @@ class Client {
     if (!envelope.ok) throw new Error(envelope.error);
     return envelope.value as T;
   }
-  async until(predicate: (event: WorkbenchEvent) => boolean, timeoutMs = 60_000): Promise<WorkbenchEvent> {
-    const started = Date.now();
-    for (;;) {
-      const found = this.events.find(predicate);
-      if (found) return found;
-      if (Date.now() - started > timeoutMs) throw new Error('event did not arrive');
-      await new Promise((r) => setTimeout(r, 50));
-    }
+  /** The first event that matches, already arrived or yet to come (the test's timeout bounds the wait). */
+  until(predicate: (event: WorkbenchEvent) => boolean): Promise<WorkbenchEvent> {
+    const found = this.events.find(predicate);
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve) => this.eventWaiters.push({ predicate, resolve }));
   }
 }
 
@@ -73,7 +79,7 @@ describe('web host', () => {
       info: { mode: 'web', platform: process.platform, cores: 2, runsDirectory: join(root, 'runs'), versions: { app: '0.0.0-test', node: process.versions.node } },
     });
     host = await startWebHost({ service, rendererDirectory: renderer, port: 0, token: TOKEN });
-    api = `ws://127.0.0.1:${host.port}/api?token=${TOKEN}`;
+    api = `ws://127.0.0.1:${host.port}${API_SOCKET_PATH}${sessionQuery(TOKEN)}`;
   });
 
   afterAll(async () => {
@@ -84,6 +90,7 @@ describe('web host', () => {
 
   it('binds to loopback, prints a URL with the token, and serves the page with its CSP', async () => {
     expect(host.url).toBe(`http://127.0.0.1:${host.port}/?token=${TOKEN}`);
+    expect(sessionQuery(TOKEN)).toBe(`?token=${TOKEN}`);
     const response = await fetch(`http://127.0.0.1:${host.port}/runs/anything`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-security-policy')).toContain("script-src 'self'");
@@ -92,8 +99,8 @@ describe('web host', () => {
   });
 
   it('refuses API connections without the token, with a wrong one, or from a foreign origin', async () => {
-    await expect(Client.open(`ws://127.0.0.1:${host.port}/api`)).rejects.toThrow('HTTP 401');
-    await expect(Client.open(`ws://127.0.0.1:${host.port}/api?token=wrong-token-0123456789ab`)).rejects.toThrow('HTTP 401');
+    await expect(Client.open(`ws://127.0.0.1:${host.port}${API_SOCKET_PATH}`)).rejects.toThrow('HTTP 401');
+    await expect(Client.open(`ws://127.0.0.1:${host.port}${API_SOCKET_PATH}${sessionQuery('wrong-token-0123456789ab')}`)).rejects.toThrow('HTTP 401');
     await expect(Client.open(api, { Origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
     await expect(Client.open(api, { Host: 'evil.example' })).rejects.toThrow('HTTP 421');
     const client = await Client.open(api, { Origin: `http://127.0.0.1:${host.port}` });
@@ -159,10 +166,14 @@ describe('web host', () => {
     expect(Object.keys(report.differences).sort()).toEqual(['W1', 'W2', 'b1', 'b2']);
     for (const difference of Object.values(report.differences)) expect(difference).toBeLessThanOrEqual(report.bound);
 
+    // The host serves frames in order, so the cancel finds the check started (its process just forked).
     const long = client.call('gradientCheck', { config: { network: { hiddenSizes: [200] }, dtype: 'float64', backend: 'ts' }, samples: 32 });
-    await new Promise((r) => setTimeout(r, 300));
     expect(await client.call('cancelGradientCheck')).toEqual({ ok: true, value: null });
-    expect(await long).toEqual({ ok: false, error: 'gradient check cancelled' });
+    expect(await long).toEqual({ ok: false, error: GRADIENT_CHECK_CANCELLED });
+    expect(GRADIENT_CHECK_CANCELLED).toBe('gradient check cancelled');
+    // Cancelled, it no longer blocks the next check.
+    const again = await client.call('gradientCheck', { config, samples: 1 });
+    expect(again.ok).toBe(true);
     client.socket.close();
   });
 

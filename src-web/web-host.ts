@@ -1,10 +1,10 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_ONNX_BASE64, webRequestFrameSchema, type WebFrame } from '../src-shared/api';
+import { API_SOCKET_PATH, SESSION_TOKEN_BYTES, sessionQuery, sessionTokenOf } from '../src-shared/web-session';
 import { CONTENT_SECURITY_POLICY } from '../src-services/csp';
 import type { WorkbenchService } from '../src-services/api/workbench-service';
 
@@ -55,7 +55,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   const root = resolve(options.rendererDirectory);
   if (!existsSync(join(root, 'index.html'))) throw new Error(`${join(root, 'index.html')} is missing: run "npm run build" first`);
   const bindHost = options.host ?? '127.0.0.1';
-  const token = options.token ?? randomBytes(24).toString('base64url');
+  const token = options.token ?? randomBytes(SESSION_TOKEN_BYTES).toString('base64url');
   let port = options.port;
 
   const allowedHosts = (): Set<string> => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `${bindHost}:${port}`, `[::1]:${port}`]);
@@ -94,10 +94,10 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     const refuse = (status: string): void => {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\n\r\n`);
     };
-    if (url.pathname !== '/api') return refuse('404 Not Found');
+    if (url.pathname !== API_SOCKET_PATH) return refuse('404 Not Found');
     if (!allowedHosts().has(hostHeader)) return refuse('421 Misdirected Request');
     if (request.headers.origin !== undefined && request.headers.origin !== `http://${hostHeader}`) return refuse('403 Forbidden');
-    if (!sameToken(url.searchParams.get('token'), token)) return refuse('401 Unauthorized');
+    if (!sameToken(sessionTokenOf(url.searchParams), token)) return refuse('401 Unauthorized');
     sockets.handleUpgrade(request, socket, head, (ws) => connect(ws));
   });
 
@@ -128,10 +128,13 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     server.once('error', reject);
     server.listen(options.port, bindHost, () => resolveListen());
   });
-  port = (server.address() as AddressInfo).port;
+  const address = server.address();
+  // Listening on a TCP port, the address is never a pipe name (string) or null.
+  if (address === null || typeof address === 'string') throw new Error(`the web host is not listening on a port (${String(address)})`);
+  port = address.port;
   const shownHost = bindHost.includes(':') ? `[${bindHost}]` : bindHost;
   return {
-    url: `http://${shownHost}:${port}/?token=${token}`,
+    url: `http://${shownHost}:${port}/${sessionQuery(token)}`,
     port,
     token,
     close: () =>

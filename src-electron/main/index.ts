@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { MenuAction, WorkbenchEvent } from '../../src-shared/api';
+import type { ApiEnvelope, MenuAction, WorkbenchEvent } from '../../src-shared/api';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../../src-shared/bridge';
 import { RunStore } from '../../src-services/runs/run-store';
 import { RunSupervisor } from '../../src-services/trainers/run-supervisor';
@@ -168,7 +168,7 @@ if (!app.requestSingleInstanceLock()) {
     service = workbench;
     await workbench.start();
     workbench.subscribe(send);
-    ipcMain.handle(IPC_INVOKE_CHANNEL, async (event, method: unknown, params: unknown) => {
+    ipcMain.handle(IPC_INVOKE_CHANNEL, async (event, method: unknown, params: unknown): Promise<ApiEnvelope> => {
       if (!trustedSender(event)) return { ok: false, error: 'request refused: it did not come from the workbench window' };
       if (typeof method !== 'string') return { ok: false, error: 'request refused: the method must be a string' };
       return workbench.handle(method, params);

@@ -1,16 +1,17 @@
 import type { ApiEnvelope, WebFrame, WorkbenchEvent } from '../../src-shared/api';
 import type { BackpropBridge } from '../../src-shared/bridge';
+import { API_SOCKET_PATH, SESSION_TOKEN_PARAMETER, sessionQuery, sessionTokenOf } from '../../src-shared/web-session';
 
 /**
  * Web mode's bridge: the same BackpropBridge the desktop preload exposes, over the web host's WebSocket.
  * The session token comes from the page URL that `npm run web` printed.
  */
 export function webBridgeFromLocation(location: Location): Promise<BackpropBridge> {
-  const token = new URLSearchParams(location.search).get('token');
+  const token = sessionTokenOf(location.search);
   if (!token) {
-    return Promise.reject(new Error('This page needs the session token: open the full URL that "npm run web" printed (it ends in ?token=…).'));
+    return Promise.reject(new Error(`This page needs the session token: open the full URL that "npm run web" printed (it ends in ?${SESSION_TOKEN_PARAMETER}=…).`));
   }
-  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api?token=${encodeURIComponent(token)}`;
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${API_SOCKET_PATH}${sessionQuery(token)}`;
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url);
     const pending = new Map<number, (envelope: ApiEnvelope) => void>();

@@ -8,10 +8,10 @@ export interface ConfigDraft {
   /** The config the form was filled from: fields the form does not show (sampling, subsets…) come from it. */
   base: TrainConfig;
   name: string;
-  datasetKind: 'mnist' | 'idx';
+  datasetKind: TrainConfig['dataset']['kind'];
   datasetPath: string;
   hiddenSizes: string[];
-  activation: 'relu' | 'sigmoid';
+  activation: TrainConfig['network']['activation'];
   initKind: 'std' | 'he' | 'xavier';
   initStd: string;
   weightDecay: string;
@@ -34,8 +34,8 @@ export interface ConfigDraft {
   evaluateEvery: string;
   evaluationSamples: string;
   seed: string;
-  dtype: 'float32' | 'float64';
-  backend: 'auto' | 'native' | 'ts';
+  dtype: TrainConfig['dtype'];
+  backend: TrainConfig['backend'];
 }
 
 export type PresetId = 'ch5-two-layer' | 'five-layer-relu';

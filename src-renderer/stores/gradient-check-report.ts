@@ -1,14 +1,15 @@
 import type { GradientCheckReport } from '../../src-shared/api';
 import type { TrainConfig } from '../../src-shared/config';
+import { GRADIENT_CHECK_SAMPLES } from '../../src-shared/limits';
 
 /**
  * Pure helpers of the Gradient check view: what the check is run for, how its report reads, and the
  * samples field's validation. The numbers themselves come from the engine (src-engine/gradient.ts).
  */
 
-export const MIN_SAMPLES = 1;
-export const MAX_SAMPLES = 32;
-export const DEFAULT_SAMPLES = 3;
+export const MIN_SAMPLES = GRADIENT_CHECK_SAMPLES.min;
+export const MAX_SAMPLES = GRADIENT_CHECK_SAMPLES.max;
+export const DEFAULT_SAMPLES = GRADIENT_CHECK_SAMPLES.default;
 
 /** The book's h of the central difference (NUMERICAL_GRADIENT_H in the engine). */
 export const NUMERICAL_H = 1e-4;

@@ -1,12 +1,10 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { GradientCheckReport } from '../../src-shared/api';
+import { GRADIENT_CHECK_CANCELLED, type GradientCheckReport } from '../../src-shared/api';
 import { errorMessage, useApi } from '../api/client';
 import { useConfigStore } from './config';
 import { DEFAULT_SAMPLES, samplesProblem, summarizeConfig, type CheckedConfigSummary } from './gradient-check-report';
 
-/** The host's message for a check ended by cancelGradientCheck. */
-const CANCELLED_MESSAGE = 'gradient check cancelled';
 /** How often the elapsed counter ticks while a check runs. */
 const TICK_MS = 200;
 
@@ -93,7 +91,7 @@ export const useGradientCheckStore = defineStore('gradient-check', () => {
     } catch (e) {
       tick();
       const message = errorMessage(e);
-      if (message === CANCELLED_MESSAGE || (cancelling.value && /cancel/i.test(message))) {
+      if (message === GRADIENT_CHECK_CANCELLED || (cancelling.value && /cancel/i.test(message))) {
         outcome.value = { kind: 'cancelled', seconds: elapsedSeconds.value };
       } else {
         error.value = `Gradient check failed: ${message}`;

@@ -1,13 +1,13 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
-import type { EvaluationPoint, RunMetrics, WorkbenchEvent } from '../../src-shared/api';
-import type { RunListing, RunRecord } from '../../src-shared/run-record';
+import type { RunLog, RunMetrics, WorkbenchEvent } from '../../src-shared/api';
+import type { RunListing, RunRecord, StoredEvaluation } from '../../src-shared/run-record';
 import { errorMessage, useApi } from '../api/client';
 
 /** Metrics of one run as the charts read them: filled from the store's file, then from live events. */
 export interface LiveMetrics {
   losses: Array<number | null>;
-  evaluations: EvaluationPoint[];
+  evaluations: StoredEvaluation[];
   iteration: number;
   total: number;
   elapsedSeconds: number;
@@ -25,7 +25,7 @@ export const useRunsStore = defineStore('runs', () => {
   /** Shallow: a 10000-point loss array must not become 10000 reactive proxies. Charts watch `version`. */
   const metrics = shallowRef(new Map<string, LiveMetrics>());
   const version = ref(0);
-  const logs = ref<Array<{ runId: string; level: string; message: string }>>([]);
+  const logs = ref<RunLog[]>([]);
 
   const records = computed(() => listings.value.flatMap((l) => (l.kind === 'ok' ? [l.record] : [])));
   const byId = computed(() => new Map(records.value.map((r) => [r.id, r])));
