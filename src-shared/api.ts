@@ -3,7 +3,7 @@ import type { GradientCheckResult } from '../src-engine/gradient-check';
 import { datasetSchema, type ConfigIssue, type TrainConfig } from './config';
 import { LAYER_GRAPH_BATCH } from './limits';
 import { RUN_ID_PATTERN, type OnnxReport, type RunListing, type RunRecord, type StoredEvaluation } from './run-record';
-import type { Sweep } from './sweep';
+import type { StoredSweep, Sweep } from './sweep';
 import { gradientCheckSamplesSchema, layerGraphBatchSchema, type LogLevel, type TrainerEventOf } from './trainer-protocol';
 
 /**
@@ -155,9 +155,13 @@ export interface LayerTrace {
   readonly layers: readonly TracedLayer[];
 }
 
-export interface SweepSummary {
-  readonly id: string;
+/** A sweep definition shipped in resources/sweeps. */
+export interface SweepPreset {
+  readonly file: string;
   readonly sweep: Sweep;
+}
+
+export interface SweepSummary extends StoredSweep {
   readonly trials: number;
   /** Whether this host is running it now (else it can be resumed if unfinished). */
   readonly active: boolean;
@@ -189,7 +193,7 @@ export interface ApiResults {
   listOnnxModels: ImportedOnnxModel[];
   removeOnnxModel: null;
   predictOnnx: Prediction;
-  sweepPresets: Array<{ file: string; sweep: Sweep }>;
+  sweepPresets: SweepPreset[];
   listSweeps: SweepSummary[];
   startSweep: { id: string };
   cancelSweep: null;

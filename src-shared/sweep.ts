@@ -50,6 +50,12 @@ export const sweepSchema = z
 export type Sweep = z.infer<typeof sweepSchema>;
 export type SweepInput = z.input<typeof sweepSchema>;
 
+/** A sweep as the run store keeps it (sweep-<id>.json). */
+export interface StoredSweep {
+  readonly id: string;
+  readonly sweep: Sweep;
+}
+
 /** What a trial run records about its place in a sweep (run.json's `sweep`). */
 export const sweepTagSchema = z.object({
   id: z.string(),

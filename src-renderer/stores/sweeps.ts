@@ -1,8 +1,8 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { SweepSummary } from '../../src-shared/api';
+import type { SweepPreset, SweepSummary } from '../../src-shared/api';
 import type { RunRecord } from '../../src-shared/run-record';
-import { sweepSchema, type Sweep } from '../../src-shared/sweep';
+import { sweepSchema } from '../../src-shared/sweep';
 import { errorMessage, useApi } from '../api/client';
 import { useAction } from '../composables/action';
 import { useRunsStore } from './runs';
@@ -10,7 +10,7 @@ import { useRunsStore } from './runs';
 /** The Sweeps view: presets, the definition being edited (validated live), stored sweeps and their trials. */
 export const useSweepsStore = defineStore('sweeps', () => {
   const runs = useRunsStore();
-  const presets = ref<Array<{ file: string; sweep: Sweep }>>([]);
+  const presets = ref<SweepPreset[]>([]);
   const sweeps = ref<SweepSummary[]>([]);
   const selectedId = ref<string | undefined>();
   const text = ref('');

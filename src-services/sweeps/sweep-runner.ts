@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RUN_ID_PATTERN, type RunRecord, type RunStatus } from '../../src-shared/run-record';
-import { sweepSchema, type Sweep } from '../../src-shared/sweep';
+import { sweepSchema, type StoredSweep, type Sweep } from '../../src-shared/sweep';
 import type { RunSupervisor } from '../trainers/run-supervisor';
 import { planTrials } from './sweep-plan';
 
@@ -63,14 +63,14 @@ export class SweepRunner {
   }
 
   /** The stored sweep definitions, newest first; unreadable files are skipped. */
-  async list(): Promise<Array<{ id: string; sweep: Sweep }>> {
+  async list(): Promise<StoredSweep[]> {
     let names: string[];
     try {
       names = await readdir(this.supervisor.store.root);
     } catch {
       return [];
     }
-    const sweeps: Array<{ id: string; sweep: Sweep }> = [];
+    const sweeps: StoredSweep[] = [];
     for (const name of names.filter((n) => /^sweep-.+\.json$/.test(n)).sort().reverse()) {
       const id = name.slice('sweep-'.length, -'.json'.length);
       try {
