@@ -2,6 +2,8 @@ import type { ApiMethod, ApiParams, ApiResult, WorkbenchEvent } from '../../src-
 import type { BackpropBridge } from '../../src-shared/bridge';
 import type { ConfigIssue } from '../../src-shared/config';
 
+export { errorMessage } from '../../src-shared/error-message';
+
 /** A failed request, with the host's message (and per-field config issues when there are any). */
 export class ApiError extends Error {
   readonly issues: readonly ConfigIssue[];
@@ -42,8 +44,4 @@ export function setApiClient(value: ApiClient): void {
 export function useApi(): ApiClient {
   if (!client) throw new Error('the workbench API is not connected yet');
   return client;
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

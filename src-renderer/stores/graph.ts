@@ -11,6 +11,7 @@ import {
   type GraphNodeKind,
   type GraphSpec,
 } from '../../src-engine/graph/computational-graph';
+import { LAYER_GRAPH_BATCH } from '../../src-shared/limits';
 import { errorMessage, useApi } from '../api/client';
 import { useConfigStore } from './config';
 
@@ -159,7 +160,7 @@ export const useGraphStore = defineStore('graph', () => {
   const trace = shallowRef<LayerTrace | undefined>();
   const tracing = ref(false);
   const traceError = ref<string | undefined>();
-  const traceBatch = ref(100);
+  const traceBatch = ref<number>(LAYER_GRAPH_BATCH.default);
 
   async function traceNetwork(): Promise<void> {
     const config = useConfigStore().config;
