@@ -82,6 +82,7 @@ describe('the trainer process under Node', () => {
     trainer.send({ type: 'gradientCheck', requestId: 'g', config: parseTrainConfig({ dataset, network: { hiddenSizes: [5], lossDelta: 0 }, dtype: 'float64', backend: 'ts' }), samples: 2 });
     const check = await until('gradientCheck');
     expect(check.type === 'gradientCheck' && check.bound).toBe(1e-9);
+    expect(check.type === 'gradientCheck' && Object.keys(check.differences).sort()).toEqual(['W1', 'W2', 'b1', 'b2']);
     if (check.type === 'gradientCheck') for (const value of Object.values(check.differences)) expect(value).toBeLessThanOrEqual(check.bound);
     trainer.send({ type: 'predict', requestId: 'bad', images: new Float32Array(5), rows: 2 });
     const failure = await until('requestFailed');
