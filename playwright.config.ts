@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig, type Project } from '@playwright/test';
 import { electronBinary, NO_ELECTRON_REASON } from './e2e/electron-binary';
@@ -17,7 +17,11 @@ if (!process.env.TEST_WORKER_INDEX) rmSync(runsDirectory, { recursive: true, for
 // The same specs in the desktop app where an Electron binary is installed; elsewhere the project is left out
 // and says why (once, from the runner process).
 const electronProjects: Project[] = electronBinary() ? [{ name: 'electron', testIgnore: /renderer\.spec/ }] : [];
-if (electronProjects.length === 0 && !process.env.TEST_WORKER_INDEX) console.log(`[electron] skipped: ${NO_ELECTRON_REASON}`);
+// (`npm test` also lists it in its closing summary: scripts/test-all.mjs passes BACKPROP_E2E_SKIP_FILE.)
+if (electronProjects.length === 0 && !process.env.TEST_WORKER_INDEX) {
+  console.log(`[electron] skipped: ${NO_ELECTRON_REASON}`);
+  if (process.env.BACKPROP_E2E_SKIP_FILE) writeFileSync(process.env.BACKPROP_E2E_SKIP_FILE, NO_ELECTRON_REASON);
+}
 
 export default defineConfig({
   testDir: 'e2e',

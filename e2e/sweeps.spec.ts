@@ -24,7 +24,20 @@ test('a sweep defined in the UI runs its trials in parallel, ranks them, plots t
   await page.getByTestId('start-sweep').click();
   await expect(page.getByTestId('sweep-progress')).toHaveText('4 / 4 trials done', { timeout: 90_000 });
   await expect(page.getByTestId('sweep-row')).toHaveCount(4);
-  await expect(page.getByTestId('sweep-results')).toContainText('optimizer.lr');
+  // Rank, trial, status, validation and train accuracy, then one column per parameter: ranked by validation
+  // accuracy, every trial completed, every drawn value inside its range.
+  await expect(page.getByTestId('sweep-results').locator('thead th')).toHaveText(['Rank', 'Trial', 'Status', 'Validation acc.', 'Train acc.', 'optimizer.lr', 'network.weightDecay', 'Actions']);
+  const cells = await page.getByTestId('sweep-row').evaluateAll((rows) => rows.map((row) => Array.from(row.querySelectorAll('td'), (td) => td.textContent?.trim() ?? '')));
+  expect(cells.map((c) => c[0])).toEqual(['1', '2', '3', '4']);
+  expect(cells.map((c) => c[2])).toEqual(['completed', 'completed', 'completed', 'completed']);
+  const validation = cells.map((c) => Number.parseFloat(c[3] ?? ''));
+  expect(validation).toEqual([...validation].sort((a, b) => b - a));
+  for (const [, , , , , lr, weightDecay] of cells) {
+    expect(Number(lr)).toBeGreaterThanOrEqual(0.001);
+    expect(Number(lr)).toBeLessThanOrEqual(0.5);
+    expect(Number(weightDecay)).toBeGreaterThanOrEqual(1e-8);
+    expect(Number(weightDecay)).toBeLessThanOrEqual(1e-4);
+  }
   await expect(page.getByTestId('sweep-scatter')).toBeVisible();
   await expect(page.getByTestId('sweep-parallel')).toBeVisible();
   await screenshotView(page, testInfo, 'sweeps', { fullPage: true });

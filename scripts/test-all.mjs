@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: type checks, the desktop build, and the unit tests, ending with the one summary line CI reads
 // ("N passed, N failed"). Each step runs even if an earlier one failed, so one run shows every problem.
+// Whatever was skipped (native-only tests without the addon, end-to-end tests without Chromium) is listed
+// with its reason just above that line.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +11,12 @@ import { join } from 'node:path';
 const bin = (name) => join('node_modules', '.bin', name);
 let passed = 0;
 let failed = 0;
+const skipped = [];
+
+function skip(title, reason) {
+  skipped.push(`${title}: ${reason}`);
+  process.stdout.write(`\n=== ${title}: SKIPPED (${reason})\n`);
+}
 
 function step(title, command, args) {
   process.stdout.write(`\n=== ${title}: ${command} ${args.join(' ')}\n`);
@@ -30,12 +38,19 @@ if (step('desktop build', bin('electron-vite'), ['build'])) {
 
 const reportDir = mkdtempSync(join(tmpdir(), 'bpw-vitest-'));
 const report = join(reportDir, 'report.json');
+// scripts/vitest-global-setup.ts writes here why native-only tests are skipped, when they are.
+const nativeSkipFile = join(reportDir, 'native-skip.txt');
 process.stdout.write(`\n=== unit tests: vitest run\n`);
-const vitest = spawnSync(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], { stdio: 'inherit' });
+const vitest = spawnSync(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], {
+  stdio: 'inherit',
+  env: { ...process.env, BACKPROP_NATIVE_SKIP_FILE: nativeSkipFile },
+});
 try {
   const json = JSON.parse(readFileSync(report, 'utf8'));
   passed += json.numPassedTests;
   failed += json.numFailedTests;
+  const notRun = json.numPendingTests + json.numTodoTests;
+  if (notRun > 0) skip(`unit tests: ${notRun} of ${json.numTotalTests}`, existsSync(nativeSkipFile) ? `native-only: ${readFileSync(nativeSkipFile, 'utf8').trim()}` : 'see the vitest output above');
   // A suite that fails to load has no failing test of its own: count it so it cannot pass silently.
   failed += json.testResults.filter((suite) => suite.status === 'failed' && suite.assertionResults.length === 0).length;
 } catch {
@@ -47,28 +62,31 @@ if (vitest.status !== 0 && failed === 0) failed++;
 
 // End-to-end tests need a browser: Debian's Chromium (installed by .ci/run), or CHROMIUM_PATH.
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-let skipped = 0;
-if (existsSync(chromium) && existsSync('out/renderer/index.html')) {
+if (!existsSync(chromium)) skip('end-to-end tests', `no Chromium at ${chromium} (apt-get install chromium, or set CHROMIUM_PATH)`);
+else if (!existsSync('out/renderer/index.html')) skip('end-to-end tests', 'no renderer build (the desktop build step failed)');
+else {
   const e2eDir = mkdtempSync(join(tmpdir(), 'bpw-e2e-'));
   const e2eReport = join(e2eDir, 'report.json');
+  // playwright.config.ts writes here why the desktop (Electron) project is left out, when it is.
+  const electronSkipFile = join(e2eDir, 'electron-skip.txt');
   process.stdout.write(`\n=== end-to-end tests: playwright test (${chromium})\n`);
   const e2e = spawnSync(bin('playwright'), ['test', '--reporter=list,json'], {
     stdio: 'inherit',
-    env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: e2eReport },
+    env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: e2eReport, BACKPROP_E2E_SKIP_FILE: electronSkipFile },
   });
+  if (existsSync(electronSkipFile)) skip('end-to-end tests in the desktop app', readFileSync(electronSkipFile, 'utf8').trim());
   try {
     const stats = JSON.parse(readFileSync(e2eReport, 'utf8')).stats;
     passed += stats.expected + stats.flaky;
     failed += stats.unexpected;
-    skipped += stats.skipped;
+    if (stats.skipped > 0) skip(`end-to-end tests: ${stats.skipped}`, 'see the playwright output above');
   } catch {
     failed++;
     process.stdout.write(`playwright wrote no report (exit ${e2e.status ?? e2e.signal})\n`);
   }
   rmSync(e2eDir, { recursive: true, force: true });
-} else {
-  process.stdout.write(`\n=== end-to-end tests: skipped (no Chromium at ${chromium}, or no renderer build)\n`);
 }
 
-process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+if (skipped.length > 0) process.stdout.write(`\nSkipped:\n${skipped.map((line) => `  - ${line}\n`).join('')}`);
+process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
 process.exit(failed === 0 ? 0 : 1);

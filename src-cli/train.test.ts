@@ -1,22 +1,31 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tsx = join(root, 'node_modules', '.bin', 'tsx');
 
-function train(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(tsx, [join(root, 'src-cli/train.ts'), ...args], { cwd: root, encoding: 'utf8', timeout: 90_000 });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+/** `npm run train <args>` as a process of its own: its exit code and both streams. */
+function train(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(tsx, [join(root, 'src-cli/train.ts'), ...args], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
-describe('npm run train (the CLI process)', () => {
-  it('--json prints one summary object on stdout; evaluation lines go to stderr; the run is stored', () => {
+// The commands are independent processes: they run side by side.
+describe.concurrent('npm run train (the CLI process)', () => {
+  it('--json prints one summary object on stdout; evaluation lines go to stderr; the run is stored', async ({ expect }) => {
     const runsDir = mkdtempSync(join(tmpdir(), 'bpw-cli-runs-'));
-    const run = train(['--iterations', '40', '--evaluation-samples', '500', '--hidden', '20', '--backend', 'ts', '--json', '--runs-dir', runsDir]);
+    const run = await train(['--iterations', '40', '--evaluation-samples', '500', '--hidden', '20', '--backend', 'ts', '--json', '--runs-dir', runsDir]);
     expect(run.status, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout);
     expect(summary).toMatchObject({ status: 'completed', iterations: 40, backend: 'ts', dtype: 'float32', seed: 0 });
@@ -30,13 +39,16 @@ describe('npm run train (the CLI process)', () => {
     expect(readdirSync(join(runsDir, id)).sort()).toEqual(['checkpoint.bin', 'metrics.jsonl', 'run.json']);
   });
 
-  it('bad input exits with 2 and a one-line error naming the field or file', () => {
-    const bad = train(['--batch-size', '0', '--no-save']);
+  it('bad input exits with 2 and a one-line error naming the field', async ({ expect }) => {
+    const bad = await train(['--batch-size', '0', '--no-save']);
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toMatch(/^error: invalid config: training.batchSize:/);
-    const missing = train(['--dataset', '/nonexistent-dataset-dir', '--iterations', '1', '--no-save']);
+  });
+
+  it('a missing dataset exits with 2 and a one-line error naming the folder', async ({ expect }) => {
+    const missing = await train(['--dataset', '/nonexistent-dataset-dir', '--iterations', '1', '--no-save']);
     expect(missing.status).toBe(2);
-    expect(missing.stderr).toMatch(/nonexistent-dataset-dir/);
+    expect(missing.stderr).toBe('error: /nonexistent-dataset-dir: dataset directory not found\n');
   });
 });

@@ -1,18 +1,21 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TrainConfigInput } from '../src-shared/config';
 import { parseTrainConfig } from '../src-shared/config';
 import type { TrainerEvent, TrainerEventType } from '../src-shared/trainer-protocol';
+import { writeDenseIdxDataset } from '../src-services/data/idx-fixtures';
 import { RunStore } from '../src-services/runs/run-store';
-import { nodeTrainerFactory, type TrainerProcess } from '../src-services/trainers/trainer-process';
+import { RunSupervisor } from '../src-services/trainers/run-supervisor';
+import { testTrainerFactory } from '../src-services/trainers/test-trainers';
+import type { TrainerProcess, TrainerProcessFactory } from '../src-services/trainers/trainer-process';
 
 const spawned: TrainerProcess[] = [];
 
 /** A real trainer process under Node, with its events collected. */
 function startTrainer(): { trainer: TrainerProcess; events: TrainerEvent[]; until: (type: TrainerEventType, count?: number) => Promise<TrainerEvent> } {
-  const trainer = nodeTrainerFactory()();
+  const trainer = testTrainerFactory()();
   spawned.push(trainer);
   const events: TrainerEvent[] = [];
   const waiters: Array<() => void> = [];
@@ -30,11 +33,17 @@ function startTrainer(): { trainer: TrainerProcess; events: TrainerEvent[]; unti
   return { trainer, events, until };
 }
 
-const small: TrainConfigInput = {
-  network: { hiddenSizes: [16] },
-  training: { iterations: 120, batchSize: 50, trainSubset: 2000, evaluationSamples: 500 },
-  backend: 'ts',
-};
+// A generated set of 2000 training and 500 test images of 14x14 pixels: what these tests check does not depend
+// on the data, each trainer process reads it in milliseconds instead of unpacking MNIST, and its steps cost a
+// quarter of MNIST's.
+const PIXELS = 14 * 14;
+let dataset: { kind: 'idx'; path: string };
+let small: TrainConfigInput;
+beforeAll(async () => {
+  dataset = { kind: 'idx', path: join(await mkdtemp(join(tmpdir(), 'bpw-host-')), 'dense') };
+  await writeDenseIdxDataset(dataset.path, { train: 2000, test: 500, rows: 14, cols: 14 });
+  small = { dataset, network: { inputSize: PIXELS, hiddenSizes: [16] }, training: { iterations: 120, batchSize: 50, trainSubset: 2000, evaluationSamples: 500 }, backend: 'ts' };
+});
 
 afterEach(() => {
   for (const trainer of spawned.splice(0)) trainer.kill('SIGKILL');
@@ -62,7 +71,7 @@ describe('the trainer process under Node', () => {
     const { trainer, until } = startTrainer();
     trainer.send({ type: 'start', config: parseTrainConfig({ ...small, training: { ...small.training, iterations: 20 } }) });
     await until('finished');
-    trainer.send({ type: 'predict', requestId: 'p1', images: new Float32Array(2 * 784).fill(0.5), rows: 2 });
+    trainer.send({ type: 'predict', requestId: 'p1', images: new Float32Array(2 * PIXELS).fill(0.5), rows: 2 });
     const prediction = await until('prediction');
     expect(prediction.type === 'prediction' && [prediction.rows, prediction.cols, prediction.probabilities.length]).toEqual([2, 10, 20]);
     if (prediction.type === 'prediction') {
@@ -71,14 +80,15 @@ describe('the trainer process under Node', () => {
     }
     trainer.send({ type: 'exportWeights', requestId: 'w' });
     const weights = await until('weights');
-    expect(weights.type === 'weights' && weights.tensors.map((t) => [t.name, t.shape])).toEqual([['W1', [784, 16]], ['b1', [16]], ['W2', [16, 10]], ['b2', [10]]]);
-    trainer.send({ type: 'gradientCheck', requestId: 'g', config: parseTrainConfig({ network: { hiddenSizes: [5], lossDelta: 0 }, dtype: 'float64', backend: 'ts' }), samples: 2 });
+    expect(weights.type === 'weights' && weights.tensors.map((t) => [t.name, t.shape])).toEqual([['W1', [PIXELS, 16]], ['b1', [16]], ['W2', [16, 10]], ['b2', [10]]]);
+    trainer.send({ type: 'gradientCheck', requestId: 'g', config: parseTrainConfig({ dataset, network: { inputSize: PIXELS, hiddenSizes: [5], lossDelta: 0 }, dtype: 'float64', backend: 'ts' }), samples: 2 });
     const check = await until('gradientCheck');
     expect(check.type === 'gradientCheck' && check.bound).toBe(1e-9);
+    expect(check.type === 'gradientCheck' && Object.keys(check.differences).sort()).toEqual(['W1', 'W2', 'b1', 'b2']);
     if (check.type === 'gradientCheck') for (const value of Object.values(check.differences)) expect(value).toBeLessThanOrEqual(check.bound);
     trainer.send({ type: 'predict', requestId: 'bad', images: new Float32Array(5), rows: 2 });
     const failure = await until('requestFailed');
-    expect(failure).toMatchObject({ requestId: 'bad', reason: expect.stringMatching(/5 values for 2 images of 784 pixels/) });
+    expect(failure).toMatchObject({ requestId: 'bad', reason: expect.stringMatching(/5 values for 2 images of 196 pixels/) });
   });
 
   it('rejects invalid commands with the field, pauses, resumes and stops', async () => {
@@ -92,11 +102,12 @@ describe('the trainer process under Node', () => {
     await until('progress');
     trainer.send({ type: 'pause' });
     const paused = await until('paused');
-    const count = events.length;
-    await new Promise((r) => setTimeout(r, 300));
-    expect(events.length).toBe(count); // nothing trains while paused
     trainer.send({ type: 'resume' });
-    await until('resumed');
+    const resumed = await until('resumed');
+    // Nothing trains while paused: a host that kept training would run its next slice before it could read
+    // the resume, so any step in between would show here, and so would its progress.
+    expect(resumed.type === 'resumed' && resumed.iteration).toBe(paused.type === 'paused' && paused.iteration);
+    expect(events[events.indexOf(paused) + 1]).toBe(resumed);
     await until('progress', events.filter((e) => e.type === 'progress').length + 1);
     trainer.send({ type: 'stop' });
     const finished = await until('finished');
@@ -105,53 +116,78 @@ describe('the trainer process under Node', () => {
   });
 });
 
+/** A supervisor's trainer events, and a wait for the first of a type from one run. */
+function watch(sup: RunSupervisor): (runId: string, type: TrainerEventType) => Promise<TrainerEvent> {
+  const seen: Array<{ runId: string; event: TrainerEvent }> = [];
+  const waiters = new Set<() => void>();
+  sup.subscribe((e) => {
+    if (e.kind !== 'trainer') return;
+    seen.push({ runId: e.runId, event: e.event });
+    for (const wake of [...waiters]) wake();
+  });
+  return (runId, type) =>
+    new Promise((resolve) => {
+      const check = (): void => {
+        const hit = seen.find((s) => s.runId === runId && s.event.type === type);
+        if (!hit) return;
+        waiters.delete(check);
+        resolve(hit.event);
+      };
+      waiters.add(check);
+      check();
+    });
+}
+
 describe('RunSupervisor with real trainer processes', () => {
-  async function supervisor(concurrency = 2) {
-    const { RunSupervisor } = await import('../src-services/trainers/run-supervisor');
+  async function supervisor(factory: TrainerProcessFactory, concurrency = 2): Promise<RunSupervisor> {
     const store = new RunStore(join(await mkdtemp(join(tmpdir(), 'bpw-sup-')), 'runs'));
-    return new RunSupervisor(store, nodeTrainerFactory(), { concurrency });
+    return new RunSupervisor(store, factory, { concurrency });
   }
+  const lossesOf = (lines: Awaited<ReturnType<RunStore['readMetrics']>>): Array<number | null> => lines.flatMap((l) => (l.type === 'losses' ? l.values : []));
+  const evaluatedAt = (lines: Awaited<ReturnType<RunStore['readMetrics']>>): number[] => lines.flatMap((l) => (l.type === 'evaluation' ? [l.iteration] : []));
 
   it('runs two at once to completion with their metrics; a stopped run resumes on the same loss curve', async () => {
-    const sup = await supervisor();
-    const config = parseTrainConfig({ ...small, seed: 4 });
-    const a = await sup.enqueue(config, { name: 'a' });
+    // Every run of this supervisor pauses itself after step 30 (the test entry's step hook).
+    const sup = await supervisor(testTrainerFactory({ pauseAt: 30 }));
+    const until = watch(sup);
+    const a = await sup.enqueue(parseTrainConfig({ ...small, seed: 4 }), { name: 'a' });
     const b = await sup.enqueue(parseTrainConfig({ ...small, seed: 9 }), { name: 'b' });
-    expect(sup.activeRunIds.length + sup.queuedRunIds.length).toBe(2);
-    // stop b as soon as it has trained a little
-    await new Promise<void>((resolve) => {
-      const off = sup.subscribe((e) => {
-        if (e.runId === b.id && e.kind === 'trainer' && e.event.type === 'progress' && e.event.iteration >= 30) {
-          off();
-          void sup.stop(b.id).then(resolve);
-        }
-      });
-    });
+    expect(await until(a.id, 'paused')).toMatchObject({ iteration: 30 });
+    expect(await until(b.id, 'paused')).toMatchObject({ iteration: 30 });
+    // Both are mid-run at the same moment: two trainer processes at once.
+    expect(sup.activeRunIds.sort()).toEqual([a.id, b.id].sort());
+    sup.resume(a.id);
+    await sup.stop(b.id);
     await sup.whenIdle();
+
     const recordA = await sup.store.get(a.id);
     expect(recordA.status).toBe('completed');
     expect(recordA.summary?.iterations).toBe(120);
     const metricsA = await sup.store.readMetrics(a.id);
-    expect(metricsA.filter((l) => l.type === 'evaluation').map((l) => (l.type === 'evaluation' ? l.iteration : 0))).toEqual([1, 41, 81, 120]);
-    const lossesOf = (lines: Awaited<ReturnType<typeof sup.store.readMetrics>>) => lines.flatMap((l) => (l.type === 'losses' ? l.values : []));
+    expect(evaluatedAt(metricsA)).toEqual([1, 41, 81, 120]);
     expect(lossesOf(metricsA)).toHaveLength(120);
 
     const stopped = await sup.store.get(b.id);
     expect(stopped.status).toBe('stopped');
-    expect(stopped.summary!.iterations).toBeLessThan(120);
+    expect(stopped.summary!.iterations).toBe(30);
+    // Resumed from its checkpoint at 30, it never passes step 30 again, so it trains on to the end.
     await sup.resumeRun(b.id);
     await sup.whenIdle();
     expect((await sup.store.get(b.id)).status).toBe('completed');
-    // the same config trained in one go gives the very same losses: the resumed curve continues exactly
-    const reference = await sup.enqueue(parseTrainConfig({ ...small, seed: 9 }), { name: 'b-reference' });
-    await sup.whenIdle();
     const resumedLosses = lossesOf(await sup.store.readMetrics(b.id));
     expect(resumedLosses).toHaveLength(120);
-    expect(resumedLosses).toEqual(lossesOf(await sup.store.readMetrics(reference.id)));
+
+    // The same config trained in one go, never paused, gives the very same losses: the resumed curve continues exactly.
+    const plain = await supervisor(testTrainerFactory());
+    const reference = await plain.enqueue(parseTrainConfig({ ...small, seed: 9 }), { name: 'b-reference' });
+    await plain.whenIdle();
+    expect((await plain.store.get(reference.id)).status).toBe('completed');
+    expect(resumedLosses).toEqual(lossesOf(await plain.store.readMetrics(reference.id)));
   });
 
   it('a trainer killed with SIGKILL fails its run only; finished epochs and the checkpoint survive', async () => {
-    const sup = await supervisor();
+    const sup = await supervisor(testTrainerFactory());
+    // Long enough that it is still training when the kill lands, whatever the machine (it is killed after ~81 steps).
     const long = parseTrainConfig({ ...small, training: { ...small.training, iterations: 100_000 } });
     const victim = await sup.enqueue(long, { name: 'victim' });
     const other = await sup.enqueue(parseTrainConfig(small), { name: 'other' });
@@ -168,11 +204,12 @@ describe('RunSupervisor with real trainer processes', () => {
     const failed = await sup.store.get(victim.id);
     expect(failed.status).toBe('failed');
     expect(failed.reason).toMatch(/killed \(SIGKILL\)/);
-    const epochs = (await sup.store.readMetrics(victim.id)).filter((l) => l.type === 'evaluation').map((l) => (l.type === 'evaluation' ? l.iteration : 0));
-    expect(epochs.slice(0, 3)).toEqual([1, 41, 81]);
+    expect(evaluatedAt(await sup.store.readMetrics(victim.id)).slice(0, 3)).toEqual([1, 41, 81]);
     const checkpoint = await sup.store.readCheckpoint(victim.id);
-    expect(checkpoint?.tensors.W1.shape).toEqual([784, 16]);
+    expect(checkpoint?.tensors.W1.shape).toEqual([PIXELS, 16]);
     expect((checkpoint?.meta as { iteration: number }).iteration).toBeGreaterThanOrEqual(81);
-    expect((await sup.store.get(other.id)).status).toBe('completed');
+    const survivor = await sup.store.get(other.id);
+    expect(survivor.status).toBe('completed');
+    expect(survivor.summary?.iterations).toBe(120);
   });
 });

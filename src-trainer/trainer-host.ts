@@ -74,8 +74,14 @@ function newSession(trainer: Trainer, backend: Backend, state: Session['state'],
   };
 }
 
-export function runTrainerHost(transport: Transport = detectTransport()): void {
-  const host = new TrainerHost(transport);
+/** Seams for tests: what a test needs to stop a run at a chosen step instead of racing it by time. */
+export interface TrainerHostHooks {
+  /** Called after every step with the updates made so far; 'pause' pauses the run there, as a pause command would. */
+  readonly afterStep?: (iteration: number) => 'pause' | 'continue';
+}
+
+export function runTrainerHost(transport: Transport = detectTransport(), hooks: TrainerHostHooks = {}): void {
+  const host = new TrainerHost(transport, hooks);
   transport.onMessage((message) => host.receive(message));
   process.on('uncaughtException', (error) => {
     transport.send({ type: 'failed', reason: `trainer crashed: ${error.message}` });
@@ -89,9 +95,11 @@ class TrainerHost {
   private busy = false;
   private readonly datasets = new DatasetCache();
   private readonly transport: Transport;
+  private readonly hooks: TrainerHostHooks;
 
-  constructor(transport: Transport) {
+  constructor(transport: Transport, hooks: TrainerHostHooks) {
     this.transport = transport;
+    this.hooks = hooks;
   }
 
   receive(message: unknown): void {
@@ -128,13 +136,7 @@ class TrainerHost {
         return;
       }
       case 'pause':
-        if (session?.state === 'running') {
-          session.state = 'paused';
-          this.flushProgress(session);
-          this.reportSettled(session);
-          session.recorder?.end();
-          this.transport.send({ type: 'paused', iteration: session.trainer.iteration });
-        }
+        if (session?.state === 'running') this.pause(session);
         return;
       case 'resume':
         if (session?.state === 'paused') {
@@ -269,6 +271,11 @@ class TrainerHost {
           this.finish(session, 'diverged', `the loss became ${outcome.loss} at iteration ${outcome.iteration + 1}`);
           return;
         }
+        if (!trainer.finished && this.hooks.afterStep?.(trainer.iteration) === 'pause') {
+          session.elapsedMs += performance.now() - started;
+          this.pause(session);
+          return;
+        }
         if (performance.now() - session.lastProgress >= PROGRESS_INTERVAL_MS) this.flushProgress(session);
       }
     } catch (error) {
@@ -279,6 +286,14 @@ class TrainerHost {
     session.elapsedMs += performance.now() - started;
     if (trainer.finished) this.finish(session, 'completed');
     else this.schedule(session);
+  }
+
+  private pause(session: Session): void {
+    session.state = 'paused';
+    this.flushProgress(session);
+    this.reportSettled(session);
+    session.recorder?.end();
+    this.transport.send({ type: 'paused', iteration: session.trainer.iteration });
   }
 
   private flushProgress(session: Session): void {

@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { GRADIENT_CHECK_CANCELLED, type ApiEnvelope, type WebFrame, type WorkbenchEvent } from '../src-shared/api';
 import type { RunListing, RunRecord } from '../src-shared/run-record';
+import { writeDenseIdxDataset } from '../src-services/data/idx-fixtures';
 import { RunStore } from '../src-services/runs/run-store';
 import { RunSupervisor } from '../src-services/trainers/run-supervisor';
-import { nodeTrainerFactory } from '../src-services/trainers/trainer-process';
+import { testTrainerFactory } from '../src-services/trainers/test-trainers';
 import { WorkbenchService } from '../src-services/api/workbench-service';
 import { API_SOCKET_PATH, sessionQuery } from '../src-shared/web-session';
 import { startWebHost, type WebHost } from './web-host';
@@ -68,11 +69,15 @@ describe('web host', () => {
   let host: WebHost;
   let service: WorkbenchService;
   let api: string;
+  // Runs, checks and traces train on a generated 28x28 set (each trainer process reads it at once); the test
+  // images come from the bundled MNIST.
+  const dataset = { kind: 'idx', path: join(root, 'dense') } as const;
 
   beforeAll(async () => {
     mkdirSync(renderer);
     writeFileSync(join(renderer, 'index.html'), '<!doctype html><title>Backprop Workbench</title>');
-    const factory = nodeTrainerFactory();
+    await writeDenseIdxDataset(dataset.path, { train: 1000, test: 200 });
+    const factory = testTrainerFactory();
     service = new WorkbenchService({
       supervisor: new RunSupervisor(new RunStore(join(root, 'runs'), '0.0.0-test'), factory, { concurrency: 1 }),
       trainerFactory: factory,
@@ -123,12 +128,13 @@ describe('web host', () => {
     const client = await Client.open(api);
     const info = await client.value<{ mode: string }>('info');
     expect(info.mode).toBe('web');
-    const config = { network: { hiddenSizes: [8] }, training: { iterations: 60, evaluateEvery: 30, evaluationSamples: 200 }, seed: 3 };
+    const config = { dataset, network: { hiddenSizes: [8] }, training: { iterations: 60, evaluateEvery: 30, evaluationSamples: 200 }, seed: 3 };
     const record = await client.value<RunRecord>('startRun', { config, name: 'tiny' });
     expect(record.name).toBe('tiny');
     await client.until((e) => e.type === 'run' && e.record.id === record.id && e.record.status === 'completed');
     expect(client.events.some((e) => e.type === 'progress' && e.runId === record.id)).toBe(true);
-    expect(client.events.filter((e) => e.type === 'evaluation' && e.runId === record.id).length).toBeGreaterThanOrEqual(2);
+    // Evaluated every 30 iterations from the first, and at the end; all of them arrive before the status that ends the run.
+    expect(client.events.flatMap((e) => (e.type === 'evaluation' && e.runId === record.id ? [e.point.iteration] : []))).toEqual([1, 31, 60]);
 
     const listings = await client.value<RunListing[]>('listRuns');
     expect(listings.some((l) => l.kind === 'ok' && l.record.id === record.id)).toBe(true);
@@ -161,7 +167,7 @@ describe('web host', () => {
 
   it('runs a gradient check in its own process, and cancels one on request', async () => {
     const client = await Client.open(api);
-    const config = { network: { hiddenSizes: [4] }, dtype: 'float64', backend: 'ts' };
+    const config = { dataset, network: { hiddenSizes: [4] }, dtype: 'float64', backend: 'ts' };
     const report = await client.value<{ differences: Record<string, number>; bound: number }>('gradientCheck', { config, samples: 1 });
     expect(Object.keys(report.differences).sort()).toEqual(['W1', 'W2', 'b1', 'b2']);
     for (const difference of Object.values(report.differences)) expect(difference).toBeLessThanOrEqual(report.bound);
@@ -181,7 +187,7 @@ describe('web host', () => {
     const client = await Client.open(api);
     const trace = await client.value<{ batchSize: number; loss: number; layers: Array<{ name: string; inputShape: number[]; outputShape: number[]; inputGradientNorm: number | null; weightGradientNorm?: number }> }>(
       'layerGraph',
-      { config: { network: { hiddenSizes: [20, 10], activation: 'sigmoid' } }, batchSize: 32 },
+      { config: { dataset, network: { hiddenSizes: [20, 10], activation: 'sigmoid' } }, batchSize: 32 },
     );
     expect(trace.batchSize).toBe(32);
     expect(trace.loss).toBeCloseTo(Math.log(10), 1);

@@ -7,7 +7,9 @@ describe('smoothCurve', () => {
   });
 
   it('is bias-corrected: a constant curve stays constant from the first point', () => {
-    for (const v of smoothCurve([2, 2, 2, 2], 0.9)) expect(v).toBeCloseTo(2, 12);
+    const smoothed = smoothCurve([2, 2, 2, 2], 0.9);
+    expect(smoothed).toHaveLength(4);
+    for (const v of smoothed) expect(v).toBeCloseTo(2, 12);
   });
 
   it('follows the exponential average', () => {

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DatasetError } from './idx';
-import { idxBytes } from './idx-fixtures';
-import { bundledMnistDirectory, loadIdxDataset, sharedDatasetsDirectory } from './load-dataset';
+import { idxBytes, writeDenseIdxDataset } from './idx-fixtures';
+import { bundledMnistDirectory, loadIdxDataset } from './load-dataset';
 
 /** A tiny MNIST-style directory: count images of rows x cols, labels i % 10. */
 async function tinyDataset(options: { train?: number; test?: number; trainLabels?: number; testSize?: [number, number]; gzip?: boolean } = {}): Promise<string> {
@@ -76,12 +76,18 @@ describe('loading an IDX dataset directory', () => {
     expect(sum / mnist.train.images.length).toBeCloseTo(33.318, 3);
   });
 
-  it('loads Fashion-MNIST by path', async () => {
-    const shared = sharedDatasetsDirectory();
-    expect(shared, 'the project machines keep ../shared/datasets').toBeDefined();
-    const fashion = await loadIdxDataset(join(shared!, 'fashion-mnist'));
-    expect(fashion.name).toBe('fashion-mnist');
-    expect(Array.from(fashion.train.labels.subarray(0, 10))).toEqual([9, 0, 0, 3, 0, 2, 7, 2, 5, 5]);
-    expect(fashion.test.count).toBe(10000);
+  it('loads a dense IDX set by path, named after its folder, byte for byte', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'bpw-ds-')), 'dense-set');
+    const written = await writeDenseIdxDataset(dir, { train: 120, test: 30, rows: 8, cols: 6, classes: 4, gzip: true });
+    const dense = await loadIdxDataset(dir);
+    expect(dense.name).toBe('dense-set');
+    expect(dense.directory).toBe(dir);
+    expect([dense.train.count, dense.test.count, dense.train.rows, dense.train.cols, dense.classes]).toEqual([120, 30, 8, 6, 4]);
+    expect(dense.train.images).toEqual(written.train.images);
+    expect(dense.train.labels).toEqual(written.train.labels);
+    expect(dense.test.images).toEqual(written.test.images);
+    expect(dense.test.labels).toEqual(written.test.labels);
+    // Dense: no pixel is zero, unlike MNIST's black background.
+    expect(dense.train.images.every((v) => v > 0)).toBe(true);
   });
 });

@@ -86,9 +86,3 @@ export function bundledMnistDirectory(): string {
   const override = process.env.BACKPROP_DATASETS_DIR;
   return override ? join(override, 'mnist') : join(projectRoot(), 'resources', 'datasets', 'mnist');
 }
-
-/** ../shared/datasets next to the project, where the project's machines keep MNIST and Fashion-MNIST. */
-export function sharedDatasetsDirectory(): string | undefined {
-  const dir = join(projectRoot(), '..', 'shared', 'datasets');
-  return existsSync(dir) ? dir : undefined;
-}

@@ -8,25 +8,29 @@ import { decodeCheckpoint, encodeCheckpoint, writeCheckpointAtomic } from './che
 import { MetricsWriter } from './metrics-writer';
 import { CHECKPOINT_FILE, METRICS_FILE, RUN_FILE, RunStore } from './run-store';
 
+/** A store whose clock moves one second at each reading, from a fixed date. */
 async function freshStore(): Promise<RunStore> {
-  return new RunStore(join(await mkdtemp(join(tmpdir(), 'bpw-runs-')), 'runs'), '1.2.3');
+  let tick = 0;
+  return new RunStore(join(await mkdtemp(join(tmpdir(), 'bpw-runs-')), 'runs'), '1.2.3', () => new Date(Date.UTC(2025, 0, 1, 0, 0, tick++)));
 }
 
 describe('RunStore', () => {
   it('creates, updates, renames, lists newest first and deletes runs', async () => {
     const store = await freshStore();
     const a = await store.create(parseTrainConfig({ seed: 1 }));
-    await new Promise((r) => setTimeout(r, 5));
     const b = await store.create(parseTrainConfig({ network: { hiddenSizes: [100, 100] } }), { name: 'deep' });
     expect(a.name).toBe('784-50-10 relu sgd lr 0.1');
     expect(a.versions.app).toBe('1.2.3');
+    expect([a.createdAt, b.createdAt]).toEqual(['2025-01-01T00:00:00.000Z', '2025-01-01T00:00:01.000Z']);
+    expect(a.id).toMatch(/^2025-01-01T00-00-00-000Z-[0-9a-f]{6}$/);
     await store.update(a.id, { status: 'completed', summary: { iterations: 10, trainAccuracy: 0.5, testAccuracy: 0.4, bestTestAccuracy: 0.45, seconds: 1 } });
     await store.rename(b.id, '  deeper  ');
     const listed = await store.list();
     expect(listed.map((l) => (l.kind === 'ok' ? [l.record.name, l.record.status] : l.kind))).toEqual([['deeper', 'queued'], ['784-50-10 relu sgd lr 0.1', 'completed']]);
     await expect(store.rename(a.id, '   ')).rejects.toThrow(/cannot be empty/);
+    expect((await store.get(b.id)).updatedAt).toBe('2025-01-01T00:00:03.000Z');
     await store.delete(b.id);
-    expect((await store.list()).length).toBe(1);
+    expect((await store.list()).map((l) => (l.kind === 'ok' ? l.record.id : l.kind))).toEqual([a.id]);
     expect(() => store.directory('../etc')).toThrow(/invalid run id/);
   });
 

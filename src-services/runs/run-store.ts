@@ -34,10 +34,13 @@ export class RunStoreError extends Error {
 export class RunStore {
   readonly root: string;
   private readonly appVersion: string;
+  private readonly now: () => Date;
 
-  constructor(root: string, appVersion = '0.0.0') {
+  /** `now` stamps ids, createdAt and updatedAt (a test gives a clock of its own). */
+  constructor(root: string, appVersion = '0.0.0', now: () => Date = () => new Date()) {
     this.root = root;
     this.appVersion = appVersion;
+    this.now = now;
   }
 
   directory(id: string): string {
@@ -47,7 +50,7 @@ export class RunStore {
 
   async create(config: TrainConfig, options: { name?: string; backend?: RunRecord['backend']; sweep?: SweepTag } = {}): Promise<RunRecord> {
     await mkdir(this.root, { recursive: true });
-    const now = new Date();
+    const now = this.now();
     const id = `${now.toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
     const record: RunRecord = {
       formatVersion: RUN_FORMAT_VERSION,
@@ -75,7 +78,7 @@ export class RunStore {
 
   async update(id: string, patch: Partial<Omit<RunRecord, 'id' | 'formatVersion' | 'createdAt'>>): Promise<RunRecord> {
     const current = await this.get(id);
-    const next: RunRecord = runRecordSchema.parse({ ...current, ...patch, updatedAt: new Date().toISOString() });
+    const next: RunRecord = runRecordSchema.parse({ ...current, ...patch, updatedAt: this.now().toISOString() });
     await this.writeRecord(next);
     return next;
   }

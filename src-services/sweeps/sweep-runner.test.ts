@@ -1,19 +1,23 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepSchema } from '../../src-shared/sweep';
+import { writeDenseIdxDataset } from '../data/idx-fixtures';
 import { RunStore } from '../runs/run-store';
 import { RunSupervisor } from '../trainers/run-supervisor';
+import { testTrainerFactory } from '../trainers/test-trainers';
 import { SweepRunner } from './sweep-runner';
-import { nodeTrainerFactory } from '../trainers/trainer-process';
 
 describe('sweeps in parallel trainer processes', () => {
   const root = mkdtempSync(join(tmpdir(), 'bpw-sweep-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
+  // A generated 28x28 set: the trials train on 480 of its images and are ranked on the 120 held out.
+  const dataset = join(root, 'dense');
+  beforeAll(() => writeDenseIdxDataset(dataset, { train: 600, test: 200 }));
   const sweep = sweepSchema.parse({
     name: 'tiny',
-    base: { network: { hiddenSizes: [8] }, training: { evaluationSamples: 200 } },
+    base: { dataset: { kind: 'idx', path: dataset }, network: { hiddenSizes: [8] }, training: { evaluationSamples: 200 } },
     parameters: [{ kind: 'grid', path: 'optimizer.lr', values: [0.001, 0.1, 0.5, 0.05] }],
     trainSubset: 600,
     epochs: 2,
@@ -23,7 +27,7 @@ describe('sweeps in parallel trainer processes', () => {
 
   it('runs every trial as a tagged run and ranks them by validation accuracy; an interrupted sweep resumes', async () => {
     const store = new RunStore(join(root, 'runs'), '0.0.0-test');
-    const supervisor = new RunSupervisor(store, nodeTrainerFactory(), { concurrency: 2 });
+    const supervisor = new RunSupervisor(store, testTrainerFactory(), { concurrency: 2 });
     const runner = new SweepRunner(supervisor);
     const controller = new AbortController();
     const seen: number[] = [];
@@ -43,12 +47,12 @@ describe('sweeps in parallel trainer processes', () => {
         controller.abort();
       },
     });
-    expect(seen.length).toBeGreaterThanOrEqual(1);
+    // One trial at a time, and the abort lands before the next one is created: only trial 0 exists.
+    expect(seen).toEqual([0]);
     expect(maxInFlight).toBe(1);
-    // Stopped early: the trials not yet started were never created.
-    expect(first.ranked.filter((r) => r.status === 'completed').length).toBeLessThan(4);
+    expect(first.ranked.map((r) => [r.sweep!.trial, r.status])).toEqual([[0, 'completed']]);
 
-    const resumed = await new SweepRunner(new RunSupervisor(store, nodeTrainerFactory(), { concurrency: 2 })).resume(first.id);
+    const resumed = await new SweepRunner(new RunSupervisor(store, testTrainerFactory(), { concurrency: 2 })).resume(first.id);
     expect(resumed.ranked).toHaveLength(4);
     expect(resumed.ranked.every((r) => r.status === 'completed' && r.sweep?.id === first.id)).toBe(true);
     expect(new Set(resumed.ranked.map((r) => r.sweep!.trial))).toEqual(new Set([0, 1, 2, 3]));
@@ -60,19 +64,23 @@ describe('sweeps in parallel trainer processes', () => {
 
   it('a trial whose trainer process dies is marked failed and the sweep goes on', async () => {
     const store = new RunStore(join(root, 'crash'), '0.0.0-test');
-    const supervisor = new RunSupervisor(store, nodeTrainerFactory(), { concurrency: 2 });
+    // Every trial pauses itself after step 2 (the test entry's step hook): the first to get there is killed
+    // mid-run, the others are resumed.
+    const supervisor = new RunSupervisor(store, testTrainerFactory({ pauseAt: 2 }), { concurrency: 2 });
     let killed: string | undefined;
     supervisor.subscribe((event) => {
-      if (event.kind === 'status' && event.record.status === 'running' && !killed) {
+      if (event.kind !== 'trainer' || event.event.type !== 'paused') return;
+      if (killed) supervisor.resume(event.runId);
+      else {
         killed = event.runId;
-        supervisor.processOf(event.runId)?.kill('SIGKILL');
+        supervisor.processOf(event.runId)!.kill('SIGKILL');
       }
     });
-    const result = await new SweepRunner(supervisor).start({ ...sweep, concurrency: 2, epochs: 20 });
+    const result = await new SweepRunner(supervisor).start({ ...sweep, concurrency: 2 });
     expect(result.ranked).toHaveLength(4);
     const crashed = result.ranked.find((r) => r.id === killed)!;
     expect(crashed.status).toBe('failed');
-    expect(crashed.reason).toMatch(/killed|exited/);
+    expect(crashed.reason).toMatch(/killed \(SIGKILL\)/);
     expect(result.ranked.filter((r) => r.status === 'completed')).toHaveLength(3);
     // A failed trial ranks last: it has no validation accuracy.
     expect(result.ranked.at(-1)!.id).toBe(killed);

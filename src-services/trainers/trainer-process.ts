@@ -29,11 +29,18 @@ export function validatedEvent(message: unknown): TrainerEvent {
   return { type: 'log', level: 'error', message: `trainer sent an invalid message: ${parsed.error.issues[0]?.message ?? 'unknown'}` };
 }
 
+/** The script a trainer process runs, the Node flags it needs, and its own arguments (none by default). */
+export interface NodeTrainerEntry {
+  readonly file: string;
+  readonly execArgv: readonly string[];
+  readonly args?: readonly string[];
+}
+
 /**
  * The trainer entry for plain Node: the built file next to the main bundle when it exists (a packaged app or
  * after `npm run build`), else the TypeScript source run through tsx.
  */
-export function nodeTrainerEntry(): { file: string; execArgv: string[] } {
+export function nodeTrainerEntry(): NodeTrainerEntry {
   const self = fileURLToPath(import.meta.url);
   const here = dirname(self);
   // Run from source (tsx) this file is src-services/trainers/trainer-process.ts; bundled, it sits in out/main.
@@ -41,10 +48,10 @@ export function nodeTrainerEntry(): { file: string; execArgv: string[] } {
   return { file: join(here, 'trainer-entry.js'), execArgv: [] };
 }
 
-export function nodeTrainerFactory(entry = nodeTrainerEntry()): TrainerProcessFactory {
+export function nodeTrainerFactory(entry: NodeTrainerEntry = nodeTrainerEntry()): TrainerProcessFactory {
   return () => {
     // 'advanced' serialization carries typed arrays as binary (structured clone), not as JSON number lists.
-    const child = fork(entry.file, [], { execArgv: entry.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(entry.file, [...(entry.args ?? [])], { execArgv: [...entry.execArgv], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const exitListeners: Array<(exit: TrainerExit) => void> = [];
     child.on('exit', (code, signal) => exitListeners.forEach((listener) => listener({ code, signal })));
     // Write errors to an exiting child are covered by its exit event; a child that never started has no

@@ -1,0 +1,39 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { TestProject } from 'vitest/node';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The trainer process entries bundled for this test run (see src-services/trainers/test-trainers.ts). */
+    trainerEntries: { readonly trainer: string; readonly pausing: string };
+  }
+}
+
+/**
+ * Runs once before the unit tests: bundles the trainer process entries, so the many trainer processes the
+ * tests start load plain JavaScript instead of compiling the sources through tsx each time (about 0.7 s per
+ * process on the project's machines). The bundle is built from the current sources on every run and lives
+ * inside the project (its code finds the project root, the bundled MNIST and the addon from where it sits).
+ */
+export default async function setup(project: TestProject): Promise<() => void> {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const cache = join(root, 'node_modules', '.cache');
+  mkdirSync(cache, { recursive: true });
+  const outdir = mkdtempSync(join(cache, 'bpw-test-trainer-'));
+  await build({
+    entryPoints: { trainer: join(root, 'src-trainer', 'trainer-entry.ts'), pausing: join(root, 'src-trainer', 'test-support', 'pausing-entry.ts') },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    sourcemap: 'inline',
+    logLevel: 'warning',
+  });
+  project.provide('trainerEntries', { trainer: join(outdir, 'trainer.mjs'), pausing: join(outdir, 'pausing.mjs') });
+  return () => rmSync(outdir, { recursive: true, force: true });
+}

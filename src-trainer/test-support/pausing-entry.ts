@@ -1,0 +1,7 @@
+// A trainer process for tests: the real host, which pauses its run by itself after the step given as its
+// first argument, exactly as a pause command would. A test can then stop, resume or kill the run at a known
+// iteration instead of racing the training by time. Without an argument it never pauses.
+import { detectTransport, runTrainerHost } from '../trainer-host';
+
+const pauseAt = Number(process.argv[2]);
+runTrainerHost(detectTransport(), { afterStep: (iteration) => (iteration === pauseAt ? 'pause' : 'continue') });
