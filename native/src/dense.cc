@@ -325,7 +325,6 @@ GatherCall gather_call(Args& args) {
 }
 
 void check_gather_out(const Args& args, const GatherCall& g, const Floats& out) {
-  args.need(out, g.rows * g.row_length, "out " + shape(g.rows, g.row_length));
   // The indices were checked before any row is written: out must not be able to change them, nor src.
   const std::string message = "out must not overlap src or indices";
   args.no_overlap(out.data, out.bytes(), g.src, g.src_length, message);
@@ -354,6 +353,7 @@ Napi::Value GatherRows(const Napi::CallbackInfo& info) {
   Args args(info, "gatherRows", 5);
   const GatherCall g = gather_call(args);
   const Floats out = args.floats(4, "out");
+  args.need(out, g.rows * g.row_length, "out " + shape(g.rows, g.row_length));
   check_gather_out(args, g, out);
   // Evaluation gathers tens of thousands of rows: they are split across the pool; a minibatch stays inline.
   ThreadPool& pool = Runtime::of(info.Env()).pool();

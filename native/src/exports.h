@@ -60,7 +60,7 @@ struct GatherCall {
   double scale;
 };
 GatherCall gather_call(Args& args);
-/** out must hold rows x rowLength values and must not overlap src or the indices. */
+/** out must not overlap src or the indices. */
 void check_gather_out(const Args& args, const GatherCall& g, const Floats& out);
 
 /** A sparseMatmul-style call (9 arguments), checked completely before any kernel may read its arrays. */
