@@ -7,6 +7,7 @@ import { parseTrainConfig } from '../src-shared/config';
 import type { TrainerEvent, TrainerEventType } from '../src-shared/trainer-protocol';
 import { RunStore } from '../src-services/runs/run-store';
 import { nodeTrainerFactory, type TrainerProcess } from '../src-services/trainers/trainer-process';
+import { nativeForTests } from '../src-services/backends/native-for-tests';
 
 const spawned: TrainerProcess[] = [];
 
@@ -174,5 +175,28 @@ describe('RunSupervisor with real trainer processes', () => {
     expect(checkpoint?.tensors.W1.shape).toEqual([784, 16]);
     expect((checkpoint?.meta as { iteration: number }).iteration).toBeGreaterThanOrEqual(81);
     expect((await sup.store.get(other.id)).status).toBe('completed');
+  });
+});
+
+describe.skipIf(!nativeForTests.backend)('native kernel threads of trainer processes', () => {
+  it('two trainers at once on a 2-core share apply 1 thread each; a lone trainer started without a share keeps every core', async () => {
+    const { RunSupervisor } = await import('../src-services/trainers/run-supervisor');
+    const store = new RunStore(join(await mkdtemp(join(tmpdir(), 'bpw-sup-')), 'runs'));
+    const sup = new RunSupervisor(store, nodeTrainerFactory(), { concurrency: 2, cores: 2 });
+    const applied: number[] = [];
+    sup.subscribe((e) => {
+      if (e.kind === 'trainer' && e.event.type === 'ready' && e.event.threads !== undefined) applied.push(e.event.threads);
+    });
+    const native = { ...small, backend: 'native' as const, training: { ...small.training, iterations: 5 } };
+    await sup.enqueue(parseTrainConfig({ ...native, seed: 1 }));
+    await sup.enqueue(parseTrainConfig({ ...native, seed: 2 }));
+    await sup.whenIdle();
+    expect(applied).toEqual([1, 1]);
+
+    const { trainer, until } = startTrainer();
+    trainer.send({ type: 'start', config: parseTrainConfig(native) });
+    const ready = await until('ready');
+    const { nativeInfo } = await import('../src-services/backends/native-backend');
+    expect(ready.type === 'ready' && ready.threads).toBe(nativeInfo().hardwareThreads);
   });
 });
