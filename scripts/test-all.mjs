@@ -20,6 +20,18 @@ function step(title, command, args) {
   return ok;
 }
 
+// The addon with every compiler it must build with, each in a temporary directory (native/build, which the
+// tests load, is npm install's build). A compiler that is not installed is skipped with its reason (exit 77).
+let skipped = 0;
+for (const [title, mode] of [['native sources portable', 'lint'], ['native addon (GCC)', 'gcc'], ['native addon (Clang)', 'clang'], ['native addon (mingw-w64, Windows, compile only)', 'mingw']]) {
+  process.stdout.write(`\n=== ${title}: node scripts/native-builds.mjs ${mode}\n`);
+  const result = spawnSync(process.execPath, ['scripts/native-builds.mjs', mode], { stdio: 'inherit' });
+  if (result.status === 77) skipped++;
+  else if (result.status === 0) passed++;
+  else failed++;
+  process.stdout.write(`=== ${title}: ${result.status === 77 ? 'skipped' : result.status === 0 ? 'ok' : `FAILED (exit ${result.status ?? result.signal})`}\n`);
+}
+
 step('typecheck (node)', bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit']);
 step('typecheck (e2e)', bin('tsc'), ['-p', 'tsconfig.e2e.json', '--noEmit']);
 step('typecheck (renderer)', bin('vue-tsc'), ['-p', 'tsconfig.web.json', '--noEmit']);
@@ -47,7 +59,6 @@ if (vitest.status !== 0 && failed === 0) failed++;
 
 // End-to-end tests need a browser: Debian's Chromium (installed by .ci/run), or CHROMIUM_PATH.
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-let skipped = 0;
 if (existsSync(chromium) && existsSync('out/renderer/index.html')) {
   const e2eDir = mkdtempSync(join(tmpdir(), 'bpw-e2e-'));
   const e2eReport = join(e2eDir, 'report.json');
