@@ -9,7 +9,7 @@
 //                                          no compiler builtins outside the files that guard them
 // Exit status: 0 done, 1 failed, 77 skipped (the compiler is not installed; one line says so).
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,9 +100,10 @@ async function runAll(commands) {
 }
 
 async function mingwCompile(compiler) {
-  const dir = mkdtempSync(join(tmpdir(), 'bpw-native-mingw-'));
   const addonApi = join(root, 'node_modules', 'node-addon-api');
-  const nodeHeaders = ['/usr/include/node', join(dirname(process.execPath), '..', 'include', 'node')];
+  const nodeHeaders = [...new Set(['/usr/include/node', resolve(dirname(process.execPath), '..', 'include', 'node')])].filter((h) => existsSync(join(h, 'node_api.h')));
+  if (nodeHeaders.length === 0) skip("Node's headers (node_api.h) are not installed next to node nor in /usr/include/node");
+  const dir = mkdtempSync(join(tmpdir(), 'bpw-native-mingw-'));
   // What node-gyp defines for a Windows addon (the MSVC flags become their GCC equivalents).
   const common = ['-std=gnu++17', '-O1', '-c', '-Wall', '-fexceptions', '-D_WIN32_WINNT=0x0A00', '-DWIN32_LEAN_AND_MEAN', '-DNOMINMAX', '-DBUILDING_NODE_EXTENSION',
     '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', `-I${addonApi}`, ...nodeHeaders.map((h) => `-I${h}`)];
