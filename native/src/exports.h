@@ -1,4 +1,4 @@
-// The functions the addon exports (registered in addon.cc) and the argument checks the dense, sparse and
+// The functions the addon exports (registered in addon.cc) and the argument checks the gather, sparse and
 // background exports share.
 #pragma once
 
@@ -31,6 +31,8 @@ Napi::Value BatchNormBackward(const Napi::CallbackInfo& info);
 Napi::Value SumSquares(const Napi::CallbackInfo& info);
 Napi::Value Mul(const Napi::CallbackInfo& info);
 Napi::Value ArgmaxRows(const Napi::CallbackInfo& info);
+
+// gather.cc
 Napi::Value GatherRows(const Napi::CallbackInfo& info);
 
 // sparse.cc
