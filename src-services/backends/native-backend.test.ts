@@ -160,7 +160,7 @@ describe.skipIf(!nativeForTests.backend)('native backend', () => {
 
   it('loads with an ISA chosen at run time and a configurable thread count', () => {
     const info = nativeInfo();
-    expect(['avx512', 'avx2', 'sse2', 'generic']).toContain(info.isa);
+    expect(['avx512', 'avx2', 'sse2', 'generic', 'portable']).toContain(info.isa);
     expect(info.threads).toBeGreaterThanOrEqual(1);
     setNativeThreads(1);
     expect(nativeInfo().threads).toBe(1);

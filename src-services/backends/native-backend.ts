@@ -10,7 +10,7 @@ import { projectRoot } from '../data/load-dataset';
  * nothing to the hot loop.
  */
 export interface NativeInfo {
-  /** The SIMD path chosen at load time: avx512, avx2, sse2 or generic. */
+  /** The kernels chosen at load time: avx512, avx2, sse2, generic (baseline vectors off x86) or portable (plain loops). */
   readonly isa: string;
   readonly threads: number;
   readonly hardwareThreads: number;
