@@ -4,9 +4,9 @@
 // BACKPROP_SKIP_NATIVE=1 skips the build.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findNodeGyp, nodeGypRebuildArgs } from './native-toolchain.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const addon = join(root, 'native', 'build', 'Release', 'backprop_native.node');
@@ -16,31 +16,13 @@ if (process.env.BACKPROP_SKIP_NATIVE === '1') {
   process.exit(0);
 }
 
-/** npm's own node-gyp (npm ships it), else one installed next to the project. */
-function findNodeGyp() {
-  const candidates = [];
-  if (process.env.npm_execpath) candidates.push(join(dirname(process.env.npm_execpath), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
-  candidates.push(join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'));
-  try {
-    candidates.push(createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js'));
-  } catch {
-    // not installed as a package
-  }
-  return candidates.find((c) => existsSync(c));
-}
-
 const nodeGyp = findNodeGyp();
 if (!nodeGyp) {
   console.warn('warning: native addon not built: node-gyp was not found (it ships with npm). The TypeScript backend will be used.');
   process.exit(0);
 }
 
-const args = [nodeGyp, 'rebuild', '--directory', join(root, 'native')];
-// Build against the running Node's own headers when they are installed, instead of downloading them.
-const prefix = resolve(dirname(process.execPath), '..');
-if (existsSync(join(prefix, 'include', 'node', 'common.gypi'))) args.push(`--nodedir=${prefix}`);
-const jobs = process.env.JOBS ?? 'max';
-args.push(`--jobs=${jobs}`);
+const args = nodeGypRebuildArgs(nodeGyp, join(root, 'native'));
 
 console.log('native addon: building (node-gyp rebuild)...');
 const started = Date.now();
@@ -53,6 +35,6 @@ const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n')
 console.warn(output.slice(-25).join('\n'));
 console.warn(
   `warning: native addon not built (node-gyp exited with ${result.status ?? result.signal}); the engine will use the slower TypeScript backend. ` +
-    'Install a C++17 compiler, make and Python 3, then run "npm rebuild" or "npm install".',
+    'Install a C++17 compiler, make and Python 3 (see the README\'s "Native CPU kernels"), then run "npm rebuild" or "npm install".',
 );
 process.exit(0);

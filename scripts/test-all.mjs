@@ -28,6 +28,17 @@ function step(title, command, args) {
   return ok;
 }
 
+// The addon with every compiler it must build with, each in a temporary directory (native/build, which the
+// tests load, is npm install's build). A compiler that is not installed is skipped with its reason (exit 77).
+for (const [title, mode] of [['native sources portable', 'lint'], ['native addon (GCC)', 'gcc'], ['native addon (Clang)', 'clang'], ['native addon (mingw-w64, Windows, compile only)', 'mingw']]) {
+  process.stdout.write(`\n=== ${title}: node scripts/native-builds.mjs ${mode}\n`);
+  const result = spawnSync(process.execPath, ['scripts/native-builds.mjs', mode], { stdio: 'inherit' });
+  if (result.status === 77) skip(title, 'its compiler is not installed here (the reason is printed above)');
+  else if (result.status === 0) passed++;
+  else failed++;
+  process.stdout.write(`=== ${title}: ${result.status === 77 ? 'skipped' : result.status === 0 ? 'ok' : `FAILED (exit ${result.status ?? result.signal})`}\n`);
+}
+
 step('typecheck (node)', bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit']);
 step('typecheck (e2e)', bin('tsc'), ['-p', 'tsconfig.e2e.json', '--noEmit']);
 step('typecheck (renderer)', bin('vue-tsc'), ['-p', 'tsconfig.web.json', '--noEmit']);

@@ -32,7 +32,15 @@ export const runTargetSchema = z
   .strict();
 
 export const trainerCommandSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('start'), config: trainConfigSchema, run: runTargetSchema.optional() }).strict(),
+  z
+    .object({
+      type: z.literal('start'),
+      config: trainConfigSchema,
+      run: runTargetSchema.optional(),
+      /** Native kernel threads for this process (the supervisor's share of the cores); absent: all cores. */
+      threads: z.number().int().min(1).max(256).optional(),
+    })
+    .strict(),
   /** Load a run's checkpoint without training, to predict with it. */
   z.object({ type: z.literal('load'), config: trainConfigSchema, directory: z.string().min(1) }).strict(),
   z.object({ type: z.literal('pause') }).strict(),
@@ -120,7 +128,15 @@ export const logLevelSchema = z.enum(['info', 'warn', 'error']);
 export type LogLevel = z.infer<typeof logLevelSchema>;
 
 export const trainerEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready'), backend: backendNameSchema, warning: z.string().optional(), iteration: z.number().int(), total: z.number().int() }),
+  z.object({
+    type: z.literal('ready'),
+    backend: backendNameSchema,
+    warning: z.string().optional(),
+    iteration: z.number().int(),
+    total: z.number().int(),
+    /** The native kernels' thread count in this process (absent on the TypeScript backend). */
+    threads: z.number().int().optional(),
+  }),
   /** Every batch loss since the previous progress event (at most ~20 events/s), starting at iteration `start`. */
   z.object({
     type: z.literal('progress'),

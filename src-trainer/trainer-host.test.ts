@@ -10,6 +10,7 @@ import { RunStore } from '../src-services/runs/run-store';
 import { RunSupervisor } from '../src-services/trainers/run-supervisor';
 import { testTrainerFactory } from '../src-services/trainers/test-trainers';
 import type { TrainerProcess, TrainerProcessFactory } from '../src-services/trainers/trainer-process';
+import { nativeForTests } from '../src-services/backends/native-for-tests';
 
 const spawned: TrainerProcess[] = [];
 
@@ -211,5 +212,28 @@ describe('RunSupervisor with real trainer processes', () => {
     const survivor = await sup.store.get(other.id);
     expect(survivor.status).toBe('completed');
     expect(survivor.summary?.iterations).toBe(120);
+  });
+});
+
+describe.skipIf(!nativeForTests.backend)('native kernel threads of trainer processes', () => {
+  it('two trainers at once on a 2-core share apply 1 thread each; a lone trainer started without a share keeps every core', async () => {
+    const { RunSupervisor } = await import('../src-services/trainers/run-supervisor');
+    const store = new RunStore(join(await mkdtemp(join(tmpdir(), 'bpw-sup-')), 'runs'));
+    const sup = new RunSupervisor(store, testTrainerFactory(), { concurrency: 2, cores: 2 });
+    const applied: number[] = [];
+    sup.subscribe((e) => {
+      if (e.kind === 'trainer' && e.event.type === 'ready' && e.event.threads !== undefined) applied.push(e.event.threads);
+    });
+    const native = { ...small, backend: 'native' as const, training: { ...small.training, iterations: 5 } };
+    await sup.enqueue(parseTrainConfig({ ...native, seed: 1 }));
+    await sup.enqueue(parseTrainConfig({ ...native, seed: 2 }));
+    await sup.whenIdle();
+    expect(applied).toEqual([1, 1]);
+
+    const { trainer, until } = startTrainer();
+    trainer.send({ type: 'start', config: parseTrainConfig(native) });
+    const ready = await until('ready');
+    const { nativeInfo } = await import('../src-services/backends/native-backend');
+    expect(ready.type === 'ready' && ready.threads).toBe(nativeInfo().hardwareThreads);
   });
 });

@@ -4,6 +4,7 @@ import { describeIssues, trainerCommandSchema, type TrainerCommand, type Trainer
 import type { Dataset } from '../src-engine/dataset';
 import { DatasetCache } from '../src-services/data/dataset-source';
 import type { Backend } from '../src-engine/backend';
+import { nativeInfo, setNativeThreads } from '../src-services/backends/native-backend';
 import { selectBackend } from '../src-services/backends/select-backend';
 import { runGradientCheck } from '../src-engine/gradient-check';
 import { Tensor } from '../src-engine/tensor';
@@ -128,7 +129,7 @@ class TrainerHost {
         }
         this.busy = true;
         try {
-          if (command.type === 'start') await this.start(command.config, command.run?.directory, command.run?.resume ?? false);
+          if (command.type === 'start') await this.start(command.config, command.run?.directory, command.run?.resume ?? false, command.threads);
           else await this.load(command.config, command.directory);
         } finally {
           this.busy = false;
@@ -220,8 +221,10 @@ class TrainerHost {
     return { trainer: new Trainer(config, dataset, backend), backend };
   }
 
-  private async start(config: TrainConfig, directory: string | undefined, resume: boolean): Promise<void> {
+  private async start(config: TrainConfig, directory: string | undefined, resume: boolean, threads: number | undefined): Promise<void> {
     const { trainer, backend } = await this.createTrainer(config);
+    // The supervisor's share of the cores; without one (a lone trainer) the kernels keep every core.
+    if (backend.name === 'native' && threads !== undefined) setNativeThreads(threads);
     if (resume) {
       if (!directory) throw new Error('resume needs the run directory');
       const checkpoint = await readCheckpoint(join(directory, CHECKPOINT_FILE));
@@ -230,7 +233,13 @@ class TrainerHost {
     }
     const session = newSession(trainer, backend, 'running', directory ? new RunRecorder(directory, trainer) : undefined);
     this.session = session;
-    this.transport.send({ type: 'ready', backend: backend.name, iteration: trainer.iteration, total: trainer.totalIterations });
+    this.transport.send({
+      type: 'ready',
+      backend: backend.name,
+      iteration: trainer.iteration,
+      total: trainer.totalIterations,
+      ...(backend.name === 'native' ? { threads: nativeInfo().threads } : {}),
+    });
     this.schedule(session);
   }
 

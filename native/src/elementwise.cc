@@ -1,5 +1,7 @@
 #include "elementwise.h"
 
+#include "portable.h"
+
 #include <cmath>
 #include <cstring>
 #include <type_traits>
@@ -8,34 +10,34 @@
 namespace bpw {
 
 template <typename T>
-void add_bias(T* x, long rows, long cols, const T* bias, bool relu) {
-  for (long r = 0; r < rows; ++r) {
+void add_bias(T* x, int64_t rows, int64_t cols, const T* bias, bool relu) {
+  for (int64_t r = 0; r < rows; ++r) {
     T* row = x + r * cols;
     if (relu) {
       // Zero where v <= 0, as the Relu layer masks; NaN is not <= 0 and propagates like np.maximum.
-      for (long j = 0; j < cols; ++j) {
+      for (int64_t j = 0; j < cols; ++j) {
         const T v = row[j] + bias[j];
         row[j] = v <= T(0) ? T(0) : v;
       }
     } else {
-      for (long j = 0; j < cols; ++j) row[j] += bias[j];
+      for (int64_t j = 0; j < cols; ++j) row[j] += bias[j];
     }
   }
 }
 
 template <typename T>
-void col_sums(const T* x, long rows, long cols, T* out) {
-  for (long j = 0; j < cols; ++j) out[j] = T(0);
-  for (long r = 0; r < rows; ++r) {
+void col_sums(const T* x, int64_t rows, int64_t cols, T* out) {
+  for (int64_t j = 0; j < cols; ++j) out[j] = T(0);
+  for (int64_t r = 0; r < rows; ++r) {
     const T* row = x + r * cols;
-    for (long j = 0; j < cols; ++j) out[j] += row[j];
+    for (int64_t j = 0; j < cols; ++j) out[j] += row[j];
   }
 }
 
 template <typename T>
-void relu_forward(const T* x, T* y, uint8_t* mask, long n) {
+void relu_forward(const T* x, T* y, uint8_t* mask, int64_t n) {
   // The book masks x <= 0; NaN is not <= 0, so it passes through as numpy's copy would keep it.
-  for (long i = 0; i < n; ++i) {
+  for (int64_t i = 0; i < n; ++i) {
     const T v = x[i];
     const bool keep = !(v <= T(0));
     mask[i] = keep ? 1 : 0;
@@ -44,11 +46,11 @@ void relu_forward(const T* x, T* y, uint8_t* mask, long n) {
 }
 
 template <typename T>
-void relu_backward(const T* dout, const uint8_t* mask, T* dx, long n) {
+void relu_backward(const T* dout, const uint8_t* mask, T* dx, int64_t n) {
   // A bit mask instead of `mask ? dout : 0`: the branch mispredicts on half of the units and blocks
   // vectorisation (measured 13 us -> 1 us for 100x50). NaN and Inf in dout pass only where mask is set.
   using U = typename std::conditional<sizeof(T) == 4, uint32_t, uint64_t>::type;
-  for (long i = 0; i < n; ++i) {
+  for (int64_t i = 0; i < n; ++i) {
     U bits;
     std::memcpy(&bits, dout + i, sizeof(T));
     bits &= U(0) - U(mask[i] != 0);
@@ -61,11 +63,11 @@ void relu_backward(const T* dout, const uint8_t* mask, T* dx, long n) {
 // is exact), e^r by its Taylor series to below half an ulp (degree 13 for double, 7 for float), times 2^k
 // built in the exponent bits, in two halves so that results near overflow and subnormal ones come out
 // right. NaN stays NaN, -inf gives 0, +inf gives inf. Max error ~1 ulp (tested against Math.exp).
-void exp_values(double* v, long n) {
+void exp_values(double* v, int64_t n) {
   const double magic = 6755399441055744.0;  // 1.5 * 2^52: adding it rounds to an integer in the low bits
   int64_t magic_bits;
   std::memcpy(&magic_bits, &magic, 8);
-  for (long i = 0; i < n; ++i) {
+  for (int64_t i = 0; i < n; ++i) {
     double x = v[i];
     x = x < -1100.0 ? -1100.0 : x;
     x = x > 1100.0 ? 1100.0 : x;
@@ -98,11 +100,11 @@ void exp_values(double* v, long n) {
   }
 }
 
-void exp_values(float* v, long n) {
+void exp_values(float* v, int64_t n) {
   const float magic = 12582912.0f;  // 1.5 * 2^23
   int32_t magic_bits;
   std::memcpy(&magic_bits, &magic, 4);
-  for (long i = 0; i < n; ++i) {
+  for (int64_t i = 0; i < n; ++i) {
     float x = v[i];
     x = x < -104.0f ? -104.0f : x;
     x = x > 89.0f ? 89.0f : x;
@@ -130,104 +132,107 @@ void exp_values(float* v, long n) {
 }
 
 template <typename T>
-void sigmoid_forward(const T* x, T* y, long n) {
+void sigmoid_forward(const T* x, T* y, int64_t n) {
   // The stable form: e = exp(-|x|) never overflows; y = 1/(1+e) for x >= 0, e/(1+e) below. Blocks through
   // a local buffer, because y may alias x.
-  constexpr long kBlock = 256;
+  constexpr int64_t kBlock = 256;
   T e[kBlock];
-  for (long i0 = 0; i0 < n; i0 += kBlock) {
-    const long m = n - i0 < kBlock ? n - i0 : kBlock;
-    for (long i = 0; i < m; ++i) e[i] = x[i0 + i] >= T(0) ? -x[i0 + i] : x[i0 + i];
+  for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
+    const int64_t m = n - i0 < kBlock ? n - i0 : kBlock;
+    for (int64_t i = 0; i < m; ++i) e[i] = x[i0 + i] >= T(0) ? -x[i0 + i] : x[i0 + i];
     exp_values(e, m);
-    for (long i = 0; i < m; ++i) y[i0 + i] = (x[i0 + i] >= T(0) ? T(1) : e[i]) / (T(1) + e[i]);
+    for (int64_t i = 0; i < m; ++i) y[i0 + i] = (x[i0 + i] >= T(0) ? T(1) : e[i]) / (T(1) + e[i]);
   }
 }
 
 template <typename T>
-void sigmoid_backward(const T* dout, const T* y, T* dx, long n) {
-  for (long i = 0; i < n; ++i) dx[i] = dout[i] * (T(1) - y[i]) * y[i];
+void sigmoid_backward(const T* dout, const T* y, T* dx, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dx[i] = dout[i] * (T(1) - y[i]) * y[i];
 }
 
 // Row-wise softmax: subtract each row's max, exponentiate the whole batch at once (the vectorised exp wants
-// long runs, and rows are often 10 wide), normalise each row with its sum kept in double, like the reference.
+// int64_t runs, and rows are often 10 wide), normalise each row with its sum kept in double, like the reference.
 template <typename T>
-void softmax_rows(const T* x, T* y, long rows, long cols) {
-  for (long r = 0; r < rows; ++r) {
+void softmax_rows(const T* x, T* y, int64_t rows, int64_t cols) {
+  for (int64_t r = 0; r < rows; ++r) {
     const T* xr = x + r * cols;
     T* yr = y + r * cols;
     T max = -INFINITY;
-    for (long j = 0; j < cols; ++j)
+    for (int64_t j = 0; j < cols; ++j)
       if (xr[j] > max) max = xr[j];
-    for (long j = 0; j < cols; ++j) yr[j] = xr[j] - max;
+    for (int64_t j = 0; j < cols; ++j) yr[j] = xr[j] - max;
   }
   exp_values(y, rows * cols);
-  for (long r = 0; r < rows; ++r) {
+  for (int64_t r = 0; r < rows; ++r) {
     T* yr = y + r * cols;
     double sum = 0;
-    for (long j = 0; j < cols; ++j) sum += double(yr[j]);
+    for (int64_t j = 0; j < cols; ++j) sum += double(yr[j]);
     const double inv = 1.0 / sum;
-    for (long j = 0; j < cols; ++j) yr[j] = T(double(yr[j]) * inv);
+    for (int64_t j = 0; j < cols; ++j) yr[j] = T(double(yr[j]) * inv);
   }
 }
 
 template <typename T>
-double softmax_cross_entropy(const T* x, const int32_t* labels, T* y, long rows, long cols, double delta) {
+double softmax_cross_entropy(const T* x, const int32_t* labels, T* y, int64_t rows, int64_t cols, double delta) {
   softmax_rows(x, y, rows, cols);
   double total = 0;
-  for (long r = 0; r < rows; ++r) total += std::log(double(y[r * cols + labels[r]]) + delta);
+  for (int64_t r = 0; r < rows; ++r) total += std::log(double(y[r * cols + labels[r]]) + delta);
   return rows == 0 ? 0.0 : -total / double(rows);
 }
 
 template <typename T>
-void softmax_cross_entropy_backward(const T* y, const int32_t* labels, T* dx, long rows, long cols) {
+void softmax_cross_entropy_backward(const T* y, const int32_t* labels, T* dx, int64_t rows, int64_t cols) {
   const T scale = T(1) / T(rows);
-  for (long r = 0; r < rows; ++r) {
+  for (int64_t r = 0; r < rows; ++r) {
     const T* yr = y + r * cols;
     T* dr = dx + r * cols;
-    for (long j = 0; j < cols; ++j) dr[j] = yr[j] * scale;
-    dr[labels[r]] = (yr[labels[r]] - T(1)) * scale;
+    // dx may alias y: the label's probability is read before the row is overwritten.
+    const int32_t label = labels[r];
+    const T at_label = yr[label];
+    for (int64_t j = 0; j < cols; ++j) dr[j] = yr[j] * scale;
+    dr[label] = (at_label - T(1)) * scale;
   }
 }
 
 template <typename T>
-void axpby(T alpha, const T* x, T beta, T* y, long n) {
+void axpby(T alpha, const T* x, T beta, T* y, int64_t n) {
   if (beta == T(1)) {
-    for (long i = 0; i < n; ++i) y[i] += alpha * x[i];
+    for (int64_t i = 0; i < n; ++i) y[i] += alpha * x[i];
   } else {
-    for (long i = 0; i < n; ++i) y[i] = alpha * x[i] + beta * y[i];
+    for (int64_t i = 0; i < n; ++i) y[i] = alpha * x[i] + beta * y[i];
   }
 }
 
 template <typename T>
-void optimizer_step(int rule, T* w, const T* g, T* s1, T* s2, long n, T lr, T p1, T p2, T eps) {
+void optimizer_step(int rule, T* w, const T* g, T* s1, T* s2, int64_t n, T lr, T p1, T p2, T eps) {
   switch (rule) {
     case 1:  // Momentum: v = a v - lr g; w += v
-      for (long i = 0; i < n; ++i) {
+      for (int64_t i = 0; i < n; ++i) {
         s1[i] = p1 * s1[i] - lr * g[i];
         w[i] += s1[i];
       }
       break;
     case 2:  // Nesterov (the book's order): w += a^2 v; w -= (1 + a) lr g; v = a v - lr g
-      for (long i = 0; i < n; ++i) {
+      for (int64_t i = 0; i < n; ++i) {
         w[i] += p1 * p1 * s1[i];
         w[i] -= (T(1) + p1) * lr * g[i];
         s1[i] = p1 * s1[i] - lr * g[i];
       }
       break;
     case 3:  // AdaGrad: h += g^2; w -= lr g / (sqrt(h) + eps)
-      for (long i = 0; i < n; ++i) {
+      for (int64_t i = 0; i < n; ++i) {
         s1[i] += g[i] * g[i];
         w[i] -= lr * g[i] / (std::sqrt(s1[i]) + eps);
       }
       break;
     case 4:  // RMSprop: h = rho h + (1 - rho) g^2; w -= lr g / (sqrt(h) + eps)
-      for (long i = 0; i < n; ++i) {
+      for (int64_t i = 0; i < n; ++i) {
         s1[i] = p1 * s1[i] + (T(1) - p1) * g[i] * g[i];
         w[i] -= lr * g[i] / (std::sqrt(s1[i]) + eps);
       }
       break;
     case 5:  // Adam (bias correction folded into lr): m += (1-b1)(g-m); v += (1-b2)(g^2-v); w -= lr m/(sqrt(v)+eps)
-      for (long i = 0; i < n; ++i) {
+      for (int64_t i = 0; i < n; ++i) {
         s1[i] += (T(1) - p1) * (g[i] - s1[i]);
         s2[i] += (T(1) - p2) * (g[i] * g[i] - s2[i]);
         w[i] -= lr * s1[i] / (std::sqrt(s2[i]) + eps);
@@ -239,138 +244,138 @@ void optimizer_step(int rule, T* w, const T* g, T* s1, T* s2, long n, T lr, T p1
 }
 
 template <typename T>
-void batch_norm_forward(const T* x, long rows, long cols, const T* gamma, const T* beta, T* running_mean, T* running_var, bool train,
+void batch_norm_forward(const T* x, int64_t rows, int64_t cols, const T* gamma, const T* beta, T* running_mean, T* running_var, bool train,
                         T momentum, T eps, T* xc, T* xn, T* std_, T* out) {
   if (!train) {
-    for (long r = 0; r < rows; ++r) {
+    for (int64_t r = 0; r < rows; ++r) {
       const T* xr = x + r * cols;
       T* o = out + r * cols;
-      for (long j = 0; j < cols; ++j) o[j] = gamma[j] * ((xr[j] - running_mean[j]) / std::sqrt(running_var[j] + eps)) + beta[j];
+      for (int64_t j = 0; j < cols; ++j) o[j] = gamma[j] * ((xr[j] - running_mean[j]) / std::sqrt(running_var[j] + eps)) + beta[j];
     }
     return;
   }
   // std_ holds the mean, then the variance, then the standard deviation, column by column.
-  for (long j = 0; j < cols; ++j) std_[j] = T(0);
-  for (long r = 0; r < rows; ++r)
-    for (long j = 0; j < cols; ++j) std_[j] += x[r * cols + j];
-  for (long j = 0; j < cols; ++j) std_[j] /= T(rows);
-  for (long j = 0; j < cols; ++j) running_mean[j] = momentum * running_mean[j] + (T(1) - momentum) * std_[j];
-  for (long r = 0; r < rows; ++r)
-    for (long j = 0; j < cols; ++j) xc[r * cols + j] = x[r * cols + j] - std_[j];
-  for (long j = 0; j < cols; ++j) std_[j] = T(0);
-  for (long r = 0; r < rows; ++r)
-    for (long j = 0; j < cols; ++j) std_[j] += xc[r * cols + j] * xc[r * cols + j];
-  for (long j = 0; j < cols; ++j) {
+  for (int64_t j = 0; j < cols; ++j) std_[j] = T(0);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < cols; ++j) std_[j] += x[r * cols + j];
+  for (int64_t j = 0; j < cols; ++j) std_[j] /= T(rows);
+  for (int64_t j = 0; j < cols; ++j) running_mean[j] = momentum * running_mean[j] + (T(1) - momentum) * std_[j];
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < cols; ++j) xc[r * cols + j] = x[r * cols + j] - std_[j];
+  for (int64_t j = 0; j < cols; ++j) std_[j] = T(0);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < cols; ++j) std_[j] += xc[r * cols + j] * xc[r * cols + j];
+  for (int64_t j = 0; j < cols; ++j) {
     const T var = std_[j] / T(rows);
     running_var[j] = momentum * running_var[j] + (T(1) - momentum) * var;
     std_[j] = std::sqrt(var + eps);
   }
-  for (long r = 0; r < rows; ++r)
-    for (long j = 0; j < cols; ++j) {
-      const long i = r * cols + j;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < cols; ++j) {
+      const int64_t i = r * cols + j;
       xn[i] = xc[i] / std_[j];
       out[i] = gamma[j] * xn[i] + beta[j];
     }
 }
 
 template <typename T>
-void batch_norm_backward(const T* dout, long rows, long cols, const T* gamma, const T* xc, const T* xn, const T* std_, T* dx, T* dgamma,
+void batch_norm_backward(const T* dout, int64_t rows, int64_t cols, const T* gamma, const T* xc, const T* xn, const T* std_, T* dx, T* dgamma,
                          T* dbeta) {
   std::vector<T> dvar(static_cast<std::size_t>(cols), T(0)), dmu(static_cast<std::size_t>(cols), T(0));
-  for (long j = 0; j < cols; ++j) dbeta[j] = dgamma[j] = T(0);
-  for (long r = 0; r < rows; ++r)
-    for (long j = 0; j < cols; ++j) {
-      const long i = r * cols + j;
+  for (int64_t j = 0; j < cols; ++j) dbeta[j] = dgamma[j] = T(0);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < cols; ++j) {
+      const int64_t i = r * cols + j;
       dbeta[j] += dout[i];
       dgamma[j] += xn[i] * dout[i];
       dvar[j] += gamma[j] * dout[i] * xc[i];  // sum(dxn * xc)
     }
-  for (long j = 0; j < cols; ++j) {
+  for (int64_t j = 0; j < cols; ++j) {
     const T dstd = -dvar[j] / (std_[j] * std_[j]);
     dvar[j] = T(0.5) * dstd / std_[j];
   }
   const T two_over_n = T(2) / T(rows);
-  for (long r = 0; r < rows; ++r)
-    for (long j = 0; j < cols; ++j) {
-      const long i = r * cols + j;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < cols; ++j) {
+      const int64_t i = r * cols + j;
       dx[i] = gamma[j] * dout[i] / std_[j] + two_over_n * xc[i] * dvar[j];
       dmu[j] += dx[i];
     }
-  for (long r = 0; r < rows; ++r)
-    for (long j = 0; j < cols; ++j) dx[r * cols + j] -= dmu[j] / T(rows);
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t j = 0; j < cols; ++j) dx[r * cols + j] -= dmu[j] / T(rows);
 }
 
 template <typename T>
-double sum_squares(const T* x, long n) {
+double sum_squares(const T* x, int64_t n) {
   double s = 0;
-  for (long i = 0; i < n; ++i) s += double(x[i]) * double(x[i]);
+  for (int64_t i = 0; i < n; ++i) s += double(x[i]) * double(x[i]);
   return s;
 }
 
 template <typename T>
-void mul(const T* a, const T* b, T* out, long n) {
-  for (long i = 0; i < n; ++i) out[i] = a[i] * b[i];
+void mul(const T* a, const T* b, T* out, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) out[i] = a[i] * b[i];
 }
 
 template <typename T>
-void argmax_rows(const T* x, long rows, long cols, int32_t* out) {
-  for (long r = 0; r < rows; ++r) {
+void argmax_rows(const T* x, int64_t rows, int64_t cols, int32_t* out) {
+  for (int64_t r = 0; r < rows; ++r) {
     const T* row = x + r * cols;
-    long best = 0;
-    for (long j = 1; j < cols; ++j)
+    int64_t best = 0;
+    for (int64_t j = 1; j < cols; ++j)
       if (row[j] > row[best]) best = j;
     out[r] = int32_t(best);
   }
 }
 
 template <typename T>
-void gather_rows(const uint8_t* src, long row_length, const int32_t* indices, long rows, T scale, T* out) {
+void gather_rows(const uint8_t* src, int64_t row_length, const int32_t* indices, int64_t rows, T scale, T* out) {
   // Minibatch rows are scattered over a 47 MB dataset: ask for all their cache lines first so the misses
   // overlap, instead of paying one memory latency after another.
-  const long ahead = rows < 128 ? rows : 128;
-  for (long r = 0; r < ahead; ++r) {
-    const uint8_t* from = src + long(indices[r]) * row_length;
-    for (long j = 0; j < row_length; j += 64) __builtin_prefetch(from + j, 0, 0);
+  const int64_t ahead = rows < 128 ? rows : 128;
+  for (int64_t r = 0; r < ahead; ++r) {
+    const uint8_t* from = src + int64_t(indices[r]) * row_length;
+    for (int64_t j = 0; j < row_length; j += 64) BPW_PREFETCH_NTA(from + j);
   }
-  for (long r = 0; r < rows; ++r) {
+  for (int64_t r = 0; r < rows; ++r) {
     if (r + ahead < rows) {
-      const uint8_t* next = src + long(indices[r + ahead]) * row_length;
-      for (long j = 0; j < row_length; j += 64) __builtin_prefetch(next + j, 0, 0);
+      const uint8_t* next = src + int64_t(indices[r + ahead]) * row_length;
+      for (int64_t j = 0; j < row_length; j += 64) BPW_PREFETCH_NTA(next + j);
     }
-    const uint8_t* from = src + long(indices[r]) * row_length;
+    const uint8_t* from = src + int64_t(indices[r]) * row_length;
     T* to = out + r * row_length;
-    for (long j = 0; j < row_length; ++j) to[j] = T(from[j]) * scale;
+    for (int64_t j = 0; j < row_length; ++j) to[j] = T(from[j]) * scale;
   }
 }
 
 template <typename T>
-void scale_matrix(T* c, long size, T beta) {
+void scale_matrix(T* c, int64_t size, T beta) {
   if (beta == T(0)) {
-    for (long i = 0; i < size; ++i) c[i] = T(0);
+    for (int64_t i = 0; i < size; ++i) c[i] = T(0);
   } else if (beta != T(1)) {
-    for (long i = 0; i < size; ++i) c[i] *= beta;
+    for (int64_t i = 0; i < size; ++i) c[i] *= beta;
   }
 }
 
 #define BPW_INSTANTIATE(T)                                                                                   \
-  template void add_bias<T>(T*, long, long, const T*, bool);                                                 \
-  template void col_sums<T>(const T*, long, long, T*);                                                       \
-  template void relu_forward<T>(const T*, T*, uint8_t*, long);                                               \
-  template void relu_backward<T>(const T*, const uint8_t*, T*, long);                                        \
-  template void sigmoid_forward<T>(const T*, T*, long);                                                      \
-  template void sigmoid_backward<T>(const T*, const T*, T*, long);                                           \
-  template void softmax_rows<T>(const T*, T*, long, long);                                                   \
-  template double softmax_cross_entropy<T>(const T*, const int32_t*, T*, long, long, double);         \
-  template void softmax_cross_entropy_backward<T>(const T*, const int32_t*, T*, long, long);                 \
-  template void axpby<T>(T, const T*, T, T*, long);                                                          \
-  template double sum_squares<T>(const T*, long);                                                            \
-  template void optimizer_step<T>(int, T*, const T*, T*, T*, long, T, T, T, T);                              \
-  template void batch_norm_forward<T>(const T*, long, long, const T*, const T*, T*, T*, bool, T, T, T*, T*, T*, T*); \
-  template void batch_norm_backward<T>(const T*, long, long, const T*, const T*, const T*, const T*, T*, T*, T*); \
-  template void mul<T>(const T*, const T*, T*, long);                                                        \
-  template void argmax_rows<T>(const T*, long, long, int32_t*);                                              \
-  template void gather_rows<T>(const uint8_t*, long, const int32_t*, long, T, T*);                           \
-  template void scale_matrix<T>(T*, long, T);
+  template void add_bias<T>(T*, int64_t, int64_t, const T*, bool);                                                 \
+  template void col_sums<T>(const T*, int64_t, int64_t, T*);                                                       \
+  template void relu_forward<T>(const T*, T*, uint8_t*, int64_t);                                               \
+  template void relu_backward<T>(const T*, const uint8_t*, T*, int64_t);                                        \
+  template void sigmoid_forward<T>(const T*, T*, int64_t);                                                      \
+  template void sigmoid_backward<T>(const T*, const T*, T*, int64_t);                                           \
+  template void softmax_rows<T>(const T*, T*, int64_t, int64_t);                                                   \
+  template double softmax_cross_entropy<T>(const T*, const int32_t*, T*, int64_t, int64_t, double);         \
+  template void softmax_cross_entropy_backward<T>(const T*, const int32_t*, T*, int64_t, int64_t);                 \
+  template void axpby<T>(T, const T*, T, T*, int64_t);                                                          \
+  template double sum_squares<T>(const T*, int64_t);                                                            \
+  template void optimizer_step<T>(int, T*, const T*, T*, T*, int64_t, T, T, T, T);                              \
+  template void batch_norm_forward<T>(const T*, int64_t, int64_t, const T*, const T*, T*, T*, bool, T, T, T*, T*, T*, T*); \
+  template void batch_norm_backward<T>(const T*, int64_t, int64_t, const T*, const T*, const T*, const T*, T*, T*, T*); \
+  template void mul<T>(const T*, const T*, T*, int64_t);                                                        \
+  template void argmax_rows<T>(const T*, int64_t, int64_t, int32_t*);                                              \
+  template void gather_rows<T>(const uint8_t*, int64_t, const int32_t*, int64_t, T, T*);                           \
+  template void scale_matrix<T>(T*, int64_t, T);
 
 BPW_INSTANTIATE(float)
 BPW_INSTANTIATE(double)

@@ -26,6 +26,15 @@ function requireSameDtype(name: string, ...arrays: FloatArray[]): void {
   }
 }
 
+/**
+ * RangeError when two views share memory: the outputs the Backend interface does not allow to alias, refused
+ * as the native backend refuses them (whole views compared, as there).
+ */
+function requireNoOverlap(name: string, a: ArrayBufferView, b: ArrayBufferView, message: string): void {
+  const meet = a.buffer === b.buffer && a.byteLength > 0 && b.byteLength > 0 && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+  if (meet) throw new RangeError(`${name}: ${message}`);
+}
+
 function requireDims(name: string, dims: Record<string, number>): void {
   for (const [key, value] of Object.entries(dims)) {
     if (!Number.isInteger(value) || value < 0) {
@@ -45,6 +54,8 @@ const tsBackend: Backend = {
     requireLength('gemm', a, m * k, `A ${shapeA}`);
     requireLength('gemm', b, k * n, `B ${shapeB}`);
     requireLength('gemm', c, m * n, `C ${m}x${n}`);
+    if (m * n > 0 && m * k > 0) requireNoOverlap('gemm', c, a, 'C must not overlap A or B');
+    if (m * n > 0 && k * n > 0) requireNoOverlap('gemm', c, b, 'C must not overlap A or B');
     const size = m * n;
     // BLAS convention: beta = 0 overwrites C, so stale NaN in C never leaks into the result.
     if (beta === 0) c.fill(0, 0, size);
@@ -113,6 +124,7 @@ const tsBackend: Backend = {
     requireSameDtype('colSums', x, out);
     requireLength('colSums', x, rows * cols, `x ${rows}x${cols}`);
     requireLength('colSums', out, cols, `out ${cols}`);
+    if (rows > 0 && cols > 0) requireNoOverlap('colSums', out, x, 'out must not overlap x');
     out.fill(0, 0, cols);
     for (let r = 0; r < rows; r++) {
       const row = r * cols;
@@ -215,8 +227,7 @@ const tsBackend: Backend = {
 
   optimizerStep(rule, w, g, s1, s2, n, lr, p1, p2, eps) {
     requireDims('optimizerStep', { n });
-    requireSameDtype('optimizerStep', w, g);
-    requireSameDtype('optimizerStep', w, s1);
+    requireSameDtype('optimizerStep', w, g, s1, s2);
     for (const [array, name] of [[w, 'w'], [g, 'g'], [s1, 's1']] as const) requireLength('optimizerStep', array, n, name);
     if (rule === 'adam') requireLength('optimizerStep', s2, n, 's2');
     switch (rule) {
@@ -257,6 +268,7 @@ const tsBackend: Backend = {
 
   batchNormForward(x, rows, cols, gamma, beta, runningMean, runningVar, train, momentum, eps, xc, xn, std, out) {
     requireDims('batchNormForward', { rows, cols });
+    requireSameDtype('batchNormForward', x, gamma, beta, runningMean, runningVar, xc, xn, std, out);
     requireLength('batchNormForward', x, rows * cols, `x (${rows}, ${cols})`);
     requireLength('batchNormForward', out, rows * cols, `out (${rows}, ${cols})`);
     for (const [array, name] of [[gamma, 'gamma'], [beta, 'beta'], [runningMean, 'runningMean'], [runningVar, 'runningVar']] as const) requireLength('batchNormForward', array, cols, name);
@@ -296,6 +308,7 @@ const tsBackend: Backend = {
 
   batchNormBackward(dout, rows, cols, gamma, xc, xn, std, dx, dgamma, dbeta) {
     requireDims('batchNormBackward', { rows, cols });
+    requireSameDtype('batchNormBackward', dout, gamma, xc, xn, std, dx, dgamma, dbeta);
     if (rows === 0) throw new RangeError('batchNormBackward: needs at least one row');
     for (const [array, name] of [[dout, 'dout'], [xc, 'xc'], [xn, 'xn'], [dx, 'dx']] as const) requireLength('batchNormBackward', array, rows * cols, `${name} (${rows}, ${cols})`);
     for (const [array, name] of [[gamma, 'gamma'], [std, 'std'], [dgamma, 'dgamma'], [dbeta, 'dbeta']] as const) requireLength('batchNormBackward', array, cols, name);
@@ -344,6 +357,7 @@ const tsBackend: Backend = {
     requireDims('argmaxRows', { rows, cols });
     requireLength('argmaxRows', x, rows * cols, `x ${rows}x${cols}`);
     requireLength('argmaxRows', out, rows, `out ${rows}`);
+    if (rows > 0 && cols === 0) throw new RangeError('argmaxRows: rows of 0 columns have no maximum');
     for (let r = 0; r < rows; r++) {
       const row = r * cols;
       let best = 0;
@@ -356,7 +370,11 @@ const tsBackend: Backend = {
     requireDims('gatherRows', { rowLength });
     const rows = indices.length;
     const available = rowLength === 0 ? Infinity : Math.floor(src.length / rowLength);
+    requireSameDtype('gatherRows', out);
     requireLength('gatherRows', out, rows * rowLength, `out ${rows}x${rowLength}`);
+    // The indices are checked as rows are written: out must not be able to change them, nor src.
+    requireNoOverlap('gatherRows', out, src, 'out must not overlap src or indices');
+    requireNoOverlap('gatherRows', out, indices, 'out must not overlap src or indices');
     for (let r = 0; r < rows; r++) {
       const index = indices[r];
       if (!(index >= 0 && index < available)) {
@@ -425,6 +443,8 @@ function checkSparseProduct(name: string, transposed: boolean, args: SparseProdu
     requireLength(name, dense, rowLength * n, `W ${rowLength}x${n}`);
     requireLength(name, out, rows * n, `out ${rows}x${n}`);
   }
+  requireNoOverlap(name, out, dense, 'out must not overlap its input');
+  for (const encoding of [rowStart, columns, values, indices]) requireNoOverlap(name, out, encoding, 'out must not overlap rowStart, columns, values or indices');
   const images = rowStart.length - 1;
   if (images < 0) throw new RangeError(`${name}: rowStart needs at least 1 value (images + 1)`);
   if (values.length < columns.length) throw new RangeError(`${name}: values has ${values.length} entries but columns has ${columns.length}`);

@@ -1,17 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Backend, FloatArray } from '../../src-engine/backend';
 import { Rng } from '../../src-engine/rng';
 import { randomSparse } from '../../src-engine/sparse-fixtures';
 import type { SparseImages } from '../../src-engine/sparse-images';
-import { loadNativeBackend, nativeAddonPath, nativeInfo, setNativeThreads } from './native-backend';
+import { nativeAddonPath, nativeInfo, setNativeThreads } from './native-backend';
+import { nativeForTests } from './native-for-tests';
 import { createTsBackend } from '../../src-engine/backends/ts-backend';
 
-// The addon must be tested wherever it is supposed to exist (CI builds it; so does every npm install that
-// has a compiler). Only a machine without the built file may skip, and it says why.
-const required = Boolean(process.env.CI) || existsSync(nativeAddonPath());
-if (!required) console.warn(`native backend tests skipped: ${nativeAddonPath()} was not built`);
 
 const ts = createTsBackend();
 type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
@@ -159,12 +155,12 @@ for (const F of [Float32Array, Float64Array]) for (const [m, n, k] of [[1, 1, 1]
 process.stdout.write(JSON.stringify({ isa: b.info().isa, cases, gemmCases, worst: String(worst) }));
 `;
 
-describe.runIf(required)('native backend', () => {
-  const native: Backend = loadNativeBackend();
+describe.skipIf(!nativeForTests.backend)('native backend', () => {
+  const native = nativeForTests.backend as Backend;
 
   it('loads with an ISA chosen at run time and a configurable thread count', () => {
     const info = nativeInfo();
-    expect(['avx512', 'avx2', 'sse2', 'generic']).toContain(info.isa);
+    expect(['avx512', 'avx2', 'sse2', 'generic', 'portable']).toContain(info.isa);
     expect(info.threads).toBeGreaterThanOrEqual(1);
     setNativeThreads(1);
     expect(nativeInfo().threads).toBe(1);
@@ -397,15 +393,17 @@ describe.runIf(required)('native backend', () => {
     expect(nativeInfo().threads).toBe(threads);
   });
 
-  it('the sparse and GEMM kernels of the other instruction sets (forced by BACKPROP_ISA in a child process) match a float64 loop', () => {
+  it('the sparse and GEMM kernels of the other instruction sets and the portable ones (forced by BACKPROP_ISA in a child process) match a float64 loop', () => {
     const hostIsa = nativeInfo().isa;
     // Which ISA each request resolves to depends on the CPU: never higher than asked, never higher than the host's.
     const order = ['sse2', 'avx2', 'avx512'];
-    for (const isa of ['avx2', 'sse2']) {
+    for (const isa of ['avx2', 'sse2', 'portable']) {
       const child = spawnSync(process.execPath, ['-e', ISA_CHILD], { env: { ...process.env, BACKPROP_ISA: isa, BPW_ADDON: nativeAddonPath() }, encoding: 'utf8', timeout: 60_000 });
       expect(child.status, `BACKPROP_ISA=${isa}: ${child.stderr}`).toBe(0);
       const report = JSON.parse(child.stdout) as { isa: string; cases: number; gemmCases: number; worst: string };
-      if (order.includes(hostIsa)) expect(order.indexOf(report.isa)).toBe(Math.min(order.indexOf(isa), order.indexOf(hostIsa)));
+      // The portable kernels (plain C++ loops, what a compiler without vector extensions builds) run anywhere.
+      if (isa === 'portable') expect(report.isa).toBe('portable');
+      else if (order.includes(hostIsa)) expect(order.indexOf(report.isa)).toBe(Math.min(order.indexOf(isa), order.indexOf(hostIsa)));
       expect(report.cases).toBe(2 * 18 * 2);
       expect(report.gemmCases).toBe(2 * 9 * 4);
       expect(Number(report.worst), `BACKPROP_ISA=${isa} (${report.isa}): worst error / tolerance`).toBeLessThanOrEqual(1);

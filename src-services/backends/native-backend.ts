@@ -10,7 +10,7 @@ import { projectRoot } from '../data/load-dataset';
  * nothing to the hot loop.
  */
 export interface NativeInfo {
-  /** The SIMD path chosen at load time: avx512, avx2, sse2 or generic. */
+  /** The kernels chosen at load time: avx512, avx2, sse2, generic (baseline vectors off x86) or portable (plain loops). */
   readonly isa: string;
   readonly threads: number;
   readonly hardwareThreads: number;
@@ -25,7 +25,11 @@ interface NativeBinding extends Omit<Backend, 'name' | 'optimizerStep' | 'backgr
   backgroundWait(ticket: number): void;
   setThreads(threads: number): void;
   info(): NativeInfo;
+  injectFailureForTests(where: NativeFailureSite): void;
 }
+
+/** Where injectNativeFailureForTests makes the next native call fail: a pool worker or the background thread. */
+export type NativeFailureSite = 'worker' | 'background';
 
 const NATIVE_RULES: Readonly<Record<OptimizerRule, number>> = { momentum: 1, nesterov: 2, adagrad: 3, rmsprop: 4, adam: 5 };
 
@@ -80,11 +84,20 @@ export function loadNativeBackend(): Backend {
   };
 }
 
-/** Worker threads used by the kernels (default: the machine's cores; env BACKPROP_THREADS). */
+/** Threads used by the kernels, the caller's included (default: the machine's cores; env BACKPROP_THREADS). */
 export function setNativeThreads(threads: number): void {
   loadBinding().setThreads(threads);
 }
 
 export function nativeInfo(): NativeInfo {
   return loadBinding().info();
+}
+
+/**
+ * For tests only: the next parallel kernel call fails on a pool worker ('worker'), or the next background job
+ * on the background thread ('background'), with std::bad_alloc, as a real allocation failure would. The
+ * failure must reach JavaScript as an Error (from the call, or from background.wait/done).
+ */
+export function injectNativeFailureForTests(where: NativeFailureSite): void {
+  loadBinding().injectFailureForTests(where);
 }

@@ -34,16 +34,22 @@ interface QueuedRun {
 export class RunSupervisor {
   readonly store: RunStore;
   readonly concurrency: number;
+  /** Native kernel threads per trainer process: the cores shared among the trainers that run at once. */
+  readonly threadsPerTrainer: number;
   private readonly factory: TrainerProcessFactory;
   private readonly queue: QueuedRun[] = [];
   private readonly active = new Map<string, ActiveRun>();
   private readonly listeners = new Set<(event: SupervisorEvent) => void>();
   private readonly idleWaiters: Array<() => void> = [];
 
-  constructor(store: RunStore, factory: TrainerProcessFactory, options: { concurrency?: number } = {}) {
+  /** `cores` (default: this machine's) is divided among the `concurrency` trainers (default: one per core). */
+  constructor(store: RunStore, factory: TrainerProcessFactory, options: { concurrency?: number; cores?: number } = {}) {
     this.store = store;
     this.factory = factory;
-    this.concurrency = Math.max(1, options.concurrency ?? availableParallelism());
+    const cores = options.cores ?? availableParallelism();
+    this.concurrency = Math.max(1, options.concurrency ?? cores);
+    // Each trainer's kernels would otherwise start a thread per core: N trainers, N^2 threads on N cores.
+    this.threadsPerTrainer = Math.max(1, Math.floor(cores / this.concurrency));
   }
 
   subscribe(listener: (event: SupervisorEvent) => void): () => void {
@@ -166,7 +172,7 @@ export class RunSupervisor {
     this.active.set(queued.id, run);
     process.onEvent((event) => this.onTrainerEvent(queued.id, run, event));
     process.onExit((exit) => this.onTrainerExit(queued.id, run, exit));
-    process.send({ type: 'start', config: record.config, run: { directory: this.store.directory(queued.id), resume: queued.resume } });
+    process.send({ type: 'start', config: record.config, run: { directory: this.store.directory(queued.id), resume: queued.resume }, threads: this.threadsPerTrainer });
   }
 
   private setStatus(id: string, run: ActiveRun, status: RunStatus, extra: Partial<RunRecord> = {}): void {

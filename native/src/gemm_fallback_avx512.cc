@@ -1,0 +1,3 @@
+// The AVX-512 entry points on a machine that is not x86 (see gemm_fallback.inc).
+#define BPW_FALLBACK_ISA avx512
+#include "gemm_fallback.inc"
