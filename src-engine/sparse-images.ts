@@ -1,3 +1,7 @@
+import type { Backend } from './backend';
+import type { InputBatch } from './ops';
+import type { Tensor } from './tensor';
+
 /**
  * Images kept as their nonzero pixels. An MNIST digit is ~81 % background (exact zeros), and a zero pixel
  * adds nothing to the first layer's x W nor to its dW = x^T dout, so the trainer stores each image set once
@@ -75,23 +79,31 @@ export function sparseImagesOf(images: Uint8Array, count: number, rowLength: num
   return result;
 }
 
-/** A batch for the first Affine layer: row r is image indices[r] with every pixel times scale. */
-export class SparseBatch {
+/**
+ * A minibatch of encoded images as the first Affine's x: row r is image indices[r] with every pixel times
+ * scale. It multiplies itself, touching only the nonzero pixels: x W and the weight gradient x^T dout.
+ */
+export class SparseBatch implements InputBatch {
   readonly images: SparseImages;
+  /** Held by reference: the trainer draws each batch into the same array. */
   readonly indices: Int32Array;
   readonly scale: number;
+  readonly shape: readonly [rows: number, cols: number];
 
   constructor(images: SparseImages, indices: Int32Array, scale: number) {
     this.images = images;
     this.indices = indices;
     this.scale = scale;
+    this.shape = [indices.length, images.rowLength];
   }
 
-  get rows(): number {
-    return this.indices.length;
+  matmul(backend: Backend, W: Tensor, out: Tensor): void {
+    const { rowStart, columns, values, rowLength } = this.images;
+    backend.sparseMatmul(rowStart, columns, values, rowLength, this.indices, this.scale, W.data, W.shape[1], out.data);
   }
 
-  get cols(): number {
-    return this.images.rowLength;
+  matmulTransposedA(backend: Backend, dout: Tensor, dW: Tensor): void {
+    const { rowStart, columns, values, rowLength } = this.images;
+    backend.sparseMatmulTransposed(rowStart, columns, values, rowLength, this.indices, this.scale, dout.data, dW.shape[1], dW.data);
   }
 }

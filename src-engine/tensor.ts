@@ -60,6 +60,11 @@ export function allocate(dtype: DType, size: number): FloatArray {
   return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
 }
 
+/** A shape as numpy prints it, for error messages: (100, 784). */
+export function describeShape(shape: readonly number[]): string {
+  return `(${shape.join(', ')})`;
+}
+
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }

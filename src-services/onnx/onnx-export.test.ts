@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseTrainConfig, type TrainConfigInput } from '../../src-shared/config';
+import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../src-shared/config';
 import type { Dataset } from '../../src-engine/dataset';
 import { bundledMnistDirectory, loadIdxDataset } from '../data/load-dataset';
 import { selectBackend } from '../backends/select-backend';
@@ -14,7 +14,7 @@ beforeAll(async () => {
   mnist = await loadIdxDataset(bundledMnistDirectory());
 });
 
-function trained(input: TrainConfigInput): Trainer {
+function trained(input: TrainConfigInput): Trainer<TrainConfig> {
   const config = parseTrainConfig({ ...input, training: { evaluateEvery: 100_000, evaluationSamples: 100, ...input.training } });
   const trainer = new Trainer(config, mnist, selectBackend(config.backend).backend);
   trainer.run();
