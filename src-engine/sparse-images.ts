@@ -30,6 +30,7 @@ export function pixelDensity(images: Uint8Array, count: number, rowLength: numbe
   return nonzero / end;
 }
 
+/** The CSR form of `count` images of `rowLength` uint8 pixels. */
 export function encodeSparseImages(images: Uint8Array, count: number, rowLength: number): SparseImages {
   if (rowLength > 65536) throw new RangeError(`sparse images: rows of ${rowLength} pixels exceed the 65536 a Uint16 column can address`);
   if (images.length < count * rowLength) throw new RangeError(`sparse images: ${count} images of ${rowLength} pixels need ${count * rowLength} bytes, got ${images.length}`);
@@ -71,6 +72,7 @@ export function encodeSparseImages(images: Uint8Array, count: number, rowLength:
 // One encoding per image array, shared by every trainer in the process (runs of the desktop host, tests).
 const encoded = new WeakMap<Uint8Array, SparseImages>();
 
+/** encodeSparseImages, once per image array (a Trainer per run must not encode 60000 images again). */
 export function sparseImagesOf(images: Uint8Array, count: number, rowLength: number): SparseImages {
   const cached = encoded.get(images);
   if (cached && cached.count === count && cached.rowLength === rowLength) return cached;
@@ -97,11 +99,13 @@ export class SparseBatch implements InputBatch {
     this.shape = [indices.length, images.rowLength];
   }
 
+  /** out = x W over the nonzero pixels. */
   matmul(backend: Backend, W: Tensor, out: Tensor): void {
     const { rowStart, columns, values, rowLength } = this.images;
     backend.sparseMatmul(rowStart, columns, values, rowLength, this.indices, this.scale, W.data, W.shape[1], out.data);
   }
 
+  /** dW = x^T dout over the nonzero pixels. */
   matmulTransposedA(backend: Backend, dout: Tensor, dW: Tensor): void {
     const { rowStart, columns, values, rowLength } = this.images;
     backend.sparseMatmulTransposed(rowStart, columns, values, rowLength, this.indices, this.scale, dout.data, dW.shape[1], dW.data);

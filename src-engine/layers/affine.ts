@@ -3,11 +3,10 @@ import { describeShape, Tensor } from '../tensor';
 import { reuse, type ParameterLayer } from './layer';
 
 /**
- * The book's Affine: out = x W + b; backward: dW = x^T dout, db = dout.sum(axis=0), dx = dout W^T.
- * Input of any rank is read as (N, -1) and dx gets the input's shape back. W and b are held by reference, so
- * the optimizer's in-place updates and the numerical gradient's perturbations are seen without copying. The
- * first layer's x may also be a minibatch that multiplies itself (encoded images, see ops.ts): the same
- * products, computed its own way.
+ * The book's Affine. Input of any rank is read as (N, -1) and dx gets the input's shape back. W and b are
+ * held by reference, so the optimizer's in-place updates and the numerical gradient's perturbations are seen
+ * without copying. The first layer's x may also be a minibatch that multiplies itself (encoded images, see
+ * InputBatch in ops.ts): the same products, computed its own way.
  */
 export class Affine implements ParameterLayer {
   readonly name: string;
@@ -44,6 +43,7 @@ export class Affine implements ParameterLayer {
     return { W: this.dW, b: this.db };
   }
 
+  /** out = x W + b */
   forward(x: Operand): Tensor {
     this.x = x;
     this.out = reuse(this.out, [rowsOf(x), this.W.shape[1]], this.W.dtype);
@@ -52,6 +52,7 @@ export class Affine implements ParameterLayer {
     return this.out;
   }
 
+  /** dW = x^T dout, db = dout.sum(axis=0), dx = dout W^T */
   backward(dout: Tensor): Tensor {
     const x = this.x;
     if (!x) throw new Error(`${this.name}.backward called before forward`);

@@ -4,13 +4,13 @@ import { reuse, type ParameterLayer } from './layer';
 
 /** The book writes 10e-7, which is 1e-6. */
 export const BATCH_NORM_EPS = 1e-6;
+/** running = momentum * running + (1 - momentum) * batch statistic. */
 export const BATCH_NORM_MOMENTUM = 0.9;
 
 /**
  * The book's BatchNormalization: normalise each feature over the batch while training (and keep running
  * statistics with momentum 0.9, starting at zero), use the running statistics at inference, then scale by
- * gamma and shift by beta: out = gamma * (x - mean) / sqrt(var + eps) + beta. Input of any rank is taken as
- * (N, features), like Affine.
+ * gamma and shift by beta. Input of any rank is taken as (N, features), like Affine.
  */
 export class BatchNormalization implements ParameterLayer {
   readonly name: string;
@@ -47,6 +47,7 @@ export class BatchNormalization implements ParameterLayer {
     return { gamma: this.dgamma, beta: this.dbeta };
   }
 
+  /** out = gamma * (x - mean) / sqrt(var + eps) + beta, with the batch's mean and var (training) or the running ones */
   forward(x: Tensor, train: boolean): Tensor {
     this.out = reuse(this.out, x.shape, x.dtype);
     if (!train) {
@@ -60,6 +61,7 @@ export class BatchNormalization implements ParameterLayer {
     return this.out;
   }
 
+  /** The book's backward through xn = xc / std and xc = x - mean: dx, dgamma = sum(xn * dout), dbeta = sum(dout) */
   backward(dout: Tensor): Tensor {
     if (!this.saved) throw new Error(`${this.name}.backward called before a training forward`);
     this.dx = reuse(this.dx, dout.shape, dout.dtype);

@@ -4,10 +4,9 @@ import type { Tensor } from '../tensor';
 import { reuse, type Layer } from './layer';
 
 /**
- * Dropout as the book has it: while training, out = x * mask with mask = (U[0,1) > ratio) (no rescaling),
- * and at inference out = x * (1 - ratio). The inverted variant scales the kept units by 1/(1 - ratio) while
- * training and passes everything through at inference, so both give the same expected activation.
- * Backward: dx = dout * mask.
+ * Dropout as the book has it: no rescaling while training, scaled by (1 - ratio) at inference. The inverted
+ * variant scales the kept units by 1/(1 - ratio) while training and passes everything through at inference,
+ * so both give the same expected activation.
  */
 export class Dropout implements Layer {
   readonly name: string;
@@ -29,6 +28,7 @@ export class Dropout implements Layer {
     this.name = options.name ?? 'Dropout';
   }
 
+  /** Training: out = x * mask, mask = (U[0,1) > ratio); inference: out = x * (1 - ratio) */
   forward(x: Tensor, train: boolean): Tensor {
     this.out = reuse(this.out, x.shape, x.dtype);
     if (!train) {
@@ -45,6 +45,7 @@ export class Dropout implements Layer {
     return this.out;
   }
 
+  /** dx = dout * mask */
   backward(dout: Tensor): Tensor {
     if (!this.mask) throw new Error(`${this.name}.backward called before a training forward`);
     this.dx = reuse(this.dx, dout.shape, dout.dtype);

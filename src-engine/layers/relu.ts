@@ -2,10 +2,7 @@ import type { TensorOps } from '../ops';
 import type { Tensor } from '../tensor';
 import { reuse, type Layer } from './layer';
 
-/**
- * ReLU: out = max(x, 0). Forward remembers mask = (x > 0); backward passes dout where the mask is set and 0
- * elsewhere, so the gradient at exactly 0 is 0, as in the book.
- */
+/** The book's Relu. Its gradient at exactly 0 is 0, as in the book (the mask is x > 0). */
 export class Relu implements Layer {
   readonly name: string;
   private readonly ops: TensorOps;
@@ -18,6 +15,7 @@ export class Relu implements Layer {
     this.name = name;
   }
 
+  /** out = max(x, 0), keeping mask = (x > 0) */
   forward(x: Tensor): Tensor {
     if (this.mask.length !== x.size) this.mask = new Uint8Array(x.size);
     this.out = reuse(this.out, x.shape, x.dtype);
@@ -25,6 +23,7 @@ export class Relu implements Layer {
     return this.out;
   }
 
+  /** dx = dout where mask, else 0 */
   backward(dout: Tensor): Tensor {
     this.dx = reuse(this.dx, dout.shape, dout.dtype);
     this.ops.reluBackward(dout, this.mask, this.dx);

@@ -2,7 +2,7 @@ import type { TensorOps } from '../ops';
 import type { Tensor } from '../tensor';
 import { reuse, type Layer } from './layer';
 
-/** Sigmoid: out = 1 / (1 + exp(-x)); backward uses the stored output: dx = dout * (1 - out) * out. */
+/** The book's Sigmoid: backward needs only the output it keeps. */
 export class Sigmoid implements Layer {
   readonly name: string;
   private readonly ops: TensorOps;
@@ -14,12 +14,14 @@ export class Sigmoid implements Layer {
     this.name = name;
   }
 
+  /** out = 1 / (1 + exp(-x)) */
   forward(x: Tensor): Tensor {
     this.out = reuse(this.out, x.shape, x.dtype);
     this.ops.sigmoidForward(x, this.out);
     return this.out;
   }
 
+  /** dx = dout * (1 - out) * out */
   backward(dout: Tensor): Tensor {
     if (!this.out) throw new Error(`${this.name}.backward called before forward`);
     this.dx = reuse(this.dx, dout.shape, dout.dtype);

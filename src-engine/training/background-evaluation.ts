@@ -15,6 +15,7 @@ class FirstLayerProduct implements InputBatch {
     this.shape = [product.shape[0], W.shape[0]];
   }
 
+  /** out = the product computed ahead (for the W it was computed with). */
   matmul(_: Backend, W: Tensor, out: Tensor): void {
     if (W !== this.W) throw new Error('a first-layer product computed ahead is only valid for the W it was computed with');
     out.data.set(this.product.data);

@@ -50,6 +50,7 @@ export class BatchSampler {
     return this.ahead;
   }
 
+  /** Where the sampler stands, for a checkpoint. */
   state(): SamplerState {
     return {
       permutation: this.permutation ? Array.from(this.permutation) : null,
