@@ -14,9 +14,9 @@ export type { Activation, OptimizerType, WeightInit };
  */
 
 /** Compiles only when a schema's parsed type is exactly the engine's type T (no field more, less or different). */
-type Exactly<Parsed, T> = (<U>() => U extends Parsed ? 1 : 2) extends <U>() => U extends T ? 1 : 2 ? true : false;
+export type Exactly<Parsed, T> = (<U>() => U extends Parsed ? 1 : 2) extends <U>() => U extends T ? 1 : 2 ? true : false;
 /** `SchemaOf<Exactly<z.output<typeof schema>, EngineType>>` fails to compile (false is not true) when they differ. */
-type SchemaOf<Check extends true> = Check;
+export type SchemaOf<Check extends true> = Check;
 
 const lowercase = (value: unknown): unknown => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 

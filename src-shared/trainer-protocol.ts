@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { trainConfigSchema } from './config';
+import type { EvaluationRecord } from '../src-engine/training/evaluation-record';
+import { trainConfigSchema, type Exactly, type SchemaOf } from './config';
 import type { LayerTrace } from './api';
 import { onnxReportSchema } from './run-record';
 
@@ -57,6 +58,7 @@ export const trainerCommandSchema = z.discriminatedUnion('type', [
 export type TrainerCommand = z.infer<typeof trainerCommandSchema>;
 export type TrainerCommandInput = z.input<typeof trainerCommandSchema>;
 
+/** The engine's EvaluationRecord as it travels between processes. */
 export const evaluationRecordSchema = z.object({
   iteration: z.number().int(),
   epoch: z.number(),
@@ -66,7 +68,7 @@ export const evaluationRecordSchema = z.object({
   testLoss: anyNumber,
   final: z.boolean(),
 });
-export type EvaluationRecordMessage = z.infer<typeof evaluationRecordSchema>;
+type EvaluationRecordSchemaMatches = SchemaOf<Exactly<Readonly<z.output<typeof evaluationRecordSchema>>, EvaluationRecord>>;
 
 export const finishStatusSchema = z.enum(['completed', 'stopped', 'diverged']);
 
