@@ -46,6 +46,12 @@ interface Slot {
   ticket: number;
 }
 
+type InFlight = Slot & { chunk: Chunk };
+
+function inFlight(slot: Slot): slot is InFlight {
+  return slot.chunk !== undefined;
+}
+
 /**
  * An evaluation computed while training goes on. `net` holds a copy of the weights taken at the evaluated
  * iteration. The first layer's products (sparse, or gather + GEMM for dense input), most of an evaluation's
@@ -92,9 +98,9 @@ export class BackgroundEvaluation {
     return this.splits.map((split, i) => this.totals[i].measure(split.count));
   }
 
-  private oldestInFlight(): Slot | undefined {
-    let oldest: Slot | undefined;
-    for (const slot of this.slots) if (slot.chunk && (!oldest || slot.ticket < oldest.ticket)) oldest = slot;
+  private oldestInFlight(): InFlight | undefined {
+    let oldest: InFlight | undefined;
+    for (const slot of this.slots) if (inFlight(slot) && (!oldest || slot.ticket < oldest.ticket)) oldest = slot;
     return oldest;
   }
 
@@ -109,8 +115,8 @@ export class BackgroundEvaluation {
   }
 
   // The rest of the network on the finished chunk, then the slot takes the next chunk.
-  private complete(slot: Slot): void {
-    const chunk = slot.chunk!;
+  private complete(slot: InFlight): void {
+    const { chunk } = slot;
     const hidden = slot.product.shape[1];
     const product = chunk.rows === slot.indices.length ? slot.product : new Tensor(slot.product.data.subarray(0, chunk.rows * hidden), [chunk.rows, hidden]);
     const scores = this.net.predict(new FirstLayerProduct(product, this.net.affines[0].W), false);
