@@ -6,7 +6,8 @@ import { SplitTotals, type EvaluationSplit, type SplitMeasure } from './evaluati
 
 /**
  * The first layer's x W1 for a chunk of images, computed on the background thread: as the net's input, its
- * matmul hands the product over, so the evaluation's copy of the net runs its ordinary predict().
+ * matmul copies the product into the layer's output (rows x hidden values, little next to computing them), so
+ * the evaluation's copy of the net runs its ordinary predict().
  */
 class FirstLayerProduct implements InputBatch {
   readonly shape: readonly [rows: number, cols: number];
