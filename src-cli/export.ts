@@ -5,7 +5,8 @@ import type { DatasetConfig } from '../src-shared/config';
 import type { OnnxReport } from '../src-shared/run-record';
 import { loadConfiguredDataset } from '../src-services/data/dataset-source';
 import { selectBackend } from '../src-services/backends/select-backend';
-import { Trainer, type TrainerSnapshotMeta } from '../src-engine/training/trainer';
+import { snapshotMetaFrom } from '../src-engine/training/checkpoint-state';
+import { Trainer } from '../src-engine/training/trainer';
 import { exportTrainerToOnnx } from '../src-services/onnx/export-run';
 import { describeOnnxReport } from '../src-services/onnx/report-text';
 import { validateOnnxModel } from '../src-services/onnx/validate-model';
@@ -34,7 +35,7 @@ async function exportRun(store: RunStore, id: string, out: string, log: NodeJS.W
   const { backend, warning } = selectBackend(record.config.backend);
   if (warning) process.stderr.write(`warning: ${warning}\n`);
   const trainer = new Trainer(record.config, dataset, backend);
-  trainer.restore(checkpoint.tensors, checkpoint.meta as unknown as TrainerSnapshotMeta);
+  trainer.restore(checkpoint.tensors, snapshotMetaFrom(checkpoint.meta));
   log.write(`exporting run "${record.name}" (${trainer.iteration} iterations) and validating it with onnxruntime...\n`);
   const { model, report } = await exportTrainerToOnnx(trainer, dataset, { appVersion: appVersion(), runId: id, runName: record.name });
   if (report.passed) {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseTrainConfig, type TrainConfig } from '../src-shared/config';
-import type { InputFormat } from '../src-engine/training/trainer';
+import type { InputFormat } from '../src-engine/training/split-images';
 
 /** Flags of `npm run train`; each maps onto one field of the shared config schema. */
 export const TRAIN_USAGE = `Usage: npm run train -- [options]

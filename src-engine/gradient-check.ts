@@ -1,10 +1,11 @@
-import type { TrainConfig } from '../src-shared/config';
-import type { Dataset } from './dataset';
 import type { Backend } from './backend';
+import type { Dataset } from './dataset';
 import { gradientCheckBound, meanAbsoluteDifferences } from './gradient';
 import { MultiLayerNet } from './networks/multi-layer-net';
 import { Rng } from './rng';
 import { Tensor } from './tensor';
+import { PIXEL_SCALE } from './training/split-images';
+import type { TrainSpec } from './training/train-spec';
 
 export interface GradientCheckResult {
   /** mean |backprop - numerical| per parameter (W1, b1, ...). */
@@ -14,18 +15,17 @@ export interface GradientCheckResult {
 }
 
 /** The book's gradient_check.py for any configured network: fresh weights, the first `samples` training images. */
-export function runGradientCheck(config: TrainConfig, dataset: Dataset, backend: Backend, samples: number): GradientCheckResult {
-  const pixels = dataset.train.rows * dataset.train.cols;
+export function runGradientCheck(spec: Pick<TrainSpec, 'network' | 'dtype' | 'seed'>, dataset: Dataset, backend: Backend, samples: number): GradientCheckResult {
   const rows = Math.min(samples, dataset.train.count);
-  const net = new MultiLayerNet(config.network, { backend, dtype: config.dtype, rng: new Rng(config.seed) });
-  const x = Tensor.zeros([rows, pixels], config.dtype);
+  const net = new MultiLayerNet(spec.network, { backend, dtype: spec.dtype, rng: new Rng(spec.seed) });
+  const x = Tensor.zeros([rows, dataset.train.rows * dataset.train.cols], spec.dtype);
   const indices = Int32Array.from({ length: rows }, (_, i) => i);
-  backend.gatherRows(dataset.train.images, pixels, indices, 1 / 255, x.data);
+  net.ops.gatherRows(dataset.train.images, indices, PIXEL_SCALE, x);
   const labels = Int32Array.from(indices, (i) => dataset.train.labels[i]);
   // With dropout the mask is drawn once and kept, so both gradients see the same network.
   const [numerical, backprop] = net.withFrozenDropout(x, labels, () => [net.numericalGradient(x, labels), net.gradient(x, labels)] as const);
   return {
     differences: meanAbsoluteDifferences(backprop, numerical),
-    bound: gradientCheckBound(config.dtype, config.network.lossDelta),
+    bound: gradientCheckBound(spec.dtype, spec.network.lossDelta),
   };
 }

@@ -36,11 +36,13 @@ export class Rng {
     return rng;
   }
 
+  /** Continues the stream from a saved state. */
   setState(state: RngState): void {
     [this.s0, this.s1, this.s2, this.s3] = state.words.map((w) => w >>> 0) as [number, number, number, number];
     this.spare = state.spareNormal;
   }
 
+  /** The whole state, for a checkpoint. */
   state(): RngState {
     return { words: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spare };
   }

@@ -108,16 +108,16 @@ describe('sparse images', () => {
     expect(sparseImagesOf(copy, 6, 10)).toBe(b);
   });
 
-  it('a SparseBatch has one row per index and the images\' row length as columns, and sees later index writes', () => {
+  it('a SparseBatch is the (indices, row length) matrix of its images, and sees later index writes', () => {
     const images = encodeSparseImages(new Uint8Array([0, 1, 2, 3, 0, 0, 9, 0, 0]), 3, 3);
     const indices = new Int32Array([2, 0, 2, 1]);
     const batch = new SparseBatch(images, indices, 1 / 255);
-    expect([batch.rows, batch.cols, batch.scale]).toEqual([4, 3, 1 / 255]);
+    expect([batch.shape, batch.scale]).toEqual([[4, 3], 1 / 255]);
     expect(batch.images).toBe(images);
     // The trainer redraws the same Int32Array every step: the batch holds it by reference.
     expect(batch.indices).toBe(indices);
     indices[0] = 1;
     expect(batch.indices[0]).toBe(1);
-    expect(new SparseBatch(images, new Int32Array(0), 1).rows).toBe(0);
+    expect(new SparseBatch(images, new Int32Array(0), 1).shape).toEqual([0, 3]);
   });
 });

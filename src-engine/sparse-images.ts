@@ -1,3 +1,7 @@
+import type { Backend } from './backend';
+import type { InputBatch } from './ops';
+import type { Tensor } from './tensor';
+
 /**
  * Images kept as their nonzero pixels. An MNIST digit is ~81 % background (exact zeros), and a zero pixel
  * adds nothing to the first layer's x W nor to its dW = x^T dout, so the trainer stores each image set once
@@ -26,6 +30,7 @@ export function pixelDensity(images: Uint8Array, count: number, rowLength: numbe
   return nonzero / end;
 }
 
+/** The CSR form of `count` images of `rowLength` uint8 pixels. */
 export function encodeSparseImages(images: Uint8Array, count: number, rowLength: number): SparseImages {
   if (rowLength > 65536) throw new RangeError(`sparse images: rows of ${rowLength} pixels exceed the 65536 a Uint16 column can address`);
   if (images.length < count * rowLength) throw new RangeError(`sparse images: ${count} images of ${rowLength} pixels need ${count * rowLength} bytes, got ${images.length}`);
@@ -67,6 +72,7 @@ export function encodeSparseImages(images: Uint8Array, count: number, rowLength:
 // One encoding per image array, shared by every trainer in the process (runs of the desktop host, tests).
 const encoded = new WeakMap<Uint8Array, SparseImages>();
 
+/** encodeSparseImages, once per image array (a Trainer per run must not encode 60000 images again). */
 export function sparseImagesOf(images: Uint8Array, count: number, rowLength: number): SparseImages {
   const cached = encoded.get(images);
   if (cached && cached.count === count && cached.rowLength === rowLength) return cached;
@@ -75,23 +81,33 @@ export function sparseImagesOf(images: Uint8Array, count: number, rowLength: num
   return result;
 }
 
-/** A batch for the first Affine layer: row r is image indices[r] with every pixel times scale. */
-export class SparseBatch {
+/**
+ * A minibatch of encoded images as the first Affine's x: row r is image indices[r] with every pixel times
+ * scale. It multiplies itself, touching only the nonzero pixels: x W and the weight gradient x^T dout.
+ */
+export class SparseBatch implements InputBatch {
   readonly images: SparseImages;
+  /** Held by reference: the trainer draws each batch into the same array. */
   readonly indices: Int32Array;
   readonly scale: number;
+  readonly shape: readonly [rows: number, cols: number];
 
   constructor(images: SparseImages, indices: Int32Array, scale: number) {
     this.images = images;
     this.indices = indices;
     this.scale = scale;
+    this.shape = [indices.length, images.rowLength];
   }
 
-  get rows(): number {
-    return this.indices.length;
+  /** out = x W over the nonzero pixels. */
+  matmul(backend: Backend, W: Tensor, out: Tensor): void {
+    const { rowStart, columns, values, rowLength } = this.images;
+    backend.sparseMatmul(rowStart, columns, values, rowLength, this.indices, this.scale, W.data, W.shape[1], out.data);
   }
 
-  get cols(): number {
-    return this.images.rowLength;
+  /** dW = x^T dout over the nonzero pixels. */
+  matmulTransposedA(backend: Backend, dout: Tensor, dW: Tensor): void {
+    const { rowStart, columns, values, rowLength } = this.images;
+    backend.sparseMatmulTransposed(rowStart, columns, values, rowLength, this.indices, this.scale, dout.data, dW.shape[1], dW.data);
   }
 }

@@ -36,16 +36,6 @@ export class Tensor {
     return this.data.length;
   }
 
-  /** First dimension (the batch), 1 for a scalar. */
-  get rows(): number {
-    return this.shape.length === 0 ? 1 : this.shape[0];
-  }
-
-  /** Product of every dimension after the first: the row length of the (N, -1) flattening. */
-  get cols(): number {
-    return this.shape.slice(1).reduce((a, b) => a * b, 1);
-  }
-
   /** Same data, another shape (no copy), like numpy's reshape of a contiguous array. */
   reshape(shape: readonly number[]): Tensor {
     return new Tensor(this.data, shape);
@@ -56,10 +46,17 @@ export class Tensor {
   }
 }
 
+/** Zeros of the dtype's typed array. */
 export function allocate(dtype: DType, size: number): FloatArray {
   return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
 }
 
+/** A shape as numpy prints it, for error messages: (100, 784). */
+export function describeShape(shape: readonly number[]): string {
+  return `(${shape.join(', ')})`;
+}
+
+/** Whether two shapes are equal dimension by dimension. */
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { GradientCheckResult } from '../src-engine/gradient-check';
+import type { LayerTrace, TracedLayer } from '../src-engine/graph/layer-graph';
 import { datasetSchema, type ConfigIssue, type TrainConfig } from './config';
 import { LAYER_GRAPH_BATCH } from './limits';
 import { RUN_ID_PATTERN, type OnnxReport, type RunListing, type RunRecord, type StoredEvaluation } from './run-record';
@@ -134,26 +135,8 @@ export interface ImportedOnnxModel extends OnnxModelDescription {
   readonly report: OnnxReport | null;
 }
 
-/** One layer of the network as the Graph view draws it, after one forward/backward pass on a batch. */
-export interface TracedLayer {
-  readonly name: string;
-  readonly kind: 'Affine' | 'BatchNorm' | 'Relu' | 'Sigmoid' | 'Dropout' | 'SoftmaxWithLoss';
-  readonly inputShape: readonly number[];
-  readonly outputShape: readonly number[];
-  /** ||dL/d(output)||: the gradient arriving at the layer from above. */
-  readonly outputGradientNorm: number;
-  /** ||dL/d(input)||, or null where the engine skips it (the first Affine's dx is never needed). */
-  readonly inputGradientNorm: number | null;
-  /** ||dL/dW|| and ||dL/db|| of an Affine layer (||dL/dgamma|| and ||dL/dbeta|| of a BatchNorm). */
-  readonly weightGradientNorm?: number;
-  readonly biasGradientNorm?: number;
-}
-
-export interface LayerTrace {
-  readonly batchSize: number;
-  readonly loss: number;
-  readonly layers: readonly TracedLayer[];
-}
+/** One forward/backward pass as the Graph view draws it: the engine's own type. */
+export type { LayerTrace, TracedLayer };
 
 /** A sweep definition shipped in resources/sweeps. */
 export interface SweepPreset {

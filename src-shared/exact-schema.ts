@@ -30,3 +30,6 @@ export interface SchemaDiffersFrom<T> {
 export function schemaFor<T>() {
   return <S extends z.ZodType>(schema: S & (SameShape<z.output<S>, T> extends true ? unknown : SchemaDiffersFrom<T>)): S => schema;
 }
+
+/** `type Check = Assert<SameShape<A, B>>` compiles only when A and B agree (for types that are not schemas). */
+export type Assert<Check extends true> = Check;

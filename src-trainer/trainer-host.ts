@@ -9,7 +9,8 @@ import { selectBackend } from '../src-services/backends/select-backend';
 import { runGradientCheck } from '../src-engine/gradient-check';
 import { Tensor } from '../src-engine/tensor';
 import type { EvaluationRecord } from '../src-engine/training/evaluation-record';
-import { Trainer, type TrainerSnapshotMeta } from '../src-engine/training/trainer';
+import { snapshotMetaFrom } from '../src-engine/training/checkpoint-state';
+import { Trainer } from '../src-engine/training/trainer';
 import { traceLayers } from '../src-engine/graph/layer-graph';
 import { exportTrainerToOnnx } from '../src-services/onnx/export-run';
 import { readCheckpoint } from '../src-services/runs/checkpoint';
@@ -50,7 +51,7 @@ const SLICE_MS = 40;
 const PROGRESS_INTERVAL_MS = 50;
 
 interface Session {
-  readonly trainer: Trainer;
+  readonly trainer: Trainer<TrainConfig>;
   readonly backend: Backend;
   readonly recorder?: RunRecorder;
   state: 'running' | 'paused' | 'finished' | 'loaded';
@@ -61,7 +62,7 @@ interface Session {
   lastProgress: number;
 }
 
-function newSession(trainer: Trainer, backend: Backend, state: Session['state'], recorder?: RunRecorder): Session {
+function newSession(trainer: Trainer<TrainConfig>, backend: Backend, state: Session['state'], recorder?: RunRecorder): Session {
   return {
     trainer,
     backend,
@@ -152,7 +153,7 @@ class TrainerHost {
         return;
       case 'predict': {
         const trainer = this.requireSession().trainer;
-        const inputs = trainer.net.config.inputSize;
+        const inputs = trainer.net.spec.inputSize;
         if (command.images.length !== command.rows * inputs) {
           throw new RangeError(`predict: ${command.images.length} values for ${command.rows} images of ${inputs} pixels`);
         }
@@ -214,7 +215,7 @@ class TrainerHost {
     return this.datasets.get(config);
   }
 
-  private async createTrainer(config: TrainConfig): Promise<{ trainer: Trainer; backend: Backend }> {
+  private async createTrainer(config: TrainConfig): Promise<{ trainer: Trainer<TrainConfig>; backend: Backend }> {
     const dataset = await this.dataset(config.dataset);
     const { backend, warning } = selectBackend(config.backend);
     if (warning) this.transport.send({ type: 'log', level: 'warn', message: warning });
@@ -228,7 +229,7 @@ class TrainerHost {
     if (resume) {
       if (!directory) throw new Error('resume needs the run directory');
       const checkpoint = await readCheckpoint(join(directory, CHECKPOINT_FILE));
-      trainer.restore(checkpoint.tensors, checkpoint.meta as unknown as TrainerSnapshotMeta);
+      trainer.restore(checkpoint.tensors, snapshotMetaFrom(checkpoint.meta));
       trimMetrics(join(directory, METRICS_FILE), trainer.iteration);
     }
     const session = newSession(trainer, backend, 'running', directory ? new RunRecorder(directory, trainer) : undefined);
@@ -246,7 +247,7 @@ class TrainerHost {
   private async load(config: TrainConfig, directory: string): Promise<void> {
     const { trainer, backend } = await this.createTrainer(config);
     const checkpoint = await readCheckpoint(join(directory, CHECKPOINT_FILE));
-    trainer.restore(checkpoint.tensors, checkpoint.meta as unknown as TrainerSnapshotMeta);
+    trainer.restore(checkpoint.tensors, snapshotMetaFrom(checkpoint.meta));
     this.session = newSession(trainer, backend, 'loaded');
     this.transport.send({ type: 'loaded', iteration: trainer.iteration });
   }

@@ -1,6 +1,8 @@
 import { createTsBackend } from '../backends/ts-backend';
-import { Relu, Sigmoid } from '../layers/activation-layers';
 import { AddLayer, ExpLayer, MulLayer, ReciprocalLayer } from '../layers/naive-layers';
+import { Relu } from '../layers/relu';
+import { Sigmoid } from '../layers/sigmoid';
+import { TensorOps } from '../ops';
 import { Tensor } from '../tensor';
 
 /**
@@ -103,7 +105,7 @@ export interface GraphEvaluation {
   readonly steps: readonly GraphStep[];
 }
 
-const backend = createTsBackend();
+const ops = new TensorOps(createTsBackend());
 const scalar = (value: number): Tensor => Tensor.from([value], [1], 'float64');
 const show = (value: number): string => String(Number(value.toPrecision(6)));
 
@@ -118,7 +120,7 @@ interface NodeRunner {
 function runnerFor(kind: Exclude<GraphNodeKind, 'input'>): NodeRunner {
   switch (kind) {
     case 'mul': {
-      const layer = new MulLayer(backend);
+      const layer = new MulLayer(ops);
       return {
         forward: ([a, b]) => layer.forward(a!, b!) as number,
         backward: (dout) => layer.backward(dout) as number[],
@@ -127,7 +129,7 @@ function runnerFor(kind: Exclude<GraphNodeKind, 'input'>): NodeRunner {
       };
     }
     case 'add': {
-      const layer = new AddLayer(backend);
+      const layer = new AddLayer(ops);
       return {
         forward: ([a, b]) => layer.forward(a!, b!) as number,
         backward: (dout) => layer.backward(dout) as number[],
@@ -155,7 +157,7 @@ function runnerFor(kind: Exclude<GraphNodeKind, 'input'>): NodeRunner {
     }
     case 'relu':
     case 'sigmoid': {
-      const layer = kind === 'relu' ? new Relu(backend) : new Sigmoid(backend);
+      const layer = kind === 'relu' ? new Relu(ops) : new Sigmoid(ops);
       return {
         forward: ([a]) => layer.forward(scalar(a!)).data[0]!,
         backward: (dout) => [layer.backward(scalar(dout)).data[0]!],
@@ -216,9 +218,9 @@ export function stagedSigmoid(x: number, dout = 1): {
   readonly sigmoidLayerGradient: number;
   readonly yTimesOneMinusY: number;
 } {
-  const negate = new MulLayer(backend);
+  const negate = new MulLayer(ops);
   const exp = new ExpLayer();
-  const plusOne = new AddLayer(backend);
+  const plusOne = new AddLayer(ops);
   const reciprocal = new ReciprocalLayer();
   const a = negate.forward(x, -1) as number;
   const b = exp.forward(a) as number;
@@ -228,7 +230,7 @@ export function stagedSigmoid(x: number, dout = 1): {
   const [db] = plusOne.backward(dc) as number[];
   const da = exp.backward(db!) as number;
   const [dx] = negate.backward(da) as number[];
-  const sigmoid = new Sigmoid(backend);
+  const sigmoid = new Sigmoid(ops);
   sigmoid.forward(scalar(x));
   return {
     stages: [

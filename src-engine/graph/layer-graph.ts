@@ -1,23 +1,50 @@
-import type { LayerTrace, TracedLayer } from '../../src-shared/api';
 import type { DatasetSplit } from '../dataset';
-import type { Backend } from '../backend';
 import { Affine } from '../layers/affine';
 import { BatchNormalization } from '../layers/batch-normalization';
 import { Dropout } from '../layers/dropout';
+import type { Layer } from '../layers/layer';
+import { Relu } from '../layers/relu';
 import type { MultiLayerNet } from '../networks/multi-layer-net';
 import { Tensor } from '../tensor';
+import { PIXEL_SCALE } from '../training/split-images';
 
-function norm(backend: Backend, t: Tensor): number {
-  return Math.sqrt(backend.sumSquares(t.data, t.size));
+/** One layer of the network as the Graph view draws it, after one forward/backward pass on a batch. */
+export interface TracedLayer {
+  readonly name: string;
+  readonly kind: 'Affine' | 'BatchNorm' | 'Relu' | 'Sigmoid' | 'Dropout' | 'SoftmaxWithLoss';
+  readonly inputShape: readonly number[];
+  readonly outputShape: readonly number[];
+  /** ||dL/d(output)||: the gradient arriving at the layer from above. */
+  readonly outputGradientNorm: number;
+  /** ||dL/d(input)||, or null where the engine skips it (the first Affine's dx is never needed). */
+  readonly inputGradientNorm: number | null;
+  /** ||dL/dW|| and ||dL/db|| of an Affine layer (||dL/dgamma|| and ||dL/dbeta|| of a BatchNorm). */
+  readonly weightGradientNorm?: number;
+  readonly biasGradientNorm?: number;
+}
+
+/** One forward/backward pass of a network on a batch, layer by layer. */
+export interface LayerTrace {
+  readonly batchSize: number;
+  readonly loss: number;
+  readonly layers: readonly TracedLayer[];
+}
+
+function kindOf(layer: Layer): TracedLayer['kind'] {
+  if (layer instanceof Affine) return 'Affine';
+  if (layer instanceof BatchNormalization) return 'BatchNorm';
+  if (layer instanceof Dropout) return 'Dropout';
+  return layer instanceof Relu ? 'Relu' : 'Sigmoid';
 }
 
 /** Runs the net's own layers forward and backward on the first `batchSize` images of a split. */
 export function traceLayers(net: MultiLayerNet, split: DatasetSplit, batchSize: number): LayerTrace {
+  const { ops } = net;
+  const norm = (t: Tensor): number => Math.sqrt(ops.sumSquares(t));
   const rows = Math.min(batchSize, split.count);
-  const pixels = split.rows * split.cols;
-  const x = Tensor.zeros([rows, pixels], net.dtype);
+  const x = Tensor.zeros([rows, split.rows * split.cols], net.dtype);
   const indices = Int32Array.from({ length: rows }, (_, i) => i);
-  net.backend.gatherRows(split.images, pixels, indices, 1 / 255, x.data);
+  ops.gatherRows(split.images, indices, PIXEL_SCALE, x);
   const labels = Int32Array.from(split.labels.subarray(0, rows));
 
   const shapes: Array<{ input: number[]; output: number[] }> = [];
@@ -31,22 +58,21 @@ export function traceLayers(net: MultiLayerNet, split: DatasetSplit, batchSize: 
   const loss = net.lastLayer.forward(out, labels);
   let dout = net.lastLayer.backward();
   const traced: TracedLayer[] = [
-    { name: 'SoftmaxWithLoss', kind: 'SoftmaxWithLoss', inputShape: scoresShape, outputShape: [], outputGradientNorm: 1, inputGradientNorm: norm(net.backend, dout) },
+    { name: 'SoftmaxWithLoss', kind: 'SoftmaxWithLoss', inputShape: scoresShape, outputShape: [], outputGradientNorm: 1, inputGradientNorm: norm(dout) },
   ];
   for (let i = net.layers.length - 1; i >= 0; i--) {
-    const layer = net.layers[i]!;
-    const outputGradientNorm = norm(net.backend, dout);
+    const layer = net.layers[i];
+    const outputGradientNorm = norm(dout);
     const dx = layer.backward(dout);
-    const kind = layer instanceof Affine ? 'Affine' : layer instanceof BatchNormalization ? 'BatchNorm' : layer instanceof Dropout ? 'Dropout' : layer.name.startsWith('Relu') ? 'Relu' : 'Sigmoid';
     traced.push({
       name: layer.name,
-      kind,
-      inputShape: shapes[i]!.input,
-      outputShape: shapes[i]!.output,
+      kind: kindOf(layer),
+      inputShape: shapes[i].input,
+      outputShape: shapes[i].output,
       outputGradientNorm,
-      inputGradientNorm: dx.size === 0 ? null : norm(net.backend, dx),
-      ...(layer instanceof Affine ? { weightGradientNorm: norm(net.backend, layer.dW), biasGradientNorm: norm(net.backend, layer.db) } : {}),
-      ...(layer instanceof BatchNormalization ? { weightGradientNorm: norm(net.backend, layer.dgamma), biasGradientNorm: norm(net.backend, layer.dbeta) } : {}),
+      inputGradientNorm: dx.size === 0 ? null : norm(dx),
+      ...(layer instanceof Affine ? { weightGradientNorm: norm(layer.dW), biasGradientNorm: norm(layer.db) } : {}),
+      ...(layer instanceof BatchNormalization ? { weightGradientNorm: norm(layer.dgamma), biasGradientNorm: norm(layer.dbeta) } : {}),
     });
     dout = dx;
   }

@@ -1,18 +1,18 @@
-import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Backend, DType } from '../backend';
-import { loadNativeBackend, nativeAddonPath } from '../../src-services/backends/native-backend';
+import { nativeForTests } from '../../src-services/backends/native-for-tests';
 import { createTsBackend } from '../backends/ts-backend';
 import { numericalGradient } from '../gradient';
+import { TensorOps } from '../ops';
 import { Rng } from '../rng';
 import { encodeSparseImages, SparseBatch } from '../sparse-images';
 import { Tensor } from '../tensor';
 import { Affine } from './affine';
 
 const backend = createTsBackend();
-// As in native-backend.test.ts: the addon is tested wherever it is built (and always on CI).
-const nativeRequired = Boolean(process.env.CI) || existsSync(nativeAddonPath());
-const sparseBackends: Backend[] = nativeRequired ? [backend, loadNativeBackend()] : [backend];
+const ops = new TensorOps(backend);
+// The sparse products of both backends, the native one wherever it loads.
+const sparseBackends: Backend[] = nativeForTests.backend ? [backend, nativeForTests.backend] : [backend];
 
 function random(shape: number[], rng: Rng): Tensor {
   const t = Tensor.zeros(shape, 'float64');
@@ -23,7 +23,7 @@ function random(shape: number[], rng: Rng): Tensor {
 describe('Affine', () => {
   it('flattens N-D input to (N, -1), and dx gets the input shape back', () => {
     const rng = new Rng(1);
-    const affine = new Affine(random([12, 5], rng), random([5], rng), backend);
+    const affine = new Affine(random([12, 5], rng), random([5], rng), ops);
     const x = random([4, 1, 3, 4], rng);
     const y = affine.forward(x);
     expect(y.shape).toEqual([4, 5]);
@@ -31,13 +31,13 @@ describe('Affine', () => {
     expect(dx.shape).toEqual([4, 1, 3, 4]);
     expect(affine.dW.shape).toEqual([12, 5]);
     expect(affine.db.shape).toEqual([5]);
-    expect(() => affine.forward(random([4, 11], rng))).toThrow(/\(4, 11\) does not flatten to \(N, 12\)/);
+    expect(() => affine.forward(random([4, 11], rng))).toThrow(/matmul: out = x W needs x \(N, k\), W \(k, n\), out \(N, n\); got x \(4, 11\), W \(12, 5\)/);
   });
 
   it('computes y = xW + b', () => {
     const W = Tensor.from([1, 2, 3, 4, 5, 6], [3, 2], 'float64');
     const b = Tensor.from([10, 20], [2], 'float64');
-    const affine = new Affine(W, b, backend);
+    const affine = new Affine(W, b, ops);
     const y = affine.forward(Tensor.from([1, 0, 2, 0, 1, 1], [2, 3], 'float64'));
     expect(Array.from(y.data)).toEqual([1 + 10 + 10, 2 + 12 + 20, 3 + 5 + 10, 4 + 6 + 20]);
   });
@@ -48,7 +48,7 @@ describe('Affine', () => {
     const b = random([4], rng);
     const x = random([3, 6], rng);
     const dout = random([3, 4], rng);
-    const affine = new Affine(W, b, backend);
+    const affine = new Affine(W, b, ops);
     const objective = (): number => {
       const y = affine.forward(x);
       let s = 0;
@@ -69,13 +69,13 @@ describe('Affine', () => {
   it('shares W and b by reference, so in-place updates are seen', () => {
     const W = Tensor.from([1, 1], [1, 2], 'float64');
     const b = Tensor.from([0, 0], [2], 'float64');
-    const affine = new Affine(W, b, backend);
+    const affine = new Affine(W, b, ops);
     W.data[0] = 5;
     expect(affine.W).toBe(W);
     expect(Array.from(affine.forward(Tensor.from([2], [1, 1], 'float64')).data)).toEqual([10, 2]);
   });
 
-  describe.each(sparseBackends.map((b) => [b.name, b] as const))('on a SparseBatch of uint8 images (%s backend)', (_, b) => {
+  describe.each(sparseBackends.map((b) => [b.name, new TensorOps(b)] as const))('on a SparseBatch of uint8 images (%s backend)', (name, b) => {
     /** count x rowLength pixels, ~30 % nonzero, one image all zero; a batch of rows indices with repeats. */
     function setup(dtype: DType, seed: number) {
       const rng = new Rng(seed);
@@ -132,7 +132,7 @@ describe('Affine', () => {
         expect(worst(sparse.dW.data, dense.dW.data)).toBeLessThanOrEqual(tol);
         expect(worst(sparse.db.data, dense.db.data)).toBeLessThanOrEqual(tol);
         // The TypeScript backend adds the same terms in the same order, only skipping exact zeros: identical.
-        if (b.name === 'ts') {
+        if (name === 'ts') {
           expect(y.data).toEqual(yDense.data);
           expect(sparse.dW.data).toEqual(dense.dW.data);
         }
@@ -163,17 +163,20 @@ describe('Affine', () => {
       expect(worst(affine.dW.data, dWDense)).toBeLessThanOrEqual(1e-12);
     });
 
-    it('throws for an input gradient of images, a pixel-count mismatch and a wrongly shaped dout', () => {
-      const { batch, W, bias, dout, outputs } = setup('float64', 6);
-      const affine = new Affine(W, bias, b, { name: 'Affine1' }); // computeInputGradient defaults to true
+    it('gives an image batch the input gradient of its dense rows, and refuses shapes that do not fit', () => {
+      const { batch, x, W, bias, dout, rows, outputs, rowLength } = setup('float64', 6);
+      const affine = new Affine(W, bias, b); // computeInputGradient defaults to true
+      const dense = new Affine(W, bias, b);
       affine.forward(batch);
-      expect(() => affine.backward(dout)).toThrow(/Affine1.backward: a sparse image batch has no input gradient/);
-      affine.computeInputGradient = false;
-      expect(() => affine.backward(Tensor.zeros([batch.rows + 1, outputs], 'float64'))).toThrow(RangeError);
-      expect(() => affine.backward(Tensor.zeros([batch.rows + 1, outputs], 'float64'))).toThrow(/dout \(26, 13\) should be \(25, 13\)/);
+      dense.forward(x);
+      const dx = affine.backward(dout);
+      expect(dx.shape).toEqual([rows, rowLength]);
+      // dx = dout W^T does not read x: the same kernel on the same operands.
+      expect(dx.data).toEqual(dense.backward(dout).data);
+      expect(() => affine.backward(Tensor.zeros([rows + 1, outputs], 'float64'))).toThrow(/matmulTransposedA: out = x\^T dout needs .*; got x \(25, 37\), dout \(26, 13\)/);
       const narrow = new SparseBatch(encodeSparseImages(new Uint8Array(36 * 2), 2, 36), new Int32Array([0, 1]), 1 / 255);
       expect(() => affine.forward(narrow)).toThrow(RangeError);
-      expect(() => affine.forward(narrow)).toThrow(/Affine1: sparse images of 36 pixels do not fit W \(37, 13\)/);
+      expect(() => affine.forward(narrow)).toThrow(/matmul: .*; got x \(2, 36\), W \(37, 13\), out \(2, 13\)/);
       const bad = new SparseBatch(batch.images, new Int32Array([0, 9]), 1 / 255); // 9 images: index 9 is out of range
       expect(() => affine.forward(bad)).toThrow(/index 9 at position 1 is outside \[0, 9\)/);
     });

@@ -1,9 +1,10 @@
-import type { Backend } from '../backend';
+import type { BatchNormSaved, BatchNormState, TensorOps } from '../ops';
 import { Tensor } from '../tensor';
-import { describeShape, reuse, type ParameterLayer } from './layer';
+import { reuse, type ParameterLayer } from './layer';
 
 /** The book writes 10e-7, which is 1e-6. */
 export const BATCH_NORM_EPS = 1e-6;
+/** running = momentum * running + (1 - momentum) * batch statistic. */
 export const BATCH_NORM_MOMENTUM = 0.9;
 
 /**
@@ -19,25 +20,23 @@ export class BatchNormalization implements ParameterLayer {
   readonly runningVar: Tensor;
   readonly dgamma: Tensor;
   readonly dbeta: Tensor;
-  private readonly backend: Backend;
-  private xc: Tensor | undefined;
-  private xn: Tensor | undefined;
-  private std: Tensor;
+  private readonly ops: TensorOps;
+  private readonly state: BatchNormState;
+  /** xc, xn and std of the last training forward. */
+  private saved: BatchNormSaved | undefined;
   private out: Tensor | undefined;
   private dx: Tensor | undefined;
-  private rows = 0;
-  private trained = false;
 
-  constructor(gamma: Tensor, beta: Tensor, backend: Backend, name = 'BatchNorm') {
+  constructor(gamma: Tensor, beta: Tensor, ops: TensorOps, name = 'BatchNorm') {
     this.gamma = gamma;
     this.beta = beta;
-    this.backend = backend;
+    this.ops = ops;
     this.name = name;
     this.runningMean = Tensor.zeros(gamma.shape, gamma.dtype);
     this.runningVar = Tensor.zeros(gamma.shape, gamma.dtype);
     this.dgamma = Tensor.zeros(gamma.shape, gamma.dtype);
     this.dbeta = Tensor.zeros(gamma.shape, gamma.dtype);
-    this.std = Tensor.zeros(gamma.shape, gamma.dtype);
+    this.state = { gamma, beta, runningMean: this.runningMean, runningVar: this.runningVar, momentum: BATCH_NORM_MOMENTUM, eps: BATCH_NORM_EPS };
   }
 
   get params(): Readonly<Record<string, Tensor>> {
@@ -48,31 +47,25 @@ export class BatchNormalization implements ParameterLayer {
     return { gamma: this.dgamma, beta: this.dbeta };
   }
 
+  /** out = gamma * (x - mean) / sqrt(var + eps) + beta, with the batch's mean and var (training) or the running ones */
   forward(x: Tensor, train: boolean): Tensor {
-    const cols = this.gamma.size;
-    if (x.size % cols !== 0) throw new RangeError(`${this.name}.forward: input ${describeShape(x.shape)} does not have ${cols} features per row`);
-    const rows = x.size / cols;
     this.out = reuse(this.out, x.shape, x.dtype);
-    if (train) {
-      this.xc = reuse(this.xc, [rows, cols], x.dtype);
-      this.xn = reuse(this.xn, [rows, cols], x.dtype);
+    if (!train) {
+      this.ops.batchNormInference(x, this.out, this.state);
+      return this.out;
     }
-    const xc = this.xc ?? this.out;
-    const xn = this.xn ?? this.out;
-    this.backend.batchNormForward(x.data, rows, cols, this.gamma.data, this.beta.data, this.runningMean.data, this.runningVar.data, train, BATCH_NORM_MOMENTUM, BATCH_NORM_EPS, xc.data, xn.data, this.std.data, this.out.data);
-    if (train) {
-      this.rows = rows;
-      this.trained = true;
-    }
+    let saved = this.saved;
+    const xc = reuse(saved?.xc, x.shape, x.dtype);
+    if (!saved || xc !== saved.xc) saved = this.saved = { xc, xn: Tensor.zeros(x.shape, x.dtype), std: Tensor.zeros(this.gamma.shape, x.dtype) };
+    this.ops.batchNormTrainForward(x, this.out, this.state, saved);
     return this.out;
   }
 
+  /** The book's backward through xn = xc / std and xc = x - mean: dx, dgamma = sum(xn * dout), dbeta = sum(dout) */
   backward(dout: Tensor): Tensor {
-    if (!this.trained || !this.xc || !this.xn) throw new Error(`${this.name}.backward called before a training forward`);
-    const cols = this.gamma.size;
-    if (dout.size !== this.rows * cols) throw new RangeError(`${this.name}.backward: dout ${describeShape(dout.shape)} should be (${this.rows}, ${cols})`);
+    if (!this.saved) throw new Error(`${this.name}.backward called before a training forward`);
     this.dx = reuse(this.dx, dout.shape, dout.dtype);
-    this.backend.batchNormBackward(dout.data, this.rows, cols, this.gamma.data, this.xc.data, this.xn.data, this.std.data, this.dx.data, this.dgamma.data, this.dbeta.data);
+    this.ops.batchNormBackward(dout, this.gamma, this.saved, { dx: this.dx, dgamma: this.dgamma, dbeta: this.dbeta });
     return this.dx;
   }
 }

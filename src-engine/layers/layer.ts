@@ -25,7 +25,3 @@ export function reuse(current: Tensor | undefined, shape: readonly number[], dty
   }
   return Tensor.zeros(shape, dtype);
 }
-
-export function describeShape(shape: readonly number[]): string {
-  return `(${shape.join(', ')})`;
-}

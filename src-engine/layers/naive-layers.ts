@@ -1,6 +1,5 @@
-import type { Backend } from '../backend';
-import { Tensor, sameShape } from '../tensor';
-import { describeShape } from './layer';
+import type { TensorOps } from '../ops';
+import { describeShape, sameShape, Tensor } from '../tensor';
 
 /**
  * The book's section 5.4/5.5 layers for scalars (the apple-and-orange shopping graph) and for tensors of
@@ -15,17 +14,17 @@ function checkPair(name: string, x: Value, y: Value): void {
 }
 
 /** out = a * b for numbers, tensors of one shape, or a number and a tensor. */
-function multiply(backend: Backend, a: Value, b: Value): Value {
+function multiply(ops: TensorOps, a: Value, b: Value): Value {
   if (typeof a === 'number' && typeof b === 'number') return a * b;
   if (a instanceof Tensor && b instanceof Tensor) {
     const out = Tensor.zeros(a.shape, a.dtype);
-    backend.mul(a.data, b.data, out.data, a.size);
+    ops.mul(a, b, out);
     return out;
   }
   const tensor = (a instanceof Tensor ? a : b) as Tensor;
   const scalar = (typeof a === 'number' ? a : b) as number;
   const out = Tensor.zeros(tensor.shape, tensor.dtype);
-  backend.axpby(scalar, tensor.data, 0, out.data, tensor.size);
+  ops.scale(tensor, scalar, out);
   return out;
 }
 
@@ -39,36 +38,38 @@ function reduceTo(like: Value, grad: Value): Value {
   return grad;
 }
 
+/** The multiply node (layer_naive.py): out = x * y. */
 export class MulLayer {
   private x: Value | undefined;
   private y: Value | undefined;
-  private readonly backend: Backend;
+  private readonly ops: TensorOps;
 
-  constructor(backend: Backend) {
-    this.backend = backend;
+  constructor(ops: TensorOps) {
+    this.ops = ops;
   }
 
   forward(x: Value, y: Value): Value {
     checkPair('MulLayer', x, y);
     this.x = x;
     this.y = y;
-    return multiply(this.backend, x, y);
+    return multiply(this.ops, x, y);
   }
 
   /** Mul swaps its inputs: dx = dout * y, dy = dout * x. */
   backward(dout: Value): [Value, Value] {
     if (this.x === undefined || this.y === undefined) throw new Error('MulLayer.backward called before forward');
-    return [reduceTo(this.x, multiply(this.backend, dout, this.y)), reduceTo(this.y, multiply(this.backend, dout, this.x))];
+    return [reduceTo(this.x, multiply(this.ops, dout, this.y)), reduceTo(this.y, multiply(this.ops, dout, this.x))];
   }
 }
 
+/** The add node (layer_naive.py): out = x + y. */
 export class AddLayer {
   private x: Value | undefined;
   private y: Value | undefined;
-  private readonly backend: Backend;
+  private readonly ops: TensorOps;
 
-  constructor(backend: Backend) {
-    this.backend = backend;
+  constructor(ops: TensorOps) {
+    this.ops = ops;
   }
 
   forward(x: Value, y: Value): Value {
@@ -79,7 +80,7 @@ export class AddLayer {
     const tensor = (x instanceof Tensor ? x : y) as Tensor;
     const other = tensor === x ? y : x;
     const out = tensor.clone();
-    if (other instanceof Tensor) this.backend.axpby(1, other.data, 1, out.data, out.size);
+    if (other instanceof Tensor) this.ops.addScaled(out, 1, other);
     else for (let i = 0; i < out.size; i++) out.data[i] += other;
     return out;
   }

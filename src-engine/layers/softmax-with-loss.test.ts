@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { createTsBackend } from '../backends/ts-backend';
+import { TensorOps } from '../ops';
 import { Tensor } from '../tensor';
 import { SoftmaxWithLoss } from './softmax-with-loss';
 
-const backend = createTsBackend();
+const ops = new TensorOps(createTsBackend());
 
 describe('SoftmaxWithLoss', () => {
   it('takes the softmax per row: each row is independent of the others', () => {
-    const layer = new SoftmaxWithLoss(backend);
+    const layer = new SoftmaxWithLoss(ops);
     const rowA = [0.3, 2.9, 4.0];
     layer.forward(Tensor.from([...rowA, 1000, 1001, 1002], [2, 3], 'float64'), new Int32Array([0, 1]));
     const batch = layer.output!.clone();
@@ -22,8 +23,8 @@ describe('SoftmaxWithLoss', () => {
 
   it('gives the book\'s loss with 1e-7 inside the log, equal for one-hot and label targets', () => {
     const scores = Tensor.from([0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0], [1, 10], 'float64');
-    const labels = new SoftmaxWithLoss(backend);
-    const oneHot = new SoftmaxWithLoss(backend);
+    const labels = new SoftmaxWithLoss(ops);
+    const oneHot = new SoftmaxWithLoss(ops);
     const t = Tensor.zeros([1, 10], 'float64');
     t.data[2] = 1;
     const a = labels.forward(scores, new Int32Array([2]));
@@ -37,7 +38,7 @@ describe('SoftmaxWithLoss', () => {
   });
 
   it('backward is (y - t) / N and a 1-D score vector counts as one sample', () => {
-    const layer = new SoftmaxWithLoss(backend, { delta: 0 });
+    const layer = new SoftmaxWithLoss(ops, { delta: 0 });
     const x = Tensor.from([1, 2, 3, 4, 1, 0], [2, 3], 'float64');
     const loss = layer.forward(x, new Int32Array([2, 0]));
     const y = layer.output!.clone();
@@ -45,7 +46,7 @@ describe('SoftmaxWithLoss', () => {
     const dx = layer.backward();
     expect(dx.data[2]).toBeCloseTo((y.data[2] - 1) / 2, 16);
     expect(dx.data[1]).toBeCloseTo(y.data[1] / 2, 16);
-    const single = new SoftmaxWithLoss(backend);
+    const single = new SoftmaxWithLoss(ops);
     expect(single.forward(Tensor.from([1, 2, 3], [3], 'float64'), new Int32Array([2]))).toBeGreaterThan(0);
     expect(() => single.forward(x, new Int32Array([7, 0]))).toThrow(/label 7 at row 0 is outside \[0, 3\)/);
   });

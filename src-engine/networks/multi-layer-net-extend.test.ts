@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseTrainConfig, type TrainConfigInput } from '../../src-shared/config';
 import type { Dataset } from '../dataset';
+import { nativeForTests } from '../../src-services/backends/native-for-tests';
 import { bundledMnistDirectory, loadIdxDataset } from '../../src-services/data/load-dataset';
-import { selectBackend } from '../../src-services/backends/select-backend';
 import { createTsBackend } from '../backends/ts-backend';
 import { runGradientCheck } from '../gradient-check';
+import { OPTIMIZER_DEFAULTS } from '../optimizers';
 import { Trainer } from '../training/trainer';
+import { trainSpec, type TrainSpecInput } from '../training/train-spec';
 
 let mnist: Dataset;
 beforeAll(async () => {
@@ -14,7 +15,8 @@ beforeAll(async () => {
 
 describe('MultiLayerNetExtend: BatchNormalization and Dropout', () => {
   it('gradient checks pass with BatchNormalization and weight decay, and with dropout on a fixed mask (float64)', () => {
-    const ts = createTsBackend();
+    // Every entry of every parameter: on the native backend where it loads (seconds), else on the TypeScript one.
+    const backend = nativeForTests.backend ?? createTsBackend();
     // Sigmoid, not ReLU: a central difference with h = 1e-4 that straddles ReLU's kink disagrees with any
     // correct backprop (BN centres its outputs right on it), and that is not what these checks are about.
     for (const network of [
@@ -22,18 +24,22 @@ describe('MultiLayerNetExtend: BatchNormalization and Dropout', () => {
       { hiddenSizes: [12, 8], dropout: 0.3, activation: 'sigmoid' as const, weightInit: 'xavier' as const, lossDelta: 0 },
       { hiddenSizes: [12, 8], batchNorm: true, dropout: 0.2, invertedDropout: true, activation: 'sigmoid' as const, weightInit: 'xavier' as const, lossDelta: 0 },
     ]) {
-      const config = parseTrainConfig({ network, dtype: 'float64', seed: 3 });
+      const spec = trainSpec({ network, dtype: 'float64', seed: 3 });
       // Ten images: over three, a normalised feature's variance is tiny and the loss so curved that the central
       // difference's own truncation error (h^2 f'''/6) passes the 1e-9 rounding bound.
-      const { differences, bound } = runGradientCheck(config, mnist, ts, 10);
+      const { differences, bound } = runGradientCheck(spec, mnist, backend, 10);
       if (network.batchNorm) expect(Object.keys(differences)).toEqual(expect.arrayContaining(['gamma1', 'beta1', 'gamma2', 'beta2']));
       for (const [key, difference] of Object.entries(differences)) expect(difference, `${key} ${JSON.stringify(network)}`).toBeLessThanOrEqual(bound);
     }
   });
 
-  function finalAccuracy(input: TrainConfigInput): { train: number; test: number; loss: number } {
-    const config = parseTrainConfig({ ...input, training: { evaluateEvery: 1_000_000, ...input.training } });
-    const trainer = new Trainer(config, mnist, selectBackend('native').backend);
+});
+
+// The book's chapter 6 experiments: thousands of updates each, on the native backend.
+describe.skipIf(!nativeForTests.backend)('MultiLayerNetExtend: the book\'s section 6.2-6.4 experiments', () => {
+  function finalAccuracy(input: TrainSpecInput): { train: number; test: number; loss: number } {
+    const spec = trainSpec({ ...input, training: { evaluateEvery: 1_000_000, ...input.training } });
+    const trainer = new Trainer(spec, mnist, nativeForTests.backend!);
     let loss = 0;
     const iterations = trainer.totalIterations;
     for (let i = 0; i < iterations; i++) {
@@ -47,7 +53,7 @@ describe('MultiLayerNetExtend: BatchNormalization and Dropout', () => {
   it('section 6.3.2: at a small weight scale the plain 5-layer net stays near 10 % while batch norm learns', () => {
     // batch_norm_test.py: 1000 samples, 784-[100x5]-10 ReLU, SGD lr 0.01, batch 100, 20 epochs; scale index 7 of logspace(0, -4, 16).
     const std = 10 ** ((-4 * 7) / 15);
-    const base = { network: { hiddenSizes: [100, 100, 100, 100, 100], weightInit: std }, optimizer: { type: 'sgd' as const, lr: 0.01 }, training: { trainSubset: 1000, epochs: 20, batchSize: 100, evaluationSamples: 1000 }, seed: 1 };
+    const base = { network: { hiddenSizes: [100, 100, 100, 100, 100], weightInit: std }, optimizer: { ...OPTIMIZER_DEFAULTS.sgd, lr: 0.01 }, training: { trainSubset: 1000, epochs: 20, batchSize: 100, evaluationSamples: 1000 }, seed: 1 };
     const plain = finalAccuracy(base);
     const bn = finalAccuracy({ ...base, network: { ...base.network, batchNorm: true } });
     expect(plain.train).toBeLessThan(0.2);
@@ -55,7 +61,7 @@ describe('MultiLayerNetExtend: BatchNormalization and Dropout', () => {
   });
 
   it('section 6.2.4: with std 0.01 the 5-layer ReLU net stays above 2.2 while He ends below Xavier', () => {
-    const base = { network: { hiddenSizes: [100, 100, 100, 100] }, optimizer: { type: 'sgd' as const, lr: 0.01 }, training: { batchSize: 128, iterations: 2000, evaluationSamples: 100 }, seed: 0 };
+    const base = { network: { hiddenSizes: [100, 100, 100, 100] }, optimizer: { ...OPTIMIZER_DEFAULTS.sgd, lr: 0.01 }, training: { batchSize: 128, iterations: 2000, evaluationSamples: 100 }, seed: 0 };
     const std = finalAccuracy({ ...base, network: { ...base.network, weightInit: 0.01 } });
     const xavier = finalAccuracy({ ...base, network: { ...base.network, weightInit: 'xavier' } });
     const he = finalAccuracy({ ...base, network: { ...base.network, weightInit: 'he' } });
@@ -64,7 +70,7 @@ describe('MultiLayerNetExtend: BatchNormalization and Dropout', () => {
   });
 
   it('sections 6.4.1-6.4.3: weight decay and dropout narrow the train-test gap on 300 samples', () => {
-    const base = { network: { hiddenSizes: [100, 100, 100, 100, 100, 100], weightInit: 'he' as const }, optimizer: { type: 'sgd' as const, lr: 0.01 }, training: { trainSubset: 300, epochs: 201, batchSize: 100 }, seed: 0 };
+    const base = { network: { hiddenSizes: [100, 100, 100, 100, 100, 100], weightInit: 'he' as const }, optimizer: { ...OPTIMIZER_DEFAULTS.sgd, lr: 0.01 }, training: { trainSubset: 300, epochs: 201, batchSize: 100 }, seed: 0 };
     const overfit = finalAccuracy(base);
     const decay = finalAccuracy({ ...base, network: { ...base.network, weightDecay: 0.1 } });
     const dropout = finalAccuracy({ ...base, network: { ...base.network, dropout: 0.2 }, training: { ...base.training, epochs: 301 } });

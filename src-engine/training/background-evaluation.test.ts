@@ -1,14 +1,13 @@
-import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseTrainConfig, type TrainConfigInput } from '../../src-shared/config';
 import type { Dataset } from '../dataset';
+import { nativeForTests } from '../../src-services/backends/native-for-tests';
 import { bundledMnistDirectory, loadIdxDataset } from '../../src-services/data/load-dataset';
 import type { Backend, BackgroundKernels } from '../backend';
-import { loadNativeBackend, nativeAddonPath } from '../../src-services/backends/native-backend';
 import { createTsBackend } from '../backends/ts-backend';
 import { sparseImagesOf } from '../sparse-images';
 import type { EvaluationRecord } from './evaluation-record';
 import { Trainer, type TrainerOptions } from './trainer';
+import { trainSpec, type TrainSpecInput } from './train-spec';
 
 let mnist: Dataset;
 beforeAll(async () => {
@@ -37,7 +36,7 @@ function inlineBackground(backend: Backend): Backend {
 
 // Several evaluations over the full test set and a 6000-image training subset, so chunks and a short last
 // chunk (the test split's 10000 = 5 x 2000, the train subset's 6000 = 3 x 2000 plus its own count) all occur.
-const CONFIG: TrainConfigInput = {
+const CONFIG: TrainSpecInput = {
   network: { hiddenSizes: [24] },
   training: { iterations: 400, batchSize: 50, trainSubset: 6000, evaluateEvery: 90 },
 };
@@ -47,19 +46,16 @@ interface Trace {
   readonly records: EvaluationRecord[];
   /** For each record, the iteration of the step that handed it out. */
   readonly handedOutAt: number[];
-  readonly evaluationSeconds: number;
 }
 
-function trace(backend: Backend, options: TrainerOptions, input: TrainConfigInput = CONFIG): Trace {
-  const trainer = new Trainer(parseTrainConfig(input), mnist, backend, options);
+function trace(backend: Backend, options: TrainerOptions, input: TrainSpecInput = CONFIG): Trace {
+  const trainer = new Trainer(trainSpec(input), mnist, backend, options);
   const losses: number[] = [];
   const records: EvaluationRecord[] = [];
   const handedOutAt: number[] = [];
-  let evaluationSeconds = 0;
   while (!trainer.finished) {
     const outcome = trainer.advance();
     losses.push(outcome.loss);
-    evaluationSeconds += outcome.evaluationSeconds ?? 0;
     if (outcome.evaluation) {
       records.push(outcome.evaluation);
       handedOutAt.push(outcome.iteration);
@@ -71,14 +67,14 @@ function trace(backend: Backend, options: TrainerOptions, input: TrainConfigInpu
   }
   const final = trainer.finalEvaluation();
   if (final) records.push(final);
-  return { losses, records, handedOutAt, evaluationSeconds };
+  return { losses, records, handedOutAt };
 }
 
 describe('background evaluation bookkeeping (inline jobs, TypeScript backend)', () => {
   const ts = createTsBackend();
 
   it('gives exactly the records and losses of synchronous evaluation', () => {
-    const input: TrainConfigInput = { ...CONFIG, training: { ...CONFIG.training, iterations: 120, evaluateEvery: 50, evaluationSamples: 2500 } };
+    const input: TrainSpecInput = { ...CONFIG, training: { ...CONFIG.training, iterations: 120, evaluateEvery: 50, evaluationSamples: 2500 } };
     const sync = trace(ts, { input: 'sparse', backgroundEvaluation: false }, input);
     const background = trace(inlineBackground(ts), { input: 'sparse' }, input);
     // A record's iteration counts the updates made: the evaluation after step i says i + 1.
@@ -91,7 +87,7 @@ describe('background evaluation bookkeeping (inline jobs, TypeScript backend)', 
   });
 
   it('covers dense batches (gather + product) the same way, and is not used without background kernels', () => {
-    const input: TrainConfigInput = { ...CONFIG, training: { ...CONFIG.training, iterations: 5, evaluateEvery: 2, evaluationSamples: 2100 } };
+    const input: TrainSpecInput = { ...CONFIG, training: { ...CONFIG.training, iterations: 5, evaluateEvery: 2, evaluationSamples: 2100 } };
     const dense = trace(inlineBackground(ts), { input: 'dense' }, input);
     expect(dense.handedOutAt.slice(0, 3)).toEqual([1, 3, 5]);
     expect(dense.records).toEqual(trace(ts, { input: 'dense', backgroundEvaluation: false }, input).records);
@@ -99,35 +95,49 @@ describe('background evaluation bookkeeping (inline jobs, TypeScript backend)', 
   });
 });
 
-const nativeBuilt = Boolean(process.env.CI) || existsSync(nativeAddonPath());
+/**
+ * The native background thread with a step hook: done() waits for the job, so every record comes out at the
+ * step after its own, whatever the machine's load (the products still run on the other thread).
+ */
+function settledEachStep(backend: Backend): Backend {
+  const kernels = backend.background!;
+  return { ...backend, background: { ...kernels, done: (ticket) => (kernels.wait(ticket), true) } };
+}
 
-describe.runIf(nativeBuilt)('background evaluation on the native background thread', () => {
-  const native = nativeBuilt ? loadNativeBackend() : createTsBackend();
+describe.skipIf(!nativeForTests.backend)('background evaluation on the native background thread', () => {
+  const native = (): Backend => nativeForTests.backend!;
 
-  it('gives bit-identical records and losses while training runs on, and settles an evaluation in flight', () => {
-    const sync = trace(native, { backgroundEvaluation: false });
-    const background = trace(native, {});
+  it('gives bit-identical records and losses while training runs on, each record one step after its own', () => {
+    const sync = trace(native(), { backgroundEvaluation: false });
+    const background = trace(settledEachStep(native()), {});
     expect(background.records.map((r) => r.iteration)).toEqual([1, 91, 181, 271, 361, 400]);
     expect(background.records).toEqual(sync.records);
     expect(background.losses).toEqual(sync.losses);
-    // Handed out in order and never before the step after their own (how many steps later depends on the
-    // machine's load: one pump finishes every chunk the background thread has done).
+    // The final record (400) is finalEvaluation()'s, not handed out by a step.
+    expect(background.handedOutAt).toEqual([1, 91, 181, 271, 361]);
+    expect(sync.handedOutAt).toEqual([0, 90, 180, 270, 360]);
+  });
+
+  it('hands records out in order, whenever the thread finishes them, with the same values', () => {
+    // Without the hook a record comes out at the first step that finds its chunks done: a later step on a busy machine.
+    const background = trace(native(), {});
+    expect(background.records).toEqual(trace(native(), { backgroundEvaluation: false }).records);
     background.handedOutAt.forEach((at, i) => expect(at).toBeGreaterThanOrEqual(background.records[i].iteration));
     expect(background.records.every((r, i) => i === 0 || r.iteration > background.records[i - 1].iteration)).toBe(true);
   });
 
   it('gives bit-identical records for dense batches too (gather + GEMM on the background thread)', () => {
-    const input: TrainConfigInput = { ...CONFIG, training: { ...CONFIG.training, iterations: 200 } };
-    const sync = trace(native, { input: 'dense', backgroundEvaluation: false }, input);
-    const background = trace(native, { input: 'dense' }, input);
+    const input: TrainSpecInput = { ...CONFIG, training: { ...CONFIG.training, iterations: 200 } };
+    const sync = trace(native(), { input: 'dense', backgroundEvaluation: false }, input);
+    const background = trace(settledEachStep(native()), { input: 'dense' }, input);
     expect(background.records.map((r) => r.iteration)).toEqual([1, 91, 181, 200]);
     expect(background.records).toEqual(sync.records);
     expect(background.losses).toEqual(sync.losses);
-    background.handedOutAt.forEach((at, i) => expect(at).toBeGreaterThanOrEqual(background.records[i].iteration));
+    expect(background.handedOutAt).toEqual([1, 91, 181]);
   });
 
   it('finishes an evaluation in flight before a checkpoint, and hands its record out once', () => {
-    const trainer = new Trainer(parseTrainConfig(CONFIG), mnist, native);
+    const trainer = new Trainer(trainSpec(CONFIG), mnist, native());
     expect(trainer.inputFormat).toBe('sparse');
     trainer.advance(); // iteration 0: an evaluation starts
     const { meta } = trainer.snapshot();
@@ -139,7 +149,7 @@ describe.runIf(nativeBuilt)('background evaluation on the native background thre
   });
 
   it('rejects tickets it never issued and checks a queued product like sparseMatmul', () => {
-    const kernels = native.background!;
+    const kernels = native().background!;
     expect(() => kernels.done(0)).toThrow(RangeError);
     expect(() => kernels.wait(2 ** 30)).toThrow(/never issued/);
     const images = sparseImagesOf(mnist.test.images, mnist.test.count, 784);

@@ -3,6 +3,7 @@ import type { Dataset } from '../../src-engine/dataset';
 import { BATCH_NORM_EPS } from '../../src-engine/layers/batch-normalization';
 import { Tensor } from '../../src-engine/tensor';
 import type { Trainer } from '../../src-engine/training/trainer';
+import type { TrainConfig } from '../../src-shared/config';
 import { buildMlpModel, type AffineWeights } from './export-model';
 import { argmaxRows, validateOnnxModel } from './validate-model';
 
@@ -24,7 +25,7 @@ export function engineTestLogits(trainer: Trainer, dataset: Dataset): Float32Arr
   const { test } = dataset;
   const size = test.rows * test.cols;
   const net = trainer.net;
-  const classes = net.config.outputSize;
+  const classes = net.spec.outputSize;
   const logits = new Float32Array(test.count * classes);
   for (let start = 0; start < test.count; start += BATCH) {
     const rows = Math.min(BATCH, test.count - start);
@@ -36,12 +37,12 @@ export function engineTestLogits(trainer: Trainer, dataset: Dataset): Float32Arr
 }
 
 /** Exports the trainer's network to ONNX and validates it against the engine on the test set. */
-export async function exportTrainerToOnnx(trainer: Trainer, dataset: Dataset, info: RunExportInfo): Promise<RunExport> {
+export async function exportTrainerToOnnx(trainer: Trainer<TrainConfig>, dataset: Dataset, info: RunExportInfo): Promise<RunExport> {
   const { config } = trainer;
   const net = trainer.net;
-  const sizes = [net.config.inputSize, ...net.config.hiddenSizes, net.config.outputSize];
+  const sizes = [net.spec.inputSize, ...net.spec.hiddenSizes, net.spec.outputSize];
   const layers: AffineWeights[] = [];
-  const { dropout, invertedDropout } = net.config;
+  const { dropout, invertedDropout } = net.spec;
   for (let l = 1; l < sizes.length; l++) {
     const hidden = l < sizes.length - 1;
     const bn = hidden ? net.batchNorms[l - 1] : undefined;
@@ -55,15 +56,15 @@ export async function exportTrainerToOnnx(trainer: Trainer, dataset: Dataset, in
     });
   }
   const logits = engineTestLogits(trainer, dataset);
-  const predicted = argmaxRows(logits, dataset.test.count, net.config.outputSize);
+  const predicted = argmaxRows(logits, dataset.test.count, net.spec.outputSize);
   let correct = 0;
   for (let i = 0; i < dataset.test.count; i++) if (predicted[i] === dataset.test.labels[i]) correct++;
   const testAccuracy = correct / dataset.test.count;
   const model = buildMlpModel({
     layers,
-    activation: net.config.activation,
+    activation: net.spec.activation,
     producerVersion: info.appVersion,
-    docString: `${sizes.join('-')} ${net.config.activation} MLP trained by Backprop Workbench on ${dataset.name} (${trainer.iteration} iterations, ${config.dtype} weights stored as float32).`,
+    docString: `${sizes.join('-')} ${net.spec.activation} MLP trained by Backprop Workbench on ${dataset.name} (${trainer.iteration} iterations, ${config.dtype} weights stored as float32).`,
     metadata: {
       dataset: config.dataset.kind === 'mnist' ? 'mnist (bundled)' : `${dataset.name} (${config.dataset.path})`,
       config: JSON.stringify(config),

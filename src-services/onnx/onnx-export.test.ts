@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseTrainConfig, type TrainConfigInput } from '../../src-shared/config';
+import { parseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../src-shared/config';
 import type { Dataset } from '../../src-engine/dataset';
 import { bundledMnistDirectory, loadIdxDataset } from '../data/load-dataset';
 import { selectBackend } from '../backends/select-backend';
@@ -24,7 +24,7 @@ function withTestImages(n: number): Dataset {
   return { ...mnist, test: { ...test, count: n, images: test.images.subarray(0, n * test.rows * test.cols), labels: test.labels.subarray(0, n) } };
 }
 
-function trained(input: TrainConfigInput): Trainer {
+function trained(input: TrainConfigInput): Trainer<TrainConfig> {
   const config = parseTrainConfig({ ...input, training: { evaluateEvery: 100_000, evaluationSamples: 100, ...input.training } });
   const trainer = new Trainer(config, mnist, selectBackend(config.backend).backend);
   trainer.run();

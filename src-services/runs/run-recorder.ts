@@ -38,6 +38,6 @@ export class RunRecorder {
 
   checkpoint(): void {
     const { tensors, meta } = this.trainer.snapshot();
-    writeCheckpointAtomic(join(this.directory, CHECKPOINT_FILE), tensors, meta as unknown as Record<string, unknown>);
+    writeCheckpointAtomic(join(this.directory, CHECKPOINT_FILE), tensors, meta);
   }
 }

@@ -1,0 +1,274 @@
+import type { Backend } from './backend';
+import { describeShape, Tensor } from './tensor';
+
+/**
+ * The input of the first Affine when it is not a dense Tensor: a minibatch that multiplies itself (the
+ * encoded images of sparse-images.ts, or a first-layer product computed on another thread). Its shape is the
+ * (rows, columns) of the dense matrix it stands for.
+ */
+export interface InputBatch {
+  readonly shape: readonly [rows: number, cols: number];
+  /** out = x W for this batch x. */
+  matmul(backend: Backend, W: Tensor, out: Tensor): void;
+  /** dW = x^T dout for this batch x. */
+  matmulTransposedA(backend: Backend, dout: Tensor, dW: Tensor): void;
+}
+
+/** A left operand of the products: dense rows, or a batch that multiplies itself. */
+export type Operand = Tensor | InputBatch;
+
+/** Class labels as indices (one per row), or one-hot rows in a tensor of the scores' shape. */
+export type Targets = Int32Array | Tensor;
+
+/** Rows of the (N, -1) matrix an operand stands for; a 1-D tensor is one sample, as the book promotes it. */
+export function rowsOf(x: Operand): number {
+  return x.shape.length <= 1 ? 1 : x.shape[0];
+}
+
+/** Columns of the (N, -1) matrix an operand stands for (numpy's x.reshape(x.shape[0], -1)). */
+export function colsOf(x: Operand): number {
+  if (!(x instanceof Tensor)) return x.shape[1];
+  const rows = rowsOf(x);
+  return rows === 0 ? 0 : x.size / rows;
+}
+
+/** The shapes and the rule they break, e.g. "matmul: out = x W needs ...; got x (4, 11), W (12, 5), out (4, 5)". */
+function misfit(op: string, rule: string, operands: Record<string, Operand | Uint8Array | Int32Array>): RangeError {
+  const shapes = Object.entries(operands).map(([name, x]) => `${name} ${describeShape('shape' in x ? x.shape : [x.length])}`);
+  return new RangeError(`${op}: ${rule}; got ${shapes.join(', ')}`);
+}
+
+/** The hyperparameters of one optimizer step; eps is the book's 1e-7 in the denominators. */
+export interface StepRates {
+  readonly lr: number;
+  readonly eps: number;
+}
+
+/** BatchNormalization's parameters and running statistics (see batch-normalization.ts). */
+export interface BatchNormState {
+  readonly gamma: Tensor;
+  readonly beta: Tensor;
+  readonly runningMean: Tensor;
+  readonly runningVar: Tensor;
+  readonly momentum: number;
+  readonly eps: number;
+}
+
+/** What a training forward keeps for backward: xc = x - mean, xn = xc / std, std = sqrt(var + eps). */
+export interface BatchNormSaved {
+  readonly xc: Tensor;
+  readonly xn: Tensor;
+  readonly std: Tensor;
+}
+
+/**
+ * The named tensor operations that layers and optimizers call: each checks its operands' shapes (tensors are
+ * read as their (N, -1) matrices) with a message naming them, then makes one kernel call of the backend,
+ * whose positional signatures carry raw arrays and sizes. Outputs are caller-owned tensors.
+ */
+export class TensorOps {
+  constructor(readonly backend: Backend) {}
+
+  /** out = x W. */
+  matmul(x: Operand, W: Tensor, out: Tensor): void {
+    const rows = rowsOf(x);
+    const k = W.shape[0];
+    const n = W.shape[1];
+    if (W.shape.length !== 2 || colsOf(x) !== k || out.size !== rows * n) throw misfit('matmul', 'out = x W needs x (N, k), W (k, n), out (N, n)', { x, W, out });
+    if (x instanceof Tensor) this.backend.gemm(false, false, rows, n, k, 1, x.data, W.data, 0, out.data);
+    else x.matmul(this.backend, W, out);
+  }
+
+  /** out = x^T dout: the weight gradient of x W. */
+  matmulTransposedA(x: Operand, dout: Tensor, out: Tensor): void {
+    const rows = rowsOf(x);
+    const k = colsOf(x);
+    const n = colsOf(dout);
+    if (rowsOf(dout) !== rows || out.size !== k * n) throw misfit('matmulTransposedA', 'out = x^T dout needs x (N, k), dout (N, n), out (k, n)', { x, dout, out });
+    if (x instanceof Tensor) this.backend.gemm(true, false, k, n, rows, 1, x.data, dout.data, 0, out.data);
+    else x.matmulTransposedA(this.backend, dout, out);
+  }
+
+  /** out = dout W^T: the input gradient of x W. */
+  matmulTransposedB(dout: Tensor, W: Tensor, out: Tensor): void {
+    const rows = rowsOf(dout);
+    const n = colsOf(dout);
+    const k = W.shape[0];
+    if (W.shape.length !== 2 || W.shape[1] !== n || out.size !== rows * k) throw misfit('matmulTransposedB', 'out = dout W^T needs dout (N, n), W (k, n), out (N, k)', { dout, W, out });
+    this.backend.gemm(false, true, rows, k, n, 1, dout.data, W.data, 0, out.data);
+  }
+
+  /** x[r, :] += v for every row r (numpy's broadcast of a bias). */
+  addRowVector(x: Tensor, v: Tensor): void {
+    const cols = colsOf(x);
+    if (v.size !== cols) throw misfit('addRowVector', 'x + v needs x (N, n), v (n)', { x, v });
+    this.backend.addBias(x.data, rowsOf(x), cols, v.data, false);
+  }
+
+  /** out = x.sum(axis=0): the bias gradient of x W + b. */
+  sumRows(x: Tensor, out: Tensor): void {
+    const cols = colsOf(x);
+    if (out.size !== cols) throw misfit('sumRows', 'out = x.sum(axis=0) needs x (N, n), out (n)', { x, out });
+    this.backend.colSums(x.data, rowsOf(x), cols, out.data);
+  }
+
+  /** out = max(x, 0) and mask = (x > 0), elementwise. */
+  reluForward(x: Tensor, out: Tensor, mask: Uint8Array): void {
+    if (out.size !== x.size || mask.length !== x.size) throw misfit('reluForward', 'x, out and mask need one size', { x, out, mask });
+    this.backend.reluForward(x.data, out.data, mask, x.size);
+  }
+
+  /** dx = dout where mask, else 0. */
+  reluBackward(dout: Tensor, mask: Uint8Array, dx: Tensor): void {
+    if (mask.length !== dout.size || dx.size !== dout.size) throw misfit('reluBackward', 'dout, mask and dx need one size (the last forward\'s)', { dout, mask, dx });
+    this.backend.reluBackward(dout.data, mask, dx.data, dout.size);
+  }
+
+  /** out = 1 / (1 + exp(-x)), elementwise. */
+  sigmoidForward(x: Tensor, out: Tensor): void {
+    if (out.size !== x.size) throw misfit('sigmoidForward', 'x and out need one size', { x, out });
+    this.backend.sigmoidForward(x.data, out.data, x.size);
+  }
+
+  /** dx = dout * (1 - y) * y, with y the forward's output. */
+  sigmoidBackward(dout: Tensor, y: Tensor, dx: Tensor): void {
+    if (y.size !== dout.size || dx.size !== dout.size) throw misfit('sigmoidBackward', 'dout, y and dx need one size (the last forward\'s)', { dout, y, dx });
+    this.backend.sigmoidBackward(dout.data, y.data, dx.data, dout.size);
+  }
+
+  /** y = softmax(x) per row; returns the mean cross-entropy -sum(log(y[t] + delta)) / N. */
+  softmaxCrossEntropy(x: Tensor, t: Targets, y: Tensor, delta: number): number {
+    const rows = rowsOf(x);
+    const cols = colsOf(x);
+    if (y.size !== x.size) throw misfit('softmaxCrossEntropy', 'x and y need one size', { x, y });
+    // Like the book, one-hot targets are read as the argmax of each row.
+    const labels = t instanceof Tensor ? this.labelsOf(t, x) : t;
+    if (labels.length !== rows) throw misfit('softmaxCrossEntropy', 'one label per row of x', { x, labels });
+    return this.backend.softmaxCrossEntropy(x.data, labels, y.data, rows, cols, delta);
+  }
+
+  /** dx = (y - t) / N for the softmax output y: the gradient of the mean cross-entropy. */
+  softmaxCrossEntropyBackward(y: Tensor, t: Targets, dx: Tensor): void {
+    const rows = rowsOf(y);
+    if (dx.size !== y.size) throw misfit('softmaxCrossEntropyBackward', 'y and dx need one size', { y, dx });
+    if (t instanceof Tensor) {
+      if (t.size !== y.size) throw misfit('softmaxCrossEntropyBackward', 'one-hot t needs the shape of y', { y, t });
+      dx.data.set(y.data);
+      this.backend.axpby(-1 / rows, t.data, 1 / rows, dx.data, y.size);
+    } else {
+      if (t.length !== rows) throw misfit('softmaxCrossEntropyBackward', 'one label per row of y', { y, t });
+      this.backend.softmaxCrossEntropyBackward(y.data, t, dx.data, rows, colsOf(y));
+    }
+  }
+
+  /** out[r] = the column of row r's largest value (numpy's argmax(axis=1)). */
+  argmaxRows(x: Tensor, out: Int32Array): void {
+    if (out.length !== rowsOf(x)) throw misfit('argmaxRows', 'one out entry per row of x', { x, out });
+    this.backend.argmaxRows(x.data, rowsOf(x), colsOf(x), out);
+  }
+
+  /**
+   * Training: out = gamma * (x - mean) / sqrt(var + eps) + beta per column with the batch's mean and biased
+   * variance; the running statistics move toward them (running = momentum * running + (1 - momentum) * batch)
+   * and `saved` keeps what backward needs.
+   */
+  batchNormTrainForward(x: Tensor, out: Tensor, state: BatchNormState, saved: BatchNormSaved): void {
+    const cols = this.checkBatchNorm('batchNormTrainForward', x, out, state);
+    if (saved.xc.size !== x.size || saved.xn.size !== x.size || saved.std.size !== cols) throw misfit('batchNormTrainForward', 'xc and xn need the shape of x, std (features)', { x, xc: saved.xc, std: saved.std });
+    const { gamma, beta, runningMean, runningVar, momentum, eps } = state;
+    this.backend.batchNormForward(x.data, rowsOf(x), cols, gamma.data, beta.data, runningMean.data, runningVar.data, true, momentum, eps, saved.xc.data, saved.xn.data, saved.std.data, out.data);
+  }
+
+  /** Inference: out = gamma * (x - running mean) / sqrt(running var + eps) + beta per column. */
+  batchNormInference(x: Tensor, out: Tensor, state: BatchNormState): void {
+    const cols = this.checkBatchNorm('batchNormInference', x, out, state);
+    const { gamma, beta, runningMean, runningVar, momentum, eps } = state;
+    // The kernel's xc, xn and std are for training only: inference leaves them untouched, out stands in.
+    this.backend.batchNormForward(x.data, rowsOf(x), cols, gamma.data, beta.data, runningMean.data, runningVar.data, false, momentum, eps, out.data, out.data, out.data, out.data);
+  }
+
+  /** The book's BatchNormalization backward: dx, dgamma = sum(xn * dout), dbeta = sum(dout). */
+  batchNormBackward(dout: Tensor, gamma: Tensor, saved: BatchNormSaved, grads: { dx: Tensor; dgamma: Tensor; dbeta: Tensor }): void {
+    const cols = gamma.size;
+    if (colsOf(dout) !== cols || dout.size !== saved.xc.size || grads.dx.size !== dout.size) throw misfit('batchNormBackward', 'dout and dx need the shape of the training forward\'s x', { dout, xc: saved.xc, dx: grads.dx });
+    this.backend.batchNormBackward(dout.data, rowsOf(dout), cols, gamma.data, saved.xc.data, saved.xn.data, saved.std.data, grads.dx.data, grads.dgamma.data, grads.dbeta.data);
+  }
+
+  /** out = alpha * x. */
+  scale(x: Tensor, alpha: number, out: Tensor): void {
+    if (out.size !== x.size) throw misfit('scale', 'x and out need one size', { x, out });
+    this.backend.axpby(alpha, x.data, 0, out.data, x.size);
+  }
+
+  /** y += alpha * x. */
+  addScaled(y: Tensor, alpha: number, x: Tensor): void {
+    if (y.size !== x.size) throw misfit('addScaled', 'x and y need one size', { y, x });
+    this.backend.axpby(alpha, x.data, 1, y.data, x.size);
+  }
+
+  /** out = a * b, elementwise. */
+  mul(a: Tensor, b: Tensor, out: Tensor): void {
+    if (b.size !== a.size || out.size !== a.size) throw misfit('mul', 'a, b and out need one size', { a, b, out });
+    this.backend.mul(a.data, b.data, out.data, a.size);
+  }
+
+  /** sum(x^2) (weight decay), accumulated in double precision. */
+  sumSquares(x: Tensor): number {
+    return this.backend.sumSquares(x.data, x.size);
+  }
+
+  /** out[r, :] = pixels of image indices[r] * scale: the book's x_batch from uint8 images of out's row length. */
+  gatherRows(pixels: Uint8Array, indices: Int32Array, scale: number, out: Tensor): void {
+    if (rowsOf(out) !== indices.length) throw misfit('gatherRows', 'one row of out per index', { indices, out });
+    this.backend.gatherRows(pixels, colsOf(out), indices, scale, out.data);
+  }
+
+  /** Momentum: v <- momentum * v - lr * dW; W <- W + v. */
+  momentumStep(W: Tensor, dW: Tensor, v: Tensor, rates: { lr: number; momentum: number }): void {
+    checkStep('momentumStep', W, dW, v);
+    this.backend.optimizerStep('momentum', W.data, dW.data, v.data, v.data, W.size, rates.lr, rates.momentum, 0, 1e-7);
+  }
+
+  /** Nesterov (the book's form): W <- W + momentum^2 v - (1 + momentum) lr dW; v <- momentum v - lr dW. */
+  nesterovStep(W: Tensor, dW: Tensor, v: Tensor, rates: { lr: number; momentum: number }): void {
+    checkStep('nesterovStep', W, dW, v);
+    this.backend.optimizerStep('nesterov', W.data, dW.data, v.data, v.data, W.size, rates.lr, rates.momentum, 0, 1e-7);
+  }
+
+  /** AdaGrad: h <- h + dW^2; W <- W - lr dW / (sqrt(h) + eps). */
+  adagradStep(W: Tensor, dW: Tensor, h: Tensor, rates: StepRates): void {
+    checkStep('adagradStep', W, dW, h);
+    this.backend.optimizerStep('adagrad', W.data, dW.data, h.data, h.data, W.size, rates.lr, 0, 0, rates.eps);
+  }
+
+  /** RMSprop: h <- decay h + (1 - decay) dW^2; W <- W - lr dW / (sqrt(h) + eps). */
+  rmspropStep(W: Tensor, dW: Tensor, h: Tensor, rates: StepRates & { decayRate: number }): void {
+    checkStep('rmspropStep', W, dW, h);
+    this.backend.optimizerStep('rmsprop', W.data, dW.data, h.data, h.data, W.size, rates.lr, rates.decayRate, 0, rates.eps);
+  }
+
+  /** Adam, lr being the bias-corrected lr_t: m <- m + (1 - beta1)(dW - m); v <- v + (1 - beta2)(dW^2 - v); W <- W - lr m / (sqrt(v) + eps). */
+  adamStep(W: Tensor, dW: Tensor, m: Tensor, v: Tensor, rates: StepRates & { beta1: number; beta2: number }): void {
+    checkStep('adamStep', W, dW, m);
+    checkStep('adamStep', W, dW, v);
+    this.backend.optimizerStep('adam', W.data, dW.data, m.data, v.data, W.size, rates.lr, rates.beta1, rates.beta2, rates.eps);
+  }
+
+  /** The class of each one-hot row of t, for the scores x. */
+  private labelsOf(t: Tensor, x: Tensor): Int32Array {
+    if (t.size !== x.size) throw misfit('softmaxCrossEntropy', 'one-hot t needs the shape of x', { x, t });
+    const labels = new Int32Array(rowsOf(x));
+    this.backend.argmaxRows(t.data, labels.length, colsOf(x), labels);
+    return labels;
+  }
+
+  private checkBatchNorm(op: string, x: Tensor, out: Tensor, state: BatchNormState): number {
+    const cols = state.gamma.size;
+    if (colsOf(x) !== cols || out.size !== x.size) throw misfit(op, 'x and out need (N, features), gamma (features)', { x, out, gamma: state.gamma });
+    return cols;
+  }
+}
+
+function checkStep(op: string, W: Tensor, dW: Tensor, state: Tensor): void {
+  if (dW.size !== W.size || state.size !== W.size) throw misfit(op, 'the parameter, its gradient and its state need one size', { W, dW, state });
+}
