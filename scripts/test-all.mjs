@@ -39,6 +39,7 @@ for (const [title, mode] of [['native sources portable', 'lint'], ['native addon
   process.stdout.write(`=== ${title}: ${result.status === 77 ? 'skipped' : result.status === 0 ? 'ok' : `FAILED (exit ${result.status ?? result.signal})`}\n`);
 }
 
+step('import boundaries (eslint)', bin('eslint'), ['.']);
 step('typecheck (node)', bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit']);
 step('typecheck (e2e)', bin('tsc'), ['-p', 'tsconfig.e2e.json', '--noEmit']);
 step('typecheck (renderer)', bin('vue-tsc'), ['-p', 'tsconfig.web.json', '--noEmit']);
