@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { GradientCheckResult } from '../src-engine/gradient-check';
 import { datasetSchema, type ConfigIssue, type TrainConfig } from './config';
-import { LAYER_GRAPH_BATCH } from './limits';
+import { LAYER_GRAPH_BATCH, ONNX_LIMITS } from './limits';
 import { RUN_ID_PATTERN, type OnnxReport, type RunListing, type RunRecord, type StoredEvaluation } from './run-record';
 import type { StoredSweep, Sweep } from './sweep';
 import { gradientCheckSamplesSchema, layerGraphBatchSchema, type LogLevel, type TrainerEventOf } from './trainer-protocol';
@@ -18,8 +18,8 @@ const none = z.object({}).strict();
 
 export const MAX_WEIGHT_TILES = 100;
 export const MAX_TEST_IMAGES = 100;
-/** 48 MB of base64: an MLP far bigger than any this app trains. */
-export const MAX_ONNX_BASE64 = 48 * 1024 * 1024;
+/** The base64 of the largest .onnx file a host reads (48 MiB for 36 MiB). */
+export const MAX_ONNX_BASE64 = Math.ceil(ONNX_LIMITS.maxFileBytes / 3) * 4;
 
 export const apiRequestSchemas = {
   info: none,
