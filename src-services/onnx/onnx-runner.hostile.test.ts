@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiEnvelope, ImportedOnnxModel } from '../../src-shared/api';
 import { bundledMnistDirectory, loadIdxDataset } from '../data/load-dataset';
-import type { JobTimer } from './onnx-runner';
+import { OnnxRunner, type JobTimer } from './onnx-runner';
 import * as hostile from './test-support/hostile-models';
 import { importParams, memoryMiB, startOnnxTestHost, type OnnxTestHost } from './test-support/onnx-host';
 import { bundledRunnerEntry } from './test-support/runner-bundle';
@@ -108,6 +108,35 @@ describe('the ONNX runner behind a host', () => {
     expect(errorOf(envelope)).toMatch(/^heavy\.onnx: the ONNX runner used \d+ MiB, over its memory cap of 320 MiB, and was stopped$/);
     console.log(`[onnx memory cap] ${errorOf(envelope)}; host RSS ${before.rss} -> ${after.rss} MiB, peak ${before.maxRss} -> ${after.maxRss} MiB`);
     expect(valueOf<ImportedOnnxModel>(await service.handle('importOnnx', importParams('small.onnx', small))).classes).toBe(3);
+  });
+});
+
+describe('a runner that misbehaves', () => {
+  it('killed from outside: its models are reported lost with the reason, the next job gets a fresh runner', async () => {
+    const runner = new OnnxRunner({ entry: bundle.entry });
+    const lost = new Promise<[readonly string[], string]>((resolve) => runner.onModelsLost((ids, reason) => resolve([ids, reason])));
+    await runner.load('a', small, 'a.onnx');
+    const first = runner.pid!;
+    process.kill(first, 'SIGKILL');
+    expect(await lost).toEqual([['a'], 'the ONNX runner stopped unexpectedly (signal SIGKILL)']);
+    await expect(runner.predict('a', 'a.onnx', new Float32Array(4))).rejects.toThrow('a.onnx: it is no longer loaded (the ONNX runner stopped): import it again');
+    await runner.load('b', small, 'b.onnx');
+    expect(runner.pid).not.toBe(first);
+    runner.close();
+  });
+
+  it('answering out of turn or exiting mid-job: the job fails with the reason, the host goes on', async () => {
+    const host = await hostWith();
+    const liar = join(host.directory, 'liar.mjs');
+    writeFileSync(liar, "process.on('message', () => process.send({ type: 'released', jobId: 999 }));\n");
+    const quitter = join(host.directory, 'quitter.mjs');
+    writeFileSync(quitter, "process.on('message', () => process.exit(3));\n");
+    const lying = new OnnxRunner({ entry: { file: liar, execArgv: [] } });
+    await expect(lying.load('m', small, 'm.onnx')).rejects.toThrow('m.onnx: the ONNX runner sent a message out of turn');
+    lying.close();
+    const quitting = new OnnxRunner({ entry: { file: quitter, execArgv: [] } });
+    await expect(quitting.load('m', small, 'm.onnx')).rejects.toThrow('m.onnx: the ONNX runner stopped unexpectedly (exit code 3)');
+    quitting.close();
   });
 });
 

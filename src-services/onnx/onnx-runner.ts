@@ -169,7 +169,15 @@ export class OnnxRunner {
       this.pump();
       return;
     }
-    const runner = this.current ?? this.spawn();
+    let runner: RunnerProcess;
+    try {
+      runner = this.current ?? this.spawn();
+    } catch (error) {
+      // fork() throws for some failures (too many open files): this job fails, the host goes on.
+      job.reject(new OnnxModelError(`${job.source}: the ONNX runner could not start (${(error as Error).message})`));
+      this.pump();
+      return;
+    }
     const jobId = this.nextJob++;
     const cancelTimer = this.timer(job.timeoutMs, () => {
       if (this.running?.jobId === jobId) this.stop(`onnxruntime took longer than ${job.timeoutMs / 1000} s ${job.doing}; the ONNX runner was stopped`);
@@ -193,9 +201,12 @@ export class OnnxRunner {
     });
     const runner: RunnerProcess = { child, lastWords: '' };
     this.current = runner;
-    child.stdio[RUNNER_REPORT_FD]?.on('data', (chunk: Buffer) => {
+    const report = child.stdio[RUNNER_REPORT_FD];
+    report?.on('data', (chunk: Buffer) => {
       if (runner.lastWords.length < 1024) runner.lastWords += chunk.toString('utf8');
     });
+    // A broken pipe to a dying runner is part of its death, which 'close' reports.
+    report?.on('error', () => undefined);
     child.on('message', (message: unknown) => this.received(runner, message));
     child.on('error', (error) => {
       if (child.pid === undefined) this.detach(runner, `the ONNX runner could not start (${error.message})`);
