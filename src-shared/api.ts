@@ -18,8 +18,8 @@ const none = z.object({}).strict();
 
 export const MAX_WEIGHT_TILES = 100;
 export const MAX_TEST_IMAGES = 100;
-/** The base64 of the largest .onnx file a host reads (48 MiB for 36 MiB). */
-export const MAX_ONNX_BASE64 = Math.ceil(ONNX_LIMITS.maxFileBytes / 3) * 4;
+/** The base64 of the largest .onnx file a client may import (48 MiB for 36 MiB). */
+export const MAX_ONNX_BASE64 = Math.ceil(ONNX_LIMITS.maxImportBytes / 3) * 4;
 
 export const apiRequestSchemas = {
   info: none,

@@ -15,8 +15,10 @@ export const LAYER_GRAPH_BATCH = { min: 1, max: 1000, default: 100 } as const;
  * batch of `validationBatch` images (the largest batch this app feeds a model) before onnxruntime sees it.
  */
 export const ONNX_LIMITS = {
-  /** 36 MiB: a 9-million-weight MLP, far bigger than any this app trains. */
-  maxFileBytes: 36 * 1024 * 1024,
+  /** Any .onnx the app reads from disk (a run's export, `npm run export -- --check`): a 64-million-weight MLP. */
+  maxFileBytes: 256 * 1024 * 1024,
+  /** An .onnx a client uploads through the API (importOnnx): 36 MiB, 48 MiB of base64 in one WebSocket frame. */
+  maxImportBytes: 36 * 1024 * 1024,
   maxNodes: 10_000,
   /** Protobuf messages, strings and int64 list entries in the file: what decoding it allocates objects for. */
   maxWireElements: 1_000_000,

@@ -42,7 +42,7 @@ export const onnxHandlers = {
   // checked, loaded and validated in the ONNX runner process, never on this thread.
   importOnnx: async (ctx, { fileName, base64 }) => {
     const size = Math.floor((base64.length * 3) / 4);
-    if (size > ONNX_LIMITS.maxFileBytes) throw new UserError(`${fileName}: the file is ${formatBytes(size)}, larger than the ${formatBytes(ONNX_LIMITS.maxFileBytes)} this app reads`);
+    if (size > ONNX_LIMITS.maxImportBytes) throw new UserError(`${fileName}: the file is ${formatBytes(size)}, larger than the ${formatBytes(ONNX_LIMITS.maxImportBytes)} this app imports`);
     const bytes = new Uint8Array(Buffer.from(base64, 'base64'));
     if (bytes.length === 0) throw new UserError(`${fileName}: the file is empty (or not base64)`);
     return ctx.onnxModels.import(fileName, bytes, async (info) => (info.inputSize === MNIST_PIXELS ? (await ctx.datasets.get({ kind: 'mnist' })).test : null));

@@ -104,7 +104,7 @@ export class OnnxRunner {
   }
 
   async validate(modelId: string, source: string, test: DatasetSplit, engineLogits?: Float32Array): Promise<OnnxReport> {
-    const split = { images: test.images, labels: test.labels, count: test.count, rows: test.rows, cols: test.cols };
+    const split = { images: ownBuffer(test.images), labels: ownBuffer(test.labels), count: test.count, rows: test.rows, cols: test.cols };
     const reply = await this.enqueue({ type: 'validate', modelId, test: split, ...(engineLogits ? { engineLogits } : {}) }, source, 'while validating it on the test set', this.timeouts().validate);
     if (reply.type !== 'validated') throw new Error(`the ONNX runner answered ${reply.type} to validate`);
     return reply.report;
@@ -146,7 +146,8 @@ export class OnnxRunner {
     if (this.closed) return Promise.reject(new Error('the host is shutting down'));
     const pending = this.queue.length + (this.running ? 1 : 0);
     const max = this.options.maxQueuedJobs ?? ONNX_LIMITS.maxQueuedJobs;
-    if (pending >= max) return Promise.reject(new OnnxRunnerBusyError(`the ONNX runner has ${pending} jobs waiting, the most a host queues: try again when they are done`));
+    // A release only frees memory, and there is at most one per imported model: it always queues.
+    if (pending >= max && command.type !== 'release') return Promise.reject(new OnnxRunnerBusyError(`the ONNX runner has ${pending} jobs waiting, the most a host queues: try again when they are done`));
     return new Promise((resolve, reject) => {
       this.queue.push({ command, source, doing, timeoutMs, resolve, reject });
       this.pump();
@@ -260,6 +261,14 @@ export class OnnxRunner {
     if (lost.length) for (const listener of this.lostListeners) listener(lost, reason);
     this.pump();
   }
+}
+
+/**
+ * The array itself, or a copy when it is a view into a larger buffer: IPC's structured clone sends a view's
+ * whole underlying buffer.
+ */
+function ownBuffer(array: Uint8Array): Uint8Array {
+  return array.byteOffset === 0 && array.byteLength === array.buffer.byteLength ? array : array.slice();
 }
 
 interface RunnerProcess {
