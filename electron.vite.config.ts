@@ -13,6 +13,8 @@ export default defineConfig({
           index: resolve('src-electron/main/index.ts'),
           // The trainer process entry, started by utilityProcess.fork from the main bundle.
           'trainer-entry': resolve('src-trainer/trainer-entry.ts'),
+          // The ONNX runner process, started by child_process.fork from the main bundle (src-services/onnx/onnx-runner.ts).
+          'onnx-runner-entry': resolve('src-services/onnx/runner-entry.ts'),
         },
       },
     },

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { DatasetConfig } from '../src-shared/config';
 import type { OnnxReport } from '../src-shared/run-record';
@@ -9,14 +9,16 @@ import { snapshotMetaFrom } from '../src-engine/training/checkpoint-state';
 import { Trainer } from '../src-engine/training/trainer';
 import { exportTrainerToOnnx } from '../src-services/onnx/export-run';
 import { describeOnnxReport } from '../src-services/onnx/report-text';
-import { validateOnnxModel } from '../src-services/onnx/validate-model';
+import { OnnxRunner } from '../src-services/onnx/onnx-runner';
+import { readModelFile } from '../src-services/onnx/read-model-file';
 import { defaultRunsDirectory } from '../src-services/runs/paths';
 import { ONNX_FILE, RunStore } from '../src-services/runs/run-store';
 import { runCli, UsageError } from './run-cli';
 
 const USAGE = `Usage:
   npm run export -- --run ID --out model.onnx   export a stored run, validated by onnxruntime on the test set
-  npm run export -- --check model.onnx          validate any .onnx MLP on a test set (accuracy, latency)
+  npm run export -- --check model.onnx          validate any .onnx MLP on a test set (accuracy, latency);
+                                                 refused, with the reason, if it breaks this app's limits
 
 Options:
   --runs-dir DIR   the run store (default: the desktop app's)
@@ -65,12 +67,20 @@ async function main(argv: readonly string[]): Promise<number> {
   let report: OnnxReport;
   if (values.check) {
     if (values.run || values.out) throw new UsageError('--check validates a file; it does not take --run or --out');
-    const bytes = new Uint8Array(await readFile(values.check).catch((error: NodeJS.ErrnoException) => {
-      throw new UsageError(`cannot read ${values.check}: ${error.code ?? error.message}`);
-    }));
+    const file = values.check;
+    const bytes = await readModelFile(file).catch((error: NodeJS.ErrnoException) => {
+      throw error.code ? new UsageError(`cannot read ${file}: ${error.code}`) : error;
+    });
     const datasetConfig: DatasetConfig = values.dataset ? { kind: 'idx', path: values.dataset } : { kind: 'mnist' };
     const dataset = await loadConfiguredDataset(datasetConfig);
-    report = await validateOnnxModel(bytes, values.check, dataset.test, undefined);
+    // The same runner as the app's imports: checked before onnxruntime sees it, run in its own process
+    // under a time limit and a memory cap.
+    const runner = new OnnxRunner();
+    try {
+      report = await runner.check(bytes, file, dataset.test);
+    } finally {
+      runner.close();
+    }
   } else {
     if (!values.run || !values.out) throw new UsageError('give --run ID and --out FILE.onnx, or --check FILE.onnx');
     report = await exportRun(new RunStore(values['runs-dir'] ?? defaultRunsDirectory(), appVersion()), values.run, values.out, log);

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { GradientCheckResult } from '../src-engine/gradient-check';
 import type { LayerTrace, TracedLayer } from '../src-engine/graph/layer-graph';
 import { datasetSchema, type ConfigIssue, type TrainConfig } from './config';
-import { LAYER_GRAPH_BATCH } from './limits';
+import { LAYER_GRAPH_BATCH, ONNX_LIMITS } from './limits';
 import { RUN_ID_PATTERN, type OnnxReport, type RunListing, type RunRecord, type StoredEvaluation } from './run-record';
 import type { StoredSweep, Sweep } from './sweep';
 import { gradientCheckSamplesSchema, layerGraphBatchSchema, type LogLevel, type TrainerEventOf } from './trainer-protocol';
@@ -19,8 +19,8 @@ const none = z.object({}).strict();
 
 export const MAX_WEIGHT_TILES = 100;
 export const MAX_TEST_IMAGES = 100;
-/** 48 MB of base64: an MLP far bigger than any this app trains. */
-export const MAX_ONNX_BASE64 = 48 * 1024 * 1024;
+/** The base64 of the largest .onnx file a client may import (48 MiB for 36 MiB). */
+export const MAX_ONNX_BASE64 = Math.ceil(ONNX_LIMITS.maxImportBytes / 3) * 4;
 
 export const apiRequestSchemas = {
   info: none,

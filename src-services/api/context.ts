@@ -1,7 +1,7 @@
-import type { HostInfo, ImportedOnnxModel, OnnxModelDescription, WorkbenchEvent } from '../../src-shared/api';
-import type { OnnxReport } from '../../src-shared/run-record';
+import type { HostInfo, WorkbenchEvent } from '../../src-shared/api';
 import { DatasetCache } from '../data/dataset-source';
-import type { OnnxClassifier } from '../onnx/validate-model';
+import { ImportedOnnxModels } from '../onnx/imported-models';
+import { OnnxRunner, type OnnxRunnerOptions } from '../onnx/onnx-runner';
 import type { RunStore } from '../runs/run-store';
 import { SweepRunner } from '../sweeps/sweep-runner';
 import type { RunSupervisor } from '../trainers/run-supervisor';
@@ -23,6 +23,8 @@ export interface WorkbenchServiceOptions {
   readonly trainerFactory: TrainerProcessFactory;
   readonly info: HostInfo;
   readonly hooks?: WorkbenchHostHooks;
+  /** The ONNX runner process that imported models live in (its entry, limits and timer for tests). */
+  readonly onnx?: OnnxRunnerOptions;
 }
 
 /** One job of a kind at a time (the gradient check), which another request may cancel. */
@@ -43,46 +45,6 @@ export class ExclusiveJob {
 
   cancel(): void {
     this.controller?.abort();
-  }
-}
-
-/** .onnx models the user imported for the Draw view, each held open by onnxruntime until removed. */
-export class ImportedOnnxModels {
-  private readonly models = new Map<string, { readonly summary: ImportedOnnxModel; readonly classifier: OnnxClassifier }>();
-  private next = 1;
-
-  add(fileName: string, description: OnnxModelDescription, report: OnnxReport | null, classifier: OnnxClassifier): ImportedOnnxModel {
-    const summary: ImportedOnnxModel = {
-      modelId: `onnx-${this.next++}`,
-      fileName,
-      inputSize: description.inputSize,
-      classes: description.classes,
-      operators: description.operators,
-      producer: description.producer,
-      metadata: description.metadata,
-      report,
-    };
-    this.models.set(summary.modelId, { summary, classifier });
-    return summary;
-  }
-
-  get(modelId: string): { readonly summary: ImportedOnnxModel; readonly classifier: OnnxClassifier } | undefined {
-    return this.models.get(modelId);
-  }
-
-  list(): ImportedOnnxModel[] {
-    return [...this.models.values()].map((m) => m.summary);
-  }
-
-  async remove(modelId: string): Promise<void> {
-    const entry = this.models.get(modelId);
-    this.models.delete(modelId);
-    await entry?.classifier.release();
-  }
-
-  releaseAll(): void {
-    for (const { classifier } of this.models.values()) void classifier.release();
-    this.models.clear();
   }
 }
 
@@ -114,7 +76,7 @@ export function createServiceContext(options: WorkbenchServiceOptions, emit: (ev
     datasets: new DatasetCache(),
     predictors: new PredictorPool(supervisor, trainerFactory),
     gradientCheck: new ExclusiveJob(),
-    onnxModels: new ImportedOnnxModels(),
+    onnxModels: new ImportedOnnxModels(new OnnxRunner(options.onnx)),
     sweeps: new SweepRunner(supervisor),
     activeSweeps: new Map(),
     emit,

@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OnnxClassifier, validateOnnxModel } from '../onnx/validate-model';
+import { ONNX_LIMITS } from '../../src-shared/limits';
+import { formatBytes } from '../onnx/model-error';
+import { readModelFile } from '../onnx/read-model-file';
 import { ONNX_FILE } from '../runs/run-store';
 import { requestFromTrainer } from '../trainers/trainer-requests';
 import { UserError } from './errors';
@@ -30,21 +31,21 @@ export const onnxHandlers = {
 
   onnxFile: async (ctx, { id }) => {
     const record = await ctx.store.get(id);
-    const bytes = await readFile(join(ctx.store.directory(id), ONNX_FILE)).catch(() => {
-      throw new UserError(`run "${record.name}" has no validated ONNX export yet: export it first`);
+    // Read like an imported file: a regular file within the size limit (whatever was put in its place).
+    const bytes = await readModelFile(join(ctx.store.directory(id), ONNX_FILE)).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === 'ENOENT' ? new UserError(`run "${record.name}" has no validated ONNX export yet: export it first`) : error;
     });
-    return { fileName: `${safeFileName(record.name)}.onnx`, base64: bytes.toString('base64') };
+    return { fileName: `${safeFileName(record.name)}.onnx`, base64: Buffer.from(bytes).toString('base64') };
   },
 
+  // The model is only decoded here from base64 (its size known from the text's length first); it is read,
+  // checked, loaded and validated in the ONNX runner process, never on this thread.
   importOnnx: async (ctx, { fileName, base64 }) => {
+    const size = Math.floor((base64.length * 3) / 4);
+    if (size > ONNX_LIMITS.maxImportBytes) throw new UserError(`${fileName}: the file is ${formatBytes(size)}, larger than the ${formatBytes(ONNX_LIMITS.maxImportBytes)} this app imports`);
     const bytes = new Uint8Array(Buffer.from(base64, 'base64'));
-    const classifier = await OnnxClassifier.load(bytes, fileName);
-    let report = null;
-    if (classifier.info.inputSize === MNIST_PIXELS) {
-      const { test } = await ctx.datasets.get({ kind: 'mnist' });
-      report = await validateOnnxModel(bytes, fileName, test, undefined);
-    }
-    return ctx.onnxModels.add(fileName, classifier.info, report, classifier);
+    if (bytes.length === 0) throw new UserError(`${fileName}: the file is empty (or not base64)`);
+    return ctx.onnxModels.import(fileName, bytes, async (info) => (info.inputSize === MNIST_PIXELS ? (await ctx.datasets.get({ kind: 'mnist' })).test : null));
   },
 
   listOnnxModels: async (ctx) => ctx.onnxModels.list(),
@@ -55,10 +56,9 @@ export const onnxHandlers = {
   },
 
   predictOnnx: async (ctx, { modelId, pixels }) => {
-    const entry = ctx.onnxModels.get(modelId);
-    if (!entry) throw new UserError('that ONNX model is no longer loaded: import it again');
-    const { summary, classifier } = entry;
-    if (pixels.length !== summary.inputSize) throw new UserError(`predict: ${pixels.length} pixels given, ${summary.fileName} takes ${summary.inputSize}`);
-    return { probabilities: Array.from(await classifier.probabilities(Float32Array.from(pixels), 1)) };
+    const model = ctx.onnxModels.get(modelId);
+    if (!model) throw new UserError('that ONNX model is no longer loaded: import it again');
+    if (pixels.length !== model.inputSize) throw new UserError(`predict: ${pixels.length} pixels given, ${model.fileName} takes ${model.inputSize}`);
+    return { probabilities: Array.from(await ctx.onnxModels.predict(model, Float32Array.from(pixels))) };
   },
 } satisfies Handlers<OnnxMethod>;

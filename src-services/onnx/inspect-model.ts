@@ -1,15 +1,19 @@
 import type { OnnxModelDescription } from '../../src-shared/api';
+import { ONNX_LIMITS } from '../../src-shared/limits';
+import { graphShapes } from './graph-shapes';
+import { checkedDimension, checkedInitializers, refuseUncheckedFeatures } from './model-checks';
+import { formatBytes, formatDims, OnnxModelError, quote, refuserFor, type Refuse } from './model-error';
+import { OPERATORS } from './onnx-operators';
 import { DATA_TYPE_FLOAT, decodeModel, int64, type OnnxModel, type OnnxValueInfo } from './onnx-schema';
+import { scanModelWire, WireScanError } from './wire-scan';
+
+export { OnnxModelError } from './model-error';
 
 /** Operators of the MLPs this app exports or can run: anything else is refused by name. */
-export const SUPPORTED_OPERATORS: readonly string[] = ['Gemm', 'MatMul', 'Add', 'Mul', 'Relu', 'Sigmoid', 'Softmax', 'BatchNormalization', 'Dropout', 'Identity', 'Flatten'];
+export const SUPPORTED_OPERATORS: readonly string[] = Object.keys(OPERATORS);
 
-export class OnnxModelError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'OnnxModelError';
-  }
-}
+/** The limits an inspection checks (ONNX_LIMITS unless a test narrows them). */
+export type OnnxInspectionLimits = Pick<typeof ONNX_LIMITS, 'maxFileBytes' | 'maxNodes' | 'maxWireElements' | 'maxRank' | 'validationBatch' | 'maxTensorBytes' | 'maxActivationBytes' | 'maxMultiplyAdds'>;
 
 export interface OnnxModelInfo extends OnnxModelDescription {
   readonly inputName: string;
@@ -17,64 +21,116 @@ export interface OnnxModelInfo extends OnnxModelDescription {
   readonly scoresName: string;
   readonly scoresAreProbabilities: boolean;
   readonly opset: number;
+  /** Images per run when the input's batch dimension is fixed (only 1 is accepted); null when it is symbolic. */
+  readonly fixedBatch: number | null;
+  /** Rows per onnxruntime call the checks were made for: validation runs in batches of this many images. */
+  readonly checkedBatch: number;
 }
 
-function shapeOf(info: OnnxValueInfo): Array<number | string> | undefined {
+type Dimension = number | string;
+
+/** What of the model's own text is kept and shown: our exports write 7 entries, the config the longest (~2 KB). */
+const MAX_METADATA_ENTRIES = 64;
+const MAX_METADATA_VALUE = 16 * 1024;
+const shortened = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 3)}...` : text);
+
+function declaredShape(info: OnnxValueInfo): Dimension[] | undefined {
   const tensor = info.type?.tensor_type;
   if (!tensor?.shape?.dim) return undefined;
-  return tensor.shape.dim.map((d) => (d.dim_param !== undefined ? d.dim_param : int64(d.dim_value)));
+  // A dimension with neither a value nor a name is unknown: shown, and checked, as a symbol.
+  return tensor.shape.dim.map((d) => (d.dim_value !== undefined ? int64(d.dim_value) : (d.dim_param ?? '?')));
 }
 
-const describeShape = (shape: Array<number | string> | undefined): string => (shape ? `[${shape.join(', ')}]` : 'an unknown shape');
+const describeShape = (shape: Dimension[] | undefined): string => (shape ? `[${shape.join(', ')}]` : 'an unknown shape');
+
+function decoded(bytes: Uint8Array, limits: OnnxInspectionLimits, refuse: Refuse): OnnxModel {
+  if (bytes.length === 0) refuse('the file is empty');
+  if (bytes.length > limits.maxFileBytes) refuse(`the file is ${formatBytes(bytes.length)}, larger than the ${formatBytes(limits.maxFileBytes)} this app reads`);
+  try {
+    scanModelWire(bytes, { maxElements: limits.maxWireElements, maxNodes: limits.maxNodes });
+  } catch (error) {
+    if (!(error instanceof WireScanError)) throw error;
+    refuse(error.malformed ? `not a readable ONNX model: ${error.message}` : `not an ONNX model this app loads: ${error.message}`);
+  }
+  try {
+    return decodeModel(bytes);
+  } catch (error) {
+    return refuse(`not a readable ONNX model (${(error as Error).message}); the file may be truncated or corrupted`);
+  }
+}
 
 /**
- * Reads an .onnx file and checks that it is an MLP this app can run: one float32 [N, features] input,
- * supported operators only, and a float32 [N, classes] output. Errors name the file and what is wrong.
+ * Reads an .onnx file and checks, before onnxruntime sees it, that it is an MLP this app can run within its
+ * limits: the file's size and entry counts (on the wire, before decoding), no external data or other
+ * unchecked feature, one float32 [N, features] input, supported operators only, every tensor the graph
+ * computes sized for a batch of `validationBatch` images within budget, and a float32 [N, classes] output
+ * whose computed shape is what it declares. Errors name the file and what is wrong.
  */
-export function inspectOnnxModel(bytes: Uint8Array, source: string): OnnxModelInfo {
-  if (bytes.length === 0) throw new OnnxModelError(`${source}: the file is empty`);
-  let model: OnnxModel;
-  try {
-    model = decodeModel(bytes);
-  } catch (error) {
-    throw new OnnxModelError(`${source}: not a readable ONNX model (${(error as Error).message}); the file may be truncated or corrupted`);
-  }
+export function inspectOnnxModel(bytes: Uint8Array, source: string, limits: OnnxInspectionLimits = ONNX_LIMITS): OnnxModelInfo {
+  const refuse: Refuse = refuserFor(source);
+  const model = decoded(bytes, limits, refuse);
   const graph = model.graph;
-  if (!graph || !graph.node?.length || !model.opset_import?.length) {
-    throw new OnnxModelError(`${source}: not an ONNX model (no graph, nodes or opset); the file may be corrupted`);
-  }
+  if (!graph || !graph.node?.length || !model.opset_import?.length) refuse('not an ONNX model (no graph, nodes or opset); the file may be corrupted');
+  refuseUncheckedFeatures(model, refuse);
   const operators = [...new Set(graph.node.map((n) => n.op_type))];
   const unsupported = operators.filter((op) => !SUPPORTED_OPERATORS.includes(op));
   const foreignDomains = [...new Set(graph.node.filter((n) => n.domain && n.domain !== 'ai.onnx').map((n) => `${n.domain}.${n.op_type}`))];
   if (unsupported.length || foreignDomains.length) {
-    const names = [...unsupported, ...foreignDomains];
-    throw new OnnxModelError(`${source}: unsupported operator${names.length > 1 ? 's' : ''} ${names.join(', ')}; this app runs MLPs made of ${SUPPORTED_OPERATORS.join(', ')}`);
+    const names = [...unsupported, ...foreignDomains].slice(0, 10).map((name) => (/^[\w.]{1,60}$/.test(name) ? name : quote(name)));
+    refuse(`unsupported operator${names.length > 1 ? 's' : ''} ${names.join(', ')}; this app runs MLPs made of ${SUPPORTED_OPERATORS.join(', ')}`);
   }
-  const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
-  const inputs = (graph.input ?? []).filter((i) => !initializers.has(i.name));
-  if (inputs.length !== 1) throw new OnnxModelError(`${source}: the model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ') || 'none'}); an MLP takes one`);
+  const standard = model.opset_import.filter((o) => !o.domain || o.domain === 'ai.onnx').map((o) => int64(o.version));
+  const opset = standard.length ? Math.max(...standard) : 0;
+  if (opset < 7) refuse(standard.length ? `it uses ONNX opset ${opset}; onnxruntime runs opset 7 or later` : 'it does not import the standard ONNX operator set');
+
+  const initializerShapes = checkedInitializers(graph, limits.maxRank, refuse);
+  const inputs = (graph.input ?? []).filter((i) => !initializerShapes.has(i.name));
+  if (inputs.length !== 1) refuse(`the model has ${inputs.length} inputs (${inputs.slice(0, 5).map((i) => quote(i.name)).join(', ') || 'none'}); an MLP takes one`);
   const input = inputs[0]!;
-  const inputShape = shapeOf(input);
-  if (input.type?.tensor_type?.elem_type !== DATA_TYPE_FLOAT || !inputShape || inputShape.length !== 2 || typeof inputShape[1] !== 'number' || inputShape[1] <= 0) {
-    throw new OnnxModelError(`${source}: input "${input.name}" is ${describeShape(inputShape)}; expected float32 [N, features]`);
+  const inputShape = declaredShape(input);
+  if (input.type?.tensor_type?.elem_type !== DATA_TYPE_FLOAT || !inputShape || inputShape.length !== 2 || typeof inputShape[1] !== 'number') {
+    refuse(`input ${quote(input.name)} is ${describeShape(inputShape)}; expected float32 [N, features]`);
   }
+  const features = checkedDimension(inputShape[1], `input ${quote(input.name)}`, refuse);
+  const fixedBatch = typeof inputShape[0] === 'number' ? checkedDimension(inputShape[0], `input ${quote(input.name)}`, refuse) : null;
+  if (fixedBatch !== null && fixedBatch !== 1) refuse(`input ${quote(input.name)} takes exactly ${fixedBatch} images at a time; this app needs a batch dimension that is symbolic (N) or 1`);
+  const batch = fixedBatch ?? limits.validationBatch;
+
+  const shapes = graphShapes(graph, opset, { name: input.name, value: { dims: [batch, features], type: 'float32' } }, initializerShapes, limits, refuse);
+
   const outputs = graph.output ?? [];
-  const scores = outputs.find((o) => o.name === 'logits') ?? outputs.at(-1);
-  const scoresShape = scores ? shapeOf(scores) : undefined;
-  if (!scores || scores.type?.tensor_type?.elem_type !== DATA_TYPE_FLOAT || !scoresShape || scoresShape.length !== 2 || typeof scoresShape[1] !== 'number') {
-    throw new OnnxModelError(`${source}: output "${scores?.name ?? '(none)'}" is ${describeShape(scoresShape)}; expected float32 [N, classes]`);
+  for (const output of outputs) {
+    const computed = shapes.values.get(output.name);
+    if (!computed) refuse(`output ${quote(output.name)} is not computed by any node`);
+    const declared = declaredShape(output);
+    const matches = !declared || (declared.length === computed.dims.length && declared.every((d, i) => typeof d !== 'number' || d === computed.dims[i]));
+    if (!matches) refuse(`output ${quote(output.name)} is declared ${describeShape(declared)} but the graph computes ${formatDims(computed.dims)} for a batch of ${batch} images`);
   }
-  const opset = Math.max(...model.opset_import.filter((o) => !o.domain || o.domain === 'ai.onnx').map((o) => int64(o.version)));
+  const scores = outputs.find((o) => o.name === 'logits') ?? outputs.at(-1);
+  const scoresShape = scores ? declaredShape(scores) : undefined;
+  if (!scores || scores.type?.tensor_type?.elem_type !== DATA_TYPE_FLOAT || !scoresShape || scoresShape.length !== 2 || typeof scoresShape[1] !== 'number') {
+    refuse(`output ${quote(scores?.name ?? '(none)')} is ${describeShape(scoresShape)}; expected float32 [N, classes]`);
+  }
+  const classes = checkedDimension(scoresShape[1], `output ${quote(scores.name)}`, refuse);
+  const computedScores = shapes.values.get(scores.name)!;
+  if (computedScores.type !== 'float32' || computedScores.dims[0] !== batch) {
+    refuse(`output ${quote(scores.name)} does not give one row of scores per image: the graph computes ${formatDims(computedScores.dims)} ${computedScores.type} for a batch of ${batch} images`);
+  }
   const lastOp = graph.node.find((n) => n.output?.includes(scores.name))?.op_type;
   return {
     inputName: input.name,
-    inputSize: inputShape[1],
+    inputSize: features,
     scoresName: scores.name,
     scoresAreProbabilities: lastOp === 'Softmax',
-    classes: scoresShape[1] as number,
+    classes,
     operators,
-    producer: [model.producer_name, model.producer_version].filter(Boolean).join(' ') || 'unknown',
+    producer: shortened([model.producer_name, model.producer_version].filter(Boolean).join(' '), 200) || 'unknown',
     opset,
-    metadata: Object.fromEntries((model.metadata_props ?? []).map((p) => [p.key, p.value])),
+    fixedBatch,
+    checkedBatch: batch,
+    metadata: Object.fromEntries((model.metadata_props ?? []).slice(0, MAX_METADATA_ENTRIES).map((p) => [shortened(p.key, 200), shortened(p.value, MAX_METADATA_VALUE)])),
   };
 }
+
+/** True when the error is a refusal of the model (as opposed to a fault of this app). */
+export const isModelRefusal = (error: unknown): error is OnnxModelError => error instanceof OnnxModelError;
