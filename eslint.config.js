@@ -28,7 +28,7 @@ const boundary = (files, { patterns, paths = [], ignores = [] }) => ({
   rules: { 'no-restricted-imports': ['error', { paths, patterns }] },
 });
 
-const tests = ['**/*.test.ts', '**/*-fixtures.ts'];
+const tests = ['**/*.test.ts', '**/*-fixtures.ts', '**/test-support/**'];
 
 export default [
   { ignores: ['node_modules/**', 'out/**', 'native/**', 'test-results/**', 'dist/**'] },
