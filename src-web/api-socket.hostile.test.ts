@@ -132,7 +132,7 @@ describe('web host: hostile WebSocket clients', { timeout: 20_000 }, () => {
     release();
     const held = [await first.next(), await first.next(), await first.next(), await first.next(), await second.next(), await second.next()];
     expect(held.map((reply) => (JSON.parse(reply!.payload.toString()) as { envelope: { ok: boolean } }).envelope.ok)).toEqual([true, true, true, true, true, true]);
-    rss[`${flood} requests on one socket while 4 are held`] = `+${peak.growthMb} MB (peak ${peak.peakMb} MB)`;
+    rss[`${flood} requests on one socket while 4 are held`] = peak.summary();
     for (const socket of [first, second]) {
       socket.send(closeWith(1000));
       await socket.closeFrame();
@@ -177,7 +177,7 @@ describe('web host: hostile WebSocket clients', { timeout: 20_000 }, () => {
     });
     socket.resume();
     await closed(socket);
-    rss['4000 events of 64 KB to a client that never reads'] = `+${peak.growthMb} MB (peak ${peak.peakMb} MB), client received ${Math.round(received / 1048576)} MB`;
+    rss['4000 events of 64 KB to a client that never reads'] = `${peak.summary()}; the client received ${Math.round(received / 1048576)} MB`;
     expect(received).toBeLessThan(MAX_UNSENT + 32 * 1024 * 1024);
     await expectAlive(fixture);
   });
@@ -196,7 +196,7 @@ describe('web host: hostile WebSocket clients', { timeout: 20_000 }, () => {
       peak.sample();
     }
     await fixture.service.whenSubscribed(baseline);
-    rss[`ping flood, pongs never read (${batches} x 1000 pings)`] = `+${peak.growthMb} MB (peak ${peak.peakMb} MB)`;
+    rss[`ping flood, pongs never read (${batches} x 1000 pings)`] = peak.summary();
     expect(batches).toBeLessThan(2000);
     socket.destroy();
     await expectAlive(fixture);

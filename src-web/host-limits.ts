@@ -15,6 +15,12 @@ export interface WebHostLimits {
   readonly requestTimeoutMs: number;
   /** An idle keep-alive connection is closed after this. */
   readonly keepAliveTimeoutMs: number;
+  /**
+   * A page-load connection with no traffic either way for this long is dropped: a client that asks for files
+   * and never reads the answers would otherwise hold its connection and buffers for good. (API sockets have
+   * no such timeout: an open tab may be quiet for hours.)
+   */
+  readonly idleSocketTimeoutMs: number;
   /** Request line and headers together. */
   readonly maxHeaderBytes: number;
   readonly maxHeadersCount: number;
@@ -40,6 +46,7 @@ export const DEFAULT_WEB_HOST_LIMITS: WebHostLimits = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
+  idleSocketTimeoutMs: 60_000,
   maxHeaderBytes: 16 * 1024,
   maxHeadersCount: 64,
   maxRequestsPerConnection: 1000,

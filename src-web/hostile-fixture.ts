@@ -167,7 +167,17 @@ export async function expectAlive(fixture: HostileHost): Promise<void> {
 /** Peak resident memory of this process (which runs the host) while `work` runs, sampled by the caller. */
 export class RssPeak {
   readonly before = process.memoryUsage().rss;
+  /** The process's lifetime peak (resourceUsage().maxRSS, in KB) when the case began. */
+  private readonly maxRssBefore = process.resourceUsage().maxRSS;
   private peak = this.before;
+  /** How far the case pushed the lifetime peak of the process, in MB (0 when it stayed under an earlier peak). */
+  get maxRssGrowthMb(): number {
+    return Math.round((process.resourceUsage().maxRSS - this.maxRssBefore) / 1024);
+  }
+  /** Sampled growth and peak, and the lifetime peak's growth, for the report. */
+  summary(): string {
+    return `sampled RSS +${this.growthMb} MB (peak ${this.peakMb} MB); maxRSS +${this.maxRssGrowthMb} MB`;
+  }
   sample(): void {
     this.peak = Math.max(this.peak, process.memoryUsage().rss);
   }

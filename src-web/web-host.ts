@@ -108,6 +108,8 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   });
   server.maxHeadersCount = limits.maxHeadersCount;
   server.maxRequestsPerSocket = limits.maxRequestsPerConnection;
+  // With no 'timeout' listener, Node destroys the timed-out socket. ws clears the timeout of a socket it upgrades.
+  server.setTimeout(limits.idleSocketTimeoutMs);
 
   const sockets = new WebSocketServer({
     noServer: true,
