@@ -8,7 +8,10 @@ import type { RequestLimits } from '../src-shared/request-budget';
 export interface WebHostLimits {
   /** TCP connections at once (page loads and API sockets); more are closed as they are accepted. */
   readonly maxConnections: number;
-  /** API WebSockets at once (one per open tab); more are refused with 503. */
+  /**
+   * API WebSockets at once (one per open tab); more are refused with 503. Each may be receiving one message
+   * of up to maxFrameBytes, so this times that is the most the host buffers for incoming messages.
+   */
   readonly maxApiSockets: number;
   /** Time to receive a request's headers, and the whole request. */
   readonly headersTimeoutMs: number;
@@ -42,7 +45,7 @@ export interface WebHostLimits {
 
 export const DEFAULT_WEB_HOST_LIMITS: WebHostLimits = {
   maxConnections: 128,
-  maxApiSockets: 16,
+  maxApiSockets: 8,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
