@@ -161,7 +161,7 @@ if (!app.requestSingleInstanceLock()) {
       });
       await createWindow();
       app.on('activate', () => {
-        if (BrowserWindow.getAllWindows().length === 0) void createWindow();
+        if (BrowserWindow.getAllWindows().length === 0) createWindow().catch((error: unknown) => dialog.showErrorBox('Backprop Workbench', errorMessage(error)));
       });
     })
     .catch((error: unknown) => {
