@@ -21,6 +21,10 @@ export const MAX_WEIGHT_TILES = 100;
 export const MAX_TEST_IMAGES = 100;
 /** The base64 of the largest .onnx file a client may import (48 MiB for 36 MiB). */
 export const MAX_ONNX_BASE64 = Math.ceil(ONNX_LIMITS.maxImportBytes / 3) * 4;
+/** The largest request either transport accepts (a WebSocket frame, an IPC payload): an imported .onnx and its envelope. */
+export const MAX_REQUEST_BYTES = MAX_ONNX_BASE64 + 64 * 1024;
+/** Arrays and objects nested deeper than this are refused before parsing: no request needs more than a handful of levels. */
+export const MAX_REQUEST_DEPTH = 32;
 
 export const apiRequestSchemas = {
   info: none,
@@ -218,9 +222,12 @@ export type WorkbenchEvent =
 
 export type MenuAction = 'open-config' | 'save-config' | 'export-run' | 'export-onnx' | 'show-network' | 'show-train' | 'show-runs' | 'show-draw' | 'show-gradient-check' | 'show-graph' | 'show-sweeps';
 
+/** A request's number, chosen by the client and echoed in its answer. */
+export const requestIdSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
 /** WebSocket frames of web mode: requests carry an id, answers echo it; events have none. */
 export const webRequestFrameSchema = z
-  .object({ id: z.number().int().min(0), method: z.string().min(1).max(100), params: z.unknown() })
+  .object({ id: requestIdSchema, method: z.string().min(1).max(100), params: z.unknown() })
   .strict();
 export type WebFrame = { readonly id: number; readonly envelope: ApiEnvelope } | { readonly event: WorkbenchEvent };
 

@@ -85,7 +85,16 @@ async function main(): Promise<void> {
     if (closing) return;
     closing = true;
     process.stdout.write('stopping: active runs are saved as interrupted\n');
-    void service.shutdown().then(() => host.close()).then(() => process.exit(0));
+    void service
+      .shutdown()
+      .then(() => host.close())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          process.stderr.write(`npm run web: stopping failed: ${errorMessage(error)}\n`);
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', close);
   process.on('SIGTERM', close);

@@ -1,29 +1,37 @@
 import { app, BrowserWindow, dialog, ipcMain, Menu, screen, session, shell, type IpcMainInvokeEvent } from 'electron';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { ApiEnvelope, MenuAction, WorkbenchEvent } from '../../src-shared/api';
+import { fileURLToPath } from 'node:url';
+import type { ApiEnvelope, WorkbenchEvent } from '../../src-shared/api';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../../src-shared/bridge';
+import { errorMessage } from '../../src-shared/error-message';
+import { RequestBudget } from '../../src-shared/request-budget';
 import { RunStore } from '../../src-services/runs/run-store';
 import { RunSupervisor } from '../../src-services/trainers/run-supervisor';
 import { WorkbenchService } from '../../src-services/api/workbench-service';
 import { CONTENT_SECURITY_POLICY } from '../../src-services/csp';
+import { denyPermissions, guardContents } from './guards';
+import { checkIpcRequest, IPC_REQUEST_LIMITS } from './ipc-request';
+import { menuTemplate } from './menu-template';
+import { appPageOf, devToolsAllowed, isAppPage } from './policy';
+import { MAX_CONFIG_FILE_BYTES, readSmallTextFile } from './small-file';
 import { utilityTrainerFactory } from './utility-trainer';
 import { loadWindowState, placeOnDisplays, saveWindowState } from './window-state';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const rendererFile = join(here, '..', 'renderer', 'index.html');
+const devServer = process.env.ELECTRON_RENDERER_URL;
+const page = appPageOf({ rendererFile, devServer, isPackaged: app.isPackaged });
+const devTools = devToolsAllowed({ isPackaged: app.isPackaged, page, flag: process.env.BACKPROP_DEVTOOLS });
 let service: WorkbenchService | undefined;
 let mainWindow: BrowserWindow | undefined;
 
-/** Only our own renderer page may call the API: not another frame, not a page it was navigated to. */
+/** Only our own renderer page may call the API: its main frame, not a subframe, not a page it was navigated to. */
 function trustedSender(event: IpcMainInvokeEvent): boolean {
-  if (!mainWindow || event.sender !== mainWindow.webContents) return false;
-  const url = event.senderFrame?.url ?? '';
-  const devServer = process.env.ELECTRON_RENDERER_URL;
-  if (devServer) return url.startsWith(devServer);
-  return url.split(/[?#]/)[0] === pathToFileURL(rendererFile).href;
+  if (!mainWindow || mainWindow.isDestroyed() || event.sender !== mainWindow.webContents) return false;
+  const frame = event.senderFrame;
+  return frame !== null && frame.parent === null && isAppPage(frame.url, page);
 }
 
 function send(event: WorkbenchEvent): void {
@@ -44,74 +52,37 @@ async function createWindow(): Promise<BrowserWindow> {
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      webSecurity: true,
+      devTools,
     },
   });
   mainWindow = window;
+  window.on('closed', () => {
+    if (mainWindow === window) mainWindow = undefined;
+  });
   window.once('ready-to-show', () => {
     if (state.maximized) window.maximize();
     window.show();
   });
   window.on('close', () => {
     const bounds = window.getNormalBounds();
-    void saveWindowState(stateFile, { ...bounds, maximized: window.isMaximized() });
+    // Losing the window's size (a full disk) is no reason to fail the quit.
+    void saveWindowState(stateFile, { ...bounds, maximized: window.isMaximized() }).catch(() => undefined);
   });
-  // The renderer never navigates away or opens windows; links go to the system browser.
-  window.webContents.setWindowOpenHandler(({ url }) => {
-    if (/^https:\/\//.test(url)) void shell.openExternal(url);
-    return { action: 'deny' };
-  });
-  window.webContents.on('will-navigate', (event, url) => {
-    if (url !== window.webContents.getURL()) event.preventDefault();
-  });
-  const devServer = process.env.ELECTRON_RENDERER_URL;
-  if (devServer) void window.loadURL(devServer);
-  else void window.loadFile(rendererFile);
+  // Navigation, new windows and webviews are guarded for every web contents (web-contents-created below).
+  const loaded = page.kind === 'dev' && devServer ? window.loadURL(devServer) : window.loadFile(rendererFile);
+  loaded.catch((error: unknown) => process.stderr.write(`the workbench page did not load: ${errorMessage(error)}\n`));
   return window;
 }
 
 function buildMenu(): void {
-  const menu = (action: MenuAction) => () => send({ type: 'menu', action });
-  const template: Electron.MenuItemConstructorOptions[] = [
-    {
-      label: 'File',
-      submenu: [
-        { label: 'Open Config…', accelerator: 'CmdOrCtrl+O', click: menu('open-config') },
-        { label: 'Save Config…', accelerator: 'CmdOrCtrl+S', click: menu('save-config') },
-        { label: 'Export Run to ONNX…', accelerator: 'CmdOrCtrl+E', click: menu('export-onnx') },
-        { label: 'Export Run Metrics (CSV)…', accelerator: 'CmdOrCtrl+Shift+E', click: menu('export-run') },
-        { type: 'separator' },
-        { role: 'quit' },
-      ],
-    },
-    {
-      label: 'View',
-      submenu: [
-        { label: 'Network', accelerator: 'CmdOrCtrl+1', click: menu('show-network') },
-        { label: 'Train', accelerator: 'CmdOrCtrl+2', click: menu('show-train') },
-        { label: 'Runs', accelerator: 'CmdOrCtrl+3', click: menu('show-runs') },
-        { label: 'Draw', accelerator: 'CmdOrCtrl+4', click: menu('show-draw') },
-        { label: 'Gradient Check', accelerator: 'CmdOrCtrl+5', click: menu('show-gradient-check') },
-        { label: 'Graph', accelerator: 'CmdOrCtrl+6', click: menu('show-graph') },
-        { label: 'Sweeps', accelerator: 'CmdOrCtrl+7', click: menu('show-sweeps') },
-        { type: 'separator' },
-        { role: 'reload' },
-        { role: 'toggleDevTools' },
-        { type: 'separator' },
-        { role: 'resetZoom' },
-        { role: 'zoomIn' },
-        { role: 'zoomOut' },
-        { type: 'separator' },
-        { role: 'togglefullscreen' },
-      ],
-    },
-    { role: 'help', submenu: [{ label: 'About Backprop Workbench', click: () => app.showAboutPanel() }] },
-  ];
+  const template = menuTemplate({ command: (action) => send({ type: 'menu', action }), showAbout: () => app.showAboutPanel(), devTools });
   Menu.setApplicationMenu(Menu.buildFromTemplate(template));
 }
 
 /** Asks where to save, then writes there; null when the user cancels. */
 async function saveWithDialog(options: Electron.SaveDialogOptions, data: string | Uint8Array): Promise<string | null> {
-  const result = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : undefined;
+  const result = mainWindow && !mainWindow.isDestroyed() ? await dialog.showSaveDialog(mainWindow, options) : undefined;
   if (!result?.filePath || result.canceled) return null;
   await writeFile(result.filePath, data);
   return result.filePath;
@@ -136,10 +107,10 @@ function createService(): WorkbenchService {
     hooks: {
       openFolder: async (path) => (await shell.openPath(path)) === '',
       openConfigDialog: async () => {
-        const result = mainWindow ? await dialog.showOpenDialog(mainWindow, { properties: ['openFile'], filters: jsonFilters }) : undefined;
+        const result = mainWindow && !mainWindow.isDestroyed() ? await dialog.showOpenDialog(mainWindow, { properties: ['openFile'], filters: jsonFilters }) : undefined;
         const path = result?.filePaths[0];
         if (!path || result.canceled) return null;
-        return { path, text: await readFile(path, 'utf8') };
+        return { path, text: await readSmallTextFile(path, MAX_CONFIG_FILE_BYTES, 'a network config') };
       },
       saveModelDialog: (suggestedName, model) =>
         saveWithDialog({ title: 'Save the ONNX model', defaultPath: suggestedName, filters: [{ name: 'ONNX model', extensions: ['onnx'] }] }, model),
@@ -158,29 +129,48 @@ if (!app.requestSingleInstanceLock()) {
     }
   });
 
-  void app.whenReady().then(async () => {
-    session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
-      callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+  // Every web contents, the main window's included, stays on the workbench page.
+  app.on('web-contents-created', (_event, contents) => guardContents(contents, page));
+
+  void app
+    .whenReady()
+    .then(async () => {
+      denyPermissions(session.defaultSession);
+      session.defaultSession.webRequest.onHeadersReceived((details, callback) => {
+        callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
+      });
+      app.setAboutPanelOptions({ applicationName: 'Backprop Workbench', applicationVersion: app.getVersion() });
+      buildMenu();
+      const workbench = createService();
+      service = workbench;
+      await workbench.start();
+      workbench.subscribe(send);
+      // One window: its requests share one budget, so a runaway renderer cannot queue unbounded work here.
+      const admit = new RequestBudget(IPC_REQUEST_LIMITS).client();
+      ipcMain.handle(IPC_INVOKE_CHANNEL, async (event, method: unknown, params: unknown): Promise<ApiEnvelope> => {
+        if (!trustedSender(event)) return { ok: false, error: 'request refused: it did not come from the workbench window' };
+        const request = checkIpcRequest(method, params);
+        if (!request.ok) return { ok: false, error: request.error };
+        const admission = admit(request.bytes);
+        if (!admission.ok) return { ok: false, error: admission.error };
+        try {
+          return await workbench.handle(request.method, params);
+        } finally {
+          admission.release();
+        }
+      });
+      await createWindow();
+      app.on('activate', () => {
+        if (BrowserWindow.getAllWindows().length === 0) createWindow().catch((error: unknown) => dialog.showErrorBox('Backprop Workbench', errorMessage(error)));
+      });
+    })
+    .catch((error: unknown) => {
+      dialog.showErrorBox('Backprop Workbench could not start', errorMessage(error));
+      app.exit(1);
     });
-    app.setAboutPanelOptions({ applicationName: 'Backprop Workbench', applicationVersion: app.getVersion() });
-    buildMenu();
-    const workbench = createService();
-    service = workbench;
-    await workbench.start();
-    workbench.subscribe(send);
-    ipcMain.handle(IPC_INVOKE_CHANNEL, async (event, method: unknown, params: unknown): Promise<ApiEnvelope> => {
-      if (!trustedSender(event)) return { ok: false, error: 'request refused: it did not come from the workbench window' };
-      if (typeof method !== 'string') return { ok: false, error: 'request refused: the method must be a string' };
-      return workbench.handle(method, params);
-    });
-    await createWindow();
-    app.on('activate', () => {
-      if (BrowserWindow.getAllWindows().length === 0) void createWindow();
-    });
-  });
 
   app.on('before-quit', () => {
-    void service?.shutdown();
+    void service?.shutdown().catch((error: unknown) => process.stderr.write(`shutdown: ${errorMessage(error)}\n`));
   });
 
   app.on('window-all-closed', () => {

@@ -1,6 +1,8 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { readSmallTextFile } from './small-file';
 
 /** Where and how big the window was, so the app opens as the user left it. */
 export const windowStateSchema = z.object({
@@ -24,18 +26,24 @@ interface Rectangle {
 /** A missing or unreadable file gives the defaults: a bad state file must never stop the app starting. */
 export async function loadWindowState(file: string): Promise<WindowState> {
   try {
-    const parsed = windowStateSchema.safeParse(JSON.parse(await readFile(file, 'utf8')));
+    const parsed = windowStateSchema.safeParse(JSON.parse(await readSmallTextFile(file, 64 * 1024, 'a window state')));
     return parsed.success ? parsed.data : DEFAULT_WINDOW_STATE;
   } catch {
     return DEFAULT_WINDOW_STATE;
   }
 }
 
+/** Written whole or not at all: a temp file of its own per write (two windows closing at once), removed if the write fails. */
 export async function saveWindowState(file: string, state: WindowState): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
-  const temporary = `${file}.tmp`;
-  await writeFile(temporary, JSON.stringify(state));
-  await rename(temporary, file);
+  const temporary = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    await writeFile(temporary, JSON.stringify(state));
+    await rename(temporary, file);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
 
 /**

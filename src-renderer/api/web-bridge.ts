@@ -26,11 +26,15 @@ export function webBridgeFromLocation(location: Location): Promise<BackpropBridg
         pending.delete(frame.id);
       }
     });
-    socket.addEventListener('close', () => {
-      if (!opened) reject(new Error('The web host refused the connection: the token is wrong or the host has stopped. Open the URL "npm run web" printed.'));
-      for (const answer of pending.values()) answer({ ok: false, error: 'the connection to the web host was lost: is "npm run web" still running?' });
+    socket.addEventListener('close', (event: CloseEvent) => {
+      if (!opened) {
+        reject(new Error('The web host refused the connection: the token is wrong, too many tabs are open, or the host has stopped. Open the URL "npm run web" printed.'));
+      }
+      // The host names why it closed a connection (a frame it refused, a tab that stopped reading).
+      const why = event.reason ? ` (${event.reason})` : '';
+      for (const answer of pending.values()) answer({ ok: false, error: `the connection to the web host was lost${why}: is "npm run web" still running?` });
       pending.clear();
-      for (const listener of listeners) listener({ type: 'log', runId: '', level: 'error', message: 'Connection to the web host lost. Restart "npm run web" and reload this page.' });
+      for (const listener of listeners) listener({ type: 'log', runId: '', level: 'error', message: `Connection to the web host lost${why}. Restart "npm run web" if it stopped, and reload this page.` });
     });
     socket.addEventListener('open', () => {
       opened = true;
