@@ -17,7 +17,7 @@ export interface RunFileWriter {
 export interface RunFileWriterSync {
   writeNew(file: string, data: string | Uint8Array): void;
   /** Appends to `file` (created if missing); may append part of `data` when it fails. */
-  append(file: string, data: string): void;
+  append(file: string, data: string | Uint8Array): void;
 }
 
 export const diskWriter: RunFileWriter = {

@@ -34,11 +34,14 @@ export type LockOwner = z.infer<typeof lockOwnerSchema>;
 
 /** Lock files are tiny; anything larger is not one of ours and is read no further. */
 const MAX_LOCK_BYTES = 4096;
-/** How long a writer waits for another process's one rewrite ('write' lock) before giving up: 200 x 10 ms. */
-const WRITE_WAIT_ATTEMPTS = 200;
-const WRITE_WAIT_MS = 10;
+/**
+ * How long a writer waits for another live process's one rewrite ('write' lock, held for milliseconds) before
+ * giving up, and the longest pause between looks.
+ */
+const WRITE_WAIT_MS = 10_000;
+const MAX_PAUSE_MS = 20;
 /** Bounds the loop when locks keep appearing and vanishing under it. */
-const MAX_ATTEMPTS = WRITE_WAIT_ATTEMPTS * 2 + 10;
+const MAX_ATTEMPTS = 5000;
 
 export function describeOwner(owner: LockOwner): string {
   const helper = owner.helper ? `, trainer process ${owner.helper.pid}` : '';
@@ -156,12 +159,13 @@ export interface Acquired {
 
 /**
  * Takes the run's lock for this process, or throws RunLockedError naming the live owner. Another process's
- * one rewrite ('write') is waited for, up to two seconds; a training owner is not.
+ * one rewrite ('write') is waited for, up to ten seconds; a training owner is not.
  */
 export async function acquireLock(directory: string, runId: string, purpose: LockPurpose, holder: string): Promise<Acquired> {
   const file = join(directory, LOCK_FILE);
   let replaced: LockOwner | 'unreadable' | undefined;
   let last: LockOwner | undefined;
+  const deadline = Date.now() + WRITE_WAIT_MS;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const owner: LockOwner = {
       ...currentProcess(),
@@ -176,20 +180,17 @@ export async function acquireLock(directory: string, runId: string, purpose: Loc
     if (!existing) continue;
     const { owner: other } = existing;
     last = other;
-    const waiting = attempt < WRITE_WAIT_ATTEMPTS;
+    const waiting = Date.now() < deadline;
+    const pause = Math.min(MAX_PAUSE_MS, 1 + attempt);
     if (other && !sameProcess(other, currentProcess()) && ownerIsRunning(other)) {
       if (other.purpose === 'write' && waiting) {
-        await delay(WRITE_WAIT_MS);
+        await delay(pause);
         continue;
       }
       throw new RunLockedError(runId, other);
     }
-    if (!other && waiting) {
-      // Unreadable: possibly a lock of another version; give it the time a rewrite takes, then take it over.
-      await delay(WRITE_WAIT_MS);
-      continue;
-    }
-    // Its owner is gone (or it is a leftover of this very process): take it over.
+    // Its owner is gone, it is a leftover of this very process, or it is unreadable (a lock appears whole, by
+    // a link, so an unreadable one is damage, not a lock being written): take it over.
     replaced = other ?? 'unreadable';
     await removeStale(file, existing.raw);
   }
