@@ -24,6 +24,9 @@ function linuxStartTime(pid: number): string | null {
   }
   // Field 2 (the command) may hold spaces and parentheses: the fields after its last ')' start at field 3.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // A zombie has ended: only its exit status waits to be collected (an orphan whose new parent does not reap
+  // it stays a zombie), so it holds nothing.
+  if (fields[0] === 'Z' || fields[0] === 'X') return null;
   const ticksSinceBoot = fields[22 - 3];
   if (!ticksSinceBoot) return null;
   // Ticks since boot repeat after a reboot: the boot id makes the start time unique across boots.

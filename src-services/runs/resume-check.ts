@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { safeParseTrainConfig } from '../../src-shared/config';
+import { safeParseTrainConfig, type TrainConfig } from '../../src-shared/config';
 import { errorMessage } from '../../src-shared/error-message';
 import { RESUMABLE_STATUSES, type ResumeCheck, type RunRecord } from '../../src-shared/run-record';
 import { readCheckpointHeader } from './checkpoint';
@@ -10,12 +10,32 @@ import { CHECKPOINT_FILE } from './run-layout';
 /**
  * Whether a stopped, interrupted or failed run can continue: its config is still one this version trains, its
  * dataset folder is there, and its checkpoint's header and meta are whole and fit the network. Only the
- * header is read, and the answer is kept until the checkpoint file or the config changes, so listing many runs
- * stays cheap.
+ * header is read, and what it says is kept until the checkpoint file or the config changes, so listing many
+ * runs stays cheap.
  */
-const cache = new Map<string, { readonly key: string; readonly check: ResumeCheck }>();
+const cache = new Map<string, { readonly key: string; readonly problem: string | undefined }>();
 
-async function uncached(directory: string, record: RunRecord): Promise<ResumeCheck> {
+/** What is wrong with the run's checkpoint for this config, or undefined when it fits. */
+async function checkpointProblem(directory: string, config: TrainConfig): Promise<string | undefined> {
+  const file = join(directory, CHECKPOINT_FILE);
+  const info = await stat(file).catch(() => undefined);
+  const key = `${info ? `${info.ino}:${info.size}:${info.mtimeMs}` : 'none'}:${JSON.stringify(config)}`;
+  const cached = cache.get(directory);
+  if (cached?.key === key) return cached.problem;
+  let problem: string | undefined;
+  try {
+    const { header } = await readCheckpointHeader(file);
+    checkCheckpointFits(header, config);
+  } catch (error) {
+    problem = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'it has no checkpoint: it ended before its first evaluation' : `its checkpoint cannot be used: ${errorMessage(error)}`;
+  }
+  cache.set(directory, { key, problem });
+  return problem;
+}
+
+/** The check for a run in a resumable status; undefined for the others. */
+export async function resumeCheck(directory: string, record: RunRecord): Promise<ResumeCheck | undefined> {
+  if (!RESUMABLE_STATUSES.includes(record.status)) return undefined;
   const no = (reason: string): ResumeCheck => ({ possible: false, reason });
   const parsed = safeParseTrainConfig(record.config);
   if (!parsed.ok) {
@@ -27,26 +47,8 @@ async function uncached(directory: string, record: RunRecord): Promise<ResumeChe
     const folder = await stat(config.dataset.path).catch(() => undefined);
     if (!folder?.isDirectory()) return no(`its dataset folder ${config.dataset.path} is gone`);
   }
-  try {
-    const { header } = await readCheckpointHeader(join(directory, CHECKPOINT_FILE));
-    checkCheckpointFits(header, config);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return no('it has no checkpoint: it ended before its first evaluation');
-    return no(`its checkpoint cannot be used: ${errorMessage(error)}`);
-  }
-  return { possible: true };
-}
-
-/** The check for a run in a resumable status; undefined for the others. */
-export async function resumeCheck(directory: string, record: RunRecord): Promise<ResumeCheck | undefined> {
-  if (!RESUMABLE_STATUSES.includes(record.status)) return undefined;
-  const info = await stat(join(directory, CHECKPOINT_FILE)).catch(() => undefined);
-  const key = `${info ? `${info.ino}:${info.size}:${info.mtimeMs}` : 'none'}:${JSON.stringify(record.config)}`;
-  const cached = cache.get(directory);
-  if (cached?.key === key) return cached.check;
-  const check = await uncached(directory, record);
-  cache.set(directory, { key, check });
-  return check;
+  const problem = await checkpointProblem(directory, config);
+  return problem ? no(problem) : { possible: true };
 }
 
 export function forgetResumeCheck(directory: string): void {
