@@ -151,3 +151,17 @@ describe('deleteRun removes runs of the store only (issue 13, low)', () => {
     expect((await readdir(runsRoot)).sort()).toEqual(['2024-01-01T00-00-00-000Z-aaaaaa', 'photos', 'sweep-2024-01-01.json']);
   });
 });
+
+describe('temporary files of killed writers (issue 13, item 12)', () => {
+  it('are swept when the run is next opened by a training owner; files that are not the run\'s are kept', async () => {
+    const store = new RunStore(await freshRoot(), '0.0.0-test');
+    const { id } = await store.create(config);
+    const leftovers = ['checkpoint.bin.tmp-4242', 'run.json.tmp-4242-7-0badcafe', 'metrics.jsonl.tmp-1-2-33'];
+    for (const name of leftovers) await writeFile(join(store.directory(id), name), 'half a write');
+    await writeFile(join(store.directory(id), 'notes.txt.tmp-1'), 'the user\'s');
+    const claim = await store.claim(id);
+    expect((await readdir(store.directory(id))).sort()).toEqual(['notes.txt.tmp-1', RUN_FILE, 'run.lock'].sort());
+    await claim.release();
+  });
+});
+

@@ -5,9 +5,11 @@ import { RESUMABLE_STATUSES, runSummary, type RunRecord, type RunStatus } from '
 import type { SweepTag } from '../../src-shared/sweep';
 import type { TrainerEvent } from '../../src-shared/trainer-protocol';
 import { processStartTime } from '../runs/process-identity';
-import { describeOwner, RunLockedError, type LockOwner } from '../runs/run-lock';
+import { RunLockedError } from '../runs/run-lock';
 import type { RunClaim, RunStore } from '../runs/run-store';
 import type { TrainerExit, TrainerProcess, TrainerProcessFactory } from './trainer-process';
+import { notTrainingMessage, takeoverNote } from './supervisor-messages';
+import { UnsavedRecords } from './unsaved-records';
 
 export type SupervisorEvent =
   | { readonly runId: string; readonly kind: 'status'; readonly record: RunRecord }
@@ -33,10 +35,6 @@ interface QueuedRun {
   readonly claim: RunClaim;
 }
 
-/** The first wait before saving again a record a full disk refused, and the longest between tries. */
-const RETRY_FIRST_MS = 1000;
-const RETRY_MAX_MS = 60_000;
-
 /**
  * Owns the queue of runs. Each run trains in its own trainer process; at most `concurrency` run at once.
  * A process that dies (killed, out of memory, addon fault) or a write that fails (a full disk) fails only its
@@ -54,10 +52,8 @@ export class RunSupervisor {
   private readonly active = new Map<string, ActiveRun>();
   private readonly listeners = new Set<(event: SupervisorEvent) => void>();
   private readonly idleWaiters: Array<() => void> = [];
-  /** Claims kept after a run ended because its final record could not be saved yet (see retryUnsaved). */
-  private readonly unsavedClaims = new Map<string, RunClaim>();
-  private retryTimer: NodeJS.Timeout | undefined;
-  private retryDelay = RETRY_FIRST_MS;
+  /** Runs that ended while their final record could not be saved yet. */
+  private readonly unsaved: UnsavedRecords;
 
   /** `cores` (default: this machine's) is divided among the `concurrency` trainers (default: one per core). */
   constructor(store: RunStore, factory: TrainerProcessFactory, options: { concurrency?: number; cores?: number } = {}) {
@@ -67,6 +63,7 @@ export class RunSupervisor {
     this.concurrency = Math.max(1, options.concurrency ?? cores);
     // Each trainer's kernels would otherwise start a thread per core: N trainers, N^2 threads on N cores.
     this.threadsPerTrainer = Math.max(1, Math.floor(cores / this.concurrency));
+    this.unsaved = new UnsavedRecords(store, (record) => this.emit({ runId: record.id, kind: 'status', record }));
   }
 
   subscribe(listener: (event: SupervisorEvent) => void): () => void {
@@ -110,7 +107,8 @@ export class RunSupervisor {
       const record = await this.store.get(id);
       if (!RESUMABLE_STATUSES.includes(record.status)) throw new Error(`run ${id} is ${record.status}; only stopped, interrupted or failed runs resume`);
       if (record.resume?.possible === false) throw new Error(`run "${record.name}" cannot continue: ${record.resume.reason}`);
-      this.noteTakeover(id, claim.replaced);
+      const note = takeoverNote(id, claim.replaced);
+      if (note) this.log(id, 'warn', note);
       const queued = await this.store.update(id, { status: 'queued', reason: undefined });
       this.queue.push({ id, record: queued, resume: true, claim });
       this.emit({ runId: id, kind: 'status', record: queued });
@@ -144,51 +142,14 @@ export class RunSupervisor {
       return;
     }
     const run = this.active.get(id);
-    if (!run || run.finished) throw new Error(await this.notTraining(id));
+    if (run?.finished) throw new Error(`run ${id} is not training: it has just ended`);
+    if (!run) throw new Error(await notTrainingMessage(this.store, id));
     run.process.send({ type: 'stop' });
   }
 
-  /** Why a run this supervisor is not training cannot be stopped here, in words that match its record. */
-  private async notTraining(id: string): Promise<string> {
-    const owner = await this.store.otherOwner(id).catch(() => undefined);
-    if (owner) return `run ${id} is being trained by ${describeOwner(owner)}: stop it there`;
-    const record = await this.store.get(id).catch(() => undefined);
-    if (!record) return `run ${id} is not training`;
-    if (['running', 'paused', 'queued'].includes(record.status)) return `run ${id} is not training: its record says ${record.status}, but no process trains it (it was interrupted)`;
-    return `run ${id} is not training: it is ${record.status}${record.reason ? ` (${record.reason})` : ''}`;
-  }
-
-  /** Says so when a lock was taken over from a process that died without releasing it. */
-  private noteTakeover(id: string, replaced: LockOwner | 'unreadable' | undefined): void {
-    if (!replaced) return;
-    const whose = replaced === 'unreadable' ? 'an unreadable lock' : `the lock of ${describeOwner(replaced)}, which is no longer running`;
-    this.emit({ runId: id, kind: 'trainer', event: { type: 'log', level: 'warn', message: `run ${id}: took over ${whose}` } });
-  }
-
-  /**
-   * Saves the final records a full disk refused (they are served from memory meanwhile, so stopRun and the
-   * list agree with what happened), then releases those runs. Called on a timer; tests call it directly.
-   */
-  async retryUnsaved(): Promise<void> {
-    const still = new Set(await this.store.saveUnsaved());
-    for (const [id, claim] of [...this.unsavedClaims]) {
-      if (still.has(id)) continue;
-      this.unsavedClaims.delete(id);
-      await claim.release();
-      this.emit({ runId: id, kind: 'status', record: await this.store.get(id) });
-    }
-    if (this.unsavedClaims.size === 0) this.retryDelay = RETRY_FIRST_MS;
-    else this.scheduleRetry();
-  }
-
-  private scheduleRetry(): void {
-    if (this.retryTimer) return;
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      void this.retryUnsaved();
-    }, this.retryDelay);
-    this.retryTimer.unref();
-    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+  /** Saves now the final records a full disk refused (they are saved on a timer too). */
+  retryUnsaved(): Promise<void> {
+    return this.unsaved.retry();
   }
 
   /** The trainer process of an active run (for predictions and weight exports while it trains). */
@@ -224,17 +185,17 @@ export class RunSupervisor {
       await run.claim.release();
     }
     this.active.clear();
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-    await this.store.saveUnsaved();
-    for (const claim of this.unsavedClaims.values()) await claim.release();
-    this.unsavedClaims.clear();
+    await this.unsaved.close();
   }
 
   private requireActive(id: string): ActiveRun {
     const run = this.active.get(id);
     if (!run) throw new Error(`run ${id} is not training`);
     return run;
+  }
+
+  private log(runId: string, level: 'warn' | 'error', message: string): void {
+    this.emit({ runId, kind: 'trainer', event: { type: 'log', level, message } });
   }
 
   private emit(event: SupervisorEvent): void {
@@ -272,23 +233,21 @@ export class RunSupervisor {
       try {
         run.record = await this.store.update(id, { status, ...extra }, { keepUnsaved: true });
       } catch (error) {
-        this.emit({ runId: id, kind: 'trainer', event: { type: 'log', level: 'error', message: `could not save run ${id}'s record (${errorMessage(error)}); kept in memory, saving again later` } });
+        this.log(id, 'error', `could not save run ${id}'s record (${errorMessage(error)}); kept in memory, saving again later`);
         run.record = await this.store.get(id);
         run.unsaved = true;
       }
       this.emit({ runId: id, kind: 'status', record: run.record });
-    }).catch((error: unknown) => {
-      this.emit({ runId: id, kind: 'trainer', event: { type: 'log', level: 'error', message: `could not update run ${id}: ${errorMessage(error)}` } });
-    });
+    }).catch((error: unknown) => this.log(id, 'error', `could not update run ${id}: ${errorMessage(error)}`));
   }
 
   /** The trainer works for this process's lock: naming it there keeps the lock alive if this process dies first. */
   private nameHelper(id: string, run: ActiveRun): void {
     const pid = run.process.pid;
     if (pid === undefined) return;
-    run.writes = run.writes.then(() => run.claim.setHelper({ pid, started: processStartTime(pid) })).catch((error: unknown) => {
-      this.emit({ runId: id, kind: 'trainer', event: { type: 'log', level: 'warn', message: `run ${id}: could not name its trainer process in run.lock: ${errorMessage(error)}` } });
-    });
+    run.writes = run.writes
+      .then(() => run.claim.setHelper({ pid, started: processStartTime(pid) }))
+      .catch((error: unknown) => this.log(id, 'warn', `run ${id}: could not name its trainer process in run.lock: ${errorMessage(error)}`));
   }
 
   private onTrainerEvent(id: string, run: ActiveRun, event: TrainerEvent): void {
@@ -340,8 +299,7 @@ export class RunSupervisor {
     void run.writes.then(async () => {
       this.active.delete(id);
       if (run.unsaved && this.store.hasUnsaved(id)) {
-        this.unsavedClaims.set(id, run.claim);
-        this.scheduleRetry();
+        this.unsaved.keep(id, run.claim);
       } else {
         await run.claim.release().catch(() => undefined);
       }
