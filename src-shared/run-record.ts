@@ -75,7 +75,7 @@ export const RESUMABLE_STATUSES: readonly RunStatus[] = ['stopped', 'interrupted
  * Whether a stopped, interrupted or failed run can continue, and if not, why (no checkpoint, a damaged one, a
  * config this version no longer accepts). Worked out by the run store whenever it reads the run; never stored.
  */
-export const resumeCheckSchema = z.discriminatedUnion('possible', [
+const resumeCheckSchema = z.discriminatedUnion('possible', [
   z.object({ possible: z.literal(true) }),
   z.object({ possible: z.literal(false), reason: z.string() }),
 ]);

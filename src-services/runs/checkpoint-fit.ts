@@ -10,7 +10,7 @@ import type { CheckpointHeader } from './checkpoint-format';
  * anything is restored or any metrics are trimmed, so a damaged file is refused with a message instead of
  * failing a run half-way (or trimming its metrics to a negative iteration).
  */
-export class CheckpointMismatch extends Error {
+class CheckpointMismatch extends Error {
   constructor(problem: string) {
     super(problem);
     this.name = 'CheckpointMismatch';
@@ -49,7 +49,7 @@ export function expectedTensors(config: TrainConfig): { required: Map<string, nu
 
 const shapeText = (shape: readonly number[]): string => `(${shape.join(', ')})`;
 
-export function checkTensorsFit(header: { readonly dtype: CheckpointHeader['dtype']; readonly tensors: ReadonlyArray<{ name: string; shape: readonly number[] }> }, config: TrainConfig): void {
+function checkTensorsFit(header: { readonly dtype: CheckpointHeader['dtype']; readonly tensors: ReadonlyArray<{ name: string; shape: readonly number[] }> }, config: TrainConfig): void {
   if (header.dtype !== config.dtype) throw new CheckpointMismatch(`it holds ${header.dtype} values, the run is ${config.dtype}`);
   const { required, optional } = expectedTensors(config);
   const seen = new Set<string>();
@@ -73,7 +73,7 @@ function checkPermutation(permutation: readonly number[], field: string): void {
 }
 
 /** The meta, checked field by field (snapshotMetaFrom) and against the config's schedule. */
-export function checkMetaFits(meta: Readonly<Record<string, unknown>>, config: TrainConfig): TrainerSnapshotMeta {
+function checkMetaFits(meta: Readonly<Record<string, unknown>>, config: TrainConfig): TrainerSnapshotMeta {
   let checked: TrainerSnapshotMeta;
   try {
     checked = snapshotMetaFrom(meta);

@@ -16,13 +16,13 @@ export const CHECKPOINT_MAGIC = 'BPWCKPT1';
 export const CHECKPOINT_FORMAT_VERSION = 1;
 export const PREAMBLE_BYTES = 12;
 /** The header holds the meta, whose largest part is the training set's shuffled order (~8 bytes per sample). */
-export const MAX_HEADER_BYTES = 64 * 1024 * 1024;
+const MAX_HEADER_BYTES = 64 * 1024 * 1024;
 /** A network of 32 hidden layers with batch normalisation and Adam has a few hundred tensors. */
-export const MAX_TENSORS = 4096;
+const MAX_TENSORS = 4096;
 const MAX_RANK = 8;
 const TENSOR_NAME = /^[A-Za-z][A-Za-z0-9_.]{0,199}$/;
 
-export interface TensorEntry {
+interface TensorEntry {
   readonly name: string;
   readonly shape: number[];
   readonly offset: number;
@@ -45,7 +45,7 @@ export interface CheckpointLayout {
   readonly itemSize: number;
 }
 
-export class CheckpointError extends Error {
+class CheckpointError extends Error {
   constructor(file: string, problem: string) {
     super(`${file}: ${problem}`);
     this.name = 'CheckpointError';

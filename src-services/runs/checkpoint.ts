@@ -12,8 +12,6 @@ import {
 } from './checkpoint-format';
 import { openRegularFile, readExactly, writeFileAtomicSync, type RunFileWriterSync } from './run-files';
 
-export { CheckpointError, type CheckpointHeader } from './checkpoint-format';
-
 /** Written to a temporary file, flushed, then renamed over the old one: a crash leaves either checkpoint, never a torn one. */
 export interface Checkpoint {
   readonly dtype: DType;

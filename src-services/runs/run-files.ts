@@ -74,7 +74,7 @@ export function temporaryName(file: string): string {
 /** Temporary files of the run files, in this format or the older `.tmp-PID` one. */
 const TEMPORARY = /^(run\.json|metrics\.jsonl|checkpoint\.bin|model\.onnx|run\.lock)\.tmp-[0-9a-f-]+$/;
 
-export function isTemporaryFile(name: string): boolean {
+function isTemporaryFile(name: string): boolean {
   return TEMPORARY.test(name);
 }
 
