@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -34,9 +34,10 @@ afterEach(async () => {
   for (const service of services.splice(0)) await service.shutdown();
 });
 
-/** A stopped run with 15 steps of metrics and its checkpoint, written as the trainer writes them, and a service over its store. */
-async function stoppedRun(): Promise<{ store: RunStore; service: WorkbenchService; id: string; checkpoint: string; metrics: string }> {
-  const store = new RunStore(join(await mkdtemp(join(tmpdir(), 'bpw-ckpt-')), 'runs'), '0.0.0-test');
+/** A stopped run with 15 steps of metrics and its checkpoint, written once as the trainer writes them. */
+let template: { root: string; id: string };
+beforeAll(async () => {
+  const store = new RunStore(join(await mkdtemp(join(tmpdir(), 'bpw-ckpt-template-')), 'runs'), '0.0.0-test');
   const { id } = await store.create(config);
   const trainer = new Trainer(config, dataset, createTsBackend(), { backgroundEvaluation: false });
   const recorder = new RunRecorder(store.directory(id), trainer);
@@ -47,6 +48,14 @@ async function stoppedRun(): Promise<{ store: RunStore; service: WorkbenchServic
   }
   recorder.end();
   await store.update(id, { status: 'stopped' });
+  template = { root: store.root, id };
+});
+
+/** A copy of the stopped run in a store of its own, and a service over that store. */
+async function stoppedRun(): Promise<{ store: RunStore; service: WorkbenchService; id: string; checkpoint: string; metrics: string }> {
+  const store = new RunStore(join(await mkdtemp(join(tmpdir(), 'bpw-ckpt-')), 'runs'), '0.0.0-test');
+  const { id } = template;
+  await cp(template.root, store.root, { recursive: true });
   const supervisor = new RunSupervisor(store, testTrainerFactory(), { concurrency: 1 });
   const service = new WorkbenchService({ supervisor, trainerFactory: testTrainerFactory(), info: { mode: 'web', platform: 'test', cores: 1, runsDirectory: store.root, versions: { app: '0', node: 'test' } } });
   services.push(service);

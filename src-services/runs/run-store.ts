@@ -26,10 +26,11 @@ export interface RunStoreOptions {
 
 type RecordPatch = Partial<Omit<RunRecord, 'id' | 'formatVersion' | 'createdAt' | 'resume'>>;
 
+/** The process as lock messages name it when its entry point does not say: the desktop app, or `node <script>`. */
 function defaultHolder(): string {
   if (process.versions.electron) return 'the desktop app';
-  const script = process.argv[1]?.split(/[\\/]/).at(-1) ?? 'node';
-  return `${script} under Node`;
+  const script = (process.argv[1] ?? '').split(/[\\/]/).slice(-2).join('/');
+  return script ? `node ${script}` : 'a Node process';
 }
 
 /**
