@@ -15,10 +15,21 @@ import type { DType } from '../../src-engine/backend';
 export const CHECKPOINT_MAGIC = 'BPWCKPT1';
 export const CHECKPOINT_FORMAT_VERSION = 1;
 export const PREAMBLE_BYTES = 12;
-/** The header holds the meta, whose largest part is the training set's shuffled order (~8 bytes per sample). */
-const MAX_HEADER_BYTES = 64 * 1024 * 1024;
+/**
+ * The header holds the meta, whose largest part is the training set's shuffled order (up to 8 bytes per
+ * sample: two million samples). The writer refuses a larger one, so every checkpoint written can be read.
+ */
+export const MAX_HEADER_BYTES = 16 * 1024 * 1024;
 /** A network of 32 hidden layers with batch normalisation and Adam has a few hundred tensors. */
 const MAX_TENSORS = 4096;
+/**
+ * Objects and arrays a header may hold: one of each per tensor, a few in the meta. Counted on the raw bytes
+ * before parsing (brackets inside strings only add to the count), so a header of a million tiny objects is
+ * refused without building them.
+ */
+const MAX_STRUCTURES = 2 * MAX_TENSORS + 64;
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
 const MAX_RANK = 8;
 const TENSOR_NAME = /^[A-Za-z][A-Za-z0-9_.]{0,199}$/;
 
@@ -88,6 +99,9 @@ function tensorEntry(value: unknown, index: number, file: string): TensorEntry {
 
 /** Parses and checks the header: every field, every tensor's place against the file's exact size. */
 export function parseHeader(json: Uint8Array, fileSize: number, file: string): CheckpointLayout {
+  let structures = 0;
+  for (const byte of json) if (byte === OPEN_BRACE || byte === OPEN_BRACKET) structures++;
+  if (structures > MAX_STRUCTURES) throw new CheckpointError(file, `the header holds ${structures} objects and lists (at most ${MAX_STRUCTURES})`);
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));

@@ -138,7 +138,7 @@ describe('a damaged checkpoint is refused on continue, with a message, and the m
     new DataView(bytes.buffer).setUint32(8, 0xfffffff0, true);
     await writeFile(run.checkpoint, bytes);
     const rss = process.memoryUsage().rss;
-    await expectRefused(run, /the header claims 4294967280 bytes \(at most 67108864\)/);
+    await expectRefused(run, /the header claims 4294967280 bytes \(at most 16777216\)/);
     expect(process.memoryUsage().rss - rss).toBeLessThan(64 * 1024 * 1024);
   });
 
@@ -190,5 +190,14 @@ describe('decodeCheckpoint', () => {
     const decoded = decodeCheckpoint(pooled, 'pooled');
     expect(Array.from(decoded.tensors.W!.data)).toEqual([1.5, -2, 3.25, 4]);
     expect(Array.from(decoded.tensors.b!.data)).toEqual([7, 8]);
+  });
+
+  it('refuses a header of a million tiny objects by counting them in the raw bytes, before parsing', () => {
+    const json = new TextEncoder().encode(`{"formatVersion":1,"dtype":"float32","meta":{},"tensors":[${'{},'.repeat(1_000_000)}{}]}`);
+    const bytes = new Uint8Array(Math.ceil((12 + json.length) / 8) * 8);
+    bytes.set(new TextEncoder().encode('BPWCKPT1'));
+    new DataView(bytes.buffer).setUint32(8, json.length, true);
+    bytes.set(json, 12);
+    expect(() => decodeCheckpoint(bytes, 'bomb.bin')).toThrow('bomb.bin: the header holds 1000004 objects and lists (at most 8256)');
   });
 });

@@ -5,6 +5,7 @@ import {
   CHECKPOINT_FORMAT_VERSION,
   CHECKPOINT_MAGIC,
   headerLengthOf,
+  MAX_HEADER_BYTES,
   parseHeader,
   PREAMBLE_BYTES,
   type CheckpointHeader,
@@ -32,6 +33,7 @@ export function encodeCheckpoint(tensors: Readonly<Record<string, Tensor>>, meta
   });
   const header: CheckpointHeader = { formatVersion: CHECKPOINT_FORMAT_VERSION, dtype, tensors: described, meta };
   const json = new TextEncoder().encode(JSON.stringify(header));
+  if (json.length > MAX_HEADER_BYTES) throw new RangeError(`checkpoint: its header would take ${json.length} bytes (at most ${MAX_HEADER_BYTES}): the training set is too large to save its order`);
   const dataStart = align8(PREAMBLE_BYTES + json.length);
   const bytes = new Uint8Array(dataStart + offset);
   bytes.set(new TextEncoder().encode(CHECKPOINT_MAGIC), 0);
