@@ -7,7 +7,7 @@ import type { TestProject } from 'vitest/node';
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The trainer process entries bundled for this test run (see src-services/trainers/test-trainers.ts). */
-    trainerEntries: { readonly trainer: string; readonly pausing: string };
+    trainerEntries: { readonly trainer: string; readonly pausing: string; readonly fullDisk: string };
   }
 }
 
@@ -23,7 +23,11 @@ export default async function setup(project: TestProject): Promise<() => void> {
   mkdirSync(cache, { recursive: true });
   const outdir = mkdtempSync(join(cache, 'bpw-test-trainer-'));
   await build({
-    entryPoints: { trainer: join(root, 'src-trainer', 'trainer-entry.ts'), pausing: join(root, 'src-trainer', 'test-support', 'pausing-entry.ts') },
+    entryPoints: {
+      trainer: join(root, 'src-trainer', 'trainer-entry.ts'),
+      pausing: join(root, 'src-trainer', 'test-support', 'pausing-entry.ts'),
+      fullDisk: join(root, 'src-trainer', 'test-support', 'full-disk-entry.ts'),
+    },
     outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -34,6 +38,6 @@ export default async function setup(project: TestProject): Promise<() => void> {
     sourcemap: 'inline',
     logLevel: 'warning',
   });
-  project.provide('trainerEntries', { trainer: join(outdir, 'trainer.mjs'), pausing: join(outdir, 'pausing.mjs') });
+  project.provide('trainerEntries', { trainer: join(outdir, 'trainer.mjs'), pausing: join(outdir, 'pausing.mjs'), fullDisk: join(outdir, 'fullDisk.mjs') });
   return () => rmSync(outdir, { recursive: true, force: true });
 }

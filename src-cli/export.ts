@@ -5,14 +5,14 @@ import type { DatasetConfig } from '../src-shared/config';
 import type { OnnxReport } from '../src-shared/run-record';
 import { loadConfiguredDataset } from '../src-services/data/dataset-source';
 import { selectBackend } from '../src-services/backends/select-backend';
-import { snapshotMetaFrom } from '../src-engine/training/checkpoint-state';
 import { Trainer } from '../src-engine/training/trainer';
 import { exportTrainerToOnnx } from '../src-services/onnx/export-run';
 import { describeOnnxReport } from '../src-services/onnx/report-text';
 import { OnnxRunner } from '../src-services/onnx/onnx-runner';
 import { readModelFile } from '../src-services/onnx/read-model-file';
+import { restoreCheckpoint } from '../src-services/runs/checkpoint-fit';
 import { defaultRunsDirectory } from '../src-services/runs/paths';
-import { ONNX_FILE, RunStore } from '../src-services/runs/run-store';
+import { RunStore } from '../src-services/runs/run-store';
 import { runCli, UsageError } from './run-cli';
 
 const USAGE = `Usage:
@@ -29,7 +29,18 @@ Options:
 
 const appVersion = (): string => process.env.npm_package_version ?? '0.0.0';
 
+/** Exports under the run's lock: no other process trains or rewrites the run between reading its weights and storing the export. */
 async function exportRun(store: RunStore, id: string, out: string, log: NodeJS.WritableStream): Promise<OnnxReport> {
+  await store.get(id);
+  const claim = await store.claim(id, 'write');
+  try {
+    return await exportClaimed(store, id, out, log);
+  } finally {
+    await claim.release();
+  }
+}
+
+async function exportClaimed(store: RunStore, id: string, out: string, log: NodeJS.WritableStream): Promise<OnnxReport> {
   const record = await store.get(id);
   const checkpoint = await store.readCheckpoint(id);
   if (!checkpoint) throw new UsageError(`run ${id} has no checkpoint to export`);
@@ -37,14 +48,11 @@ async function exportRun(store: RunStore, id: string, out: string, log: NodeJS.W
   const { backend, warning } = selectBackend(record.config.backend);
   if (warning) process.stderr.write(`warning: ${warning}\n`);
   const trainer = new Trainer(record.config, dataset, backend);
-  trainer.restore(checkpoint.tensors, snapshotMetaFrom(checkpoint.meta));
+  restoreCheckpoint(trainer, checkpoint);
   log.write(`exporting run "${record.name}" (${trainer.iteration} iterations) and validating it with onnxruntime...\n`);
   const { model, report } = await exportTrainerToOnnx(trainer, dataset, { appVersion: appVersion(), runId: id, runName: record.name });
-  if (report.passed) {
-    await store.writeRunFile(id, ONNX_FILE, model);
-    await writeFile(out, model);
-  }
-  await store.update(id, { onnx: report });
+  await store.saveExport(id, report.passed ? model : null, report);
+  if (report.passed) await writeFile(out, model);
   return report;
 }
 
@@ -83,7 +91,7 @@ async function main(argv: readonly string[]): Promise<number> {
     }
   } else {
     if (!values.run || !values.out) throw new UsageError('give --run ID and --out FILE.onnx, or --check FILE.onnx');
-    report = await exportRun(new RunStore(values['runs-dir'] ?? defaultRunsDirectory(), appVersion()), values.run, values.out, log);
+    report = await exportRun(new RunStore(values['runs-dir'] ?? defaultRunsDirectory(), appVersion(), undefined, { holder: 'npm run export' }), values.run, values.out, log);
   }
   log.write(`${describeOnnxReport(report)}\n`);
   if (values.out && report.passed) log.write(`wrote ${values.out}\n`);
@@ -92,4 +100,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return report.passed ? 0 : 1;
 }
 
-runCli(main, { usage: USAGE, inputErrors: ['UsageError', 'OnnxModelError', 'DatasetError', 'RunStoreError'] });
+runCli(main, { usage: USAGE, inputErrors: ['UsageError', 'OnnxModelError', 'DatasetError', 'RunStoreError', 'RunLockedError', 'CheckpointMismatch', 'CheckpointError'] });

@@ -7,13 +7,33 @@ import type { EvaluationRecord } from '../src-engine/training/evaluation-record'
 import { Trainer } from '../src-engine/training/trainer';
 import { defaultRunsDirectory } from '../src-services/runs/paths';
 import { RunRecorder } from '../src-services/runs/run-recorder';
-import { ONNX_FILE, RunStore } from '../src-services/runs/run-store';
+import { RunStore, type RunClaim } from '../src-services/runs/run-store';
+import { errorMessage } from '../src-shared/error-message';
 import { exportTrainerToOnnx } from '../src-services/onnx/export-run';
 import { describeOnnxReport } from '../src-services/onnx/report-text';
 import { writeFile } from 'node:fs/promises';
 import { formatDuration, formatProgressBar } from './progress';
 import { runCli } from './run-cli';
 import { parseTrainArgs, TRAIN_USAGE } from './train-args';
+
+/**
+ * The run this command trains, under its lock: whatever fails after it is created (a full disk, an exception)
+ * ends it "failed" with the reason, and the lock is released on the way out.
+ */
+let saving: { store: RunStore; id: string; claim: RunClaim; finished: boolean } | undefined;
+
+async function mainRecordingFailure(argv: readonly string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (error) {
+    if (saving && !saving.finished) {
+      await saving.store.update(saving.id, { status: 'failed', reason: errorMessage(error), finishedAt: new Date().toISOString() }).catch(() => undefined);
+    }
+    throw error;
+  } finally {
+    await saving?.claim.release().catch(() => undefined);
+  }
+}
 
 /** `npm run train`: the headless trainer. Exit codes: 0 done, 1 failed or diverged, 2 bad input. */
 async function main(argv: readonly string[]): Promise<number> {
@@ -41,8 +61,10 @@ async function main(argv: readonly string[]): Promise<number> {
     `${describe(config)} | ${dataset.name}: ${dataset.train.count} train / ${dataset.test.count} test (loaded in ${loadSeconds.toFixed(2)}s, set up in ${setupSeconds.toFixed(2)}s) | backend ${backend.name} ${config.dtype}, ${trainer.inputFormat} input\n`,
   );
 
-  const store = options.save ? new RunStore(options.runsDirectory ?? defaultRunsDirectory(), appVersion()) : undefined;
-  const run = store ? await store.create(config, { backend: backend.name }) : undefined;
+  const store = options.save ? new RunStore(options.runsDirectory ?? defaultRunsDirectory(), appVersion(), undefined, { holder: 'npm run train' }) : undefined;
+  const created = store ? await store.createClaimed(config, { backend: backend.name }, 'train') : undefined;
+  const run = created?.record;
+  if (store && created) saving = { store, id: created.record.id, claim: created.claim, finished: false };
   const recorder = store && run ? new RunRecorder(store.directory(run.id), trainer) : undefined;
   if (store && run) await store.update(run.id, { status: 'running' });
   let bestTestAccuracy: number | null = null;
@@ -102,6 +124,7 @@ async function main(argv: readonly string[]): Promise<number> {
       ...(result.status === 'diverged' ? { reason: `the loss became ${result.lastLoss} at iteration ${result.iterations}` } : {}),
       summary: runSummary(result, bestTestAccuracy),
     });
+    if (saving) saving.finished = true;
   }
 
   const summary = {
@@ -132,10 +155,7 @@ async function main(argv: readonly string[]): Promise<number> {
     human.write(`exporting to ${options.exportPath} and validating with onnxruntime...\n`);
     const exported = await exportTrainerToOnnx(trainer, dataset, { appVersion: appVersion(), ...(run ? { runId: run.id, runName: run.name } : {}) });
     human.write(`${describeOnnxReport(exported.report)}\n`);
-    if (store && run) {
-      if (exported.report.passed) await store.writeRunFile(run.id, ONNX_FILE, exported.model);
-      await store.update(run.id, { onnx: exported.report });
-    }
+    if (store && run) await store.saveExport(run.id, exported.report.passed ? exported.model : null, exported.report);
     if (exported.report.passed) await writeFile(options.exportPath, exported.model);
     else {
       exportFailed = true;
@@ -168,4 +188,4 @@ function round(value: number, digits: number): number {
   return Math.round(value * f) / f;
 }
 
-runCli(main, { inputErrors: ['ConfigError', 'DatasetError'] });
+runCli(mainRecordingFailure, { inputErrors: ['ConfigError', 'DatasetError'] });

@@ -68,6 +68,19 @@ export const onnxReportSchema = z.object({
 });
 export type OnnxReport = z.infer<typeof onnxReportSchema>;
 
+/** The statuses a run continues from (its checkpoint), when its resume check allows. */
+export const RESUMABLE_STATUSES: readonly RunStatus[] = ['stopped', 'interrupted', 'failed'];
+
+/**
+ * Whether a stopped, interrupted or failed run can continue, and if not, why (no checkpoint, a damaged one, a
+ * config this version no longer accepts). Worked out by the run store whenever it reads the run; never stored.
+ */
+const resumeCheckSchema = z.discriminatedUnion('possible', [
+  z.object({ possible: z.literal(true) }),
+  z.object({ possible: z.literal(false), reason: z.string() }),
+]);
+export type ResumeCheck = z.infer<typeof resumeCheckSchema>;
+
 export const runRecordSchema = z.object({
   formatVersion: z.number().int().min(1),
   id: z.string().regex(RUN_ID_PATTERN),
@@ -87,6 +100,8 @@ export const runRecordSchema = z.object({
   onnx: onnxReportSchema.optional(),
   /** A trial of a hyperparameter sweep: which sweep, which trial, what it varied. */
   sweep: sweepTagSchema.optional(),
+  /** Present on stopped, interrupted and failed runs as the store reads them (see ResumeCheck). */
+  resume: resumeCheckSchema.optional(),
 });
 export type RunRecord = z.infer<typeof runRecordSchema>;
 

@@ -9,14 +9,15 @@ import { selectBackend } from '../src-services/backends/select-backend';
 import { runGradientCheck } from '../src-engine/gradient-check';
 import { Tensor } from '../src-engine/tensor';
 import type { EvaluationRecord } from '../src-engine/training/evaluation-record';
-import { snapshotMetaFrom } from '../src-engine/training/checkpoint-state';
 import { Trainer } from '../src-engine/training/trainer';
 import { traceLayers } from '../src-engine/graph/layer-graph';
 import { exportTrainerToOnnx } from '../src-services/onnx/export-run';
 import { readCheckpoint } from '../src-services/runs/checkpoint';
+import { restoreCheckpoint } from '../src-services/runs/checkpoint-fit';
 import { trimMetrics } from '../src-services/runs/metrics-writer';
+import type { RunFileWriterSync } from '../src-services/runs/run-files';
 import { RunRecorder } from '../src-services/runs/run-recorder';
-import { CHECKPOINT_FILE, METRICS_FILE } from '../src-services/runs/run-store';
+import { CHECKPOINT_FILE, METRICS_FILE } from '../src-services/runs/run-layout';
 
 /**
  * The trainer process. The same code runs as an Electron utility process (messages on process.parentPort)
@@ -80,11 +81,16 @@ function newSession(trainer: Trainer<TrainConfig>, backend: Backend, state: Sess
 export interface TrainerHostHooks {
   /** Called after every step with the updates made so far; 'pause' pauses the run there, as a pause command would. */
   readonly afterStep?: (iteration: number) => 'pause' | 'continue';
+  /** The run's metrics and checkpoint writes (a test puts a full disk here). */
+  readonly writer?: RunFileWriterSync;
 }
 
 export function runTrainerHost(transport: Transport = detectTransport(), hooks: TrainerHostHooks = {}): void {
   const host = new TrainerHost(transport, hooks);
   transport.onMessage((message) => host.receive(message));
+  // A Node child whose parent died (killed, crashed) is orphaned, not ended: it saves where it stands and
+  // exits, instead of training on in a run folder whose owner is gone. (Electron ends utility processes itself.)
+  process.on('disconnect', () => host.parentGone());
   process.on('uncaughtException', (error) => {
     transport.send({ type: 'failed', reason: `trainer crashed: ${error.message}` });
     process.exitCode = 1;
@@ -102,6 +108,21 @@ class TrainerHost {
   constructor(transport: Transport, hooks: TrainerHostHooks) {
     this.transport = transport;
     this.hooks = hooks;
+  }
+
+  /** Between slices: saves the run's metrics and a checkpoint as a pause would, then exits. */
+  parentGone(): void {
+    const session = this.session;
+    if (session?.recorder && (session.state === 'running' || session.state === 'paused')) {
+      session.state = 'finished';
+      try {
+        for (const record of session.trainer.settleEvaluations()) session.recorder.evaluation(record);
+        session.recorder.end();
+      } catch {
+        // nobody is left to tell; the last checkpoint written stays the run's
+      }
+    }
+    process.exit(0);
   }
 
   receive(message: unknown): void {
@@ -228,11 +249,11 @@ class TrainerHost {
     if (backend.name === 'native' && threads !== undefined) setNativeThreads(threads);
     if (resume) {
       if (!directory) throw new Error('resume needs the run directory');
-      const checkpoint = await readCheckpoint(join(directory, CHECKPOINT_FILE));
-      trainer.restore(checkpoint.tensors, snapshotMetaFrom(checkpoint.meta));
-      trimMetrics(join(directory, METRICS_FILE), trainer.iteration);
+      // Checked whole before anything changes: a checkpoint that does not fit leaves the metrics as they are.
+      restoreCheckpoint(trainer, await readCheckpoint(join(directory, CHECKPOINT_FILE)));
+      trimMetrics(join(directory, METRICS_FILE), trainer.iteration, this.hooks.writer);
     }
-    const session = newSession(trainer, backend, 'running', directory ? new RunRecorder(directory, trainer) : undefined);
+    const session = newSession(trainer, backend, 'running', directory ? new RunRecorder(directory, trainer, this.hooks.writer) : undefined);
     this.session = session;
     this.transport.send({
       type: 'ready',
@@ -246,8 +267,7 @@ class TrainerHost {
 
   private async load(config: TrainConfig, directory: string): Promise<void> {
     const { trainer, backend } = await this.createTrainer(config);
-    const checkpoint = await readCheckpoint(join(directory, CHECKPOINT_FILE));
-    trainer.restore(checkpoint.tensors, snapshotMetaFrom(checkpoint.meta));
+    restoreCheckpoint(trainer, await readCheckpoint(join(directory, CHECKPOINT_FILE)));
     this.session = newSession(trainer, backend, 'loaded');
     this.transport.send({ type: 'loaded', iteration: trainer.iteration });
   }

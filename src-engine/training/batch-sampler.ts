@@ -61,16 +61,21 @@ export class BatchSampler {
 
   /** Continues from a saved state; without nextBatch (older checkpoints) the next batch is drawn when taken. */
   restore(state: SamplerState): void {
+    // Every index is checked against the training set before use: a damaged checkpoint must not make the
+    // kernels read outside the images.
+    const outside = (indices: readonly number[]): boolean => indices.some((i) => !Number.isInteger(i) || i < 0 || i >= this.count);
     if (this.permutation && state.permutation) {
-      if (state.permutation.length !== this.permutation.length) throw new RangeError('checkpoint batch order does not fit the training set');
+      if (state.permutation.length !== this.permutation.length || outside(state.permutation)) throw new RangeError('checkpoint batch order does not fit the training set');
+      if (state.permutationPosition > state.permutation.length) throw new RangeError('checkpoint batch position is past the end of its order');
       this.permutation.set(state.permutation);
       this.position = state.permutationPosition;
     }
-    this.hasAhead = Boolean(state.nextBatch);
     if (state.nextBatch) {
       if (state.nextBatch.length !== this.ahead.length) throw new RangeError(`checkpoint's next batch has ${state.nextBatch.length} samples, the batch size is ${this.ahead.length}`);
+      if (outside(state.nextBatch)) throw new RangeError(`checkpoint's next batch names samples outside the ${this.count} training samples`);
       this.ahead.set(state.nextBatch);
     }
+    this.hasAhead = Boolean(state.nextBatch);
   }
 
   private draw(into: Int32Array): void {

@@ -22,9 +22,11 @@ export const onnxHandlers = {
     const process = await ctx.predictors.processFor(id);
     const reply = await requestFromTrainer(process, { type: 'exportOnnx', runId: id, runName: record.name, appVersion: ctx.info.versions.app }, 'onnxExport', { timeoutMs: 300_000 });
     const { report } = reply;
+    if (ctx.supervisor.activeRunIds.includes(id) || ctx.supervisor.queuedRunIds.includes(id)) throw new UserError(`run "${record.name}" was continued during its export: export it again when it ends`);
     // A model that failed validation is not kept as the run's export: only its report, which says why.
-    const modelPath = report.passed ? await ctx.store.writeRunFile(id, ONNX_FILE, reply.model) : null;
-    ctx.emit({ type: 'run', record: await ctx.store.update(id, { onnx: report }) });
+    const saved = await ctx.store.saveExport(id, report.passed ? reply.model : null, report);
+    const { modelPath } = saved;
+    ctx.emit({ type: 'run', record: saved.record });
     const savedTo = report.passed && ctx.hooks.saveModelDialog ? await ctx.hooks.saveModelDialog(`${safeFileName(record.name)}.onnx`, reply.model) : null;
     return { report, modelPath, savedTo };
   },

@@ -1,42 +1,23 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import type { DType } from '../../src-engine/backend';
 import { Tensor } from '../../src-engine/tensor';
+import {
+  align8,
+  CHECKPOINT_FORMAT_VERSION,
+  CHECKPOINT_MAGIC,
+  headerLengthOf,
+  MAX_HEADER_BYTES,
+  parseHeader,
+  PREAMBLE_BYTES,
+  type CheckpointHeader,
+  type CheckpointLayout,
+} from './checkpoint-format';
+import { openRegularFile, readExactly, writeFileAtomicSync, type RunFileWriterSync } from './run-files';
 
-/**
- * Weights checkpoint file format (little-endian):
- *
- *   bytes 0-7   magic "BPWCKPT1"
- *   bytes 8-11  uint32 byte length H of the JSON header
- *   12..12+H    UTF-8 JSON header: { formatVersion, dtype, tensors: [{ name, shape, offset, length }], meta }
- *   then        zero padding to a multiple of 8, then the tensors' raw float32/float64 values back to back,
- *               each at `offset` bytes from the start of this data block
- *
- * Written to a temporary file, flushed, then renamed over the old one, so a crash leaves either the previous
- * checkpoint or the new one, never a torn file.
- */
-export const CHECKPOINT_MAGIC = 'BPWCKPT1';
-export const CHECKPOINT_FORMAT_VERSION = 1;
-
-export interface CheckpointHeader {
-  readonly formatVersion: number;
-  readonly dtype: DType;
-  readonly tensors: ReadonlyArray<{ name: string; shape: number[]; offset: number; length: number }>;
-  /** Anything JSON the caller needs to resume (iteration, RNG state, ...). */
-  readonly meta: Record<string, unknown>;
-}
-
+/** Written to a temporary file, flushed, then renamed over the old one: a crash leaves either checkpoint, never a torn one. */
 export interface Checkpoint {
   readonly dtype: DType;
   readonly tensors: Record<string, Tensor>;
   readonly meta: Record<string, unknown>;
-}
-
-export class CheckpointError extends Error {
-  constructor(file: string, problem: string) {
-    super(`${file}: ${problem}`);
-    this.name = 'CheckpointError';
-  }
 }
 
 export function encodeCheckpoint(tensors: Readonly<Record<string, Tensor>>, meta: Record<string, unknown>): Uint8Array {
@@ -52,11 +33,12 @@ export function encodeCheckpoint(tensors: Readonly<Record<string, Tensor>>, meta
   });
   const header: CheckpointHeader = { formatVersion: CHECKPOINT_FORMAT_VERSION, dtype, tensors: described, meta };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const dataStart = align8(12 + json.length);
+  if (json.length > MAX_HEADER_BYTES) throw new RangeError(`checkpoint: its header would take ${json.length} bytes (at most ${MAX_HEADER_BYTES}): the training set is too large to save its order`);
+  const dataStart = align8(PREAMBLE_BYTES + json.length);
   const bytes = new Uint8Array(dataStart + offset);
   bytes.set(new TextEncoder().encode(CHECKPOINT_MAGIC), 0);
   new DataView(bytes.buffer).setUint32(8, json.length, true);
-  bytes.set(json, 12);
+  bytes.set(json, PREAMBLE_BYTES);
   for (const [i, [, tensor]] of entries.entries()) {
     const raw = new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength);
     bytes.set(raw, dataStart + described[i].offset);
@@ -64,61 +46,60 @@ export function encodeCheckpoint(tensors: Readonly<Record<string, Tensor>>, meta
   return bytes;
 }
 
+function layoutOf(bytes: Uint8Array, file: string): CheckpointLayout {
+  const headerLength = headerLengthOf(bytes.subarray(0, PREAMBLE_BYTES), bytes.length, file);
+  return parseHeader(bytes.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + headerLength), bytes.length, file);
+}
+
+function emptyTensor(dtype: DType, length: number): Float32Array | Float64Array {
+  return dtype === 'float64' ? new Float64Array(length) : new Float32Array(length);
+}
+
+/** Decodes a whole checkpoint in memory. Works on any Uint8Array view (a Node Buffer from a pool too): the values are copied out. */
 export function decodeCheckpoint(bytes: Uint8Array, file: string): Checkpoint {
-  if (bytes.length < 12 || new TextDecoder().decode(bytes.subarray(0, 8)) !== CHECKPOINT_MAGIC) {
-    throw new CheckpointError(file, 'not a Backprop Workbench checkpoint (bad magic)');
-  }
-  const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(8, true);
-  if (12 + headerLength > bytes.length) throw new CheckpointError(file, 'truncated header');
-  let header: CheckpointHeader;
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as CheckpointHeader;
-  } catch {
-    throw new CheckpointError(file, 'the header is not valid JSON');
-  }
-  if (header.formatVersion > CHECKPOINT_FORMAT_VERSION) {
-    throw new CheckpointError(file, `format version ${header.formatVersion} is newer than this app supports (${CHECKPOINT_FORMAT_VERSION})`);
-  }
-  if (header.dtype !== 'float32' && header.dtype !== 'float64') throw new CheckpointError(file, `unknown dtype ${String(header.dtype)}`);
-  const itemSize = header.dtype === 'float64' ? 8 : 4;
-  const dataStart = align8(12 + headerLength);
+  const { header, dataStart, itemSize } = layoutOf(bytes, file);
   const tensors: Record<string, Tensor> = {};
   for (const entry of header.tensors) {
+    const data = emptyTensor(header.dtype, entry.length);
     const start = dataStart + entry.offset;
-    const end = start + entry.length * itemSize;
-    if (end > bytes.length) throw new CheckpointError(file, `truncated: tensor ${entry.name} runs past the end of the file`);
-    // Copy out so the tensor is aligned and independent of the file buffer.
-    const raw = bytes.slice(start, end);
-    const data = header.dtype === 'float64' ? new Float64Array(raw.buffer) : new Float32Array(raw.buffer);
+    new Uint8Array(data.buffer).set(bytes.subarray(start, start + entry.length * itemSize));
     tensors[entry.name] = new Tensor(data, entry.shape);
   }
-  return { dtype: header.dtype, tensors, meta: header.meta ?? {} };
+  return { dtype: header.dtype, tensors, meta: header.meta };
 }
 
 /** Synchronous on purpose: the trainer process calls it between updates, and a crash must find a whole file. */
-export function writeCheckpointAtomic(file: string, tensors: Readonly<Record<string, Tensor>>, meta: Record<string, unknown>): void {
-  const temporary = `${file}.tmp-${process.pid}`;
-  const fd = openSync(temporary, 'w');
+export function writeCheckpointAtomic(file: string, tensors: Readonly<Record<string, Tensor>>, meta: Record<string, unknown>, writer?: RunFileWriterSync): void {
+  writeFileAtomicSync(file, encodeCheckpoint(tensors, meta), writer);
+}
+
+/** Reads and checks only the header (what a listing needs to say whether a run can resume). */
+export async function readCheckpointHeader(file: string): Promise<CheckpointLayout> {
+  const { handle, size } = await openRegularFile(file);
   try {
-    const bytes = encodeCheckpoint(tensors, meta);
-    let written = 0;
-    while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-    fsyncSync(fd);
+    const preamble = await readExactly(handle, PREAMBLE_BYTES, 0, file);
+    const headerLength = headerLengthOf(preamble, size, file);
+    return parseHeader(await readExactly(handle, headerLength, PREAMBLE_BYTES, file), size, file);
   } finally {
-    closeSync(fd);
-  }
-  try {
-    renameSync(temporary, file);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
+    await handle.close();
   }
 }
 
+/** Reads a checkpoint straight into its tensors: the header is checked against the file's size first, so nothing larger than the file is allocated. */
 export async function readCheckpoint(file: string): Promise<Checkpoint> {
-  return decodeCheckpoint(new Uint8Array(await readFile(file)), file);
-}
-
-function align8(n: number): number {
-  return Math.ceil(n / 8) * 8;
+  const { handle, size } = await openRegularFile(file);
+  try {
+    const preamble = await readExactly(handle, PREAMBLE_BYTES, 0, file);
+    const headerLength = headerLengthOf(preamble, size, file);
+    const { header, dataStart, itemSize } = parseHeader(await readExactly(handle, headerLength, PREAMBLE_BYTES, file), size, file);
+    const tensors: Record<string, Tensor> = {};
+    for (const entry of header.tensors) {
+      const data = emptyTensor(header.dtype, entry.length);
+      await readExactly(handle, entry.length * itemSize, dataStart + entry.offset, file, new Uint8Array(data.buffer));
+      tensors[entry.name] = new Tensor(data, entry.shape);
+    }
+    return { dtype: header.dtype, tensors, meta: header.meta };
+  } finally {
+    await handle.close();
+  }
 }

@@ -1,6 +1,7 @@
-import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, truncateSync } from 'node:fs';
 import { metricsLineSchema, storedEvaluation, type MetricsLine } from '../../src-shared/run-record';
 import type { EvaluationRecord } from '../../src-engine/training/evaluation-record';
+import { diskWriterSync, RunWriteError, writeFileAtomicSync, type RunFileWriterSync } from './run-files';
 
 /** How long batch losses may wait in memory before they are appended. */
 const FLUSH_INTERVAL_MS = 1000;
@@ -15,9 +16,11 @@ export class MetricsWriter {
   private start = -1;
   private losses: Array<number | null> = [];
   private lastFlush = performance.now();
+  private readonly writer: RunFileWriterSync;
 
-  constructor(file: string) {
+  constructor(file: string, writer: RunFileWriterSync = diskWriterSync) {
     this.file = file;
+    this.writer = writer;
   }
 
   addLoss(iteration: number, loss: number): void {
@@ -39,8 +42,19 @@ export class MetricsWriter {
     this.losses = [];
   }
 
+  /** A failed append (a full disk) is cut back off, so the lines before it stay whole and the file ends on a line. */
   private append(line: MetricsLine): void {
-    appendFileSync(this.file, `${JSON.stringify(line)}\n`);
+    const before = statSync(this.file, { throwIfNoEntry: false })?.size ?? 0;
+    try {
+      this.writer.append(this.file, `${JSON.stringify(line)}\n`);
+    } catch (error) {
+      try {
+        truncateSync(this.file, before);
+      } catch {
+        // a partial last line is dropped by readers as torn; the write's error is the one to report
+      }
+      throw new RunWriteError(this.file, error);
+    }
   }
 }
 
@@ -48,7 +62,7 @@ export class MetricsWriter {
  * Drops what a killed trainer wrote after its last checkpoint (losses from `iteration` on, later
  * evaluations), so a resumed run appends a continuous curve. Rewritten atomically.
  */
-export function trimMetrics(file: string, iteration: number): void {
+export function trimMetrics(file: string, iteration: number, writer?: RunFileWriterSync): void {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -67,9 +81,7 @@ export function trimMetrics(file: string, iteration: number): void {
       kept.push(JSON.stringify({ ...line, values: line.values.slice(0, iteration - line.start) }));
     }
   }
-  const temporary = `${file}.tmp-${process.pid}`;
-  writeFileSync(temporary, kept.map((row) => `${row}\n`).join(''));
-  renameSync(temporary, file);
+  writeFileAtomicSync(file, kept.map((row) => `${row}\n`).join(''), writer);
 }
 
 function safeJson(text: string): unknown {

@@ -37,7 +37,9 @@ describe('RunStore', () => {
   it('lists damaged and future-version run directories with the problem instead of failing', async () => {
     const store = await freshStore();
     const good = await store.create(parseTrainConfig({}));
-    await mkdir(join(store.root, 'no-record'));
+    // A folder named as the store names runs is one, even without run.json; a foreign folder is not listed.
+    await mkdir(join(store.root, '2024-05-06T07-08-09-010Z-abcdef'));
+    await mkdir(join(store.root, 'not-a-run'));
     await mkdir(join(store.root, 'bad-json'));
     await writeFile(join(store.root, 'bad-json', RUN_FILE), '{ "id": ');
     await mkdir(join(store.root, 'bad-field'));
@@ -47,7 +49,8 @@ describe('RunStore', () => {
     const listed = await store.list();
     const problems: Record<string, string> = {};
     for (const l of listed) if (l.kind !== 'ok') problems[l.id] = `${l.kind}: ${l.problem}`;
-    expect(problems['no-record']).toMatch(/damaged: run.json is missing/);
+    expect(problems['2024-05-06T07-08-09-010Z-abcdef']).toMatch(/damaged: run.json is missing/);
+    expect(problems['not-a-run']).toBeUndefined();
     expect(problems['bad-json']).toMatch(/damaged: run.json is not valid JSON/);
     expect(problems['bad-field']).toMatch(/damaged: run.json: status:/);
     expect(problems.future).toMatch(/future-version: written by a newer version \(format 99/);

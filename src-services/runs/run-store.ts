@@ -1,46 +1,60 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrainConfig } from '../../src-shared/config';
 import type { SweepTag } from '../../src-shared/sweep';
-import {
-  metricsLineSchema,
-  RUN_FORMAT_VERSION,
-  RUN_ID_PATTERN,
-  runRecordSchema,
-  type MetricsLine,
-  type RunListing,
-  type RunRecord,
-} from '../../src-shared/run-record';
+import { metricsLineSchema, RUN_FORMAT_VERSION, RUN_ID_PATTERN, runRecordSchema, type MetricsLine, type OnnxReport, type RunListing, type RunRecord } from '../../src-shared/run-record';
 import { readCheckpoint, type Checkpoint } from './checkpoint';
+import { currentProcess, sameProcess } from './process-identity';
+import { forgetResumeCheck, resumeCheck } from './resume-check';
+import { claimRun, exclusive, holdsRun, type RunClaim } from './run-claims';
+import { diskWriter, sweepTemporaryFiles, writeFileAtomic, type RunFileWriter } from './run-files';
+import { CHECKPOINT_FILE, METRICS_FILE, ONNX_FILE, RUN_FILE } from './run-layout';
+import { isRunFolderName, listRunFolders, readRunListing, RunStoreError } from './run-listing';
+import { ownerIsRunning, readLock, type LockOwner, type LockPurpose } from './run-lock';
 
-export const RUN_FILE = 'run.json';
-export const METRICS_FILE = 'metrics.jsonl';
-export const CHECKPOINT_FILE = 'checkpoint.bin';
-/** The run's validated ONNX export (present only when it passed validation). */
-export const ONNX_FILE = 'model.onnx';
+export { CHECKPOINT_FILE, LOCK_FILE, METRICS_FILE, ONNX_FILE, RUN_FILE } from './run-layout';
+export { RunStoreError };
+export type { RunClaim } from './run-claims';
 
-export class RunStoreError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RunStoreError';
-  }
+export interface RunStoreOptions {
+  /** What this process is, as other processes name the owner of a locked run ("npm run train", ...). */
+  readonly holder?: string;
+  /** The writes that take disk space (a test puts a full disk here). */
+  readonly writer?: RunFileWriter;
+}
+
+type RecordPatch = Partial<Omit<RunRecord, 'id' | 'formatVersion' | 'createdAt' | 'resume'>>;
+
+/** The process as lock messages name it when its entry point does not say: the desktop app, or `node <script>`. */
+function defaultHolder(): string {
+  if (process.versions.electron) return 'the desktop app';
+  const script = (process.argv[1] ?? '').split(/[\\/]/).slice(-2).join('/');
+  return script ? `node ${script}` : 'a Node process';
 }
 
 /**
- * Runs on disk: one directory per run holding run.json, the append-only metrics.jsonl and the latest weights
- * checkpoint (both written while training, by RunRecorder). Every rewrite goes through a temporary file and a rename, so a crash never leaves a torn file.
+ * Runs on disk: one directory per run holding run.json, the append-only metrics.jsonl, the latest weights
+ * checkpoint and, while a process trains or rewrites it, run.lock. Every rewrite goes through a temporary file
+ * of its own and a rename (a crash or a full disk never leaves a torn file), inside the run's queue in this
+ * process and under its lock across processes, so concurrent updates never lose or damage each other.
  */
 export class RunStore {
   readonly root: string;
+  readonly holder: string;
   private readonly appVersion: string;
   private readonly now: () => Date;
+  private readonly writer: RunFileWriter;
+  /** Records this process knows but could not save (a full disk): served instead of the stale file, and retried. */
+  private readonly unsaved = new Map<string, RunRecord>();
 
   /** `now` stamps ids, createdAt and updatedAt (a test gives a clock of its own). */
-  constructor(root: string, appVersion = '0.0.0', now: () => Date = () => new Date()) {
+  constructor(root: string, appVersion = '0.0.0', now: () => Date = () => new Date(), options: RunStoreOptions = {}) {
     this.root = root;
     this.appVersion = appVersion;
     this.now = now;
+    this.holder = options.holder ?? defaultHolder();
+    this.writer = options.writer ?? diskWriter;
   }
 
   directory(id: string): string {
@@ -49,6 +63,13 @@ export class RunStore {
   }
 
   async create(config: TrainConfig, options: { name?: string; backend?: RunRecord['backend']; sweep?: SweepTag } = {}): Promise<RunRecord> {
+    const { record, claim } = await this.createClaimed(config, options, 'write');
+    await claim.release();
+    return record;
+  }
+
+  /** Creates a run locked by this process, which then trains it under that lock. A failed create leaves nothing behind. */
+  async createClaimed(config: TrainConfig, options: { name?: string; backend?: RunRecord['backend']; sweep?: SweepTag } = {}, purpose: LockPurpose = 'train'): Promise<{ record: RunRecord; claim: RunClaim }> {
     await mkdir(this.root, { recursive: true });
     const now = this.now();
     const id = `${now.toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
@@ -65,9 +86,36 @@ export class RunStore {
       dtype: config.dtype,
       versions: { app: this.appVersion, node: process.versions.node },
     };
-    await mkdir(this.directory(id));
-    await this.writeRecord(record);
-    return record;
+    const directory = this.directory(id);
+    await mkdir(directory);
+    let claim: RunClaim | undefined;
+    try {
+      // The lock first: another process never sees this run without its owner.
+      claim = await claimRun(directory, id, purpose, this.holder);
+      await this.writeRecord(record);
+      return { record, claim };
+    } catch (error) {
+      await claim?.release().catch(() => undefined);
+      await rm(directory, { recursive: true, force: true }).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /**
+   * Takes the run's lock for this process ('train': for as long as it trains it), or throws RunLockedError
+   * naming the live owner. A new training owner sweeps the temporary files failed or killed writers left.
+   */
+  async claim(id: string, purpose: LockPurpose = 'train'): Promise<RunClaim> {
+    const directory = await this.existingFolder(id);
+    const claim = await claimRun(directory, id, purpose, this.holder);
+    if (purpose === 'train' && claim.fresh) await exclusive(directory, () => sweepTemporaryFiles(directory)).catch(() => undefined);
+    return claim;
+  }
+
+  /** The live process other than this one that holds the run's lock, if any. */
+  async otherOwner(id: string): Promise<LockOwner | undefined> {
+    const owner = (await readLock(this.directory(id)))?.owner;
+    return owner && !sameProcess(owner, currentProcess()) && ownerIsRunning(owner) ? owner : undefined;
   }
 
   async get(id: string): Promise<RunRecord> {
@@ -76,11 +124,13 @@ export class RunStore {
     return listing.record;
   }
 
-  async update(id: string, patch: Partial<Omit<RunRecord, 'id' | 'formatVersion' | 'createdAt'>>): Promise<RunRecord> {
-    const current = await this.get(id);
-    const next: RunRecord = runRecordSchema.parse({ ...current, ...patch, updatedAt: this.now().toISOString() });
-    await this.writeRecord(next);
-    return next;
+  /**
+   * Rewrites run.json with `patch`, serialised with every other rewrite of the run. With `keepUnsaved`, a
+   * record that cannot be written (a full disk) is still served by this store and retried by saveUnsaved;
+   * the error is thrown either way.
+   */
+  async update(id: string, patch: RecordPatch, options: { keepUnsaved?: boolean } = {}): Promise<RunRecord> {
+    return this.rewrite(id, () => this.updateLocked(id, patch, options.keepUnsaved ?? false));
   }
 
   async rename(id: string, name: string): Promise<RunRecord> {
@@ -89,26 +139,56 @@ export class RunStore {
     return this.update(id, { name: trimmed.slice(0, 200) });
   }
 
-  async delete(id: string): Promise<void> {
-    await rm(this.directory(id), { recursive: true, force: true });
+  /** Stores an ONNX export: the model (when it passed validation) and its report, as one rewrite. */
+  async saveExport(id: string, model: Uint8Array | null, report: OnnxReport): Promise<{ record: RunRecord; modelPath: string | null }> {
+    return this.rewrite(id, async () => {
+      const modelPath = model ? join(this.directory(id), ONNX_FILE) : null;
+      if (modelPath && model) await writeFileAtomic(modelPath, model, this.writer);
+      return { record: await this.updateLocked(id, { onnx: report }, false), modelPath };
+    });
   }
 
-  /** Every run directory, newest first; unreadable ones are listed with the problem instead of failing. */
+  /** Whether this store serves a record of the run that it could not save yet. */
+  hasUnsaved(id: string): boolean {
+    return this.unsaved.has(id);
+  }
+
+  /** Writes the records kept by update({ keepUnsaved }); returns the ids still unsaved. */
+  async saveUnsaved(): Promise<string[]> {
+    for (const id of [...this.unsaved.keys()]) await this.update(id, {}, { keepUnsaved: true }).catch(() => undefined);
+    return [...this.unsaved.keys()];
+  }
+
+  /**
+   * Deletes a run folder of this store: one with a valid run.json, or a damaged one the store lists; never a
+   * symlink or anything else in the root, and never a run another process (or this one) trains.
+   */
+  async delete(id: string): Promise<void> {
+    const directory = this.directory(id);
+    await exclusive(directory, async () => {
+      const info = await lstat(directory).catch(() => undefined);
+      if (!info) throw new RunStoreError(`there is no run ${id}`);
+      if (!info.isDirectory() || info.isSymbolicLink()) throw new RunStoreError(`${id} is not a run folder of this store`);
+      if (!(await isRunFolderName(this.root, id))) throw new RunStoreError(`${id} is not a run folder of this store (no run.json, and not named like a run)`);
+      if (holdsRun(directory)) throw new RunStoreError(`run ${id} is being trained by this process: stop it before deleting it`);
+      const claim = await claimRun(directory, id, 'write', this.holder);
+      // Moved aside first (atomic): if removing its files fails half-way, no half-deleted run is listed.
+      const trash = join(this.root, `.deleting-${id}-${randomBytes(4).toString('hex')}`);
+      try {
+        await rename(directory, trash);
+      } finally {
+        await claim.release();
+      }
+      this.unsaved.delete(id);
+      forgetResumeCheck(directory);
+      await rm(trash, { recursive: true, force: true });
+    });
+  }
+
+  /** Every run folder, newest first; unreadable ones are listed with the problem instead of failing. */
   async list(): Promise<RunListing[]> {
-    let names: string[];
-    try {
-      names = await readdir(this.root);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
     const listings: RunListing[] = [];
-    for (const name of names) {
-      if (!RUN_ID_PATTERN.test(name)) continue;
-      const info = await stat(join(this.root, name)).catch(() => undefined);
-      if (!info?.isDirectory()) continue;
-      listings.push(await this.read(name));
-    }
+    for (const id of await listRunFolders(this.root)) listings.push(await this.read(id));
     const key = (l: RunListing): string => (l.kind === 'ok' ? l.record.createdAt : '');
     return listings.sort((a, b) => key(b).localeCompare(key(a)) || idOf(a).localeCompare(idOf(b)));
   }
@@ -150,45 +230,57 @@ export class RunStore {
     }
   }
 
-  private async read(id: string): Promise<RunListing> {
-    const file = join(this.directory(id), RUN_FILE);
-    let value: unknown;
-    try {
-      value = JSON.parse(await readFile(file, 'utf8'));
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      return { kind: 'damaged', id, problem: code === 'ENOENT' ? `${RUN_FILE} is missing` : `${RUN_FILE} is not valid JSON` };
-    }
-    const version = (value as { formatVersion?: unknown } | null)?.formatVersion;
-    if (typeof version === 'number' && version > RUN_FORMAT_VERSION) {
-      return { kind: 'future-version', id, problem: `written by a newer version (format ${version}; this app reads ${RUN_FORMAT_VERSION})` };
-    }
-    const parsed = runRecordSchema.safeParse(value);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      return { kind: 'damaged', id, problem: `${RUN_FILE}: ${issue.path.join('.') || '(root)'}: ${issue.message}` };
-    }
-    if (parsed.data.id !== id) return { kind: 'damaged', id, problem: `${RUN_FILE} names another run (${parsed.data.id})` };
-    return { kind: 'ok', record: parsed.data };
+  /** A rewrite of the run's files: after this process's earlier ones, and under the run's lock. */
+  private async rewrite<T>(id: string, job: () => Promise<T>): Promise<T> {
+    const directory = await this.existingFolder(id);
+    return exclusive(directory, async () => {
+      const claim = await claimRun(directory, id, 'write', this.holder);
+      try {
+        return await job();
+      } finally {
+        await claim.release();
+      }
+    });
   }
 
-  /** Writes a file into the run's folder atomically: a crash leaves the old file or the new one. */
-  async writeRunFile(id: string, name: string, data: string | Uint8Array): Promise<string> {
-    const file = join(this.directory(id), name);
-    const temporary = `${file}.tmp-${process.pid}`;
-    const handle = await open(temporary, 'w');
+  /** The run's folder, which must be a real directory of the root (writes never follow a symlink out of it). */
+  private async existingFolder(id: string): Promise<string> {
+    const directory = this.directory(id);
+    const info = await lstat(directory).catch(() => undefined);
+    if (!info) throw new RunStoreError(`there is no run ${id}`);
+    if (!info.isDirectory()) throw new RunStoreError(`${id} is not a run folder of this store`);
+    return directory;
+  }
+
+  private async updateLocked(id: string, patch: RecordPatch, keepUnsaved: boolean): Promise<RunRecord> {
+    const current = this.unsaved.get(id) ?? (await this.get(id));
+    const { resume: _derived, ...stored } = current;
+    const next: RunRecord = runRecordSchema.parse({ ...stored, ...patch, updatedAt: this.now().toISOString() });
     try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      await this.writeRecord(next);
+    } catch (error) {
+      if (keepUnsaved) this.unsaved.set(id, next);
+      throw error;
     }
-    await rename(temporary, file);
-    return file;
+    this.unsaved.delete(id);
+    return this.withResumeCheck(next);
+  }
+
+  private async read(id: string): Promise<RunListing> {
+    const kept = this.unsaved.get(id);
+    const listing = kept ? { kind: 'ok' as const, record: kept } : await readRunListing(this.directory(id), id);
+    return listing.kind === 'ok' ? { kind: 'ok', record: await this.withResumeCheck(listing.record) } : listing;
+  }
+
+  private async withResumeCheck(record: RunRecord): Promise<RunRecord> {
+    const { resume: _stale, ...stored } = record;
+    const resume = await resumeCheck(this.directory(record.id), stored);
+    return resume ? { ...stored, resume } : stored;
   }
 
   private async writeRecord(record: RunRecord): Promise<void> {
-    await this.writeRunFile(record.id, RUN_FILE, `${JSON.stringify(record, null, 2)}\n`);
+    const { resume: _derived, ...stored } = record;
+    await writeFileAtomic(join(this.directory(record.id), RUN_FILE), `${JSON.stringify(stored, null, 2)}\n`, this.writer);
   }
 }
 
