@@ -12,6 +12,7 @@ import type { EvaluationRecord } from '../src-engine/training/evaluation-record'
 import { snapshotMetaFrom } from '../src-engine/training/checkpoint-state';
 import { Trainer } from '../src-engine/training/trainer';
 import { traceLayers } from '../src-engine/graph/layer-graph';
+import { checkGradientCheckBudget, checkLayerGraphBudget } from '../src-services/limits/memory-budget';
 import { exportTrainerToOnnx } from '../src-services/onnx/export-run';
 import { readCheckpoint } from '../src-services/runs/checkpoint';
 import { trimMetrics } from '../src-services/runs/metrics-writer';
@@ -180,6 +181,8 @@ class TrainerHost {
         return;
       }
       case 'layerGraph': {
+        // The host checked too; a process checks what it is asked to build before allocating it.
+        checkLayerGraphBudget(command.config, command.batchSize);
         const { trainer } = await this.createTrainer(command.config);
         const trace = traceLayers(trainer.net, (await this.dataset(command.config.dataset)).train, command.batchSize);
         this.transport.send({ type: 'layerGraph', requestId: command.requestId, trace });
@@ -197,6 +200,7 @@ class TrainerHost {
         return;
       }
       case 'gradientCheck': {
+        checkGradientCheckBudget(command.config, command.samples);
         const dataset = await this.dataset(command.config.dataset);
         const { backend } = selectBackend(command.config.backend);
         const result = runGradientCheck(command.config, dataset, backend, command.samples);

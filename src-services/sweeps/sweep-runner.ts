@@ -3,8 +3,11 @@ import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RUN_ID_PATTERN, type RunRecord, type RunStatus } from '../../src-shared/run-record';
 import { sweepSchema, type StoredSweep, type Sweep } from '../../src-shared/sweep';
+import type { MemoryBudget } from '../../src-shared/memory-budget';
+import { memoryBudget } from '../limits/memory-budget';
 import type { RunSupervisor } from '../trainers/run-supervisor';
-import { planTrials } from './sweep-plan';
+import { checkSweep } from './sweep-check';
+import { planTrials, trialCount } from './sweep-plan';
 
 const FINISHED: readonly RunStatus[] = ['completed', 'stopped', 'failed', 'diverged'];
 
@@ -37,9 +40,17 @@ export function rankTrials(records: readonly RunRecord[]): RunRecord[] {
  */
 export class SweepRunner {
   private readonly supervisor: RunSupervisor;
+  private readonly budget: MemoryBudget;
 
-  constructor(supervisor: RunSupervisor) {
+  /** `budget`: the memory every trial, and the trials training at once, must fit in (default: this host's). */
+  constructor(supervisor: RunSupervisor, options: { budget?: MemoryBudget } = {}) {
     this.supervisor = supervisor;
+    this.budget = options.budget ?? memoryBudget();
+  }
+
+  /** Trials of this sweep queued or training at once: its own concurrency, at most the supervisor's. */
+  private concurrencyOf(sweep: Sweep): number {
+    return Math.min(sweep.concurrency ?? this.supervisor.concurrency, this.supervisor.concurrency);
   }
 
   private definitionFile(id: string): string {
@@ -51,10 +62,13 @@ export class SweepRunner {
     return this.run(await this.prepare(sweep), sweep, options);
   }
 
-  /** Checks every trial's config and stores the definition; returns the new sweep's id. */
+  /**
+   * Checks every trial's config and memory, and the trials that train at once against the budget (without
+   * holding the event loop: see checkSweep); stores the definition; returns the new sweep's id.
+   */
   async prepare(sweep: Sweep): Promise<string> {
     const id = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
-    planTrials(sweep);
+    await checkSweep(sweep, { budget: this.budget, concurrency: this.concurrencyOf(sweep) });
     await mkdir(this.supervisor.store.root, { recursive: true });
     const file = this.definitionFile(id);
     await writeFile(`${file}.tmp`, `${JSON.stringify(sweep, null, 2)}\n`);
@@ -101,50 +115,48 @@ export class SweepRunner {
 
   async run(id: string, sweep: Sweep, options: SweepRunOptions = {}): Promise<SweepResult> {
     const started = performance.now();
-    const trials = planTrials(sweep);
+    const total = trialCount(sweep);
     const existing = new Map<number, RunRecord>();
     for (const listing of await this.supervisor.store.list()) {
       if (listing.kind === 'ok' && listing.record.sweep?.id === id) existing.set(listing.record.sweep.trial, listing.record);
     }
     const records = new Map<string, RunRecord>();
+    /** This sweep's trials queued or training. */
+    const unfinished = new Set<string>();
     let done = 0;
-    const total = trials.length;
     let finish: () => void = () => undefined;
     const allDone = new Promise<void>((resolve) => {
       finish = resolve;
     });
+    // At most `limit` of this sweep's trials queued or training at once; the next is planned and enqueued as
+    // one finishes, so a long sweep never fills the supervisor's queue.
+    const limit = this.concurrencyOf(sweep);
+    let slotFreed: () => void = () => undefined;
     const unsubscribe = this.supervisor.subscribe((event) => {
       if (event.kind !== 'status' || !records.has(event.runId)) return;
       const before = records.get(event.runId)!;
       records.set(event.runId, event.record);
       if (FINISHED.includes(event.record.status) && !FINISHED.includes(before.status)) {
+        unfinished.delete(event.runId);
         done++;
         options.onTrial?.(event.record, done, total);
+        slotFreed();
         if (done === total) finish();
       }
     });
     const stopAll = (): void => {
-      for (const runId of records.keys()) {
-        if (!FINISHED.includes(records.get(runId)!.status)) void this.supervisor.stop(runId).catch(() => undefined);
-      }
+      for (const runId of unfinished) void this.supervisor.stop(runId).catch(() => undefined);
     };
     const onAbort = (): void => {
       stopAll();
       slotFreed();
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    // At most `limit` of this sweep's trials queued or training at once; the next starts as one finishes.
-    const limit = sweep.concurrency ?? Number.POSITIVE_INFINITY;
-    const inFlight = (): number => [...records.values()].filter((r) => !FINISHED.includes(r.status)).length;
-    let slotFreed: () => void = () => undefined;
     const waitForSlot = async (): Promise<void> => {
-      while (inFlight() >= limit && !options.signal?.aborted) await new Promise<void>((resolve) => (slotFreed = resolve));
+      while (unfinished.size >= limit && !options.signal?.aborted) await new Promise<void>((resolve) => (slotFreed = resolve));
     };
-    const unsubscribeSlots = this.supervisor.subscribe((event) => {
-      if (event.kind === 'status' && FINISHED.includes(event.record.status)) slotFreed();
-    });
     try {
-      for (const planned of trials) {
+      for (const planned of planTrials(sweep)) {
         const previous = existing.get(planned.trial);
         if (previous?.status === 'completed') {
           records.set(previous.id, previous);
@@ -157,6 +169,7 @@ export class SweepRunner {
         let record: RunRecord;
         if (previous && (await this.supervisor.store.readCheckpoint(previous.id).catch(() => undefined)) && ['stopped', 'interrupted', 'failed'].includes(previous.status)) {
           records.set(previous.id, previous);
+          unfinished.add(previous.id);
           record = await this.supervisor.resumeRun(previous.id);
         } else {
           if (previous) await this.supervisor.store.delete(previous.id);
@@ -165,12 +178,14 @@ export class SweepRunner {
             sweep: { id, name: sweep.name, trial: planned.trial, parameters: planned.parameters },
           });
         }
-        records.set(record.id, record);
+        // The status events seen meanwhile are newer than the record the call returned.
+        if (!records.has(record.id)) records.set(record.id, record);
+        if (!FINISHED.includes(records.get(record.id)!.status)) unfinished.add(record.id);
+        else unfinished.delete(record.id);
       }
       if (done < total && !options.signal?.aborted) await allDone;
       if (options.signal?.aborted) await this.supervisor.whenIdle();
     } finally {
-      unsubscribeSlots();
       unsubscribe();
       options.signal?.removeEventListener('abort', onAbort);
     }
