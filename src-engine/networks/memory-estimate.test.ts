@@ -49,7 +49,7 @@ describe('memory estimates, before anything is allocated', () => {
   it('estimates the gradient check and the layer trace with their own row counts', () => {
     const spec = trainSpec({ network: { hiddenSizes: [64] }, dtype: 'float64' });
     const check = estimateGradientCheckMemory(spec, 3);
-    expect(check.parts.map((p) => p.label).sort()).toEqual(['activations of 3 samples', 'gradients', 'numerical gradients', 'parameters']);
+    expect(check.parts.map((p) => p.label).sort()).toEqual(['activations (3 samples)', 'gradients', 'numerical gradients', 'parameters']);
     expect(estimateLayerGraphMemory(spec, 1000).bytes).toBeGreaterThan(estimateLayerGraphMemory(spec, 10).bytes);
   });
 });

@@ -115,17 +115,18 @@ export function estimateTrainingMemory(spec: Pick<TrainSpec, 'network' | 'optimi
   const chunkRows = Math.min(EVALUATION_CHUNK, training.evaluationSamples ?? EVALUATION_CHUNK);
   const chunk = inferenceActivationValues(network, chunkRows);
   const background = options.backgroundEvaluation ?? true;
-  // The net's own chunk buffers (final evaluation, on request) and, in the background, the copy's: its weights,
-  // its chunk buffers and two chunks of first-layer products in flight. Each split gathers its own input rows.
+  // The net's own chunk buffers (final evaluation, on request) and, in the background, the copy's: its own chunk
+  // buffers and two chunks of first-layer products in flight. Each split gathers its own input rows.
   const firstWidth = network.hiddenSizes[0] ?? network.outputSize;
-  const evaluationValues = chunk.values + 2 * chunkRows * network.inputSize + (background ? params + stats + chunk.values + 2 * chunkRows * firstWidth : 0);
+  const chunkValues = chunk.values + 2 * chunkRows * network.inputSize + (background ? chunk.values + 2 * chunkRows * firstWidth : 0);
   const optimizerName = OPTIMIZER_NAMES[spec.optimizer.type];
   return estimate([
     { label: 'parameters', bytes: (params + stats) * e, field: 'network.hiddenSizes' },
     { label: 'gradients', bytes: params * e, field: 'network.hiddenSizes' },
     { label: `${optimizerName} state`, bytes: stateTensors * params * e, field: 'optimizer.type' },
-    { label: `activations of a batch of ${training.batchSize}`, bytes: batch.values * e + batch.maskBytes, field: 'training.batchSize' },
-    { label: `evaluation in chunks of ${chunkRows}`, bytes: evaluationValues * e + (background ? 2 : 1) * chunk.maskBytes, field: 'training.evaluationSamples' },
+    { label: `activations (batch of ${training.batchSize})`, bytes: batch.values * e + batch.maskBytes, field: 'training.batchSize' },
+    { label: `evaluation (chunks of ${chunkRows} rows)`, bytes: chunkValues * e + (background ? 2 : 1) * chunk.maskBytes, field: 'training.evaluationSamples' },
+    { label: 'evaluation copy of the weights', bytes: background ? (params + stats) * e : 0, field: 'network.hiddenSizes' },
     { label: 'checkpoint buffer', bytes: (params * (1 + stateTensors) + stats) * e, field: 'network.hiddenSizes' },
   ]);
 }
@@ -143,7 +144,7 @@ export function estimateGradientCheckMemory(spec: Pick<TrainSpec, 'network' | 'd
     { label: 'parameters', bytes: (params + stats) * e, field: 'network.hiddenSizes' },
     { label: 'gradients', bytes: params * e, field: 'network.hiddenSizes' },
     { label: 'numerical gradients', bytes: params * e, field: 'network.hiddenSizes' },
-    { label: `activations of ${samples} samples`, bytes: rows.values * e + rows.maskBytes, field: 'samples' },
+    { label: `activations (${samples} samples)`, bytes: rows.values * e + rows.maskBytes, field: 'samples' },
   ]);
 }
 
@@ -156,6 +157,6 @@ export function estimateLayerGraphMemory(spec: Pick<TrainSpec, 'network' | 'dtyp
   return estimate([
     { label: 'parameters', bytes: (params + stats) * e, field: 'network.hiddenSizes' },
     { label: 'gradients', bytes: params * e, field: 'network.hiddenSizes' },
-    { label: `activations of a batch of ${batchSize}`, bytes: rows.values * e + rows.maskBytes, field: 'batchSize' },
+    { label: `activations (batch of ${batchSize})`, bytes: rows.values * e + rows.maskBytes, field: 'batchSize' },
   ]);
 }

@@ -2,7 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { GRADIENT_CHECK_CANCELLED } from '../../src-shared/api';
 import { parseTrainConfig } from '../../src-shared/config';
 import { checkGradientCheckBudget, checkLayerGraphBudget } from '../limits/memory-budget';
+import type { TrainerProcess } from '../trainers/trainer-process';
 import { requestFromTrainer, TrainerRequestCancelled } from '../trainers/trainer-requests';
+import type { ServiceContext } from './context';
 import { UserError } from './errors';
 import type { Handlers } from './handlers';
 
@@ -13,17 +15,36 @@ import type { Handlers } from './handlers';
  */
 export type GraphMethod = 'layerGraph' | 'gradientCheck' | 'cancelGradientCheck';
 
+/** A helper that ignores SIGTERM this long gets SIGKILL: its slot must come back. */
+const KILL_GRACE_MS = 5000;
+
+/** Runs `job` with a helper process of its own, in one of the host's helper slots, held until the process has exited. */
+function withHelperProcess<T>(ctx: ServiceContext, what: string, job: (process: TrainerProcess) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  return ctx.helpers.run(
+    what,
+    async () => {
+      const process = ctx.trainerFactory();
+      const exited = new Promise<void>((resolve) => process.onExit(() => resolve()));
+      try {
+        return await job(process);
+      } finally {
+        process.kill();
+        const escalate = setTimeout(() => process.kill('SIGKILL'), KILL_GRACE_MS);
+        await exited;
+        clearTimeout(escalate);
+      }
+    },
+    signal,
+  );
+}
+
 export const graphHandlers = {
   layerGraph: async (ctx, { config, batchSize }) => {
     const parsed = parseTrainConfig(config, 'config');
     checkLayerGraphBudget(parsed, batchSize, ctx.memoryBudget);
-    return ctx.helpers.run('layerGraph', async () => {
-      const process = ctx.trainerFactory();
-      try {
-        return (await requestFromTrainer(process, { type: 'layerGraph', config: parsed, batchSize }, 'layerGraph', { timeoutMs: 120_000 })).trace;
-      } finally {
-        process.kill();
-      }
+    return withHelperProcess(ctx, 'layerGraph', async (process) => {
+      const reply = await requestFromTrainer(process, { type: 'layerGraph', config: parsed, batchSize }, 'layerGraph', { timeoutMs: 120_000 });
+      return reply.trace;
     });
   },
 
@@ -32,18 +53,14 @@ export const graphHandlers = {
     checkGradientCheckBudget(parsed, samples, ctx.memoryBudget);
     return ctx.gradientCheck.run('a gradient check is already running', async (signal) => {
       try {
-        return await ctx.helpers.run(
+        return await withHelperProcess(
+          ctx,
           'gradientCheck',
-          async () => {
-            const process = ctx.trainerFactory();
+          async (process) => {
             const started = performance.now();
-            try {
-              // No time limit: a big network in float64 takes minutes, and the user can cancel it.
-              const reply = await requestFromTrainer(process, { type: 'gradientCheck', config: parsed, samples }, 'gradientCheck', { timeoutMs: 0, signal });
-              return { differences: reply.differences, bound: reply.bound, seconds: (performance.now() - started) / 1000 };
-            } finally {
-              process.kill();
-            }
+            // No time limit: a big network in float64 takes minutes, and the user can cancel it.
+            const reply = await requestFromTrainer(process, { type: 'gradientCheck', config: parsed, samples }, 'gradientCheck', { timeoutMs: 0, signal });
+            return { differences: reply.differences, bound: reply.bound, seconds: (performance.now() - started) / 1000 };
           },
           signal,
         );
