@@ -1,6 +1,12 @@
 /** Repeats of a signal this soon after the first are the same keypress delivered twice (see below). */
 export const REPEAT_WINDOW_MS = 1000;
 
+/** What emits the signals: the process, or a stand-in. */
+interface SignalTarget {
+  on(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  off(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+}
+
 export interface StopRequest {
   /** True once SIGINT or SIGTERM arrived. */
   readonly requested: boolean;
@@ -20,7 +26,7 @@ export interface StopSignalOptions {
   readonly quit?: () => void;
   readonly clock?: () => number;
   /** Where to listen (default the process; tests pass an EventEmitter). */
-  readonly target?: Pick<NodeJS.Process, 'on' | 'off'>;
+  readonly target?: SignalTarget;
 }
 
 /**
@@ -30,7 +36,7 @@ export interface StopSignalOptions {
  */
 export function onStopSignals(options: StopSignalOptions): StopRequest {
   const clock = options.clock ?? (() => performance.now());
-  const target = options.target ?? process;
+  const target: SignalTarget = options.target ?? process;
   const quit = options.quit ?? (() => process.exit(130));
   let firstAt: number | undefined;
   const handler = (): void => {

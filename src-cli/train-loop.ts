@@ -3,7 +3,7 @@ import type { EvaluationRecord } from '../src-engine/training/evaluation-record'
 import type { Trainer, TrainingCallbacks, TrainingResult, TrainingStatus } from '../src-engine/training/trainer';
 
 /** Training runs in slices this long; between them signals (Ctrl+C) and I/O are handled. */
-export const SLICE_MS = 20;
+const SLICE_MS = 20;
 
 export interface SliceOptions {
   /** Milliseconds (default performance.now; tests inject their own). */

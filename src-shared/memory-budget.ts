@@ -1,4 +1,4 @@
-import type { MemoryEstimate } from '../src-engine/networks/memory-estimate';
+import { largestPart, type MemoryEstimate } from '../src-engine/networks/memory-estimate';
 import type { ConfigIssue } from './config';
 
 /**
@@ -43,7 +43,7 @@ const ADVICE: Record<string, string> = {
  */
 export function memoryBudgetIssue(estimate: MemoryEstimate, budget: MemoryBudget, subject = 'this network'): ConfigIssue | undefined {
   if (estimate.bytes <= budget.bytes) return undefined;
-  const field = estimate.parts[0]?.field ?? 'network.hiddenSizes';
+  const field = largestPart(estimate)?.field ?? 'network.hiddenSizes';
   const parts = estimate.parts.map((p) => `${p.label} ${describeBytes(p.bytes)}`).join(', ');
   return {
     field,

@@ -20,14 +20,14 @@ export interface MemoryPart {
 
 export interface MemoryEstimate {
   readonly bytes: number;
-  /** Largest first. */
+  /** In a fixed order (parameters first); empty parts left out. */
   readonly parts: readonly MemoryPart[];
 }
 
-export const bytesPerValue = (dtype: DType): number => (dtype === 'float64' ? 8 : 4);
+const bytesPerValue = (dtype: DType): number => (dtype === 'float64' ? 8 : 4);
 
 /** State tensors per parameter: the book's v, h, or Adam's m and v. */
-export const OPTIMIZER_STATE_TENSORS: { readonly [K in OptimizerType]: number } = { sgd: 0, momentum: 1, nesterov: 1, adagrad: 1, rmsprop: 1, adam: 2 };
+const OPTIMIZER_STATE_TENSORS: { readonly [K in OptimizerType]: number } = { sgd: 0, momentum: 1, nesterov: 1, adagrad: 1, rmsprop: 1, adam: 2 };
 
 const OPTIMIZER_NAMES: { readonly [K in OptimizerType]: string } = {
   sgd: 'SGD',
@@ -87,8 +87,13 @@ function inferenceActivationValues(network: Network, rows: number): { values: nu
   return { values: rows * perRow, maskBytes };
 }
 
+/** The part that weighs most: its field is the one to change first. */
+export function largestPart(estimate: MemoryEstimate): MemoryPart | undefined {
+  return estimate.parts.reduce<MemoryPart | undefined>((max, p) => (!max || p.bytes > max.bytes ? p : max), undefined);
+}
+
 function estimate(parts: MemoryPart[]): MemoryEstimate {
-  const kept = parts.filter((p) => p.bytes > 0).sort((a, b) => b.bytes - a.bytes);
+  const kept = parts.filter((p) => p.bytes > 0);
   return { bytes: kept.reduce((sum, p) => sum + p.bytes, 0), parts: kept };
 }
 

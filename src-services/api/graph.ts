@@ -41,7 +41,7 @@ function withHelperProcess<T>(ctx: ServiceContext, what: string, job: (process: 
 export const graphHandlers = {
   layerGraph: async (ctx, { config, batchSize }) => {
     const parsed = parseTrainConfig(config, 'config');
-    checkLayerGraphBudget(parsed, batchSize, ctx.memoryBudget);
+    checkLayerGraphBudget(parsed, batchSize, ctx.memoryBudget, 'config');
     return withHelperProcess(ctx, 'layerGraph', async (process) => {
       const reply = await requestFromTrainer(process, { type: 'layerGraph', config: parsed, batchSize }, 'layerGraph', { timeoutMs: 120_000 });
       return reply.trace;
@@ -50,7 +50,7 @@ export const graphHandlers = {
 
   gradientCheck: async (ctx, { config, samples }) => {
     const parsed = parseTrainConfig(config, 'config');
-    checkGradientCheckBudget(parsed, samples, ctx.memoryBudget);
+    checkGradientCheckBudget(parsed, samples, ctx.memoryBudget, 'config');
     return ctx.gradientCheck.run('a gradient check is already running', async (signal) => {
       try {
         return await withHelperProcess(

@@ -1,8 +1,8 @@
 import { UserError } from './errors';
 
 /** Short-lived helper processes (traces, gradient checks) running at once, and requests waiting for one. */
-export const HELPER_PROCESSES = 2;
-export const HELPER_QUEUE = 4;
+const HELPER_PROCESSES = 2;
+const HELPER_QUEUE = 4;
 
 /**
  * A cap on the helper processes a host starts for requests: at most `limit` run at once, up to `queue` more

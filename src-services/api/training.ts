@@ -28,7 +28,7 @@ export const trainingHandlers = {
   startRun: async (ctx, { config, name }) => {
     const parsed = parseTrainConfig(config, 'config');
     // Refused before a run folder or a process exists.
-    checkTrainingBudget(parsed, ctx.memoryBudget);
+    checkTrainingBudget(parsed, ctx.memoryBudget, 'config');
     return ctx.supervisor.enqueue(parsed, name ? { name } : {});
   },
 

@@ -12,8 +12,8 @@ export function loadConfiguredDataset(config: DatasetConfig): Promise<Dataset> {
 }
 
 /** Datasets a cache keeps at most: a few, and no more bytes than this once more than one is held. */
-export const DATASET_CACHE_ENTRIES = 3;
-export const DATASET_CACHE_BYTES = 2 ** 30;
+const DATASET_CACHE_ENTRIES = 3;
+const DATASET_CACHE_BYTES = 2 ** 30;
 
 interface Entry {
   readonly pending: Promise<Dataset>;

@@ -25,7 +25,7 @@ export interface IdxArray {
  * The most data one IDX file may declare (1 GiB; MNIST's training images are 47 MB). The reader allocates
  * only what a header declares within this bound, and reads or decompresses no more than that.
  */
-export const MAX_IDX_DATA_BYTES = 2 ** 30;
+const MAX_IDX_DATA_BYTES = 2 ** 30;
 /** The largest header: magic, then at most 4 dimensions of 4 bytes. */
 const MAX_HEADER_BYTES = 4 + 4 * 4;
 /** A gzip of incompressible data is slightly larger than the data: the most a compressed file may hold. */
@@ -161,34 +161,43 @@ async function readGzip(handle: FileHandle, path: string): Promise<IdxArray> {
   let header: IdxHeader | undefined;
   let data: Uint8Array | undefined;
   let written = 0;
-  const gunzip = createGunzip();
+  // pipeline() reports its own abort when the sink throws: the sink's refusal is kept to be thrown instead.
+  let refusal: DatasetError | undefined;
+  const take = (chunk: Uint8Array): void => {
+    let rest = chunk;
+    if (!header) {
+      // MAX_HEADER_BYTES always hold a whole header: with fewer, the chunk is used up.
+      const taken = Math.min(rest.length, MAX_HEADER_BYTES - headBytes.length);
+      const joined = new Uint8Array(headBytes.length + taken);
+      joined.set(headBytes);
+      joined.set(rest.subarray(0, taken), headBytes.length);
+      header = parseHeader(joined, path, true);
+      if (!header) {
+        headBytes = joined;
+        return;
+      }
+      rest = rest.subarray(header.headerLength - headBytes.length);
+      data = new Uint8Array(header.dataLength);
+    }
+    if (written + rest.length > header.dataLength || !data) {
+      throw new DatasetError(path, `decompresses to more than the ${header.dims.join('x')} (${header.dataLength} bytes) its header declares; reading stopped there`);
+    }
+    data.set(rest, written);
+    written += rest.length;
+  };
   try {
-    await pipeline(handle.createReadStream({ start: 0, autoClose: false }), gunzip, async (chunks: AsyncIterable<Buffer>) => {
+    await pipeline(handle.createReadStream({ start: 0, autoClose: false }), createGunzip(), async (chunks: AsyncIterable<Buffer>) => {
       for await (const chunk of chunks) {
-        let rest: Uint8Array = chunk;
-        if (!header) {
-          // MAX_HEADER_BYTES always hold a whole header: with fewer, the chunk is used up.
-          const take = Math.min(rest.length, MAX_HEADER_BYTES - headBytes.length);
-          const joined = new Uint8Array(headBytes.length + take);
-          joined.set(headBytes);
-          joined.set(rest.subarray(0, take), headBytes.length);
-          header = parseHeader(joined, path, true);
-          if (!header) {
-            headBytes = joined;
-            continue;
-          }
-          rest = rest.subarray(header.headerLength - headBytes.length);
-          data = new Uint8Array(header.dataLength);
+        try {
+          take(chunk);
+        } catch (error) {
+          if (error instanceof DatasetError) refusal = error;
+          throw error;
         }
-        if (written + rest.length > header.dataLength) {
-          throw new DatasetError(path, `decompresses to more than the ${header.dims.join('x')} (${header.dataLength} bytes) its header declares; reading stopped there`);
-        }
-        data!.set(rest, written);
-        written += rest.length;
       }
     });
   } catch (error) {
-    if (error instanceof DatasetError) throw error;
+    if (refusal) throw refusal;
     const reason = (error as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' ? 'truncated gzip stream' : `corrupt gzip data (${(error as Error).message})`;
     throw new DatasetError(path, reason);
   }

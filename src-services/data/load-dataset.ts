@@ -15,7 +15,7 @@ const FILES = {
 } as const;
 
 /** Pixels per image at most: the largest network input the config accepts. */
-export const MAX_IMAGE_PIXELS = 1_000_000;
+const MAX_IMAGE_PIXELS = 1_000_000;
 
 /** The name as published, gzipped or not; some mirrors write "train-images.idx3-ubyte". */
 async function findFile(directory: string, name: string): Promise<{ path: string; info: Stats } | undefined> {

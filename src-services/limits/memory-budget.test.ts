@@ -26,7 +26,7 @@ describe('the memory budget', () => {
     const budget = { bytes: 12 * GB, source: "half of this machine's 24 GB" };
     const error = (() => {
       try {
-        checkTrainingBudget(huge, budget);
+        checkTrainingBudget(huge, budget, 'config');
       } catch (e) {
         return e;
       }

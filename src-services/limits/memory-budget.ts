@@ -8,7 +8,7 @@ import { estimateGradientCheckMemory, estimateLayerGraphMemory, estimateTraining
  * the OS's, the app's and the other processes'), or what BACKPROP_MEMORY_BUDGET (or the CLI's
  * --memory-budget) says: a size such as 8GB, 512MiB, 2e9 (bytes), or a share such as 75%.
  */
-export const MEMORY_BUDGET_ENV = 'BACKPROP_MEMORY_BUDGET';
+const MEMORY_BUDGET_ENV = 'BACKPROP_MEMORY_BUDGET';
 const DEFAULT_SHARE = 0.5;
 
 const UNIT_BYTES: Record<string, number> = {
@@ -48,23 +48,23 @@ export function memoryBudget(override?: string, env: NodeJS.ProcessEnv = process
   return { bytes: Math.floor(total * DEFAULT_SHARE), source: `half of this machine's ${describeBytes(total)}; ${MEMORY_BUDGET_ENV} changes it` };
 }
 
-function refuseOver(estimate: MemoryEstimate, budget: MemoryBudget, source: string, subject?: string): void {
+function refuseOver(estimate: MemoryEstimate, budget: MemoryBudget, source: string | undefined, subject?: string): void {
   const issue = memoryBudgetIssue(estimate, budget, subject);
   if (issue) throw new ConfigError([issue], source);
 }
 
-/** Refuses a run (or a loaded network) that would not fit, before anything is allocated. */
-export function checkTrainingBudget(config: TrainConfig, budget: MemoryBudget = memoryBudget(), source = 'config'): MemoryEstimate {
+/** Refuses a run (or a loaded network) that would not fit, before anything is allocated; `source` prefixes the message. */
+export function checkTrainingBudget(config: TrainConfig, budget: MemoryBudget = memoryBudget(), source?: string): MemoryEstimate {
   const estimate = estimateTrainingMemory(config);
   refuseOver(estimate, budget, source);
   return estimate;
 }
 
-export function checkGradientCheckBudget(config: TrainConfig, samples: number, budget: MemoryBudget = memoryBudget(), source = 'config'): void {
+export function checkGradientCheckBudget(config: TrainConfig, samples: number, budget: MemoryBudget = memoryBudget(), source?: string): void {
   refuseOver(estimateGradientCheckMemory(config, samples), budget, source, 'this gradient check');
 }
 
-export function checkLayerGraphBudget(config: TrainConfig, batchSize: number, budget: MemoryBudget = memoryBudget(), source = 'config'): void {
+export function checkLayerGraphBudget(config: TrainConfig, batchSize: number, budget: MemoryBudget = memoryBudget(), source?: string): void {
   refuseOver(estimateLayerGraphMemory(config, batchSize), budget, source, 'this trace');
 }
 

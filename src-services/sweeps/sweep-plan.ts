@@ -27,7 +27,7 @@ const gridParameters = (sweep: Sweep) => sweep.parameters.flatMap((p) => (p.kind
 const randomParameters = (sweep: Sweep) => sweep.parameters.flatMap((p) => (p.kind === 'grid' ? [] : [p]));
 
 /** Combinations in the grid: the product of its value counts (a double: 20 lists of 1000 is 1e60, still exact enough to compare). */
-export function gridSize(sweep: Sweep): number {
+function gridSize(sweep: Sweep): number {
   return gridParameters(sweep).reduce((product, p) => product * p.values.length, 1);
 }
 

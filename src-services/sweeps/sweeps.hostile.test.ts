@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SweepSummary } from '../../src-shared/api';
 import type { RunListing } from '../../src-shared/run-record';
 import { writeDenseIdxDataset } from '../data/idx-fixtures';
-import { startRealHost, type RealHost } from '../api/test-support/real-host';
+import { startRealHost, type RealHost } from '../api/real-host-fixtures';
 
 /** Issue 13, item 4: sweep plans are counted and sampled by arithmetic, never listed, and capped. */
 describe('hostile sweeps against a real host', () => {

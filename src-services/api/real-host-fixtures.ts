@@ -4,20 +4,20 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
-import type { ApiEnvelope, WebFrame, WorkbenchEvent } from '../../../src-shared/api';
-import type { MemoryBudget } from '../../../src-shared/memory-budget';
-import { API_SOCKET_PATH, sessionQuery } from '../../../src-shared/web-session';
-import { startWebHost, type WebHost } from '../../../src-web/web-host';
-import { RunStore } from '../../runs/run-store';
-import { RunSupervisor } from '../../trainers/run-supervisor';
-import { testTrainerFactory } from '../../trainers/test-trainers';
-import type { TrainerProcess, TrainerProcessFactory } from '../../trainers/trainer-process';
-import { WorkbenchService } from '../workbench-service';
+import type { ApiEnvelope, WebFrame, WorkbenchEvent } from '../../src-shared/api';
+import type { MemoryBudget } from '../../src-shared/memory-budget';
+import { API_SOCKET_PATH, sessionQuery } from '../../src-shared/web-session';
+import { startWebHost, type WebHost } from '../../src-web/web-host';
+import { RunStore } from '../runs/run-store';
+import { RunSupervisor } from '../trainers/run-supervisor';
+import { testTrainerFactory } from '../trainers/test-trainers';
+import type { TrainerProcess, TrainerProcessFactory } from '../trainers/trainer-process';
+import { WorkbenchService } from './workbench-service';
 
 const TOKEN = 'hostile-test-token-0123456789';
 
 /** Numbered requests and pushed events over the host's WebSocket. */
-export class ApiClient {
+class ApiClient {
   readonly events: WorkbenchEvent[] = [];
   private readonly waiters = new Map<number, (envelope: ApiEnvelope) => void>();
   private readonly eventWaiters: Array<{ predicate: (event: WorkbenchEvent) => boolean; resolve: (event: WorkbenchEvent) => void }> = [];
