@@ -1,11 +1,12 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeDenseIdxDataset } from '../src-services/data/idx-fixtures';
+import { parseTrainArgs } from './train-args';
 
 /** Issue 13, items 7, 8 and the CLI's low items: the real `npm run train` process, bundled once from its sources. */
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -112,5 +113,14 @@ describe.concurrent('hostile input to npm run train', () => {
   it('a dataset with 0 training images is refused, naming the file', async ({ expect }) => {
     const run = await train(['--dataset', join(work, 'empty'), '--no-save']);
     expect([run.status, run.stderr]).toEqual([2, `error: ${join(work, 'empty')}/train-images-idx3-ubyte: holds 0 images: training needs at least one\n`]);
+  });
+});
+
+describe('config files named on the command line', () => {
+  it('a FIFO or /dev/zero as --config is refused unopened, instead of hanging or filling memory', async () => {
+    const fifo = join(work, 'config.fifo');
+    execFileSync('mkfifo', [fifo]);
+    await expect(parseTrainArgs(['--config', fifo])).rejects.toThrow(`(file): cannot read ${fifo}: is a FIFO (named pipe), not a regular file`);
+    await expect(parseTrainArgs(['--config', '/dev/zero'])).rejects.toThrow('(file): cannot read /dev/zero: is a character device, not a regular file');
   });
 });

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { DatasetConfig } from '../src-shared/config';
 import type { OnnxReport } from '../src-shared/run-record';
@@ -12,7 +12,13 @@ import { describeOnnxReport } from '../src-services/onnx/report-text';
 import { validateOnnxModel } from '../src-services/onnx/validate-model';
 import { defaultRunsDirectory } from '../src-services/runs/paths';
 import { ONNX_FILE, RunStore } from '../src-services/runs/run-store';
+import { FileRefusal, readBoundedBytes } from '../src-services/limits/bounded-file';
+import { checkTrainingBudget, memoryBudget } from '../src-services/limits/memory-budget';
+import { checkExportTarget } from './export-target';
 import { runCli, UsageError } from './run-cli';
+
+/** A model file --check reads at most: a regular file, well above any network this app trains. */
+const MAX_CHECKED_MODEL_BYTES = 2 ** 30;
 
 const USAGE = `Usage:
   npm run export -- --run ID --out model.onnx   export a stored run, validated by onnxruntime on the test set
@@ -29,6 +35,8 @@ const appVersion = (): string => process.env.npm_package_version ?? '0.0.0';
 
 async function exportRun(store: RunStore, id: string, out: string, log: NodeJS.WritableStream): Promise<OnnxReport> {
   const record = await store.get(id);
+  // The run's whole training state is rebuilt to export it: it must fit, before the checkpoint is read.
+  checkTrainingBudget(record.config, memoryBudget(), `run "${record.name}"`);
   const checkpoint = await store.readCheckpoint(id);
   if (!checkpoint) throw new UsageError(`run ${id} has no checkpoint to export`);
   const dataset = await loadConfiguredDataset(record.config.dataset);
@@ -65,14 +73,16 @@ async function main(argv: readonly string[]): Promise<number> {
   let report: OnnxReport;
   if (values.check) {
     if (values.run || values.out) throw new UsageError('--check validates a file; it does not take --run or --out');
-    const bytes = new Uint8Array(await readFile(values.check).catch((error: NodeJS.ErrnoException) => {
-      throw new UsageError(`cannot read ${values.check}: ${error.code ?? error.message}`);
-    }));
+    const bytes = await readBoundedBytes(values.check, MAX_CHECKED_MODEL_BYTES).catch((error: unknown) => {
+      throw new UsageError(`cannot read ${values.check}: ${error instanceof FileRefusal ? (error.code ?? error.problem) : (error as Error).message}`);
+    });
     const datasetConfig: DatasetConfig = values.dataset ? { kind: 'idx', path: values.dataset } : { kind: 'mnist' };
     const dataset = await loadConfiguredDataset(datasetConfig);
     report = await validateOnnxModel(bytes, values.check, dataset.test, undefined);
   } else {
     if (!values.run || !values.out) throw new UsageError('give --run ID and --out FILE.onnx, or --check FILE.onnx');
+    // Found before the export and its validation run, not after.
+    await checkExportTarget(values.out, '--out');
     report = await exportRun(new RunStore(values['runs-dir'] ?? defaultRunsDirectory(), appVersion()), values.run, values.out, log);
   }
   log.write(`${describeOnnxReport(report)}\n`);
@@ -82,4 +92,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return report.passed ? 0 : 1;
 }
 
-runCli(main, { usage: USAGE, inputErrors: ['UsageError', 'OnnxModelError', 'DatasetError', 'RunStoreError'] });
+runCli(main, { usage: USAGE, inputErrors: ['UsageError', 'OnnxModelError', 'DatasetError', 'RunStoreError', 'FlagError', 'ConfigError'] });

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { availableParallelism } from 'node:os';
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { RunRecord } from '../src-shared/run-record';
 import { sweepSchema } from '../src-shared/sweep';
@@ -8,6 +7,7 @@ import { defaultRunsDirectory } from '../src-services/runs/paths';
 import { RunStore } from '../src-services/runs/run-store';
 import { RunSupervisor } from '../src-services/trainers/run-supervisor';
 import { SweepRunner, validationAccuracy } from '../src-services/sweeps/sweep-runner';
+import { FileRefusal, MAX_CONFIG_FILE_BYTES, readBoundedText } from '../src-services/limits/bounded-file';
 import { memoryBudget } from '../src-services/limits/memory-budget';
 import { nodeTrainerFactory } from '../src-services/trainers/trainer-process';
 import { runCli, UsageError } from './run-cli';
@@ -83,9 +83,9 @@ async function main(argv: readonly string[]): Promise<number> {
   if (values.config) {
     let json: unknown;
     try {
-      json = JSON.parse(await readFile(values.config, 'utf8'));
+      json = JSON.parse(await readBoundedText(values.config, MAX_CONFIG_FILE_BYTES));
     } catch (error) {
-      throw new UsageError(`cannot read ${values.config}: ${(error as Error).message}`);
+      throw new UsageError(`cannot read ${values.config}: ${error instanceof FileRefusal ? (error.code ?? error.problem) : (error as Error).message}`);
     }
     const parsed = sweepSchema.safeParse(json);
     if (!parsed.success) throw new UsageError(`${values.config}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseTrainConfig, type TrainConfig } from '../src-shared/config';
 import type { InputFormat } from '../src-engine/training/split-images';
+import { FileRefusal, MAX_CONFIG_FILE_BYTES, readBoundedText } from '../src-services/limits/bounded-file';
 import { checkExportTarget } from './export-target';
 import { flagNumber, FlagError, joinNegativeValues, type FlagKind } from './flag-values';
 
@@ -207,9 +207,10 @@ export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliO
     source = flags.config;
     let text: string;
     try {
-      text = await readFile(flags.config, 'utf8');
+      text = await readBoundedText(flags.config, MAX_CONFIG_FILE_BYTES);
     } catch (error) {
-      throw new ConfigError([{ field: '(file)', message: `cannot read ${flags.config}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
+      const problem = error instanceof FileRefusal ? (error.code ?? error.problem) : (error as Error).message;
+      throw new ConfigError([{ field: '(file)', message: `cannot read ${flags.config}: ${problem}` }]);
     }
     try {
       const value: unknown = JSON.parse(text);

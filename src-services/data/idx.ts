@@ -1,7 +1,7 @@
-import { constants, type Stats } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { FileRefusal, openRegularFile, readFully } from '../limits/bounded-file';
 
 /** A dataset file that cannot be used, with the file and the problem named for the user. */
 export class DatasetError extends Error {
@@ -93,53 +93,14 @@ export function parseIdx(bytes: Uint8Array, file: string): IdxArray {
   return { dims: header.dims, data: bytes.subarray(header.headerLength) };
 }
 
-function kindOf(info: Stats): string {
-  if (info.isDirectory()) return 'a directory';
-  if (info.isFIFO()) return 'a FIFO (named pipe)';
-  if (info.isCharacterDevice()) return 'a character device';
-  if (info.isBlockDevice()) return 'a block device';
-  if (info.isSocket()) return 'a socket';
-  return 'not a plain file';
-}
-
-/**
- * Opens a regular file for reading, and nothing else: the type is checked before opening (a FIFO or a device
- * behind a symlink is refused unopened), the open does not block (O_NONBLOCK: a FIFO swapped in meanwhile
- * cannot hang a thread of the pool), and the opened file must be the one checked.
- */
-async function openRegularFile(path: string): Promise<{ handle: FileHandle; size: number }> {
-  let before: Stats;
+/** The file opened as a regular file of bounded size, its refusals as dataset errors. */
+async function openDatasetFile(path: string): Promise<{ handle: FileHandle; size: number }> {
   try {
-    before = await stat(path);
+    return await openRegularFile(path, MAX_FILE_BYTES, `${MAX_IDX_DATA_BYTES} bytes of data (1 GiB)`);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DatasetError(path, code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? (error as Error).message})`);
+    if (error instanceof FileRefusal) throw new DatasetError(path, error.problem);
+    throw error;
   }
-  if (!before.isFile()) throw new DatasetError(path, `is ${kindOf(before)}, not a regular file`);
-  if (before.size > MAX_FILE_BYTES) throw new DatasetError(path, `is ${before.size} bytes; a dataset file may hold at most ${MAX_IDX_DATA_BYTES} bytes of data (1 GiB)`);
-  let handle: FileHandle;
-  try {
-    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch (error) {
-    throw new DatasetError(path, `cannot read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-  }
-  const opened = await handle.stat();
-  if (!opened.isFile() || opened.ino !== before.ino || opened.dev !== before.dev || opened.size > MAX_FILE_BYTES) {
-    await handle.close();
-    throw new DatasetError(path, 'changed while it was being opened; try again');
-  }
-  return { handle, size: opened.size };
-}
-
-/** Reads `length` bytes from the start of the file into `target`; fewer when the file is shorter. */
-async function readFully(handle: FileHandle, target: Uint8Array, position: number): Promise<number> {
-  let done = 0;
-  while (done < target.length) {
-    const { bytesRead } = await handle.read(target, done, target.length - done, position + done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done;
 }
 
 async function readRaw(handle: FileHandle, size: number, head: Uint8Array, path: string): Promise<IdxArray> {
@@ -208,7 +169,7 @@ async function readGzip(handle: FileHandle, path: string): Promise<IdxArray> {
 
 /** Reads an IDX file, gzip-compressed (detected by its 1f 8b signature) or raw: a regular file, bounded in size. */
 export async function readIdxFile(path: string): Promise<IdxArray> {
-  const { handle, size } = await openRegularFile(path);
+  const { handle, size } = await openDatasetFile(path);
   try {
     const head = new Uint8Array(Math.min(size, MAX_HEADER_BYTES));
     const got = await readFully(handle, head, 0);

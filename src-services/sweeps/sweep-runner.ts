@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RUN_ID_PATTERN, type RunRecord, type RunStatus } from '../../src-shared/run-record';
 import { sweepSchema, type StoredSweep, type Sweep } from '../../src-shared/sweep';
 import type { MemoryBudget } from '../../src-shared/memory-budget';
+import { FileRefusal, MAX_CONFIG_FILE_BYTES, readBoundedText } from '../limits/bounded-file';
 import { memoryBudget } from '../limits/memory-budget';
 import type { RunSupervisor } from '../trainers/run-supervisor';
 import { checkSweep } from './sweep-check';
@@ -88,7 +89,7 @@ export class SweepRunner {
     for (const name of names.filter((n) => /^sweep-.+\.json$/.test(n)).sort().reverse()) {
       const id = name.slice('sweep-'.length, -'.json'.length);
       try {
-        const parsed = sweepSchema.safeParse(JSON.parse(await readFile(this.definitionFile(id), 'utf8')));
+        const parsed = sweepSchema.safeParse(JSON.parse(await readBoundedText(this.definitionFile(id), MAX_CONFIG_FILE_BYTES)));
         if (parsed.success) sweeps.push({ id, sweep: parsed.data });
       } catch {
         // a torn or foreign file: not a sweep we can show
@@ -100,9 +101,10 @@ export class SweepRunner {
   async definition(id: string): Promise<Sweep> {
     let text: string;
     try {
-      text = await readFile(this.definitionFile(id), 'utf8');
-    } catch {
-      throw new Error(`no sweep "${id}" in ${this.supervisor.store.root}`);
+      text = await readBoundedText(this.definitionFile(id), MAX_CONFIG_FILE_BYTES);
+    } catch (error) {
+      if (error instanceof FileRefusal && error.code === 'ENOENT') throw new Error(`no sweep "${id}" in ${this.supervisor.store.root}`);
+      throw error;
     }
     const parsed = sweepSchema.safeParse(JSON.parse(text));
     if (!parsed.success) throw new Error(`${this.definitionFile(id)}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
