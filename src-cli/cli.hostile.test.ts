@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,13 +12,17 @@ import { parseTrainArgs } from './train-args';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const work = mkdtempSync(join(tmpdir(), 'bpw-cli-hostile-'));
 let cli: string;
+let sweepCli: string;
 
 beforeAll(async () => {
   // Bundled next to the project (it finds the project root, the bundled MNIST and the addon from there), so
   // each process starts in a fraction of a second instead of compiling the sources through tsx.
   const outdir = mkdtempSync(join(root, 'node_modules', '.cache', 'bpw-cli-hostile-'));
-  await build({ entryPoints: { train: join(root, 'src-cli', 'train.ts') }, outdir, outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
-  cli = join(outdir, 'train.mjs');
+  // The sweep starts its trainers from trainer-entry.js next to itself, as a built app does.
+  const entryPoints = { train: join(root, 'src-cli', 'train.ts'), sweep: join(root, 'src-cli', 'sweep.ts'), 'trainer-entry': join(root, 'src-trainer', 'trainer-entry.ts') };
+  await build({ entryPoints, outdir, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'warning' });
+  cli = join(outdir, 'train.js');
+  sweepCli = join(outdir, 'sweep.js');
   await writeDenseIdxDataset(join(work, 'dense'), { train: 200, test: 40 });
   await writeDenseIdxDataset(join(work, 'empty'), { train: 0, test: 40 });
 });
@@ -113,6 +117,50 @@ describe.concurrent('hostile input to npm run train', () => {
   it('a dataset with 0 training images is refused, naming the file', async ({ expect }) => {
     const run = await train(['--dataset', join(work, 'empty'), '--no-save']);
     expect([run.status, run.stderr]).toEqual([2, `error: ${join(work, 'empty')}/train-images-idx3-ubyte: holds 0 images: training needs at least one\n`]);
+  });
+});
+
+describe('npm run sweep', () => {
+  it('Ctrl+C to the terminal\'s process group stops the trials in training: "stopped" with checkpoints (resumable), not "failed"', async () => {
+    const runs = join(work, 'sweep-runs');
+    const file = join(work, 'sweep.json');
+    const sweep = {
+      name: 'ctrl-c',
+      base: { dataset: { kind: 'idx', path: join(work, 'dense') }, network: { hiddenSizes: [8] }, training: { evaluationSamples: 40 } },
+      parameters: [{ kind: 'grid', path: 'optimizer.lr', values: [0.1, 0.05, 0.01] }],
+      trainSubset: 200,
+      epochs: 100_000,
+      concurrency: 2,
+    };
+    writeFileSync(file, JSON.stringify(sweep));
+    const result = await new Promise<Finished>((resolve, reject) => {
+      // A process group of its own, as a shell gives a foreground job: the signal goes to the whole group.
+      const child = spawn(process.execPath, [sweepCli, '--config', file, '--runs-dir', runs], { cwd: root, detached: true, env: { ...process.env, BACKPROP_MEMORY_BUDGET: '' } });
+      let stdout = '';
+      let sent = false;
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        stdout += chunk;
+        // Both trials of the first pair are training.
+        if (!sent && (stdout.match(/^started #/gm) ?? []).length === 2) {
+          sent = true;
+          process.kill(-child.pid!, 'SIGINT');
+        }
+      });
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      child.on('error', reject);
+      child.on('close', (status) => resolve({ status, stdout, stderr }));
+    });
+    expect(result.status, result.stderr).toBe(130);
+    expect(result.stdout).toContain('stopping the sweep: trials in progress are saved; resume with --resume');
+    const trials = runsIn(runs).filter((name) => !name.endsWith('.json'));
+    // The third trial was never enqueued: trials are planned as slots free up.
+    expect(trials).toHaveLength(2);
+    for (const id of trials) {
+      const record = JSON.parse(readFileSync(join(runs, id, 'run.json'), 'utf8')) as { status: string };
+      expect(record.status).toBe('stopped');
+      expect(existsSync(join(runs, id, 'checkpoint.bin'))).toBe(true);
+    }
   });
 });
 

@@ -79,6 +79,10 @@ async function main(argv: readonly string[]): Promise<number> {
     );
   };
 
+  const onTrialStart = (record: RunRecord): void => {
+    log.write(`started #${(record.sweep?.trial ?? 0) + 1} ${describeParameters(record)}\n`);
+  };
+
   let result;
   if (values.config) {
     let json: unknown;
@@ -90,10 +94,10 @@ async function main(argv: readonly string[]): Promise<number> {
     const parsed = sweepSchema.safeParse(json);
     if (!parsed.success) throw new UsageError(`${values.config}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
     log.write(`sweep "${parsed.data.name}": ${concurrency} at a time, runs in ${store.root}\n`);
-    result = await runner.start(parsed.data, { onTrial, signal: controller.signal });
+    result = await runner.start(parsed.data, { onTrial, onTrialStart, signal: controller.signal });
   } else {
     log.write(`resuming sweep ${values.resume}\n`);
-    result = await runner.resume(values.resume!, { onTrial, signal: controller.signal });
+    result = await runner.resume(values.resume!, { onTrial, onTrialStart, signal: controller.signal });
   }
   stop.dispose();
   const finished = result.ranked.filter((r) => r.status === 'completed').length;

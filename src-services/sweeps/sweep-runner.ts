@@ -23,6 +23,8 @@ export interface SweepResult {
 export interface SweepRunOptions {
   /** Called as each trial ends, whatever its status. */
   readonly onTrial?: (record: RunRecord, done: number, total: number) => void;
+  /** Called as a trial starts training (its status becomes running). */
+  readonly onTrialStart?: (record: RunRecord) => void;
   /** Stops every trial still queued or training. */
   readonly signal?: AbortSignal;
 }
@@ -138,6 +140,7 @@ export class SweepRunner {
       if (event.kind !== 'status' || !records.has(event.runId)) return;
       const before = records.get(event.runId)!;
       records.set(event.runId, event.record);
+      if (event.record.status === 'running' && before.status !== 'running') options.onTrialStart?.(event.record);
       if (FINISHED.includes(event.record.status) && !FINISHED.includes(before.status)) {
         unfinished.delete(event.runId);
         done++;
