@@ -15,6 +15,8 @@ export const MAX_METRICS_FILE_BYTES = 512 * 2 ** 20;
 export const MAX_METRICS_LINE_BYTES = 32 * 2 ** 20;
 /** Losses one reply carries at most (a run of 5 million iterations). */
 export const MAX_LOSS_POINTS = 5_000_000;
+/** Evaluations one reply carries at most (every 25th iteration of the longest run). */
+export const MAX_EVALUATIONS = 200_000;
 
 const FINISHED = new Set(['completed', 'stopped', 'failed', 'diverged']);
 
@@ -88,6 +90,7 @@ export async function readRunMetrics(file: string, maxIterations: number): Promi
       while (losses.length < line.start) losses.push(null);
       for (const [i, value] of line.values.entries()) losses[line.start + i] = value;
     } else {
+      if (evaluations.length >= MAX_EVALUATIONS) throw new UserError(`${file}: line ${number} is evaluation number ${MAX_EVALUATIONS + 1}; a run's metrics hold at most ${MAX_EVALUATIONS}`);
       const { type: _type, ...point } = line;
       evaluations.push(point);
     }
