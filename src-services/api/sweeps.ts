@@ -6,7 +6,7 @@ import { errorMessage } from '../../src-shared/error-message';
 import { sweepSchema } from '../../src-shared/sweep';
 import { projectRoot } from '../data/load-dataset';
 import { checkTrainingBudget } from '../limits/memory-budget';
-import { checkTrialCount, trialCount } from '../sweeps/sweep-plan';
+import { trialCount } from '../sweeps/sweep-plan';
 import type { ServiceContext } from './context';
 import { UserError } from './errors';
 import type { Handlers } from './handlers';
@@ -64,8 +64,8 @@ export const sweepsHandlers = {
 
   resumeSweep: async (ctx, { id }) => {
     if (ctx.activeSweeps.has(id)) throw new UserError(`sweep ${id} is already running`);
-    // A stored definition is refused as a new one would be (too many trials), before it starts.
-    checkTrialCount(await ctx.sweeps.definition(id));
+    // A stored definition is refused as a new one would be (too many trials, over budget), before it starts.
+    await ctx.sweeps.check(await ctx.sweeps.definition(id));
     runInBackground(ctx, id, (signal) => ctx.sweeps.resume(id, { signal }));
     return { id };
   },

@@ -66,12 +66,17 @@ export class SweepRunner {
   }
 
   /**
-   * Checks every trial's config and memory, and the trials that train at once against the budget (without
-   * holding the event loop: see checkSweep); stores the definition; returns the new sweep's id.
+   * Refuses a sweep of too many trials, an invalid trial config, a trial over the memory budget, or more
+   * trials training at once than the budget holds (without holding the event loop: see checkSweep).
    */
+  async check(sweep: Sweep): Promise<void> {
+    await checkSweep(sweep, { budget: this.budget, concurrency: this.concurrencyOf(sweep) });
+  }
+
+  /** Checks the sweep (see check) and stores its definition; returns the new sweep's id. */
   async prepare(sweep: Sweep): Promise<string> {
     const id = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
-    await checkSweep(sweep, { budget: this.budget, concurrency: this.concurrencyOf(sweep) });
+    await this.check(sweep);
     await mkdir(this.supervisor.store.root, { recursive: true });
     const file = this.definitionFile(id);
     await writeFile(`${file}.tmp`, `${JSON.stringify(sweep, null, 2)}\n`);
@@ -114,7 +119,10 @@ export class SweepRunner {
   }
 
   async resume(id: string, options: SweepRunOptions = {}): Promise<SweepResult> {
-    return this.run(id, await this.definition(id), options);
+    const sweep = await this.definition(id);
+    // A stored definition meets the limits a new one does (this host's budget may be smaller than the one it was stored on).
+    await this.check(sweep);
+    return this.run(id, sweep, options);
   }
 
   async run(id: string, sweep: Sweep, options: SweepRunOptions = {}): Promise<SweepResult> {
