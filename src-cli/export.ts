@@ -13,6 +13,8 @@ import { readModelFile } from '../src-services/onnx/read-model-file';
 import { restoreCheckpoint } from '../src-services/runs/checkpoint-fit';
 import { defaultRunsDirectory } from '../src-services/runs/paths';
 import { RunStore } from '../src-services/runs/run-store';
+import { checkTrainingBudget, memoryBudget } from '../src-services/limits/memory-budget';
+import { checkExportTarget } from './export-target';
 import { runCli, UsageError } from './run-cli';
 
 const USAGE = `Usage:
@@ -42,6 +44,8 @@ async function exportRun(store: RunStore, id: string, out: string, log: NodeJS.W
 
 async function exportClaimed(store: RunStore, id: string, out: string, log: NodeJS.WritableStream): Promise<OnnxReport> {
   const record = await store.get(id);
+  // The run's whole training state is rebuilt to export it: it must fit, before the checkpoint is read.
+  checkTrainingBudget(record.config, memoryBudget(), `run "${record.name}"`);
   const checkpoint = await store.readCheckpoint(id);
   if (!checkpoint) throw new UsageError(`run ${id} has no checkpoint to export`);
   const dataset = await loadConfiguredDataset(record.config.dataset);
@@ -91,6 +95,8 @@ async function main(argv: readonly string[]): Promise<number> {
     }
   } else {
     if (!values.run || !values.out) throw new UsageError('give --run ID and --out FILE.onnx, or --check FILE.onnx');
+    // Found before the export and its validation run, not after.
+    await checkExportTarget(values.out, '--out');
     report = await exportRun(new RunStore(values['runs-dir'] ?? defaultRunsDirectory(), appVersion(), undefined, { holder: 'npm run export' }), values.run, values.out, log);
   }
   log.write(`${describeOnnxReport(report)}\n`);
@@ -100,4 +106,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return report.passed ? 0 : 1;
 }
 
-runCli(main, { usage: USAGE, inputErrors: ['UsageError', 'OnnxModelError', 'DatasetError', 'RunStoreError', 'RunLockedError', 'CheckpointMismatch', 'CheckpointError'] });
+runCli(main, { usage: USAGE, inputErrors: ['UsageError', 'OnnxModelError', 'DatasetError', 'RunStoreError', 'RunLockedError', 'CheckpointMismatch', 'CheckpointError', 'FlagError', 'ConfigError'] });

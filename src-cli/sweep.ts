@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { availableParallelism } from 'node:os';
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { RunRecord } from '../src-shared/run-record';
 import { sweepSchema } from '../src-shared/sweep';
@@ -8,8 +7,11 @@ import { defaultRunsDirectory } from '../src-services/runs/paths';
 import { RunStore } from '../src-services/runs/run-store';
 import { RunSupervisor } from '../src-services/trainers/run-supervisor';
 import { SweepRunner, validationAccuracy } from '../src-services/sweeps/sweep-runner';
+import { FileRefusal, MAX_CONFIG_FILE_BYTES, readBoundedText } from '../src-services/limits/bounded-file';
+import { memoryBudget } from '../src-services/limits/memory-budget';
 import { nodeTrainerFactory } from '../src-services/trainers/trainer-process';
 import { runCli, UsageError } from './run-cli';
+import { onStopSignals } from './stop-signals';
 
 const USAGE = `Usage:
   npm run sweep -- --config sweep.json      run a sweep headless (presets: resources/sweeps/*.json)
@@ -19,8 +21,13 @@ Options:
   --concurrency N   trials training at once (default: the number of cores)
   --runs-dir DIR    the run store (default: the desktop app's)
   --top N           rows of the final ranking (default 10)
+  --memory-budget SIZE  what each trial, and the trials training at once, may use (e.g. 8GB, 75%;
+                    default: half of the RAM, or BACKPROP_MEMORY_BUDGET)
   --json            the result as JSON on stdout (progress goes to stderr)
   -h, --help
+
+Ctrl+C (or SIGTERM) stops the trials in training, each saved with its checkpoint as "stopped";
+--resume continues them. A second Ctrl+C quits at once.
 `;
 
 function describeParameters(record: RunRecord): string {
@@ -36,7 +43,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: [...argv],
-      options: { config: { type: 'string' }, resume: { type: 'string' }, concurrency: { type: 'string' }, 'runs-dir': { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { config: { type: 'string' }, resume: { type: 'string' }, concurrency: { type: 'string' }, 'runs-dir': { type: 'string' }, 'memory-budget': { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
     }));
   } catch (error) {
@@ -55,12 +62,15 @@ async function main(argv: readonly string[]): Promise<number> {
   const store = new RunStore(values['runs-dir'] ?? defaultRunsDirectory(), process.env.npm_package_version ?? '0.0.0');
   const supervisor = new RunSupervisor(store, nodeTrainerFactory(), { concurrency });
   await supervisor.recoverInterrupted();
-  const runner = new SweepRunner(supervisor);
+  const runner = new SweepRunner(supervisor, { budget: memoryBudget(values['memory-budget']) });
   const controller = new AbortController();
-  process.on('SIGINT', () => {
-    if (controller.signal.aborted) process.exit(130);
-    log.write('\nstopping the sweep: trials in progress are saved; resume with --resume\n');
-    controller.abort();
+  // Ctrl+C (or SIGTERM) stops the trials in training, each with its checkpoint ("stopped", resumable); the
+  // trainer processes ignore the terminal's SIGINT and wait for this stop. A second Ctrl+C quits at once.
+  const stop = onStopSignals({
+    write: (text) => log.write(text),
+    onStop: () => controller.abort(),
+    firstNote: '\nstopping the sweep: trials in progress are saved; resume with --resume\n',
+    secondNote: '\nquitting at once: trials keep their last checkpoints\n',
   });
   const onTrial = (record: RunRecord, done: number, total: number): void => {
     const seconds = record.summary?.seconds;
@@ -69,22 +79,27 @@ async function main(argv: readonly string[]): Promise<number> {
     );
   };
 
+  const onTrialStart = (record: RunRecord): void => {
+    log.write(`started #${(record.sweep?.trial ?? 0) + 1} ${describeParameters(record)}\n`);
+  };
+
   let result;
   if (values.config) {
     let json: unknown;
     try {
-      json = JSON.parse(await readFile(values.config, 'utf8'));
+      json = JSON.parse(await readBoundedText(values.config, MAX_CONFIG_FILE_BYTES));
     } catch (error) {
-      throw new UsageError(`cannot read ${values.config}: ${(error as Error).message}`);
+      throw new UsageError(`cannot read ${values.config}: ${error instanceof FileRefusal ? (error.code ?? error.problem) : (error as Error).message}`);
     }
     const parsed = sweepSchema.safeParse(json);
     if (!parsed.success) throw new UsageError(`${values.config}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
     log.write(`sweep "${parsed.data.name}": ${concurrency} at a time, runs in ${store.root}\n`);
-    result = await runner.start(parsed.data, { onTrial, signal: controller.signal });
+    result = await runner.start(parsed.data, { onTrial, onTrialStart, signal: controller.signal });
   } else {
     log.write(`resuming sweep ${values.resume}\n`);
-    result = await runner.resume(values.resume!, { onTrial, signal: controller.signal });
+    result = await runner.resume(values.resume!, { onTrial, onTrialStart, signal: controller.signal });
   }
+  stop.dispose();
   const finished = result.ranked.filter((r) => r.status === 'completed').length;
   log.write(`\nsweep ${result.id}: ${result.ranked.length} trials (${finished} completed) in ${result.seconds.toFixed(1)} s, ${((finished / result.seconds) * 60).toFixed(1)} trials/min with ${concurrency} worker${concurrency === 1 ? '' : 's'}\n`);
   log.write(`rank  val acc  train acc  trial  parameters\n`);

@@ -1,7 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseTrainConfig, type TrainConfig } from '../src-shared/config';
 import type { InputFormat } from '../src-engine/training/split-images';
+import { FileRefusal, MAX_CONFIG_FILE_BYTES, readBoundedText } from '../src-services/limits/bounded-file';
+import { checkExportTarget } from './export-target';
+import { flagNumber, FlagError, joinNegativeValues, type FlagKind } from './flag-values';
 
 /** Flags of `npm run train`; each maps onto one field of the shared config schema. */
 export const TRAIN_USAGE = `Usage: npm run train -- [options]
@@ -24,7 +26,7 @@ accuracy every epoch) unless options or a config file say otherwise.
   --decay-rate R           rmsprop (default 0.99)
   --beta1 B --beta2 B      adam (defaults 0.9, 0.999)
   --batch-size N           (default 100)
-  --iterations N | --epochs E
+  --iterations N | --epochs E  one of the two (either replaces the other one of a --config file)
   --evaluate-every N|epoch (default epoch)
   --evaluation-samples N   evaluate on the first N samples of each split
   --train-subset N         train on the first N training samples
@@ -38,8 +40,14 @@ accuracy every epoch) unless options or a config file say otherwise.
   --no-save                do not store this run
   --name NAME              the run's name in the store
   --export FILE.onnx       export the trained network to ONNX, validated by onnxruntime on the test set
+                           (its folder is checked for writing before training starts)
+  --memory-budget SIZE     the most this run may use, e.g. 8GB, 512MiB or 75% (default: half of the RAM,
+                           or BACKPROP_MEMORY_BUDGET); a bigger network is refused before anything is allocated
   --json                   print a JSON summary on stdout (progress goes to stderr)
   -h, --help
+
+Ctrl+C (or SIGTERM) stops between two steps: the run is stored as "stopped" with a checkpoint and can be
+continued; a second Ctrl+C quits at once. Exit codes: 0 done, 1 failed or diverged, 2 bad input, 130 stopped.
 `;
 
 export interface TrainCliOptions {
@@ -53,6 +61,8 @@ export interface TrainCliOptions {
   readonly exportPath: string | undefined;
   /** How batches reach the first layer (a speed choice; the results agree up to float rounding). */
   readonly input: InputFormat;
+  /** --memory-budget as given (undefined: the machine's default). */
+  readonly memoryBudget: string | undefined;
 }
 
 const INPUT_FORMATS: readonly InputFormat[] = ['auto', 'sparse', 'dense'];
@@ -91,16 +101,63 @@ const flagSpec = {
   'no-save': { type: 'boolean' },
   json: { type: 'boolean' },
   export: { type: 'string' },
+  'memory-budget': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 type Json = Record<string, unknown>;
+type Flag = keyof typeof flagSpec;
 
-/** A numeric flag stays a string when it is not a number, so the schema reports it at its field. */
-function numberOrText(text: string): number | string {
-  const value = Number(text);
-  return text.trim() !== '' && Number.isFinite(value) ? value : text;
-}
+/** What each numeric flag takes, checked in words before the schema sees the value. */
+const NUMERIC_FLAGS = {
+  'weight-decay': 'non-negative',
+  dropout: 'fraction',
+  'loss-delta': 'non-negative',
+  lr: 'positive',
+  momentum: 'fraction',
+  'decay-rate': 'fraction',
+  beta1: 'fraction',
+  beta2: 'fraction',
+  'batch-size': 'positive integer',
+  iterations: 'positive integer',
+  epochs: 'positive',
+  'evaluation-samples': 'positive integer',
+  'train-subset': 'positive integer',
+  seed: 'non-negative integer',
+} as const satisfies Partial<Record<Flag, FlagKind>>;
+type NumericFlag = keyof typeof NUMERIC_FLAGS;
+
+/** The config field each flag sets, to name the flag when the schema refuses its value (e.g. above a maximum). */
+const FLAG_FIELDS: Partial<Record<Flag, string>> = {
+  dataset: 'dataset',
+  hidden: 'network.hiddenSizes',
+  activation: 'network.activation',
+  init: 'network.weightInit',
+  'weight-decay': 'network.weightDecay',
+  dropout: 'network.dropout',
+  'loss-delta': 'network.lossDelta',
+  optimizer: 'optimizer.type',
+  lr: 'optimizer.lr',
+  momentum: 'optimizer.momentum',
+  'decay-rate': 'optimizer.decayRate',
+  beta1: 'optimizer.beta1',
+  beta2: 'optimizer.beta2',
+  'batch-size': 'training.batchSize',
+  iterations: 'training.iterations',
+  epochs: 'training.epochs',
+  'evaluate-every': 'training.evaluateEvery',
+  'evaluation-samples': 'training.evaluationSamples',
+  'train-subset': 'training.trainSubset',
+  sampling: 'training.sampling',
+  'record-loss': 'training.recordLoss',
+  seed: 'seed',
+  dtype: 'dtype',
+  backend: 'backend',
+  name: 'name',
+};
+
+/** A flag's value that names a number: a weight init std, one of evaluateEvery's forms. */
+const looksNumeric = (text: string): boolean => /^\s*[-+]?(\d|\.\d|Infinity)/.test(text);
 
 function section(target: Json, key: string): Json {
   const existing = target[key];
@@ -110,27 +167,50 @@ function section(target: Json, key: string): Json {
   return created;
 }
 
-export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliOptions> {
-  let parsed;
+function parseFlags(argv: readonly string[]) {
+  const takesValue = (flag: string): boolean => (flagSpec as Record<string, { type: string }>)[flag]?.type === 'string';
   try {
-    parsed = parseArgs({ args: [...argv], options: flagSpec, allowPositionals: false, strict: true });
+    return parseArgs({ args: joinNegativeValues(argv, takesValue), options: flagSpec, allowPositionals: false, strict: true }).values;
   } catch (error) {
-    throw new ConfigError([{ field: '(arguments)', message: (error as Error).message }]);
+    throw new FlagError((error as Error).message);
   }
-  const flags = parsed.values;
+}
+
+/** The schema's refusal of a value a flag gave, named by the flag as well as by its field. */
+function namedByFlags(error: ConfigError, given: ReadonlySet<Flag>, source: string | undefined): ConfigError {
+  const flagOf = new Map(Object.entries(FLAG_FIELDS).flatMap(([flag, field]) => (given.has(flag as Flag) ? [[field, flag]] : [])));
+  const issues = error.issues.map((issue) => {
+    const flag = flagOf.get(issue.field) ?? flagOf.get(issue.field.split('.').slice(0, 2).join('.'));
+    return flag ? { field: `--${flag} (${issue.field})`, message: issue.message } : issue;
+  });
+  return new ConfigError(issues, source);
+}
+
+export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliOptions> {
+  const flags = parseFlags(argv);
+  const given = new Set(Object.keys(flags) as Flag[]);
   const inputFormat = (flags.input ?? 'auto') as InputFormat;
   if (!INPUT_FORMATS.includes(inputFormat)) {
     throw new ConfigError([{ field: '--input', message: `must be auto, sparse or dense, got "${flags.input}"` }]);
   }
+  if (flags.iterations !== undefined && flags.epochs !== undefined) {
+    throw new FlagError(`give --iterations or --epochs, not both (got --iterations ${flags.iterations} and --epochs ${flags.epochs})`);
+  }
+  const number = (flag: NumericFlag): number | undefined => {
+    const text = flags[flag];
+    return text === undefined ? undefined : flagNumber(flag, text, NUMERIC_FLAGS[flag]);
+  };
+  const numbers = Object.fromEntries((Object.keys(NUMERIC_FLAGS) as NumericFlag[]).map((flag) => [flag, number(flag)])) as Record<NumericFlag, number | undefined>;
   let input: Json = {};
   let source: string | undefined;
   if (flags.config) {
     source = flags.config;
     let text: string;
     try {
-      text = await readFile(flags.config, 'utf8');
+      text = await readBoundedText(flags.config, MAX_CONFIG_FILE_BYTES);
     } catch (error) {
-      throw new ConfigError([{ field: '(file)', message: `cannot read ${flags.config}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }]);
+      const problem = error instanceof FileRefusal ? (error.code ?? error.problem) : (error as Error).message;
+      throw new ConfigError([{ field: '(file)', message: `cannot read ${flags.config}: ${problem}` }]);
     }
     try {
       const value: unknown = JSON.parse(text);
@@ -144,21 +224,21 @@ export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliO
   const training = (): Json => section(input, 'training');
   if (flags.dataset !== undefined) input.dataset = flags.dataset === 'mnist' ? { kind: 'mnist' } : { kind: 'idx', path: flags.dataset };
   if (flags.hidden !== undefined) {
-    network().hiddenSizes = flags.hidden.trim() === '' ? [] : flags.hidden.split(',').map((s) => numberOrText(s.trim()));
+    network().hiddenSizes = flags.hidden.trim() === '' ? [] : flags.hidden.split(',').map((s) => flagNumber('hidden', s.trim(), 'positive integer'));
   }
   if (flags.activation !== undefined) network().activation = flags.activation;
-  if (flags.init !== undefined) network().weightInit = numberOrText(flags.init);
-  if (flags['weight-decay'] !== undefined) network().weightDecay = numberOrText(flags['weight-decay']);
+  if (flags.init !== undefined) network().weightInit = looksNumeric(flags.init) ? flagNumber('init', flags.init, 'positive') : flags.init;
+  if (numbers['weight-decay'] !== undefined) network().weightDecay = numbers['weight-decay'];
   if (flags['batch-norm']) network().batchNorm = true;
-  if (flags.dropout !== undefined) network().dropout = numberOrText(flags.dropout);
+  if (numbers.dropout !== undefined) network().dropout = numbers.dropout;
   if (flags['inverted-dropout']) network().invertedDropout = true;
-  if (flags['loss-delta'] !== undefined) network().lossDelta = numberOrText(flags['loss-delta']);
-  const optimizerFlags: Array<[string | undefined, string]> = [
-    [flags.lr, 'lr'],
-    [flags.momentum, 'momentum'],
-    [flags['decay-rate'], 'decayRate'],
-    [flags.beta1, 'beta1'],
-    [flags.beta2, 'beta2'],
+  if (numbers['loss-delta'] !== undefined) network().lossDelta = numbers['loss-delta'];
+  const optimizerFlags: Array<[number | undefined, string]> = [
+    [numbers.lr, 'lr'],
+    [numbers.momentum, 'momentum'],
+    [numbers['decay-rate'], 'decayRate'],
+    [numbers.beta1, 'beta1'],
+    [numbers.beta2, 'beta2'],
   ];
   if (flags.optimizer !== undefined || optimizerFlags.some(([value]) => value !== undefined)) {
     const optimizer = section(input, 'optimizer');
@@ -167,35 +247,43 @@ export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliO
       for (const key of Object.keys(optimizer)) delete optimizer[key];
     }
     optimizer.type = flags.optimizer?.toLowerCase() ?? optimizer.type ?? 'sgd';
-    for (const [value, key] of optimizerFlags) if (value !== undefined) optimizer[key] = numberOrText(value);
+    for (const [value, key] of optimizerFlags) if (value !== undefined) optimizer[key] = value;
   }
-  if (flags['batch-size'] !== undefined) training().batchSize = numberOrText(flags['batch-size']);
-  if (flags.iterations !== undefined) {
-    training().iterations = numberOrText(flags.iterations);
+  if (numbers['batch-size'] !== undefined) training().batchSize = numbers['batch-size'];
+  // Either length flag replaces the other of a config file (a file + flag override, not a conflict).
+  if (numbers.iterations !== undefined) {
+    training().iterations = numbers.iterations;
     delete training().epochs;
   }
-  if (flags.epochs !== undefined) {
-    training().epochs = numberOrText(flags.epochs);
+  if (numbers.epochs !== undefined) {
+    training().epochs = numbers.epochs;
     delete training().iterations;
   }
-  if (flags['evaluate-every'] !== undefined) {
-    training().evaluateEvery = flags['evaluate-every'] === 'epoch' ? 'epoch' : numberOrText(flags['evaluate-every']);
-  }
-  if (flags['evaluation-samples'] !== undefined) training().evaluationSamples = numberOrText(flags['evaluation-samples']);
-  if (flags['train-subset'] !== undefined) training().trainSubset = numberOrText(flags['train-subset']);
+  const every = flags['evaluate-every'];
+  if (every !== undefined) training().evaluateEvery = every === 'epoch' ? 'epoch' : flagNumber('evaluate-every', every, 'positive integer');
+  if (numbers['evaluation-samples'] !== undefined) training().evaluationSamples = numbers['evaluation-samples'];
+  if (numbers['train-subset'] !== undefined) training().trainSubset = numbers['train-subset'];
   if (flags.sampling !== undefined) training().sampling = flags.sampling;
   if (flags['record-loss'] !== undefined) training().recordLoss = flags['record-loss'];
-  if (flags.seed !== undefined) input.seed = numberOrText(flags.seed);
+  if (numbers.seed !== undefined) input.seed = numbers.seed;
   if (flags.dtype !== undefined) input.dtype = flags.dtype;
   if (flags.backend !== undefined) input.backend = flags.backend;
   if (flags.name !== undefined) input.name = flags.name;
+  let config: TrainConfig;
+  try {
+    config = parseTrainConfig(input, source);
+  } catch (error) {
+    throw error instanceof ConfigError ? namedByFlags(error, given, source) : error;
+  }
+  if (flags.export !== undefined) await checkExportTarget(flags.export);
   return {
-    config: parseTrainConfig(input, source),
+    config,
     json: flags.json ?? false,
     help: flags.help ?? false,
     runsDirectory: flags['runs-dir'],
     save: !(flags['no-save'] ?? false),
     exportPath: flags.export,
     input: inputFormat,
+    memoryBudget: flags['memory-budget'],
   };
 }

@@ -2,6 +2,7 @@
 import type { TrainConfig } from '../src-shared/config';
 import { runSummary } from '../src-shared/run-record';
 import { loadConfiguredDataset } from '../src-services/data/dataset-source';
+import { checkTrainingBudget, memoryBudget } from '../src-services/limits/memory-budget';
 import { selectBackend } from '../src-services/backends/select-backend';
 import type { EvaluationRecord } from '../src-engine/training/evaluation-record';
 import { Trainer } from '../src-engine/training/trainer';
@@ -14,7 +15,9 @@ import { describeOnnxReport } from '../src-services/onnx/report-text';
 import { writeFile } from 'node:fs/promises';
 import { formatDuration, formatProgressBar } from './progress';
 import { runCli } from './run-cli';
+import { onStopSignals } from './stop-signals';
 import { parseTrainArgs, TRAIN_USAGE } from './train-args';
+import { trainInSlices } from './train-loop';
 
 /**
  * The run this command trains, under its lock: whatever fails after it is created (a full disk, an exception)
@@ -35,7 +38,7 @@ async function mainRecordingFailure(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** `npm run train`: the headless trainer. Exit codes: 0 done, 1 failed or diverged, 2 bad input. */
+/** `npm run train`: the headless trainer. Exit codes: 0 done, 1 failed or diverged, 2 bad input, 130 stopped (Ctrl+C). */
 async function main(argv: readonly string[]): Promise<number> {
   const options = await parseTrainArgs(argv);
   if (options.help) {
@@ -46,6 +49,8 @@ async function main(argv: readonly string[]): Promise<number> {
   // With --json, stdout carries only the summary; everything human goes to stderr.
   const human = options.json ? process.stderr : process.stdout;
   const interactive = Boolean(human.isTTY);
+  // Refused before the dataset is read or a network allocated.
+  checkTrainingBudget(config, memoryBudget(options.memoryBudget));
 
   const loadStart = performance.now();
   const dataset = await loadConfiguredDataset(config.dataset);
@@ -61,6 +66,12 @@ async function main(argv: readonly string[]): Promise<number> {
     `${describe(config)} | ${dataset.name}: ${dataset.train.count} train / ${dataset.test.count} test (loaded in ${loadSeconds.toFixed(2)}s, set up in ${setupSeconds.toFixed(2)}s) | backend ${backend.name} ${config.dtype}, ${trainer.inputFormat} input\n`,
   );
 
+  // Ctrl+C (or SIGTERM) ends the run cleanly between two steps: stored as stopped, with its checkpoint, resumable.
+  const stop = onStopSignals({
+    write: (text) => human.write(text),
+    firstNote: '\nstopping after this step (Ctrl+C again to quit at once)...\n',
+    secondNote: '\nquitting at once: the run keeps its last checkpoint\n',
+  });
   const store = options.save ? new RunStore(options.runsDirectory ?? defaultRunsDirectory(), appVersion(), undefined, { holder: 'npm run train' }) : undefined;
   const created = store ? await store.createClaimed(config, { backend: backend.name }, 'train') : undefined;
   const run = created?.record;
@@ -84,16 +95,8 @@ async function main(argv: readonly string[]): Promise<number> {
       })}\x1b[K`,
     );
   };
-  // Ctrl+C ends the run cleanly: the run is stored as stopped with its checkpoint, and can be resumed.
-  let interrupted = false;
-  const onSigint = (): void => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    human.write('\nstopping (Ctrl+C again to quit at once)...\n');
-  };
-  process.on('SIGINT', onSigint);
-  const result = trainer.run({
-    shouldStop: () => interrupted,
+  const result = await trainInSlices(trainer, {
+    shouldStop: () => stop.requested,
     onIteration(iteration, loss) {
       recorder?.loss(iteration, loss);
       if (!interactive) return;
@@ -114,7 +117,6 @@ async function main(argv: readonly string[]): Promise<number> {
       human.write(interactive ? `\r${line}\x1b[K\n` : `${line}\n`);
     },
   });
-  process.off('SIGINT', onSigint);
   if (interactive) human.write('\r\x1b[K');
   recorder?.end(result.status === 'diverged');
   if (store && run) {
@@ -126,6 +128,8 @@ async function main(argv: readonly string[]): Promise<number> {
     });
     if (saving) saving.finished = true;
   }
+  // The run is on record: from here Ctrl+C quits at once again.
+  stop.dispose();
 
   const summary = {
     status: result.status,
@@ -169,7 +173,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`error: the loss became ${result.lastLoss} at iteration ${result.iterations}: training diverged (lower the learning rate)\n`);
     return 1;
   }
-  return 0;
+  return result.status === 'stopped' ? 130 : 0;
 }
 
 function describe(config: TrainConfig): string {
@@ -188,4 +192,4 @@ function round(value: number, digits: number): number {
   return Math.round(value * f) / f;
 }
 
-runCli(mainRecordingFailure, { inputErrors: ['ConfigError', 'DatasetError'] });
+runCli(mainRecordingFailure, { inputErrors: ['ConfigError', 'DatasetError', 'FlagError'] });

@@ -92,6 +92,17 @@ describe('the trainer process under Node', () => {
     expect(failure).toMatchObject({ requestId: 'bad', reason: expect.stringMatching(/5 values for 2 images of 196 pixels/) });
   });
 
+  it('refuses a trace or a gradient check over the memory budget before building it, and outlives a Ctrl+C', async () => {
+    const { trainer, until } = startTrainer();
+    const huge = parseTrainConfig({ dataset, network: { inputSize: PIXELS, hiddenSizes: new Array(32).fill(8192) }, dtype: 'float64' });
+    trainer.send({ type: 'layerGraph', requestId: 'trace', config: huge, batchSize: 100 });
+    expect(await until('requestFailed')).toMatchObject({ requestId: 'trace', reason: expect.stringMatching(/^invalid config: network\.hiddenSizes: this trace needs about \d+ GB of memory/) });
+    // Its parent stops a trainer (with a checkpoint): a SIGINT, as a terminal's Ctrl+C sends it, is ignored.
+    trainer.kill('SIGINT');
+    trainer.send({ type: 'gradientCheck', requestId: 'check', config: huge, samples: 3 });
+    expect(await until('requestFailed', 2)).toMatchObject({ requestId: 'check', reason: expect.stringMatching(/^invalid config: network\.hiddenSizes: this gradient check needs about \d+ GB/) });
+  });
+
   it('rejects invalid commands with the field, pauses, resumes and stops', async () => {
     const { trainer, events, until } = startTrainer();
     trainer.send({ type: 'start', config: { training: { batchSize: -5 } } } as never);

@@ -11,6 +11,7 @@ import { Tensor } from '../src-engine/tensor';
 import type { EvaluationRecord } from '../src-engine/training/evaluation-record';
 import { Trainer } from '../src-engine/training/trainer';
 import { traceLayers } from '../src-engine/graph/layer-graph';
+import { checkGradientCheckBudget, checkLayerGraphBudget } from '../src-services/limits/memory-budget';
 import { exportTrainerToOnnx } from '../src-services/onnx/export-run';
 import { readCheckpoint } from '../src-services/runs/checkpoint';
 import { restoreCheckpoint } from '../src-services/runs/checkpoint-fit';
@@ -201,6 +202,8 @@ class TrainerHost {
         return;
       }
       case 'layerGraph': {
+        // The host checked too; a process checks what it is asked to build before allocating it.
+        checkLayerGraphBudget(command.config, command.batchSize);
         const { trainer } = await this.createTrainer(command.config);
         const trace = traceLayers(trainer.net, (await this.dataset(command.config.dataset)).train, command.batchSize);
         this.transport.send({ type: 'layerGraph', requestId: command.requestId, trace });
@@ -218,6 +221,7 @@ class TrainerHost {
         return;
       }
       case 'gradientCheck': {
+        checkGradientCheckBudget(command.config, command.samples);
         const dataset = await this.dataset(command.config.dataset);
         const { backend } = selectBackend(command.config.backend);
         const result = runGradientCheck(command.config, dataset, backend, command.samples);

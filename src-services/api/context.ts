@@ -2,11 +2,14 @@ import type { HostInfo, WorkbenchEvent } from '../../src-shared/api';
 import { DatasetCache } from '../data/dataset-source';
 import { ImportedOnnxModels } from '../onnx/imported-models';
 import { OnnxRunner, type OnnxRunnerOptions } from '../onnx/onnx-runner';
+import type { MemoryBudget } from '../../src-shared/memory-budget';
+import { memoryBudget } from '../limits/memory-budget';
 import type { RunStore } from '../runs/run-store';
 import { SweepRunner } from '../sweeps/sweep-runner';
 import type { RunSupervisor } from '../trainers/run-supervisor';
 import type { TrainerProcessFactory } from '../trainers/trainer-process';
 import { UserError } from './errors';
+import { HelperSlots } from './helper-slots';
 import { PredictorPool } from './predictors';
 
 /** What differs between hosts: the desktop opens folders and dialogs natively; the web host cannot. */
@@ -25,6 +28,10 @@ export interface WorkbenchServiceOptions {
   readonly hooks?: WorkbenchHostHooks;
   /** The ONNX runner process that imported models live in (its entry, limits and timer for tests). */
   readonly onnx?: OnnxRunnerOptions;
+  /** What one training (or helper) process may use; default this machine's (see memoryBudget). */
+  readonly memoryBudget?: MemoryBudget;
+  /** Helper processes at once and requests waiting for one (defaults HELPER_PROCESSES, HELPER_QUEUE). */
+  readonly helperSlots?: { readonly limit: number; readonly queue: number };
 }
 
 /** One job of a kind at a time (the gradient check), which another request may cancel. */
@@ -58,6 +65,10 @@ export interface ServiceContext {
   readonly datasets: DatasetCache;
   readonly predictors: PredictorPool;
   readonly gradientCheck: ExclusiveJob;
+  /** Caps the short-lived helper processes (traces, gradient checks). */
+  readonly helpers: HelperSlots;
+  /** Every network is checked against it before a process allocates it. */
+  readonly memoryBudget: MemoryBudget;
   readonly onnxModels: ImportedOnnxModels;
   readonly sweeps: SweepRunner;
   /** Sweeps this host is running, by id, with what cancels each. */
@@ -67,6 +78,7 @@ export interface ServiceContext {
 
 export function createServiceContext(options: WorkbenchServiceOptions, emit: (event: WorkbenchEvent) => void): ServiceContext {
   const { supervisor, trainerFactory } = options;
+  const budget = options.memoryBudget ?? memoryBudget();
   return {
     supervisor,
     store: supervisor.store,
@@ -74,10 +86,12 @@ export function createServiceContext(options: WorkbenchServiceOptions, emit: (ev
     info: options.info,
     hooks: options.hooks ?? {},
     datasets: new DatasetCache(),
-    predictors: new PredictorPool(supervisor, trainerFactory),
+    predictors: new PredictorPool(supervisor, trainerFactory, budget),
     gradientCheck: new ExclusiveJob(),
+    helpers: new HelperSlots(options.helperSlots?.limit, options.helperSlots?.queue),
+    memoryBudget: budget,
     onnxModels: new ImportedOnnxModels(new OnnxRunner(options.onnx)),
-    sweeps: new SweepRunner(supervisor),
+    sweeps: new SweepRunner(supervisor, { budget }),
     activeSweeps: new Map(),
     emit,
   };

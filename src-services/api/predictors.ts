@@ -1,3 +1,5 @@
+import type { MemoryBudget } from '../../src-shared/memory-budget';
+import { checkTrainingBudget } from '../limits/memory-budget';
 import type { RunSupervisor } from '../trainers/run-supervisor';
 import type { TrainerProcess, TrainerProcessFactory } from '../trainers/trainer-process';
 import { UserError } from './errors';
@@ -11,10 +13,12 @@ export class PredictorPool {
   private readonly factory: TrainerProcessFactory;
   private readonly loaded = new Map<string, Promise<TrainerProcess>>();
   private readonly inputSizes = new Map<string, number>();
+  private readonly budget: MemoryBudget;
 
-  constructor(supervisor: RunSupervisor, factory: TrainerProcessFactory) {
+  constructor(supervisor: RunSupervisor, factory: TrainerProcessFactory, budget: MemoryBudget) {
     this.supervisor = supervisor;
     this.factory = factory;
+    this.budget = budget;
   }
 
   /** The run's network input size, read once: the Draw view predicts while the user draws, and a run's config never changes. */
@@ -36,6 +40,8 @@ export class PredictorPool {
     const store = this.supervisor.store;
     const record = await store.get(id);
     if (!(await store.hasCheckpoint(id))) throw new UserError(`run "${record.name}" has no saved weights yet`);
+    // Loading builds the whole training state (weights, optimizer state): it must fit, as the run had to.
+    checkTrainingBudget(record.config, this.budget, `run "${record.name}"`);
     const loading = new Promise<TrainerProcess>((resolve, reject) => {
       const process = this.factory();
       process.onEvent((event) => {

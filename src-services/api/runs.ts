@@ -1,28 +1,19 @@
+import { join } from 'node:path';
 import { MAX_WEIGHT_TILES, type RunMetrics, type WeightTiles } from '../../src-shared/api';
-import type { StoredEvaluation } from '../../src-shared/run-record';
+import { METRICS_FILE } from '../runs/run-store';
 import { requestFromTrainer } from '../trainers/trainer-requests';
 import type { ServiceContext } from './context';
 import { UserError } from './errors';
 import type { Handlers } from './handlers';
+import { iterationBound, readRunMetrics } from './run-metrics';
 
 /** The stored runs: listing, metrics, renaming, deleting, and what their networks hold and predict. */
 export type RunsMethod = 'listRuns' | 'runMetrics' | 'renameRun' | 'deleteRun' | 'openRunFolder' | 'predict' | 'firstLayerWeights';
 
+/** The run's losses and evaluations, read within bounds (see readRunMetrics). */
 async function runMetrics(ctx: ServiceContext, id: string): Promise<RunMetrics> {
-  const lines = await ctx.store.readMetrics(id);
-  const losses: Array<number | null> = [];
-  const evaluations: StoredEvaluation[] = [];
-  for (const line of lines) {
-    if (line.type === 'losses') {
-      for (const [i, value] of line.values.entries()) losses[line.start + i] = value;
-    } else {
-      const { type: _type, ...point } = line;
-      evaluations.push(point);
-    }
-  }
-  // A resumed run rewrites from its checkpoint: holes can only come from a torn line; show them as gaps.
-  for (let i = 0; i < losses.length; i++) if (losses[i] === undefined) losses[i] = null;
-  return { losses, evaluations };
+  const record = await ctx.store.get(id);
+  return readRunMetrics(join(ctx.store.directory(id), METRICS_FILE), iterationBound(record));
 }
 
 /** The first layer's weights, one tile per hidden unit: from the live network while it trains, else the checkpoint. */

@@ -3,23 +3,16 @@ import { join } from 'node:path';
 import type { ApiResult } from '../../src-shared/api';
 import { ConfigError, configIssues, parseTrainConfig } from '../../src-shared/config';
 import { errorMessage } from '../../src-shared/error-message';
-import { sweepSchema, type Sweep } from '../../src-shared/sweep';
+import { sweepSchema } from '../../src-shared/sweep';
 import { projectRoot } from '../data/load-dataset';
-import { planTrials } from '../sweeps/sweep-plan';
+import { checkTrainingBudget } from '../limits/memory-budget';
+import { trialCount } from '../sweeps/sweep-plan';
 import type { ServiceContext } from './context';
 import { UserError } from './errors';
 import type { Handlers } from './handlers';
 
 /** Hyperparameter sweeps (chapter 6.5): presets, the stored ones, start, cancel, resume, and promoting a trial. */
 export type SweepsMethod = 'sweepPresets' | 'listSweeps' | 'startSweep' | 'cancelSweep' | 'resumeSweep' | 'promoteTrial';
-
-function planTrialsCount(sweep: Sweep): number {
-  try {
-    return planTrials(sweep).length;
-  } catch {
-    return sweep.trials ?? 0;
-  }
-}
 
 /** Starts a sweep in the background; the UI follows its trials through the runs' events. */
 function runInBackground(ctx: ServiceContext, id: string, run: (signal: AbortSignal) => Promise<unknown>): void {
@@ -50,7 +43,8 @@ export const sweepsHandlers = {
 
   listSweeps: async (ctx) => {
     const defs = await ctx.sweeps.list();
-    return defs.map(({ id, sweep }) => ({ id, sweep, trials: planTrialsCount(sweep), active: ctx.activeSweeps.has(id) }));
+    // Counted by arithmetic, never listed: a stored grid may have far more combinations than it runs.
+    return defs.map(({ id, sweep }) => ({ id, sweep, trials: trialCount(sweep), active: ctx.activeSweeps.has(id) }));
   },
 
   startSweep: async (ctx, { sweep }) => {
@@ -70,7 +64,8 @@ export const sweepsHandlers = {
 
   resumeSweep: async (ctx, { id }) => {
     if (ctx.activeSweeps.has(id)) throw new UserError(`sweep ${id} is already running`);
-    await ctx.sweeps.definition(id);
+    // A stored definition is refused as a new one would be (too many trials, over budget), before it starts.
+    await ctx.sweeps.check(await ctx.sweeps.definition(id));
     runInBackground(ctx, id, (signal) => ctx.sweeps.resume(id, { signal }));
     return { id };
   },
@@ -81,6 +76,7 @@ export const sweepsHandlers = {
     const { trainSubset: _subset, validationFraction: _fraction, ...training } = record.config.training;
     const name = `${record.sweep?.name ?? record.name} — promoted #${(record.sweep?.trial ?? 0) + 1}`;
     const config = parseTrainConfig({ ...record.config, name, training }, 'promoted config');
+    checkTrainingBudget(config, ctx.memoryBudget, 'promoted config');
     return ctx.supervisor.enqueue(config, { name });
   },
 } satisfies Handlers<SweepsMethod>;

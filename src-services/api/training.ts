@@ -1,6 +1,7 @@
 import type { ApiResult } from '../../src-shared/api';
 import { parseTrainConfig } from '../../src-shared/config';
 import { errorMessage } from '../../src-shared/error-message';
+import { checkTrainingBudget } from '../limits/memory-budget';
 import type { ServiceContext } from './context';
 import { UserError } from './errors';
 import type { Handlers } from './handlers';
@@ -24,7 +25,12 @@ async function openConfigFile(ctx: ServiceContext): Promise<ApiResult<'openConfi
 export const trainingHandlers = {
   info: async (ctx) => ctx.info,
 
-  startRun: async (ctx, { config, name }) => ctx.supervisor.enqueue(parseTrainConfig(config, 'config'), name ? { name } : {}),
+  startRun: async (ctx, { config, name }) => {
+    const parsed = parseTrainConfig(config, 'config');
+    // Refused before a run folder or a process exists.
+    checkTrainingBudget(parsed, ctx.memoryBudget, 'config');
+    return ctx.supervisor.enqueue(parsed, name ? { name } : {});
+  },
 
   pauseRun: async (ctx, { id }) => {
     ctx.supervisor.pause(id);
@@ -41,7 +47,11 @@ export const trainingHandlers = {
     return null;
   },
 
-  continueRun: (ctx, { id }) => ctx.supervisor.resumeRun(id),
+  continueRun: async (ctx, { id }) => {
+    const record = await ctx.store.get(id);
+    checkTrainingBudget(record.config, ctx.memoryBudget, `run "${record.name}"`);
+    return ctx.supervisor.resumeRun(id);
+  },
 
   openConfigFile: (ctx) => openConfigFile(ctx),
 

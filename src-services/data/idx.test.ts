@@ -60,6 +60,16 @@ describe('IDX reader', () => {
     expect((await problem('cut.gz', gz.subarray(0, gz.length - 12))).message).toMatch(/cut.gz: (truncated gzip stream|corrupt gzip data)/);
   });
 
+  it('reads a gzip no further than its header declares, and names a header that promises more than the stream holds', async () => {
+    const lying = gzipSync(idxBytes([1000, 2, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]));
+    expect((await problem('lying.gz', lying)).message).toMatch(/lying.gz: truncated: the header says 1000x2x3 \(6000 bytes of data\) but the file holds 12/);
+    const longer = gzipSync(new Uint8Array([...images, 0, 0, 0]));
+    expect((await problem('long.gz', longer)).message).toMatch(/long.gz: decompresses to more than the 2x2x3 \(12 bytes\) its header declares/);
+    // A header in two gzip members, split inside its dimensions.
+    const split = Buffer.concat([gzipSync(images.subarray(0, 6)), gzipSync(images.subarray(6))]);
+    expect(Array.from((await readIdxFile(await tempFile('split.gz', split))).data)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  });
+
   it('reports a missing file', async () => {
     await expect(readIdxFile('/nonexistent/t10k-labels-idx1-ubyte.gz')).rejects.toThrow(/t10k-labels-idx1-ubyte.gz: file not found/);
   });

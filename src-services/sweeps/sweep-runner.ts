@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RUN_ID_PATTERN, type RunRecord, type RunStatus } from '../../src-shared/run-record';
 import { sweepSchema, type StoredSweep, type Sweep } from '../../src-shared/sweep';
+import type { MemoryBudget } from '../../src-shared/memory-budget';
+import { FileRefusal, MAX_CONFIG_FILE_BYTES, readBoundedText } from '../limits/bounded-file';
+import { memoryBudget } from '../limits/memory-budget';
 import type { RunSupervisor } from '../trainers/run-supervisor';
-import { planTrials } from './sweep-plan';
+import { checkSweep } from './sweep-check';
+import { planTrials, trialCount } from './sweep-plan';
 
 const FINISHED: readonly RunStatus[] = ['completed', 'stopped', 'failed', 'diverged'];
 
@@ -19,6 +23,8 @@ export interface SweepResult {
 export interface SweepRunOptions {
   /** Called as each trial ends, whatever its status. */
   readonly onTrial?: (record: RunRecord, done: number, total: number) => void;
+  /** Called as a trial starts training (its status becomes running). */
+  readonly onTrialStart?: (record: RunRecord) => void;
   /** Stops every trial still queued or training. */
   readonly signal?: AbortSignal;
 }
@@ -37,9 +43,17 @@ export function rankTrials(records: readonly RunRecord[]): RunRecord[] {
  */
 export class SweepRunner {
   private readonly supervisor: RunSupervisor;
+  private readonly budget: MemoryBudget;
 
-  constructor(supervisor: RunSupervisor) {
+  /** `budget`: the memory every trial, and the trials training at once, must fit in (default: this host's). */
+  constructor(supervisor: RunSupervisor, options: { budget?: MemoryBudget } = {}) {
     this.supervisor = supervisor;
+    this.budget = options.budget ?? memoryBudget();
+  }
+
+  /** Trials of this sweep queued or training at once: its own concurrency, at most the supervisor's. */
+  private concurrencyOf(sweep: Sweep): number {
+    return Math.min(sweep.concurrency ?? this.supervisor.concurrency, this.supervisor.concurrency);
   }
 
   private definitionFile(id: string): string {
@@ -51,10 +65,18 @@ export class SweepRunner {
     return this.run(await this.prepare(sweep), sweep, options);
   }
 
-  /** Checks every trial's config and stores the definition; returns the new sweep's id. */
+  /**
+   * Refuses a sweep of too many trials, an invalid trial config, a trial over the memory budget, or more
+   * trials training at once than the budget holds (without holding the event loop: see checkSweep).
+   */
+  async check(sweep: Sweep): Promise<void> {
+    await checkSweep(sweep, { budget: this.budget, concurrency: this.concurrencyOf(sweep) });
+  }
+
+  /** Checks the sweep (see check) and stores its definition; returns the new sweep's id. */
   async prepare(sweep: Sweep): Promise<string> {
     const id = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
-    planTrials(sweep);
+    await this.check(sweep);
     await mkdir(this.supervisor.store.root, { recursive: true });
     const file = this.definitionFile(id);
     await writeFile(`${file}.tmp`, `${JSON.stringify(sweep, null, 2)}\n`);
@@ -74,7 +96,7 @@ export class SweepRunner {
     for (const name of names.filter((n) => /^sweep-.+\.json$/.test(n)).sort().reverse()) {
       const id = name.slice('sweep-'.length, -'.json'.length);
       try {
-        const parsed = sweepSchema.safeParse(JSON.parse(await readFile(this.definitionFile(id), 'utf8')));
+        const parsed = sweepSchema.safeParse(JSON.parse(await readBoundedText(this.definitionFile(id), MAX_CONFIG_FILE_BYTES)));
         if (parsed.success) sweeps.push({ id, sweep: parsed.data });
       } catch {
         // a torn or foreign file: not a sweep we can show
@@ -86,9 +108,10 @@ export class SweepRunner {
   async definition(id: string): Promise<Sweep> {
     let text: string;
     try {
-      text = await readFile(this.definitionFile(id), 'utf8');
-    } catch {
-      throw new Error(`no sweep "${id}" in ${this.supervisor.store.root}`);
+      text = await readBoundedText(this.definitionFile(id), MAX_CONFIG_FILE_BYTES);
+    } catch (error) {
+      if (error instanceof FileRefusal && error.code === 'ENOENT') throw new Error(`no sweep "${id}" in ${this.supervisor.store.root}`);
+      throw error;
     }
     const parsed = sweepSchema.safeParse(JSON.parse(text));
     if (!parsed.success) throw new Error(`${this.definitionFile(id)}: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
@@ -96,55 +119,57 @@ export class SweepRunner {
   }
 
   async resume(id: string, options: SweepRunOptions = {}): Promise<SweepResult> {
-    return this.run(id, await this.definition(id), options);
+    const sweep = await this.definition(id);
+    // A stored definition meets the limits a new one does (this host's budget may be smaller than the one it was stored on).
+    await this.check(sweep);
+    return this.run(id, sweep, options);
   }
 
   async run(id: string, sweep: Sweep, options: SweepRunOptions = {}): Promise<SweepResult> {
     const started = performance.now();
-    const trials = planTrials(sweep);
+    const total = trialCount(sweep);
     const existing = new Map<number, RunRecord>();
     for (const listing of await this.supervisor.store.list()) {
       if (listing.kind === 'ok' && listing.record.sweep?.id === id) existing.set(listing.record.sweep.trial, listing.record);
     }
     const records = new Map<string, RunRecord>();
+    /** This sweep's trials queued or training. */
+    const unfinished = new Set<string>();
     let done = 0;
-    const total = trials.length;
     let finish: () => void = () => undefined;
     const allDone = new Promise<void>((resolve) => {
       finish = resolve;
     });
+    // At most `limit` of this sweep's trials queued or training at once; the next is planned and enqueued as
+    // one finishes, so a long sweep never fills the supervisor's queue.
+    const limit = this.concurrencyOf(sweep);
+    let slotFreed: () => void = () => undefined;
     const unsubscribe = this.supervisor.subscribe((event) => {
       if (event.kind !== 'status' || !records.has(event.runId)) return;
       const before = records.get(event.runId)!;
       records.set(event.runId, event.record);
+      if (event.record.status === 'running' && before.status !== 'running') options.onTrialStart?.(event.record);
       if (FINISHED.includes(event.record.status) && !FINISHED.includes(before.status)) {
+        unfinished.delete(event.runId);
         done++;
         options.onTrial?.(event.record, done, total);
+        slotFreed();
         if (done === total) finish();
       }
     });
     const stopAll = (): void => {
-      for (const runId of records.keys()) {
-        if (!FINISHED.includes(records.get(runId)!.status)) void this.supervisor.stop(runId).catch(() => undefined);
-      }
+      for (const runId of unfinished) void this.supervisor.stop(runId).catch(() => undefined);
     };
     const onAbort = (): void => {
       stopAll();
       slotFreed();
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    // At most `limit` of this sweep's trials queued or training at once; the next starts as one finishes.
-    const limit = sweep.concurrency ?? Number.POSITIVE_INFINITY;
-    const inFlight = (): number => [...records.values()].filter((r) => !FINISHED.includes(r.status)).length;
-    let slotFreed: () => void = () => undefined;
     const waitForSlot = async (): Promise<void> => {
-      while (inFlight() >= limit && !options.signal?.aborted) await new Promise<void>((resolve) => (slotFreed = resolve));
+      while (unfinished.size >= limit && !options.signal?.aborted) await new Promise<void>((resolve) => (slotFreed = resolve));
     };
-    const unsubscribeSlots = this.supervisor.subscribe((event) => {
-      if (event.kind === 'status' && FINISHED.includes(event.record.status)) slotFreed();
-    });
     try {
-      for (const planned of trials) {
+      for (const planned of planTrials(sweep)) {
         const previous = existing.get(planned.trial);
         if (previous?.status === 'completed') {
           records.set(previous.id, previous);
@@ -157,6 +182,7 @@ export class SweepRunner {
         let record: RunRecord;
         if (previous && (await this.supervisor.store.readCheckpoint(previous.id).catch(() => undefined)) && ['stopped', 'interrupted', 'failed'].includes(previous.status)) {
           records.set(previous.id, previous);
+          unfinished.add(previous.id);
           record = await this.supervisor.resumeRun(previous.id);
         } else {
           if (previous) await this.supervisor.store.delete(previous.id);
@@ -165,12 +191,14 @@ export class SweepRunner {
             sweep: { id, name: sweep.name, trial: planned.trial, parameters: planned.parameters },
           });
         }
-        records.set(record.id, record);
+        // The status events seen meanwhile are newer than the record the call returned.
+        if (!records.has(record.id)) records.set(record.id, record);
+        if (!FINISHED.includes(records.get(record.id)!.status)) unfinished.add(record.id);
+        else unfinished.delete(record.id);
       }
       if (done < total && !options.signal?.aborted) await allDone;
       if (options.signal?.aborted) await this.supervisor.whenIdle();
     } finally {
-      unsubscribeSlots();
       unsubscribe();
       options.signal?.removeEventListener('abort', onAbort);
     }

@@ -51,7 +51,14 @@ export function nodeTrainerEntry(): NodeTrainerEntry {
 export function nodeTrainerFactory(entry: NodeTrainerEntry = nodeTrainerEntry()): TrainerProcessFactory {
   return () => {
     // 'advanced' serialization carries typed arrays as binary (structured clone), not as JSON number lists.
-    const child = fork(entry.file, [...(entry.args ?? [])], { execArgv: [...entry.execArgv], serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // A process group of its own (POSIX): a terminal's Ctrl+C reaches the host, which stops its runs with a
+    // checkpoint, and not the trainer mid-step (nor while it starts). Without its parent the trainer exits.
+    const child = fork(entry.file, [...(entry.args ?? [])], {
+      execArgv: [...entry.execArgv],
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      detached: process.platform !== 'win32',
+    });
     const exitListeners: Array<(exit: TrainerExit) => void> = [];
     child.on('exit', (code, signal) => exitListeners.forEach((listener) => listener({ code, signal })));
     // Write errors to an exiting child are covered by its exit event; a child that never started has no

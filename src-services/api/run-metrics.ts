@@ -1,0 +1,99 @@
+import { constants } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import type { RunMetrics } from '../../src-shared/api';
+import { totalIterations } from '../../src-shared/config';
+import { metricsLineSchema, type RunRecord, type StoredEvaluation } from '../../src-shared/run-record';
+import { UserError } from './errors';
+
+/**
+ * Reading a run's metrics.jsonl for the charts, bounded before anything is allocated: the file's size, each
+ * line's length, and the iterations a line may put losses at (the run's own total, and a hard cap), so a
+ * damaged or hostile line (`"start": 100000000`) is refused in words instead of filling memory.
+ */
+export const MAX_METRICS_FILE_BYTES = 512 * 2 ** 20;
+/** A losses line holds at most a second of batch losses (see MetricsWriter): megabytes, not hundreds. */
+export const MAX_METRICS_LINE_BYTES = 32 * 2 ** 20;
+/** Losses one reply carries at most (a run of 5 million iterations). */
+export const MAX_LOSS_POINTS = 5_000_000;
+/** Evaluations one reply carries at most (every 25th iteration of the longest run). */
+export const MAX_EVALUATIONS = 200_000;
+
+const FINISHED = new Set(['completed', 'stopped', 'failed', 'diverged']);
+
+/** The most iterations the run can have recorded: its schedule when the config fixes it, else what it reported. */
+export function iterationBound(record: RunRecord): number {
+  const { training } = record.config;
+  let bound: number | undefined;
+  if (training.epochs === undefined || training.trainSubset !== undefined) {
+    // With a subset, the schedule on the subset bounds the schedule on any (smaller) training set.
+    bound = totalIterations(training, training.trainSubset ?? 0);
+  } else if (FINISHED.has(record.status) && record.summary) {
+    bound = record.summary.iterations;
+  }
+  return Math.min(MAX_LOSS_POINTS, bound ?? MAX_LOSS_POINTS);
+}
+
+/** The complete lines of a file, each at most `maxLine` bytes; a last line without its newline is left out (torn by a crash). */
+async function* completeLines(file: string, maxLine: number): AsyncGenerator<string> {
+  const handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    for await (const chunk of handle.createReadStream({ autoClose: false, highWaterMark: 1 << 16 }) as AsyncIterable<Buffer>) {
+      let from = 0;
+      for (let newline = chunk.indexOf(10, from); newline !== -1; newline = chunk.indexOf(10, from)) {
+        if (pendingBytes + newline - from > maxLine) throw new UserError(`${file}: a line is longer than ${maxLine} bytes; this is not a metrics file`);
+        pending.push(chunk.subarray(from, newline));
+        yield Buffer.concat(pending).toString('utf8');
+        pending = [];
+        pendingBytes = 0;
+        from = newline + 1;
+      }
+      pending.push(chunk.subarray(from));
+      pendingBytes += chunk.length - from;
+      if (pendingBytes > maxLine) throw new UserError(`${file}: a line is longer than ${maxLine} bytes; this is not a metrics file`);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Losses by iteration (gaps as null) and evaluations, of at most `maxIterations` iterations. */
+export async function readRunMetrics(file: string, maxIterations: number): Promise<RunMetrics> {
+  let size: number;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new UserError(`${file}: not a regular file`);
+    size = info.size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { losses: [], evaluations: [] };
+    throw error;
+  }
+  if (size > MAX_METRICS_FILE_BYTES) throw new UserError(`${file}: ${size} bytes is more than a run's metrics may hold (${MAX_METRICS_FILE_BYTES})`);
+  const losses: Array<number | null> = [];
+  const evaluations: StoredEvaluation[] = [];
+  let number = 0;
+  for await (const row of completeLines(file, MAX_METRICS_LINE_BYTES)) {
+    number++;
+    let line;
+    try {
+      line = metricsLineSchema.parse(JSON.parse(row));
+    } catch (error) {
+      throw new UserError(`${file}: line ${number} is not a metrics record (${(error as Error).message.split('\n')[0]})`);
+    }
+    if (line.type === 'losses') {
+      const end = line.start + line.values.length;
+      if (end > maxIterations) {
+        throw new UserError(`${file}: line ${number} puts losses at iterations ${line.start} to ${end - 1}, past the ${maxIterations} iterations this run's metrics can hold`);
+      }
+      // Holes are filled in order, so the array stays dense (a resumed run rewrites from its checkpoint).
+      while (losses.length < line.start) losses.push(null);
+      for (const [i, value] of line.values.entries()) losses[line.start + i] = value;
+    } else {
+      if (evaluations.length >= MAX_EVALUATIONS) throw new UserError(`${file}: line ${number} is evaluation number ${MAX_EVALUATIONS + 1}; a run's metrics hold at most ${MAX_EVALUATIONS}`);
+      const { type: _type, ...point } = line;
+      evaluations.push(point);
+    }
+  }
+  return { losses, evaluations };
+}
