@@ -1,12 +1,19 @@
 import { defineConfig } from 'vitest/config';
 
+const everywhere = ['src-engine', 'src-services', 'src-trainer', 'src-cli', 'src-web', 'src-electron', 'src-shared', 'src-renderer', 'bench', 'scripts'];
+/** The book's experiments reproduced (thousands of updates each) and the full gradient checks: slow by nature. */
+const chapters = 'src-engine/chapters/**/*.chapter.test.ts';
+
 export default defineConfig({
   test: {
-    include: ['src-engine/**/*.test.ts', 'src-services/**/*.test.ts', 'src-trainer/**/*.test.ts', 'src-cli/**/*.test.ts', 'src-web/**/*.test.ts', 'src-electron/**/*.test.ts', 'src-shared/**/*.test.ts', 'src-renderer/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts'],
     globalSetup: ['scripts/vitest-global-setup.ts', 'scripts/vitest-trainer-bundle.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     // Numeric tests are CPU-bound: two workers match the project's 2-core machines.
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'unit', include: everywhere.map((dir) => `${dir}/**/*.test.ts`), exclude: ['**/node_modules/**', chapters] } },
+      { extends: true, test: { name: 'chapters', include: [chapters] } },
+    ],
   },
 });

@@ -48,29 +48,41 @@ if (step('desktop build', bin('electron-vite'), ['build'])) {
   step('built main parses', process.execPath, ['--check', 'out/main/index.js']);
 }
 
-const reportDir = mkdtempSync(join(tmpdir(), 'bpw-vitest-'));
-const report = join(reportDir, 'report.json');
-// scripts/vitest-global-setup.ts writes here why native-only tests are skipped, when they are.
-const nativeSkipFile = join(reportDir, 'native-skip.txt');
-process.stdout.write(`\n=== unit tests: vitest run\n`);
-const vitest = spawnSync(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], {
-  stdio: 'inherit',
-  env: { ...process.env, BACKPROP_NATIVE_SKIP_FILE: nativeSkipFile },
-});
-try {
-  const json = JSON.parse(readFileSync(report, 'utf8'));
-  passed += json.numPassedTests;
-  failed += json.numFailedTests;
-  const notRun = json.numPendingTests + json.numTodoTests;
-  if (notRun > 0) skip(`unit tests: ${notRun} of ${json.numTotalTests}`, existsSync(nativeSkipFile) ? `native-only: ${readFileSync(nativeSkipFile, 'utf8').trim()}` : 'see the vitest output above');
-  // A suite that fails to load has no failing test of its own: count it so it cannot pass silently.
-  failed += json.testResults.filter((suite) => suite.status === 'failed' && suite.assertionResults.length === 0).length;
-} catch {
-  failed++;
-  process.stdout.write(`vitest wrote no report (exit ${vitest.status ?? vitest.signal})\n`);
+/**
+ * One vitest project: `unit` (every *.test.ts) or `chapters` (the book's experiments reproduced and the full
+ * gradient checks, src-engine/chapters: slow by nature, so timed apart from the unit tests).
+ */
+function vitestProject(project, title) {
+  const reportDir = mkdtempSync(join(tmpdir(), 'bpw-vitest-'));
+  const report = join(reportDir, 'report.json');
+  // scripts/vitest-global-setup.ts writes here why native-only tests are skipped, when they are.
+  const nativeSkipFile = join(reportDir, 'native-skip.txt');
+  process.stdout.write(`\n=== ${title}: vitest run --project ${project}\n`);
+  const started = Date.now();
+  const vitest = spawnSync(bin('vitest'), ['run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], {
+    stdio: 'inherit',
+    env: { ...process.env, BACKPROP_NATIVE_SKIP_FILE: nativeSkipFile },
+  });
+  const failedBefore = failed;
+  try {
+    const json = JSON.parse(readFileSync(report, 'utf8'));
+    passed += json.numPassedTests;
+    failed += json.numFailedTests;
+    const notRun = json.numPendingTests + json.numTodoTests;
+    if (notRun > 0) skip(`${title}: ${notRun} of ${json.numTotalTests}`, existsSync(nativeSkipFile) ? `native-only: ${readFileSync(nativeSkipFile, 'utf8').trim()}` : 'see the vitest output above');
+    // A suite that fails to load has no failing test of its own: count it so it cannot pass silently.
+    failed += json.testResults.filter((suite) => suite.status === 'failed' && suite.assertionResults.length === 0).length;
+  } catch {
+    failed++;
+    process.stdout.write(`vitest wrote no report (exit ${vitest.status ?? vitest.signal})\n`);
+  }
+  rmSync(reportDir, { recursive: true, force: true });
+  if (vitest.status !== 0 && failed === failedBefore) failed++;
+  process.stdout.write(`=== ${title}: ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
-rmSync(reportDir, { recursive: true, force: true });
-if (vitest.status !== 0 && failed === 0) failed++;
+
+vitestProject('unit', 'unit tests');
+vitestProject('chapters', 'chapter tests');
 
 // End-to-end tests need a browser: Debian's Chromium (installed by .ci/run), or CHROMIUM_PATH.
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

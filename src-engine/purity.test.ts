@@ -8,7 +8,7 @@ const root = new URL('.', import.meta.url).pathname;
 function engineSources(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === 'fixtures' ? [] : engineSources(path);
+    if (entry.isDirectory()) return entry.name === 'fixtures' || entry.name === 'test-support' ? [] : engineSources(path);
     return entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts') && entry.name !== 'sparse-fixtures.ts' ? [path] : [];
   });
 }
