@@ -59,7 +59,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const top = values.top === undefined ? 10 : Number(values.top);
   const log = values.json ? process.stderr : process.stdout;
 
-  const store = new RunStore(values['runs-dir'] ?? defaultRunsDirectory(), process.env.npm_package_version ?? '0.0.0');
+  const store = new RunStore(values['runs-dir'] ?? defaultRunsDirectory(), process.env.npm_package_version ?? '0.0.0', undefined, { holder: 'npm run sweep' });
   const supervisor = new RunSupervisor(store, nodeTrainerFactory(), { concurrency });
   await supervisor.recoverInterrupted();
   const runner = new SweepRunner(supervisor, { budget: memoryBudget(values['memory-budget']) });

@@ -41,6 +41,8 @@ export const trainerCommandSchema = z.discriminatedUnion('type', [
       threads: z.number().int().min(1).max(256).optional(),
     })
     .strict(),
+  /** A new share of the cores for the native kernels (the supervisor's, when the number of trainers at work changes). */
+  z.object({ type: z.literal('threads'), threads: z.number().int().min(1).max(256) }).strict(),
   /** Load a run's checkpoint without training, to predict with it. */
   z.object({ type: z.literal('load'), config: trainConfigSchema, directory: z.string().min(1) }).strict(),
   z.object({ type: z.literal('pause') }).strict(),
@@ -137,6 +139,8 @@ export const trainerEventSchema = z.discriminatedUnion('type', [
     /** The native kernels' thread count in this process (absent on the TypeScript backend). */
     threads: z.number().int().optional(),
   }),
+  /** The native kernels' thread count after a 'threads' command (sent only when the pool changed). */
+  z.object({ type: z.literal('threads'), threads: z.number().int() }),
   /** Every batch loss since the previous progress event (at most ~20 events/s), starting at iteration `start`. */
   z.object({
     type: z.literal('progress'),

@@ -227,24 +227,23 @@ describe('RunSupervisor with real trainer processes', () => {
 });
 
 describe.skipIf(!nativeForTests.backend)('native kernel threads of trainer processes', () => {
-  it('two trainers at once on a 2-core share apply 1 thread each; a lone trainer started without a share keeps every core', async () => {
-    const { RunSupervisor } = await import('../src-services/trainers/run-supervisor');
-    const store = new RunStore(join(await mkdtemp(join(tmpdir(), 'bpw-sup-')), 'runs'));
-    const sup = new RunSupervisor(store, testTrainerFactory(), { concurrency: 2, cores: 2 });
-    const applied: number[] = [];
-    sup.subscribe((e) => {
-      if (e.kind === 'trainer' && e.event.type === 'ready' && e.event.threads !== undefined) applied.push(e.event.threads);
-    });
-    const native = { ...small, backend: 'native' as const, training: { ...small.training, iterations: 5 } };
-    await sup.enqueue(parseTrainConfig({ ...native, seed: 1 }));
-    await sup.enqueue(parseTrainConfig({ ...native, seed: 2 }));
-    await sup.whenIdle();
-    expect(applied).toEqual([1, 1]);
-
-    const { trainer, until } = startTrainer();
-    trainer.send({ type: 'start', config: parseTrainConfig(native) });
-    const ready = await until('ready');
+  it('applies the share of cores it is started with, and a new share sent while it trains; without one it keeps every core', async () => {
     const { nativeInfo } = await import('../src-services/backends/native-backend');
-    expect(ready.type === 'ready' && ready.threads).toBe(nativeInfo().hardwareThreads);
+    const native = { ...small, backend: 'native' as const, training: { ...small.training, iterations: 1_000_000 } };
+    const shared = startTrainer();
+    shared.trainer.send({ type: 'start', config: parseTrainConfig(native), threads: 1 });
+    const ready = await shared.until('ready');
+    expect(ready.type === 'ready' && ready.threads).toBe(1);
+    // The share changes while it trains (another trainer finished): the pool is resized between two slices.
+    shared.trainer.send({ type: 'threads', threads: 2 });
+    const resized = await shared.until('threads');
+    expect(resized.type === 'threads' && resized.threads).toBe(2);
+    shared.trainer.send({ type: 'stop' });
+    await shared.until('finished');
+
+    const lone = startTrainer();
+    lone.trainer.send({ type: 'start', config: parseTrainConfig({ ...native, training: { ...native.training, iterations: 5 } }) });
+    const loneReady = await lone.until('ready');
+    expect(loneReady.type === 'ready' && loneReady.threads).toBe(nativeInfo().hardwareThreads);
   });
 });

@@ -102,6 +102,8 @@ export function runTrainerHost(transport: Transport = detectTransport(), hooks: 
 class TrainerHost {
   private session: Session | undefined;
   private busy = false;
+  /** The supervisor's latest share of the cores for this process's native kernels (undefined: every core). */
+  private threads: number | undefined;
   private readonly datasets = new DatasetCache();
   private readonly transport: Transport;
   private readonly hooks: TrainerHostHooks;
@@ -151,8 +153,10 @@ class TrainerHost {
           throw new Error('this trainer process already has a run');
         }
         this.busy = true;
+        // Recorded before the await: a 'threads' command that arrives while the run starts is newer.
+        if (command.type === 'start' && command.threads !== undefined) this.threads = command.threads;
         try {
-          if (command.type === 'start') await this.start(command.config, command.run?.directory, command.run?.resume ?? false, command.threads);
+          if (command.type === 'start') await this.start(command.config, command.run?.directory, command.run?.resume ?? false);
           else await this.load(command.config, command.directory);
         } finally {
           this.busy = false;
@@ -167,6 +171,14 @@ class TrainerHost {
           session.state = 'running';
           this.transport.send({ type: 'resumed', iteration: session.trainer.iteration });
           this.schedule(session);
+        }
+        return;
+      case 'threads':
+        this.threads = command.threads;
+        // Between two slices of training: no kernel of this process runs while the pool is resized.
+        if (session?.backend.name === 'native' && nativeInfo().threads !== command.threads) {
+          setNativeThreads(command.threads);
+          this.transport.send({ type: 'threads', threads: nativeInfo().threads });
         }
         return;
       case 'stop':
@@ -247,10 +259,10 @@ class TrainerHost {
     return { trainer: new Trainer(config, dataset, backend), backend };
   }
 
-  private async start(config: TrainConfig, directory: string | undefined, resume: boolean, threads: number | undefined): Promise<void> {
+  private async start(config: TrainConfig, directory: string | undefined, resume: boolean): Promise<void> {
     const { trainer, backend } = await this.createTrainer(config);
     // The supervisor's share of the cores; without one (a lone trainer) the kernels keep every core.
-    if (backend.name === 'native' && threads !== undefined) setNativeThreads(threads);
+    if (backend.name === 'native' && this.threads !== undefined) setNativeThreads(this.threads);
     if (resume) {
       if (!directory) throw new Error('resume needs the run directory');
       // Checked whole before anything changes: a checkpoint that does not fit leaves the metrics as they are.

@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const concurrency = integerFlag(values.concurrency, 'concurrency', 1, 256, availableParallelism());
   if (values.token !== undefined && !SESSION_TOKEN_PATTERN.test(values.token)) fail(`--token must be ${SESSION_TOKEN_RULE}`);
   const appVersion = process.env.npm_package_version ?? '0.0.0';
-  const store = new RunStore(values['runs-dir'] ?? defaultRunsDirectory(), appVersion);
+  const store = new RunStore(values['runs-dir'] ?? defaultRunsDirectory(), appVersion, undefined, { holder: 'the web host (npm run web)' });
   const factory = nodeTrainerFactory();
   const supervisor = new RunSupervisor(store, factory, { concurrency });
   const service = new WorkbenchService({

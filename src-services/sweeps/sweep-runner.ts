@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RUN_ID_PATTERN, type RunRecord, type RunStatus } from '../../src-shared/run-record';
 import { sweepSchema, type StoredSweep, type Sweep } from '../../src-shared/sweep';
 import type { MemoryBudget } from '../../src-shared/memory-budget';
 import { FileRefusal, MAX_CONFIG_FILE_BYTES, readBoundedText } from '../limits/bounded-file';
 import { memoryBudget } from '../limits/memory-budget';
+import { writeFileAtomic } from '../runs/run-files';
 import type { RunSupervisor } from '../trainers/run-supervisor';
 import { checkSweep } from './sweep-check';
 import { planTrials, trialCount } from './sweep-plan';
@@ -79,8 +80,8 @@ export class SweepRunner {
     await this.check(sweep);
     await mkdir(this.supervisor.store.root, { recursive: true });
     const file = this.definitionFile(id);
-    await writeFile(`${file}.tmp`, `${JSON.stringify(sweep, null, 2)}\n`);
-    await rename(`${file}.tmp`, file);
+    // A temporary name of its own and a rename: two sweeps prepared at once never share a temporary file.
+    await writeFileAtomic(file, `${JSON.stringify(sweep, null, 2)}\n`);
     return id;
   }
 

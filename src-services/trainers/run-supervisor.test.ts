@@ -2,41 +2,99 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { estimateTrainingMemory } from '../../src-engine/networks/memory-estimate';
 import { parseTrainConfig } from '../../src-shared/config';
 import type { TrainerCommandInput } from '../../src-shared/trainer-protocol';
 import { RunStore } from '../runs/run-store';
+import { FakeTrainerProcess } from './fake-trainer-process';
 import { RunSupervisor } from './run-supervisor';
-import type { TrainerProcess, TrainerProcessFactory } from './trainer-process';
 
-/** Trainer processes that only record the commands they are sent (nothing trains). */
-function recordingFactory(): { factory: TrainerProcessFactory; sent: TrainerCommandInput[] } {
-  const sent: TrainerCommandInput[] = [];
-  const factory: TrainerProcessFactory = (): TrainerProcess => ({
-    pid: undefined,
-    send: (command) => sent.push(command),
-    onEvent: () => undefined,
-    onExit: () => undefined,
-    kill: () => undefined,
-  });
-  return { factory, sent };
-}
-
-async function threadsSent(concurrency: number | undefined, cores: number): Promise<number[]> {
-  const { factory, sent } = recordingFactory();
+/** Fake trainer processes (nothing trains) and the share of cores each was last given, by start or 'threads'. */
+async function sharedSupervisor(concurrency: number, cores: number, memoryBudgetBytes = 2 ** 50) {
+  const processes: FakeTrainerProcess[] = [];
+  const waiters: Array<() => void> = [];
+  const wake = (): void => {
+    for (const w of waiters.splice(0)) w();
+  };
+  const factory = (): FakeTrainerProcess => {
+    const process = new FakeTrainerProcess();
+    process.onSend = wake;
+    processes.push(process);
+    wake();
+    return process;
+  };
   const store = new RunStore(join(await mkdtemp(join(tmpdir(), 'bpw-sup-threads-')), 'runs'));
-  const supervisor = new RunSupervisor(store, factory, { ...(concurrency ? { concurrency } : {}), cores });
-  for (let i = 0; i < 3; i++) await supervisor.enqueue(parseTrainConfig({ seed: i }));
-  return sent.flatMap((c) => (c.type === 'start' ? [c.threads ?? 0] : []));
+  const supervisor = new RunSupervisor(store, factory, { concurrency, cores, memoryBudgetBytes });
+  const share = (p: FakeTrainerProcess): number | undefined =>
+    p.sent.reduce<number | undefined>((last, c: TrainerCommandInput) => (c.type === 'start' || c.type === 'threads' ? (c.threads ?? last) : last), undefined);
+  /** Resolves once `check` holds, re-checked after every process start and every command sent. */
+  const until = (check: () => boolean): Promise<void> =>
+    new Promise((resolve) => {
+      const test = (): void => (check() ? resolve() : void waiters.push(test));
+      test();
+    });
+  const finish = (p: FakeTrainerProcess): void =>
+    p.event({ type: 'finished', status: 'completed', iterations: 1, trainAccuracy: 0.5, testAccuracy: 0.5, seconds: 1 });
+  return { supervisor, processes, share, until, finish };
 }
 
 describe('RunSupervisor thread shares', () => {
-  it('gives each trainer process floor(cores / concurrency) kernel threads, at least one', async () => {
-    // Two trainers at once on two cores: one thread each (not two each, four threads on two cores).
-    expect(await threadsSent(2, 2)).toEqual([1, 1]);
-    expect(await threadsSent(1, 8)).toEqual([8]);
-    expect(await threadsSent(3, 8)).toEqual([2, 2, 2]);
-    expect(await threadsSent(3, 2)).toEqual([1, 1, 1]);
-    // The default concurrency is one trainer per core, so one thread each.
-    expect(await threadsSent(undefined, 4)).toEqual([1, 1, 1]);
+  it('shares the cores among the trainers at work: a lone run keeps them all, each new or finished one re-divides them', async () => {
+    const { supervisor, processes, share, until, finish } = await sharedSupervisor(2, 2);
+    await supervisor.enqueue(parseTrainConfig({ seed: 1 }));
+    expect(processes.map(share)).toEqual([2]);
+    await supervisor.enqueue(parseTrainConfig({ seed: 2 }));
+    // Two at once on two cores: one thread each (not two each, four threads on two cores).
+    expect(processes.map(share)).toEqual([1, 1]);
+    await supervisor.enqueue(parseTrainConfig({ seed: 3 }));
+    expect(processes).toHaveLength(2);
+    finish(processes[0]);
+    await until(() => processes.length === 3);
+    expect(processes.slice(1).map(share)).toEqual([1, 1]);
+    finish(processes[1]);
+    await until(() => share(processes[2]) === 2);
+    expect(processes[0].sent.filter((c) => c.type === 'threads')).toEqual([{ type: 'threads', threads: 1 }]);
+  });
+
+  it('never gives the trainers at work more threads than cores, at least one each', async () => {
+    for (const [concurrency, cores] of [[3, 8], [3, 2], [4, 4], [1, 8]] as const) {
+      const { supervisor, processes, share } = await sharedSupervisor(concurrency, cores);
+      for (let i = 0; i < concurrency; i++) {
+        await supervisor.enqueue(parseTrainConfig({ seed: i }));
+        const shares = processes.map((p) => share(p) ?? 0);
+        expect(Math.min(...shares)).toBeGreaterThanOrEqual(1);
+        expect(shares.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(Math.max(cores, processes.length));
+        expect(new Set(shares).size).toBe(1);
+      }
+    }
+  });
+});
+
+describe('RunSupervisor memory', () => {
+  it('starts a queued run only when it fits in the memory budget beside the runs at work, in queue order', async () => {
+    const small = parseTrainConfig({ seed: 1 });
+    const wide = parseTrainConfig({ seed: 2, network: { hiddenSizes: [400, 400] } });
+    const each = estimateTrainingMemory(small).bytes;
+    // Room for two small runs, not for a small and a wide one.
+    const { supervisor, processes, until, finish } = await sharedSupervisor(3, 2, 2 * each + 1);
+    const logs: string[] = [];
+    supervisor.subscribe((e) => {
+      if (e.kind === 'trainer' && e.event.type === 'log') logs.push(e.event.message);
+    });
+    expect(estimateTrainingMemory(wide).bytes + each).toBeGreaterThan(2 * each + 1);
+    await supervisor.enqueue(small);
+    const waiting = await supervisor.enqueue(wide);
+    await supervisor.enqueue(small);
+    // The wide run waits (and the small one behind it keeps its place), though a slot is free.
+    expect(processes).toHaveLength(1);
+    expect(supervisor.queuedRunIds).toHaveLength(2);
+    expect(logs.filter((m) => m.includes('waits for memory'))).toEqual([expect.stringContaining(waiting.id)]);
+    finish(processes[0]);
+    await until(() => processes.length === 2);
+    expect(processes[1].sent[0]).toMatchObject({ type: 'start', config: { network: { hiddenSizes: [400, 400] } } });
+    // The small one behind it does not fit beside the wide one either: it waits for that one to end.
+    expect(processes).toHaveLength(2);
+    finish(processes[1]);
+    await until(() => processes.length === 3);
   });
 });

@@ -1,11 +1,13 @@
 import { availableParallelism } from 'node:os';
+import { estimateTrainingMemory } from '../../src-engine/networks/memory-estimate';
 import type { TrainConfig } from '../../src-shared/config';
-import { errorMessage } from '../../src-shared/error-message';
-import { RESUMABLE_STATUSES, runSummary, type RunRecord, type RunStatus } from '../../src-shared/run-record';
+import { RESUMABLE_STATUSES, type RunRecord } from '../../src-shared/run-record';
 import type { SweepTag } from '../../src-shared/sweep';
 import type { TrainerEvent } from '../../src-shared/trainer-protocol';
-import { processStartTime } from '../runs/process-identity';
 import { RunLockedError } from '../runs/run-lock';
+import { memoryBudget } from '../limits/memory-budget';
+import { ActiveRun } from './active-run';
+import { fitsBeside, threadShare } from './admission';
 import type { RunClaim, RunStore } from '../runs/run-store';
 import type { TrainerExit, TrainerProcess, TrainerProcessFactory } from './trainer-process';
 import { notTrainingMessage, takeoverNote } from './supervisor-messages';
@@ -15,24 +17,13 @@ export type SupervisorEvent =
   | { readonly runId: string; readonly kind: 'status'; readonly record: RunRecord }
   | { readonly runId: string; readonly kind: 'trainer'; readonly event: TrainerEvent };
 
-interface ActiveRun {
-  readonly process: TrainerProcess;
-  readonly claim: RunClaim;
-  record: RunRecord;
-  bestTestAccuracy: number | null;
-  finished: boolean;
-  /** Serialises run.json writes so a late update can never overwrite a newer status. */
-  writes: Promise<unknown>;
-  /** A status of this run could not be saved (see setStatus). */
-  unsaved: boolean;
-}
-
 interface QueuedRun {
   readonly id: string;
   readonly record: RunRecord;
   readonly resume: boolean;
   /** This process's lock of the run, held from the moment it is queued until its final record is saved. */
   readonly claim: RunClaim;
+  readonly memoryBytes: number;
 }
 
 /**
@@ -45,8 +36,12 @@ interface QueuedRun {
 export class RunSupervisor {
   readonly store: RunStore;
   readonly concurrency: number;
-  /** Native kernel threads per trainer process: the cores shared among the trainers that run at once. */
-  readonly threadsPerTrainer: number;
+  /** The cores the trainers at work share: each gets floor(cores / trainers at work), at least 1. */
+  private readonly cores: number;
+  /** The memory the trainers at work may need together (default: this machine's budget, see memoryBudget). */
+  private readonly memoryBudgetBytes: number;
+  /** Queued runs already told they wait for memory (told once). */
+  private readonly waitingForMemory = new Set<string>();
   private readonly factory: TrainerProcessFactory;
   private readonly queue: QueuedRun[] = [];
   private readonly active = new Map<string, ActiveRun>();
@@ -55,14 +50,13 @@ export class RunSupervisor {
   /** Runs that ended while their final record could not be saved yet. */
   private readonly unsaved: UnsavedRecords;
 
-  /** `cores` (default: this machine's) is divided among the `concurrency` trainers (default: one per core). */
-  constructor(store: RunStore, factory: TrainerProcessFactory, options: { concurrency?: number; cores?: number } = {}) {
+  /** `cores` (default: this machine's) are shared by the trainers at work, at most `concurrency` (default: one per core). */
+  constructor(store: RunStore, factory: TrainerProcessFactory, options: { concurrency?: number; cores?: number; memoryBudgetBytes?: number } = {}) {
     this.store = store;
     this.factory = factory;
-    const cores = options.cores ?? availableParallelism();
-    this.concurrency = Math.max(1, options.concurrency ?? cores);
-    // Each trainer's kernels would otherwise start a thread per core: N trainers, N^2 threads on N cores.
-    this.threadsPerTrainer = Math.max(1, Math.floor(cores / this.concurrency));
+    this.cores = Math.max(1, options.cores ?? availableParallelism());
+    this.concurrency = Math.max(1, options.concurrency ?? this.cores);
+    this.memoryBudgetBytes = options.memoryBudgetBytes ?? memoryBudget().bytes;
     this.unsaved = new UnsavedRecords(store, (record) => this.emit({ runId: record.id, kind: 'status', record }));
   }
 
@@ -90,7 +84,7 @@ export class RunSupervisor {
 
   async enqueue(config: TrainConfig, options: { name?: string; sweep?: SweepTag } = {}): Promise<RunRecord> {
     const { record, claim } = await this.store.createClaimed(config, options, 'train');
-    this.queue.push({ id: record.id, record, resume: false, claim });
+    this.queue.push({ id: record.id, record, resume: false, claim, memoryBytes: estimateTrainingMemory(config).bytes });
     this.emit({ runId: record.id, kind: 'status', record });
     this.pump();
     return record;
@@ -110,7 +104,7 @@ export class RunSupervisor {
       const note = takeoverNote(id, claim.replaced);
       if (note) this.log(id, 'warn', note);
       const queued = await this.store.update(id, { status: 'queued', reason: undefined });
-      this.queue.push({ id, record: queued, resume: true, claim });
+      this.queue.push({ id, record: queued, resume: true, claim, memoryBytes: estimateTrainingMemory(record.config).bytes });
       this.emit({ runId: id, kind: 'status', record: queued });
       this.pump();
       return queued;
@@ -202,101 +196,73 @@ export class RunSupervisor {
     for (const listener of this.listeners) listener(event);
   }
 
+  /** Starts queued runs in order while a slot is free and the next one fits in memory beside those at work. */
   private pump(): void {
-    while (this.active.size < this.concurrency && this.queue.length > 0) {
-      const next = this.queue.shift()!;
-      this.launch(next);
+    const memory = this.working().map((run) => run.memoryBytes);
+    const starting: QueuedRun[] = [];
+    while (this.active.size + starting.length < this.concurrency && this.queue.length > 0) {
+      const next = this.queue[0]!;
+      if (!fitsBeside(memory, next.memoryBytes, this.memoryBudgetBytes)) {
+        this.sayWaitingForMemory(next);
+        break;
+      }
+      memory.push(next.memoryBytes);
+      starting.push(this.queue.shift()!);
     }
+    const threads = threadShare(this.cores, this.working().length + starting.length);
+    for (const next of starting) {
+      this.waitingForMemory.delete(next.id);
+      this.launch(next, threads);
+    }
+    this.shareThreads();
     this.notifyIdle();
+  }
+
+  private sayWaitingForMemory(next: QueuedRun): void {
+    if (this.waitingForMemory.has(next.id)) return;
+    this.waitingForMemory.add(next.id);
+    const gb = (bytes: number): string => `${(bytes / 1e9).toFixed(1)} GB`;
+    this.log(next.id, 'warn', `run ${next.id} waits for memory: it needs about ${gb(next.memoryBytes)} beside the runs training now, over the ${gb(this.memoryBudgetBytes)} budget; it starts when one of them ends`);
+  }
+
+  /** Trainers at work: launched and not finished (a finished one is on its way out). */
+  private working(): ActiveRun[] {
+    return [...this.active.values()].filter((run) => !run.finished);
+  }
+
+  /**
+   * Each trainer's kernels would otherwise start a thread per core (N trainers, N^2 threads on N cores); a fixed
+   * share of cores / concurrency would leave a lone run on one thread. So the cores are shared among the
+   * trainers at work, and every trainer is told its new share whenever that number changes.
+   */
+  private shareThreads(): void {
+    const threads = threadShare(this.cores, this.working().length);
+    for (const run of this.active.values()) {
+      if (run.finished || run.threads === threads) continue;
+      run.threads = threads;
+      run.process.send({ type: 'threads', threads });
+    }
   }
 
   private notifyIdle(): void {
     if (this.active.size === 0 && this.queue.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
-  private launch(queued: QueuedRun): void {
+  private launch(queued: QueuedRun, threads: number): void {
     const process = this.factory();
-    const { record } = queued;
-    const run: ActiveRun = { process, claim: queued.claim, record, bestTestAccuracy: record.summary?.bestTestAccuracy ?? null, finished: false, writes: Promise.resolve(), unsaved: false };
+    const run = new ActiveRun(queued.id, { process, claim: queued.claim, record: queued.record, threads, memoryBytes: queued.memoryBytes }, {
+      store: this.store,
+      emit: (event) => this.emit(event),
+      log: (level, message) => this.log(queued.id, level, message),
+    });
     this.active.set(queued.id, run);
-    process.onEvent((event) => this.onTrainerEvent(queued.id, run, event));
+    process.onEvent((event) => run.onTrainerEvent(event));
     process.onExit((exit) => this.onTrainerExit(queued.id, run, exit));
-    process.send({ type: 'start', config: record.config, run: { directory: this.store.directory(queued.id), resume: queued.resume }, threads: this.threadsPerTrainer });
-  }
-
-  /**
-   * Records a status change, after the run's earlier ones. A record the disk refuses is kept and served from
-   * memory (so the run reads as it is, failed with the reason, not as the stale file says) and saved later.
-   */
-  private setStatus(id: string, run: ActiveRun, status: RunStatus, extra: Partial<RunRecord> = {}): void {
-    run.writes = run.writes.then(async () => {
-      try {
-        run.record = await this.store.update(id, { status, ...extra }, { keepUnsaved: true });
-      } catch (error) {
-        this.log(id, 'error', `could not save run ${id}'s record (${errorMessage(error)}); kept in memory, saving again later`);
-        run.record = await this.store.get(id);
-        run.unsaved = true;
-      }
-      this.emit({ runId: id, kind: 'status', record: run.record });
-    }).catch((error: unknown) => this.log(id, 'error', `could not update run ${id}: ${errorMessage(error)}`));
-  }
-
-  /** The trainer works for this process's lock: naming it there keeps the lock alive if this process dies first. */
-  private nameHelper(id: string, run: ActiveRun): void {
-    const pid = run.process.pid;
-    if (pid === undefined) return;
-    run.writes = run.writes
-      .then(() => run.claim.setHelper({ pid, started: processStartTime(pid) }))
-      .catch((error: unknown) => this.log(id, 'warn', `run ${id}: could not name its trainer process in run.lock: ${errorMessage(error)}`));
-  }
-
-  private onTrainerEvent(id: string, run: ActiveRun, event: TrainerEvent): void {
-    this.emit({ runId: id, kind: 'trainer', event });
-    switch (event.type) {
-      case 'ready':
-        this.nameHelper(id, run);
-        this.setStatus(id, run, 'running', { backend: event.backend, reason: undefined });
-        break;
-      case 'paused':
-        this.setStatus(id, run, 'paused');
-        break;
-      case 'resumed':
-        this.setStatus(id, run, 'running');
-        break;
-      case 'epoch':
-        if (Number.isFinite(event.record.testAccuracy)) {
-          run.bestTestAccuracy = Math.max(run.bestTestAccuracy ?? 0, event.record.testAccuracy);
-        }
-        break;
-      case 'finished': {
-        run.finished = true;
-        const previousSeconds = run.record.summary?.seconds ?? 0;
-        this.setStatus(id, run, event.status, {
-          finishedAt: new Date().toISOString(),
-          ...(event.reason ? { reason: event.reason } : {}),
-          // A continued run's time adds to what its earlier sessions took.
-          summary: runSummary({ ...event, seconds: previousSeconds + event.seconds }, run.bestTestAccuracy),
-        });
-        run.process.kill();
-        break;
-      }
-      case 'failed':
-        run.finished = true;
-        this.setStatus(id, run, 'failed', { reason: event.reason, finishedAt: new Date().toISOString() });
-        run.process.kill();
-        break;
-      default:
-        break;
-    }
+    process.send({ type: 'start', config: queued.record.config, run: { directory: this.store.directory(queued.id), resume: queued.resume }, threads });
   }
 
   private onTrainerExit(id: string, run: ActiveRun, exit: TrainerExit): void {
-    if (!run.finished) {
-      run.finished = true;
-      const how = exit.signal ? `was killed (${exit.signal})` : `exited with code ${exit.code}`;
-      this.setStatus(id, run, 'failed', { reason: `the trainer process ${how} before the run finished`, finishedAt: new Date().toISOString() });
-    }
-    void run.writes.then(async () => {
+    void run.exited(exit).then(async () => {
       this.active.delete(id);
       if (run.unsaved && this.store.hasUnsaved(id)) {
         this.unsaved.keep(id, run.claim);
