@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_REQUEST_BYTES } from '../src-shared/api';
 import { API_SOCKET_PATH, sessionQuery } from '../src-shared/web-session';
-import { closed, frame, httpRequest, openSocket, PING, rawExchange, RawWebSocket, TEXT, upgradeRequest } from './hostile-clients';
+import { closed, frame, httpRequest, openSocket, PING, rawExchange, RawWebSocket, TEXT, upgradeRequest } from '../src-web/hostile-clients';
 
 const TOKEN = 'measure-token-0123456789abcdef';
 const runs = mkdtempSync(join(tmpdir(), 'bpw-measure-'));
