@@ -1,6 +1,6 @@
 /**
  * Peak memory of the real web host (`src-web/index.ts`, default limits, its own process) under the hostile
- * cases, for issue 13's report. A measurement, not a test: `npx tsx src-web/hostile-measure.ts` (Linux: it
+ * cases, for issue 13's report. A measurement, not a test: `npx tsx bench/web-host-hostile.ts` (Linux: it
  * reads the host's VmHWM from /proc and resets it between cases). Needs the renderer build (npm run build).
  */
 import { spawn } from 'node:child_process';

@@ -40,6 +40,7 @@ for (const [title, mode] of [['native sources portable', 'lint'], ['native addon
 }
 
 step('import boundaries (eslint)', bin('eslint'), ['.']);
+step('no unused files, exports or dependencies (knip)', bin('knip'), []);
 step('typecheck (node)', bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit']);
 step('typecheck (e2e)', bin('tsc'), ['-p', 'tsconfig.e2e.json', '--noEmit']);
 step('typecheck (renderer)', bin('vue-tsc'), ['-p', 'tsconfig.web.json', '--noEmit']);

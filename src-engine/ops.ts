@@ -26,7 +26,7 @@ export function rowsOf(x: Operand): number {
 }
 
 /** Columns of the (N, -1) matrix an operand stands for (numpy's x.reshape(x.shape[0], -1)). */
-export function colsOf(x: Operand): number {
+function colsOf(x: Operand): number {
   if (!(x instanceof Tensor)) return x.shape[1];
   const rows = rowsOf(x);
   return rows === 0 ? 0 : x.size / rows;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { GradientCheckResult } from '../src-engine/gradient-check';
-import type { LayerTrace, TracedLayer } from '../src-engine/graph/layer-graph';
+import type { LayerTrace } from '../src-engine/graph/layer-graph';
 import { datasetSchema, type ConfigIssue, type TrainConfig } from './config';
 import { LAYER_GRAPH_BATCH, ONNX_LIMITS } from './limits';
 import { RUN_ID_PATTERN, type OnnxReport, type RunListing, type RunRecord, type StoredEvaluation } from './run-record';
@@ -13,14 +13,14 @@ import { gradientCheckSamplesSchema, layerGraphBatchSchema, type LogLevel, type 
  * request with these schemas before any service sees it; both answer with the same envelope.
  */
 
-export const runIdSchema = z.string().regex(RUN_ID_PATTERN, 'must be a run id').max(200);
+const runIdSchema = z.string().regex(RUN_ID_PATTERN, 'must be a run id').max(200);
 const byId = z.object({ id: runIdSchema }).strict();
 const none = z.object({}).strict();
 
 export const MAX_WEIGHT_TILES = 100;
-export const MAX_TEST_IMAGES = 100;
+const MAX_TEST_IMAGES = 100;
 /** The base64 of the largest .onnx file a client may import (48 MiB for 36 MiB). */
-export const MAX_ONNX_BASE64 = Math.ceil(ONNX_LIMITS.maxImportBytes / 3) * 4;
+const MAX_ONNX_BASE64 = Math.ceil(ONNX_LIMITS.maxImportBytes / 3) * 4;
 /** The largest request either transport accepts (a WebSocket frame, an IPC payload): an imported .onnx and its envelope. */
 export const MAX_REQUEST_BYTES = MAX_ONNX_BASE64 + 64 * 1024;
 /** Arrays and objects nested deeper than this are refused before parsing: no request needs more than a handful of levels. */
@@ -140,7 +140,7 @@ export interface ImportedOnnxModel extends OnnxModelDescription {
 }
 
 /** One forward/backward pass as the Graph view draws it: the engine's own type. */
-export type { LayerTrace, TracedLayer };
+export type { LayerTrace };
 
 /** A sweep definition shipped in resources/sweeps. */
 export interface SweepPreset {
@@ -154,7 +154,7 @@ export interface SweepSummary extends StoredSweep {
   readonly active: boolean;
 }
 
-export interface ApiResults {
+interface ApiResults {
   info: HostInfo;
   listRuns: RunListing[];
   runMetrics: RunMetrics;
@@ -199,7 +199,7 @@ export type ApiEnvelope<T = unknown> =
   | { readonly ok: false; readonly error: string; readonly issues?: readonly ConfigIssue[] };
 
 /** A trainer's progress event for one run, its losses in JSON form (null where not finite). */
-export type RunProgress = Readonly<Omit<TrainerEventOf<'progress'>, 'losses'>> & { readonly runId: string; readonly losses: ReadonlyArray<number | null> };
+type RunProgress = Readonly<Omit<TrainerEventOf<'progress'>, 'losses'>> & { readonly runId: string; readonly losses: ReadonlyArray<number | null> };
 
 /** A message for the user about a run ('' when it concerns no single run). */
 export interface RunLog {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseTrainConfig, safeParseTrainConfig, totalIterations } from './config';
+import { totalIterations } from '../src-engine/training/train-spec';
+import { ConfigError, parseTrainConfig, safeParseTrainConfig } from './config';
 
 describe('the shared training config schema', () => {
   it('defaults to the book\'s ch5 run', () => {

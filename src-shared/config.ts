@@ -1,12 +1,10 @@
 import { z } from 'zod';
 import type { DType } from '../src-engine/backend';
 import { schemaFor, type Assert, type SameShape } from './exact-schema';
-import { DEFAULT_NETWORK, type Activation, type NetworkSpec, type WeightInit } from '../src-engine/networks/network-spec';
-import { OPTIMIZER_DEFAULTS, type OptimizerSpec, type OptimizerType } from '../src-engine/optimizers';
+import { DEFAULT_NETWORK, type NetworkSpec } from '../src-engine/networks/network-spec';
+import { OPTIMIZER_DEFAULTS, type OptimizerSpec } from '../src-engine/optimizers';
 import { DEFAULT_TRAINING, type TrainingSchedule, type TrainSpec } from '../src-engine/training/train-spec';
 
-export { iterationsPerEpoch, totalIterations } from '../src-engine/training/train-spec';
-export type { Activation, OptimizerType, WeightInit };
 
 /**
  * The one network + training configuration of the workbench, shared by the CLI, the trainer process and the
@@ -17,15 +15,15 @@ export type { Activation, OptimizerType, WeightInit };
 
 const lowercase = (value: unknown): unknown => (typeof value === 'string' ? value.trim().toLowerCase() : value);
 
-export const activationSchema = z.preprocess(lowercase, z.enum(['relu', 'sigmoid']));
+const activationSchema = z.preprocess(lowercase, z.enum(['relu', 'sigmoid']));
 
 /** A number is the std of the Gaussian; 'he'/'relu' gives sqrt(2/fan_in); 'xavier'/'sigmoid' sqrt(1/fan_in). */
-export const weightInitSchema = z.union([
+const weightInitSchema = z.union([
   z.number().finite().positive({ message: 'must be a positive standard deviation or one of he, relu, xavier, sigmoid' }),
   z.preprocess(lowercase, z.enum(['he', 'relu', 'xavier', 'sigmoid'])),
 ]);
 
-export const networkSchema = z
+const networkSchema = z
   .object({
     inputSize: z.number().int().min(1).max(1_000_000).default(DEFAULT_NETWORK.inputSize),
     hiddenSizes: z.array(z.number().int().min(1).max(8192)).max(32).default(() => [...DEFAULT_NETWORK.hiddenSizes]),
@@ -44,7 +42,6 @@ export const networkSchema = z
     lossDelta: z.number().finite().min(0).max(1e-2).default(DEFAULT_NETWORK.lossDelta),
   })
   .strict();
-export type NetworkConfig = NetworkSpec;
 type NetworkSchemaMatches = Assert<SameShape<z.output<typeof networkSchema>, NetworkSpec>>;
 
 const learningRate = (fallback: number) => z.number().finite().positive().max(100).default(fallback);
@@ -52,7 +49,7 @@ const fraction = (fallback: number) => z.number().finite().min(0).lt(1, { messag
 
 /** The book's optimizers with the engine's defaults (OPTIMIZER_DEFAULTS: the book's, SGD at the ch5 script's 0.1). */
 const { sgd, momentum, nesterov, adagrad, rmsprop, adam } = OPTIMIZER_DEFAULTS;
-export const optimizerSchema = z.discriminatedUnion('type', [
+const optimizerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('sgd'), lr: learningRate(sgd.lr) }).strict(),
   z.object({ type: z.literal('momentum'), lr: learningRate(momentum.lr), momentum: fraction(momentum.momentum) }).strict(),
   z.object({ type: z.literal('nesterov'), lr: learningRate(nesterov.lr), momentum: fraction(nesterov.momentum) }).strict(),
@@ -60,8 +57,6 @@ export const optimizerSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('rmsprop'), lr: learningRate(rmsprop.lr), decayRate: fraction(rmsprop.decayRate) }).strict(),
   z.object({ type: z.literal('adam'), lr: learningRate(adam.lr), beta1: fraction(adam.beta1), beta2: fraction(adam.beta2) }).strict(),
 ]);
-export const OPTIMIZER_TYPES = ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'] as const satisfies readonly OptimizerType[];
-export type OptimizerConfig = OptimizerSpec;
 type OptimizerSchemaMatches = Assert<SameShape<z.output<typeof optimizerSchema>, OptimizerSpec>>;
 
 export const datasetSchema = z.discriminatedUnion('kind', [
@@ -72,7 +67,7 @@ export type DatasetConfig = z.infer<typeof datasetSchema>;
 
 export const dtypeSchema = schemaFor<DType>()(z.enum(['float32', 'float64']));
 
-export const trainingSchema = z
+const trainingSchema = z
   .object({
     batchSize: z.number().int().min(1).max(100_000).default(DEFAULT_TRAINING.batchSize),
     /** Number of parameter updates; exclusive with epochs. Default 10000 when neither is given. */
@@ -101,7 +96,6 @@ export const trainingSchema = z
       ctx.addIssue({ code: 'custom', path: ['epochs'], message: 'give iterations or epochs, not both' });
     }
   });
-export type TrainingConfig = TrainingSchedule;
 type TrainingSchemaMatches = Assert<SameShape<z.output<typeof trainingSchema>, TrainingSchedule>>;
 
 export const trainConfigSchema = z

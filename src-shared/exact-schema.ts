@@ -6,7 +6,7 @@ import type { z } from 'zod';
  */
 
 /** Readonly all the way down: zod outputs mutable objects and arrays, the declared types are readonly. */
-export type DeepReadonly<T> = T extends (infer E)[]
+type DeepReadonly<T> = T extends (infer E)[]
   ? ReadonlyArray<DeepReadonly<E>>
   : T extends ReadonlyArray<infer E>
     ? ReadonlyArray<DeepReadonly<E>>

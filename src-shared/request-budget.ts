@@ -14,7 +14,7 @@ export interface RequestLimits {
   readonly totalBytes: number;
 }
 
-export type Admission = { readonly ok: true; release(): void } | { readonly ok: false; readonly error: string };
+type Admission = { readonly ok: true; release(): void } | { readonly ok: false; readonly error: string };
 
 /** Admits one request of a client: a ticket to release when it has been answered, or why it is refused. */
 export type AdmitRequest = (bytes: number) => Admission;

@@ -16,11 +16,11 @@ export const RUN_ID_PATTERN = /^[A-Za-z0-9._-]+$/;
 export const finiteOrNull = (value: number): number | null => (Number.isFinite(value) ? value : null);
 
 /** T's JSON form: the fields K, which may be NaN or ±Infinity, become `number | null` (see finiteOrNull). */
-export type NonFiniteAsNull<T, K extends keyof T> = { readonly [P in keyof T]: P extends K ? T[P] | null : T[P] };
+type NonFiniteAsNull<T, K extends keyof T> = { readonly [P in keyof T]: P extends K ? T[P] | null : T[P] };
 
 export const backendNameSchema = schemaFor<BackendName>()(z.enum(['ts', 'native']));
 
-export const runStatusSchema = z.enum(['queued', 'running', 'paused', 'completed', 'stopped', 'failed', 'diverged', 'interrupted']);
+const runStatusSchema = z.enum(['queued', 'running', 'paused', 'completed', 'stopped', 'failed', 'diverged', 'interrupted']);
 export type RunStatus = z.infer<typeof runStatusSchema>;
 
 /** What a finished training reports, in the engine's words; the trainer's `finished` event carries the same. */
@@ -29,7 +29,7 @@ export type TrainingOutcome = Pick<TrainingResult, 'iterations' | 'trainAccuracy
 /** run.json's summary: the outcome's JSON form, and the best test accuracy of any evaluation. */
 export type RunSummary = NonFiniteAsNull<TrainingOutcome, 'trainAccuracy' | 'testAccuracy'> & { readonly bestTestAccuracy: number | null };
 
-export const runSummarySchema = schemaFor<RunSummary>()(
+const runSummarySchema = schemaFor<RunSummary>()(
   z.object({
     iterations: z.number().int().min(0),
     trainAccuracy: z.number().nullable(),
@@ -111,7 +111,7 @@ type MeasuredField = 'trainAccuracy' | 'testAccuracy' | 'trainLoss' | 'testLoss'
 /** An evaluation as stored in metrics.jsonl and shown in the UI: the engine's record, non-finite values as null. */
 export type StoredEvaluation = NonFiniteAsNull<EvaluationRecord, MeasuredField>;
 
-export const storedEvaluationSchema = schemaFor<StoredEvaluation>()(
+const storedEvaluationSchema = schemaFor<StoredEvaluation>()(
   z.object({
     iteration: z.number().int(),
     epoch: z.number(),

@@ -10,7 +10,7 @@ import { z } from 'zod';
 const parameterPath = z.string().regex(/^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z][A-Za-z0-9]*)*$/, 'must be a dotted config path such as optimizer.lr');
 const scalar = z.union([z.number().finite(), z.string(), z.boolean(), z.array(z.number().int())]);
 
-export const sweepParameterSchema = z.discriminatedUnion('kind', [
+const sweepParameterSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('grid'), path: parameterPath, values: z.array(scalar).min(1).max(1000) }).strict(),
   z.object({ kind: z.literal('uniform'), path: parameterPath, min: z.number().finite(), max: z.number().finite() }).strict(),
   /** 10^U(log10 min, log10 max), e.g. lr 10^U(-6,-2): give min 1e-6, max 1e-2. */
@@ -48,7 +48,6 @@ export const sweepSchema = z
     }
   });
 export type Sweep = z.infer<typeof sweepSchema>;
-export type SweepInput = z.input<typeof sweepSchema>;
 
 /** A sweep as the run store keeps it (sweep-<id>.json). */
 export interface StoredSweep {

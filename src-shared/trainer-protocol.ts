@@ -22,7 +22,7 @@ const floatArray = z.union([z.instanceof(Float32Array), z.instanceof(Float64Arra
 export const gradientCheckSamplesSchema = z.number().int().min(GRADIENT_CHECK_SAMPLES.min).max(GRADIENT_CHECK_SAMPLES.max).default(GRADIENT_CHECK_SAMPLES.default);
 export const layerGraphBatchSchema = z.number().int().min(LAYER_GRAPH_BATCH.min).max(LAYER_GRAPH_BATCH.max);
 
-export const runTargetSchema = z
+const runTargetSchema = z
   .object({
     /** The run's directory: the trainer appends metrics.jsonl and writes checkpoint.bin there. */
     directory: z.string().min(1),
@@ -76,7 +76,7 @@ export type TrainerCommand = z.infer<typeof trainerCommandSchema>;
 export type TrainerCommandInput = z.input<typeof trainerCommandSchema>;
 
 /** The engine's EvaluationRecord as it travels (NaN and Infinity included: structured clone keeps them). */
-export const evaluationRecordSchema = schemaFor<EvaluationRecord>()(
+const evaluationRecordSchema = schemaFor<EvaluationRecord>()(
   z.object({
     iteration: z.number().int(),
     epoch: z.number(),
@@ -88,10 +88,10 @@ export const evaluationRecordSchema = schemaFor<EvaluationRecord>()(
   }),
 );
 
-export const finishStatusSchema = schemaFor<TrainingStatus>()(z.enum(['completed', 'stopped', 'diverged']));
+const finishStatusSchema = schemaFor<TrainingStatus>()(z.enum(['completed', 'stopped', 'diverged']));
 
 /** A run's end as the trainer reports it: the engine's outcome, and for a diverged run what happened. */
-export type TrainerFinished = TrainingOutcome & { readonly status: TrainingStatus; readonly reason?: string };
+type TrainerFinished = TrainingOutcome & { readonly status: TrainingStatus; readonly reason?: string };
 const finishedSchema = schemaFor<TrainerFinished>()(
   z.object({
     status: finishStatusSchema,
@@ -126,7 +126,7 @@ const layerTraceSchema = schemaFor<LayerTrace>()(
   }),
 );
 
-export const logLevelSchema = z.enum(['info', 'warn', 'error']);
+const logLevelSchema = z.enum(['info', 'warn', 'error']);
 export type LogLevel = z.infer<typeof logLevelSchema>;
 
 export const trainerEventSchema = z.discriminatedUnion('type', [
@@ -174,9 +174,6 @@ export type TrainerEvent = z.infer<typeof trainerEventSchema>;
 export type TrainerEventType = TrainerEvent['type'];
 /** The event of one type, e.g. TrainerEventOf<'progress'>. */
 export type TrainerEventOf<T extends TrainerEventType> = Extract<TrainerEvent, { type: T }>;
-
-/** Progress events are batched to at most this many per second, whatever the iteration rate. */
-export const MAX_PROGRESS_EVENTS_PER_SECOND = 20;
 
 /** Field-level description of a schema failure, for messages that travel back to the sender. */
 export function describeIssues(error: z.ZodError, prefix = ''): string {

@@ -14,7 +14,7 @@ import { httpRequest } from './hostile-clients';
 import { openStaticFile, type OpenFile } from './static-files';
 import { startWebHost, type WebHost } from './web-host';
 
-export const TOKEN = 'hostile-token-0123456789abcdef';
+const TOKEN = 'hostile-token-0123456789abcdef';
 export const PAGE = '<!doctype html><title>Backprop Workbench</title>';
 
 /**
@@ -22,7 +22,7 @@ export const PAGE = '<!doctype html><title>Backprop Workbench</title>';
  * host unsubscribes a socket when it has closed it), and `info` requests held on demand (to fill the
  * in-flight budget without timing).
  */
-export class ObservedService implements ApiService {
+class ObservedService implements ApiService {
   private subscribers = 0;
   private readonly subscriberWaiters: Array<{ count: number; resolve: () => void }> = [];
   private held: Promise<void> | undefined;
@@ -127,7 +127,7 @@ export async function startHostileHost(limits: Partial<WebHostLimits>): Promise<
 }
 
 /** One request over a fresh, well-behaved WebSocket client; the socket is closed before this resolves. */
-export async function apiCall(port: number, method: string, params: unknown = {}): Promise<ApiEnvelope> {
+async function apiCall(port: number, method: string, params: unknown = {}): Promise<ApiEnvelope> {
   const socket = new WebSocket(`ws://127.0.0.1:${port}${API_SOCKET_PATH}${sessionQuery(TOKEN)}`);
   try {
     await new Promise<void>((resolve, reject) => {

@@ -2,7 +2,7 @@ import { MAX_REQUEST_BYTES, MAX_REQUEST_DEPTH } from '../../src-shared/api';
 import type { RequestLimits } from '../../src-shared/request-budget';
 
 /** Values in one request's params: a Draw prediction sends up to 1M pixels (apiRequestSchemas.predict). */
-export const MAX_IPC_VALUES = 1_100_000;
+const MAX_IPC_VALUES = 1_100_000;
 
 export interface IpcLimits {
   readonly maxDepth: number;

@@ -49,7 +49,7 @@ export function navigationAllowed(url: string, isMainFrame: boolean, page: AppPa
  * The project's own links, opened in the system browser; any other URL a page asks to open is refused.
  * Exact URLs, not prefixes: a link the app adds is added here.
  */
-export const EXTERNAL_LINKS: readonly string[] = [
+const EXTERNAL_LINKS: readonly string[] = [
   // The licence of the bundled MNIST (README, Data).
   'https://creativecommons.org/licenses/by-sa/3.0/',
 ];

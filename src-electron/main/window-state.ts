@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { readSmallTextFile } from './small-file';
 
 /** Where and how big the window was, so the app opens as the user left it. */
-export const windowStateSchema = z.object({
+const windowStateSchema = z.object({
   x: z.number().int().optional(),
   y: z.number().int().optional(),
   width: z.number().int().min(400).max(20_000),

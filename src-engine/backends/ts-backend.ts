@@ -463,7 +463,7 @@ function checkSparseProduct(name: string, transposed: boolean, args: SparseProdu
 }
 
 /** 1/(1+e^-x) without overflow: for negative x use e^x/(1+e^x), whose exponent cannot blow up. */
-export function stableSigmoid(x: number): number {
+function stableSigmoid(x: number): number {
   if (x >= 0) return 1 / (1 + Math.exp(-x));
   const e = Math.exp(x);
   return e / (1 + e);

@@ -55,7 +55,7 @@ export function edgesOf(spec: GraphSpec): GraphEdge[] {
 }
 
 /** Checks the graph and returns its nodes in an order where every node comes after its inputs. */
-export function topologicalOrder(spec: GraphSpec): GraphNode[] {
+function topologicalOrder(spec: GraphSpec): GraphNode[] {
   const byId = new Map<string, GraphNode>();
   for (const node of spec.nodes) {
     if (byId.has(node.id)) throw new GraphError(`two nodes are named "${node.id}"`);
@@ -87,7 +87,7 @@ export function topologicalOrder(spec: GraphSpec): GraphNode[] {
   return order;
 }
 
-export interface GraphStep {
+interface GraphStep {
   readonly phase: 'forward' | 'backward';
   readonly node: string;
   /** The local rule the node applies, with its numbers. */

@@ -9,7 +9,7 @@ import { Tensor } from '../tensor';
 import { PIXEL_SCALE } from '../training/split-images';
 
 /** One layer of the network as the Graph view draws it, after one forward/backward pass on a batch. */
-export interface TracedLayer {
+interface TracedLayer {
   readonly name: string;
   readonly kind: 'Affine' | 'BatchNorm' | 'Relu' | 'Sigmoid' | 'Dropout' | 'SoftmaxWithLoss';
   readonly inputShape: readonly number[];

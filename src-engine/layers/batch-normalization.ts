@@ -5,7 +5,7 @@ import { reuse, type ParameterLayer } from './layer';
 /** The book writes 10e-7, which is 1e-6. */
 export const BATCH_NORM_EPS = 1e-6;
 /** running = momentum * running + (1 - momentum) * batch statistic. */
-export const BATCH_NORM_MOMENTUM = 0.9;
+const BATCH_NORM_MOMENTUM = 0.9;
 
 /**
  * The book's BatchNormalization: normalise each feature over the batch while training (and keep running

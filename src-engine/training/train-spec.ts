@@ -46,7 +46,7 @@ export const DEFAULT_TRAINING: Readonly<TrainingSchedule> = {
 };
 
 /** The book's iteration count when neither iterations nor epochs is given. */
-export const DEFAULT_ITERATIONS = 10000;
+const DEFAULT_ITERATIONS = 10000;
 
 export interface TrainSpecInput {
   readonly network?: Partial<NetworkSpec>;

@@ -5,7 +5,7 @@ import type { ConfigIssue } from '../../src-shared/config';
 export { errorMessage } from '../../src-shared/error-message';
 
 /** A failed request, with the host's message (and per-field config issues when there are any). */
-export class ApiError extends Error {
+class ApiError extends Error {
   readonly issues: readonly ConfigIssue[];
   constructor(message: string, issues: readonly ConfigIssue[] = []) {
     super(message);

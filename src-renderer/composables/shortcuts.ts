@@ -6,7 +6,7 @@ export interface Shortcut {
   readonly run: () => void;
 }
 
-export function matchesShortcut(event: KeyboardEvent, keys: string): boolean {
+function matchesShortcut(event: KeyboardEvent, keys: string): boolean {
   const parts = keys.split('+');
   const key = parts.pop()!;
   const wants = new Set(parts);

@@ -1,4 +1,5 @@
-import { safeParseTrainConfig, type OptimizerType, type TrainConfig, type TrainConfigInput } from '../../src-shared/config';
+import type { OptimizerType } from '../../src-engine/optimizers';
+import { safeParseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../src-shared/config';
 
 /**
  * The Network view's form, as the user types it: numbers stay strings until they parse, so a half-typed or
@@ -103,7 +104,7 @@ function numeric(text: string): number | string {
 }
 
 /** The config the draft describes, in the shared schema's input shape (not yet validated). */
-export function configInputFromDraft(draft: ConfigDraft): Record<string, unknown> {
+function configInputFromDraft(draft: ConfigDraft): Record<string, unknown> {
   const { iterations: _i, epochs: _e, evaluationSamples: _s, ...training } = draft.base.training;
   return {
     ...(draft.name.trim() ? { name: draft.name.trim() } : {}),

@@ -9,7 +9,7 @@ import { useConfigStore } from './config';
 import { useRunsStore } from './runs';
 
 /** Runs whose checkpoint is final: the ones the Draw view can classify with. */
-export const FINISHED_STATUSES: ReadonlyArray<RunRecord['status']> = ['completed', 'stopped'];
+const FINISHED_STATUSES: ReadonlyArray<RunRecord['status']> = ['completed', 'stopped'];
 
 /** Thumbnails per page of the test-image strip. */
 export const TEST_PAGE_SIZE = 12;
@@ -48,7 +48,7 @@ export function testImageInput(image: Pick<TestImage, 'pixels'>): number[] {
   return image.pixels.map((v) => Math.min(Math.max(v / 255, 0), 1));
 }
 
-export function datasetKey(dataset: DatasetConfig): string {
+function datasetKey(dataset: DatasetConfig): string {
   return dataset.kind === 'idx' ? `idx:${dataset.path}` : dataset.kind;
 }
 

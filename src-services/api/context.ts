@@ -13,7 +13,7 @@ import { HelperSlots } from './helper-slots';
 import { PredictorPool } from './predictors';
 
 /** What differs between hosts: the desktop opens folders and dialogs natively; the web host cannot. */
-export interface WorkbenchHostHooks {
+interface WorkbenchHostHooks {
   openFolder?(path: string): Promise<boolean>;
   /** Desktop: asks where to save a copy of an exported model; null when the user cancels. */
   saveModelDialog?(suggestedName: string, model: Uint8Array): Promise<string | null>;
@@ -35,7 +35,7 @@ export interface WorkbenchServiceOptions {
 }
 
 /** One job of a kind at a time (the gradient check), which another request may cancel. */
-export class ExclusiveJob {
+class ExclusiveJob {
   private controller: AbortController | undefined;
 
   /** Runs the job with a signal that cancel() aborts; refuses with `busy` while one is running. */

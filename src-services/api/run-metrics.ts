@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { RunMetrics } from '../../src-shared/api';
-import { totalIterations } from '../../src-shared/config';
+import { totalIterations } from '../../src-engine/training/train-spec';
 import { metricsLineSchema, type RunRecord, type StoredEvaluation } from '../../src-shared/run-record';
 import { UserError } from './errors';
 
@@ -16,7 +16,7 @@ export const MAX_METRICS_LINE_BYTES = 32 * 2 ** 20;
 /** Losses one reply carries at most (a run of 5 million iterations). */
 export const MAX_LOSS_POINTS = 5_000_000;
 /** Evaluations one reply carries at most (every 25th iteration of the longest run). */
-export const MAX_EVALUATIONS = 200_000;
+const MAX_EVALUATIONS = 200_000;
 
 const FINISHED = new Set(['completed', 'stopped', 'failed', 'diverged']);
 

@@ -13,7 +13,7 @@ import { runsHandlers } from './runs';
 import { sweepsHandlers } from './sweeps';
 import { trainingHandlers } from './training';
 
-export type { WorkbenchHostHooks, WorkbenchServiceOptions } from './context';
+export type { WorkbenchServiceOptions } from './context';
 
 /** Every method's handler: the compiler checks that none is missing and that each takes and gives its method's types. */
 const handlers: Handlers<ApiMethod> = {

@@ -3,7 +3,7 @@ import type { Dataset } from '../../src-engine/dataset';
 import { bundledMnistDirectory, loadIdxDataset, locateIdxDataset, readIdxDataset } from './load-dataset';
 
 /** The directory a config's dataset lives in: the bundled MNIST or a user-chosen IDX folder. */
-export function datasetDirectory(config: DatasetConfig): string {
+function datasetDirectory(config: DatasetConfig): string {
   return config.kind === 'mnist' ? bundledMnistDirectory() : config.path;
 }
 

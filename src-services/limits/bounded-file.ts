@@ -68,7 +68,7 @@ export async function readFully(handle: FileHandle, target: Uint8Array, position
 }
 
 /** A regular file of at most `maxBytes`, read whole. */
-export async function readBoundedBytes(path: string, maxBytes: number): Promise<Uint8Array> {
+async function readBoundedBytes(path: string, maxBytes: number): Promise<Uint8Array> {
   const { handle, size } = await openRegularFile(path, maxBytes);
   try {
     const bytes = new Uint8Array(size);

@@ -1,10 +1,10 @@
-import type { Activation } from '../../src-shared/config';
+import type { Activation } from '../../src-engine/networks/network-spec';
 import { ATTRIBUTE_FLOAT, ATTRIBUTE_INT, DATA_TYPE_FLOAT, encodeModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './onnx-schema';
 
 /** ONNX opset and IR version written: opset 17 needs IR 8. */
-export const ONNX_OPSET = 17;
-export const ONNX_IR_VERSION = 8;
-export const PRODUCER_NAME = 'Backprop Workbench';
+const ONNX_OPSET = 17;
+const ONNX_IR_VERSION = 8;
+const PRODUCER_NAME = 'Backprop Workbench';
 
 export interface AffineWeights {
   /** inputs x outputs, row-major (the engine's W). */

@@ -21,7 +21,7 @@ export interface RunExport {
 const BATCH = 1000;
 
 /** The engine's class scores for the whole test split, float32, as the exported model should give them. */
-export function engineTestLogits(trainer: Trainer, dataset: Dataset): Float32Array {
+function engineTestLogits(trainer: Trainer, dataset: Dataset): Float32Array {
   const { test } = dataset;
   const size = test.rows * test.cols;
   const net = trainer.net;

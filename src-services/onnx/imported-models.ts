@@ -6,7 +6,7 @@ import { OnnxModelError } from './model-error';
 import type { OnnxRunner } from './onnx-runner';
 
 /** No more models may be loaded (or are being imported) on this host right now. */
-export class OnnxModelsFullError extends Error {}
+class OnnxModelsFullError extends Error {}
 
 /**
  * .onnx models the user imported for the Draw view: the host keeps only their summaries; the models

@@ -2,7 +2,7 @@ import type { OnnxModelDescription } from '../../src-shared/api';
 import { ONNX_LIMITS } from '../../src-shared/limits';
 import { graphShapes } from './graph-shapes';
 import { checkedDimension, checkedInitializers, refuseUncheckedFeatures } from './model-checks';
-import { formatBytes, formatDims, OnnxModelError, quote, refuserFor, type Refuse } from './model-error';
+import { formatBytes, formatDims, quote, refuserFor, type Refuse } from './model-error';
 import { OPERATORS } from './onnx-operators';
 import { DATA_TYPE_FLOAT, decodeModel, int64, type OnnxModel, type OnnxValueInfo } from './onnx-schema';
 import { scanModelWire, WireScanError } from './wire-scan';
@@ -10,7 +10,7 @@ import { scanModelWire, WireScanError } from './wire-scan';
 export { OnnxModelError } from './model-error';
 
 /** Operators of the MLPs this app exports or can run: anything else is refused by name. */
-export const SUPPORTED_OPERATORS: readonly string[] = Object.keys(OPERATORS);
+const SUPPORTED_OPERATORS: readonly string[] = Object.keys(OPERATORS);
 
 /** The limits an inspection checks (ONNX_LIMITS unless a test narrows them). */
 export type OnnxInspectionLimits = Pick<typeof ONNX_LIMITS, 'maxFileBytes' | 'maxNodes' | 'maxWireElements' | 'maxRank' | 'validationBatch' | 'maxTensorBytes' | 'maxActivationBytes' | 'maxMultiplyAdds'>;
@@ -132,5 +132,3 @@ export function inspectOnnxModel(bytes: Uint8Array, source: string, limits: Onnx
   };
 }
 
-/** True when the error is a refusal of the model (as opposed to a fault of this app). */
-export const isModelRefusal = (error: unknown): error is OnnxModelError => error instanceof OnnxModelError;

@@ -8,7 +8,7 @@ export interface TensorValue {
 }
 
 /** One node as its operator sees it: the values it reads ('' entries are omitted optional inputs). */
-export interface OperatorCall {
+interface OperatorCall {
   readonly label: string;
   readonly opset: number;
   readonly inputs: ReadonlyArray<TensorValue | undefined>;
@@ -19,7 +19,7 @@ export interface OperatorCall {
   readonly refuse: Refuse;
 }
 
-export interface OperatorResult {
+interface OperatorResult {
   readonly outputs: readonly TensorValue[];
   readonly multiplyAdds: number;
 }
@@ -61,7 +61,7 @@ function axis(call: OperatorCall, value: number, rank: number, inclusive: boolea
 }
 
 /** numpy's multidirectional broadcasting (Add, Mul, MatMul's batch dimensions). */
-export function broadcast(a: readonly number[], b: readonly number[], call: OperatorCall): number[] {
+function broadcast(a: readonly number[], b: readonly number[], call: OperatorCall): number[] {
   const rank = Math.max(a.length, b.length);
   const out: number[] = [];
   for (let i = 0; i < rank; i++) {

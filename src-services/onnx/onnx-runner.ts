@@ -16,7 +16,7 @@ export interface OnnxRunnerEntry {
 }
 
 /** The built runner next to the main bundle (the desktop app), else the TypeScript source through tsx. */
-export function onnxRunnerEntry(): OnnxRunnerEntry {
+function onnxRunnerEntry(): OnnxRunnerEntry {
   const self = fileURLToPath(import.meta.url);
   if (self.endsWith('.ts')) return { file: join(dirname(self), 'runner-entry.ts'), execArgv: ['--import', 'tsx'] };
   return { file: join(dirname(self), 'onnx-runner-entry.js'), execArgv: [] };
@@ -55,7 +55,7 @@ interface Job {
 }
 
 /** More ONNX jobs are waiting than a host queues; the request is refused, nothing was started. */
-export class OnnxRunnerBusyError extends Error {}
+class OnnxRunnerBusyError extends Error {}
 
 /**
  * The host's side of the ONNX runner process: one child process, started on demand, runs one job at a time

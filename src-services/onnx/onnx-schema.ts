@@ -144,10 +144,8 @@ export const ModelProto = root.lookupType('onnx.ModelProto');
 export const GraphProto = root.lookupType('onnx.GraphProto');
 
 export const DATA_TYPE_FLOAT = 1;
-export const DATA_TYPE_DOUBLE = 11;
 export const ATTRIBUTE_FLOAT = 1;
 export const ATTRIBUTE_INT = 2;
-export const DATA_TYPE_BOOL = 9;
 /** TensorProto.data_location: the tensor's bytes are in another file. */
 export const DATA_LOCATION_EXTERNAL = 1;
 
@@ -155,11 +153,11 @@ export const DATA_LOCATION_EXTERNAL = 1;
 export type Int64 = number | { toNumber(): number };
 export const int64 = (value: Int64 | undefined | null): number => (value === undefined || value === null ? 0 : typeof value === 'number' ? value : value.toNumber());
 
-export interface OnnxKeyValue {
+interface OnnxKeyValue {
   key: string;
   value: string;
 }
-export interface OnnxDimension {
+interface OnnxDimension {
   dim_value?: Int64;
   dim_param?: string;
   denotation?: string;

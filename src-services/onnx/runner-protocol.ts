@@ -14,7 +14,7 @@ const uint8Array = z.custom<Uint8Array>((value) => value instanceof Uint8Array, 
 const float32Array = z.custom<Float32Array>((value) => value instanceof Float32Array, 'expected a Float32Array');
 const modelId = z.string().min(1).max(100);
 
-export const testSplitSchema = z.object({
+const testSplitSchema = z.object({
   images: uint8Array,
   labels: uint8Array,
   count: z.number().int().min(1),
@@ -35,7 +35,7 @@ export type RunnerCommand = z.infer<typeof runnerCommandSchema>;
 
 const metadataSchema = z.record(z.string(), z.string());
 
-export const modelInfoSchema: z.ZodType<OnnxModelInfo> = z.object({
+const modelInfoSchema: z.ZodType<OnnxModelInfo> = z.object({
   inputName: z.string(),
   inputSize: z.number().int().min(1),
   scoresName: z.string(),

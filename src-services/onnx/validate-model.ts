@@ -5,7 +5,7 @@ import { inspectOnnxModel, OnnxModelError, type OnnxInspectionLimits, type OnnxM
 import { formatDims, quote } from './model-error';
 
 /** float32 logits of the same weights, summed in a different order by ORT and by our kernels. */
-export const LOGITS_BOUND = 1e-4;
+const LOGITS_BOUND = 1e-4;
 
 export function argmaxRows(values: Float32Array, rows: number, cols: number): Int32Array {
   const out = new Int32Array(rows);

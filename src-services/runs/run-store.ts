@@ -14,7 +14,7 @@ import { isRunFolderName, listRunFolders, readRunListing, RunStoreError } from '
 import { ownerIsRunning, readLock, type LockOwner, type LockPurpose } from './run-lock';
 
 export { CHECKPOINT_FILE, LOCK_FILE, METRICS_FILE, ONNX_FILE, RUN_FILE } from './run-layout';
-export { RunStoreError };
+;
 export type { RunClaim } from './run-claims';
 
 export interface RunStoreOptions {

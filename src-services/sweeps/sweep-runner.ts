@@ -33,7 +33,7 @@ export interface SweepRunOptions {
 /** The validation accuracy a trial is ranked by (its final evaluation on the held-out set). */
 export const validationAccuracy = (record: RunRecord): number | null => record.summary?.testAccuracy ?? null;
 
-export function rankTrials(records: readonly RunRecord[]): RunRecord[] {
+function rankTrials(records: readonly RunRecord[]): RunRecord[] {
   return [...records].sort((a, b) => (validationAccuracy(b) ?? -1) - (validationAccuracy(a) ?? -1) || (a.sweep?.trial ?? 0) - (b.sweep?.trial ?? 0));
 }
 

@@ -40,7 +40,7 @@ export interface NodeTrainerEntry {
  * The trainer entry for plain Node: the built file next to the main bundle when it exists (a packaged app or
  * after `npm run build`), else the TypeScript source run through tsx.
  */
-export function nodeTrainerEntry(): NodeTrainerEntry {
+function nodeTrainerEntry(): NodeTrainerEntry {
   const self = fileURLToPath(import.meta.url);
   const here = dirname(self);
   // Run from source (tsx) this file is src-services/trainers/trainer-process.ts; bundled, it sits in out/main.

@@ -14,7 +14,7 @@ import type { OnnxRunnerOptions } from '../onnx-runner';
 const TOKEN = 'onnx-hostile-token-0123456789';
 
 /** A client of the web host's WebSocket API that records the order in which answers arrive. */
-export class ApiClient {
+class ApiClient {
   /** Request ids in the order their answers arrived. */
   readonly answered: number[] = [];
   private readonly waiters = new Map<number, (envelope: ApiEnvelope) => void>();
