@@ -1,4 +1,4 @@
-import type { Backend } from '../../src-engine/backend';
+import type { Backend, BackgroundKernels } from '../../src-engine/backend';
 import { loadNativeBackend } from './native-backend';
 
 /**
@@ -23,3 +23,16 @@ function probe(): NativeForTests {
 }
 
 export const nativeForTests: NativeForTests = probe();
+
+/** The native backend inside a native-only test (a describe body is collected even where it is skipped: read it in the tests). */
+export function requireNative(): Backend {
+  if (!nativeForTests.backend) throw new Error(`native-only test run without the addon: ${nativeForTests.skipReason}`);
+  return nativeForTests.backend;
+}
+
+/** The native backend's background kernels, as requireNative. */
+export function requireBackground(): BackgroundKernels {
+  const background = requireNative().background;
+  if (!background) throw new Error('the native backend has no background kernels');
+  return background;
+}

@@ -1,10 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import type { Backend, BackgroundKernels } from '../../src-engine/backend';
 import { createTsBackend } from '../../src-engine/backends/ts-backend';
 import { Rng } from '../../src-engine/rng';
 import { injectNativeFailureForTests, nativeAddonPath, nativeInfo, setNativeThreads } from './native-backend';
-import { nativeForTests } from './native-for-tests';
+import { nativeForTests, requireBackground, requireNative } from './native-for-tests';
 
 /** out = gather(src, indices) x W by the definition, in float64. */
 function gatherMatmulOracle(src: Uint8Array, rowLength: number, indices: Int32Array, scale: number, w: Float64Array, n: number): Float64Array {
@@ -19,8 +18,9 @@ function gatherMatmulOracle(src: Uint8Array, rowLength: number, indices: Int32Ar
 }
 
 describe.skipIf(!nativeForTests.backend)('the native runtime: threads, failures, environments', () => {
-  const native = nativeForTests.backend as Backend;
-  const background = native.background as BackgroundKernels;
+  // Collected even where it is skipped: the addon's kernels are read when a test runs.
+  const native = requireNative;
+  const background = requireBackground;
   const ts = createTsBackend();
   const rng = new Rng(77);
   // 300^3 float64 multiply-adds: 5.4e7 flops, above the 3e7 from which a product is split across threads.
@@ -34,15 +34,15 @@ describe.skipIf(!nativeForTests.backend)('the native runtime: threads, failures,
       setNativeThreads(2);
       const c = new Float64Array(size * size);
       injectNativeFailureForTests('worker');
-      expect(() => native.gemm(false, false, size, size, size, 1, a, b, 0, c)).toThrow(/^gemm: out of memory$/);
+      expect(() => native().gemm(false, false, size, size, size, 1, a, b, 0, c)).toThrow(/^gemm: out of memory$/);
       // The next calls run normally, on both threads, and give the product.
-      native.gemm(false, false, size, size, size, 1, a, b, 0, c);
+      native().gemm(false, false, size, size, size, 1, a, b, 0, c);
       const expected = new Float64Array(size * size);
       ts.gemm(false, false, size, size, size, 1, a, b, 0, expected);
       // 300-term dot products of values in [-0.5, 0.5): float64 rounding well under 1e-12.
       for (let i = 0; i < c.length; i += 997) expect(Math.abs(c[i]! - expected[i]!)).toBeLessThanOrEqual(1e-12);
       injectNativeFailureForTests('worker');
-      expect(() => native.gatherRows(new Uint8Array(64), 8, new Int32Array(3000), 1, new Float32Array(3000 * 8))).toThrow(/^gatherRows: out of memory$/);
+      expect(() => native().gatherRows(new Uint8Array(64), 8, new Int32Array(3000), 1, new Float32Array(3000 * 8))).toThrow(/^gatherRows: out of memory$/);
     } finally {
       setNativeThreads(threads);
     }
@@ -55,15 +55,15 @@ describe.skipIf(!nativeForTests.backend)('the native runtime: threads, failures,
     const indices = Int32Array.from({ length: 30 }, () => rng.integer(40));
     const w = Float64Array.from({ length: rowLength * n }, () => rng.uniform() - 0.5);
     injectNativeFailureForTests('background');
-    const failed = background.gatherMatmul(src, rowLength, indices, 1 / 255, w, n, new Float64Array(30 * n));
-    expect(() => background.wait(failed)).toThrow(/^gatherMatmulAsync: out of memory on the background thread$/);
+    const failed = background().gatherMatmul(src, rowLength, indices, 1 / 255, w, n, new Float64Array(30 * n));
+    expect(() => background().wait(failed)).toThrow(/^gatherMatmulAsync: out of memory on the background thread$/);
     injectNativeFailureForTests('background');
-    const polled = background.gatherMatmul(src, rowLength, indices, 1 / 255, w, n, new Float64Array(30 * n));
+    const polled = background().gatherMatmul(src, rowLength, indices, 1 / 255, w, n, new Float64Array(30 * n));
     let error: unknown;
     // done() never blocks: it returns false until the job has run, then throws its error.
     for (let finished = false; !finished; ) {
       try {
-        finished = background.done(polled);
+        finished = background().done(polled);
       } catch (e) {
         error = e;
         finished = true;
@@ -71,8 +71,8 @@ describe.skipIf(!nativeForTests.backend)('the native runtime: threads, failures,
     }
     expect(error).toBeInstanceOf(Error);
     const out = new Float64Array(30 * n).fill(NaN);
-    const ticket = background.gatherMatmul(src, rowLength, indices, 1 / 255, w, n, out);
-    background.wait(ticket);
+    const ticket = background().gatherMatmul(src, rowLength, indices, 1 / 255, w, n, out);
+    background().wait(ticket);
     const expected = gatherMatmulOracle(src, rowLength, indices, 1 / 255, w, n);
     // 12-term sums in float64.
     for (let i = 0; i < out.length; i++) expect(Math.abs(out[i]! - expected[i]!)).toBeLessThanOrEqual(1e-14);
@@ -111,7 +111,7 @@ describe.skipIf(!nativeForTests.backend)('the native runtime: threads, failures,
     // The main environment's runtime is untouched and still works.
     expect(nativeInfo().threads).toBe(mainThreads);
     const c = new Float64Array(4);
-    native.gemm(false, false, 2, 2, 2, 1, Float64Array.of(1, 2, 3, 4), Float64Array.of(5, 6, 7, 8), 0, c);
+    native().gemm(false, false, 2, 2, 2, 1, Float64Array.of(1, 2, 3, 4), Float64Array.of(5, 6, 7, 8), 0, c);
     expect(Array.from(c)).toEqual([19, 22, 43, 50]);
   });
 });
