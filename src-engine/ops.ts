@@ -248,7 +248,7 @@ export class TensorOps {
   }
 
   /** Adam, lr being the bias-corrected lr_t: m <- m + (1 - beta1)(dW - m); v <- v + (1 - beta2)(dW^2 - v); W <- W - lr m / (sqrt(v) + eps). */
-  adamStep(W: Tensor, dW: Tensor, m: Tensor, v: Tensor, rates: StepRates & { beta1: number; beta2: number }): void {
+  adamStep(W: Tensor, dW: Tensor, { m, v }: { m: Tensor; v: Tensor }, rates: StepRates & { beta1: number; beta2: number }): void {
     checkStep('adamStep', W, dW, m);
     checkStep('adamStep', W, dW, v);
     this.backend.optimizerStep('adam', W.data, dW.data, m.data, v.data, W.size, rates.lr, rates.beta1, rates.beta2, rates.eps);

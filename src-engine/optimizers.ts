@@ -182,7 +182,7 @@ export class Adam implements Optimizer {
     this.iter++;
     const lrT = (this.lr * Math.sqrt(1 - this.beta2 ** this.iter)) / (1 - this.beta1 ** this.iter);
     for (const [key, W] of Object.entries(params)) {
-      this.ops.adamStep(W, gradientOf(grads, key), this.m.of(key, W), this.v.of(key, W), { lr: lrT, beta1: this.beta1, beta2: this.beta2, eps: EPS });
+      this.ops.adamStep(W, gradientOf(grads, key), { m: this.m.of(key, W), v: this.v.of(key, W) }, { lr: lrT, beta1: this.beta1, beta2: this.beta2, eps: EPS });
     }
   }
 
