@@ -172,6 +172,9 @@ export const trainerEventSchema = z.discriminatedUnion('type', [
 ]);
 export type TrainerEvent = z.infer<typeof trainerEventSchema>;
 export type TrainerEventType = TrainerEvent['type'];
+/** The command of one type, e.g. TrainerCommandOf<'predict'>. */
+export type TrainerCommandOf<T extends TrainerCommand['type']> = Extract<TrainerCommand, { type: T }>;
+
 /** The event of one type, e.g. TrainerEventOf<'progress'>. */
 export type TrainerEventOf<T extends TrainerEventType> = Extract<TrainerEvent, { type: T }>;
 

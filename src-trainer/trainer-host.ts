@@ -1,51 +1,27 @@
 import { join } from 'node:path';
 import type { DatasetConfig, TrainConfig } from '../src-shared/config';
-import { describeIssues, trainerCommandSchema, type TrainerCommand, type TrainerEvent } from '../src-shared/trainer-protocol';
+import { describeIssues, trainerCommandSchema, type TrainerCommand } from '../src-shared/trainer-protocol';
 import type { Dataset } from '../src-engine/dataset';
 import { DatasetCache } from '../src-services/data/dataset-source';
 import type { Backend } from '../src-engine/backend';
 import { nativeInfo, setNativeThreads } from '../src-services/backends/native-backend';
 import { selectBackend } from '../src-services/backends/select-backend';
-import { runGradientCheck } from '../src-engine/gradient-check';
-import { Tensor } from '../src-engine/tensor';
 import type { EvaluationRecord } from '../src-engine/training/evaluation-record';
 import { Trainer } from '../src-engine/training/trainer';
-import { traceLayers } from '../src-engine/graph/layer-graph';
-import { checkGradientCheckBudget, checkLayerGraphBudget } from '../src-services/limits/memory-budget';
-import { exportTrainerToOnnx } from '../src-services/onnx/export-run';
 import { readCheckpoint } from '../src-services/runs/checkpoint';
 import { restoreCheckpoint } from '../src-services/runs/checkpoint-fit';
 import { trimMetrics } from '../src-services/runs/metrics-writer';
 import type { RunFileWriterSync } from '../src-services/runs/run-files';
 import { RunRecorder } from '../src-services/runs/run-recorder';
+import { exportOnnx, exportWeights, gradientCheck, layerGraph, predict } from './requests';
+import { detectTransport, type Transport } from './transport';
 import { CHECKPOINT_FILE, METRICS_FILE } from '../src-services/runs/run-layout';
 
 /**
- * The trainer process. The same code runs as an Electron utility process (messages on process.parentPort)
- * and as a plain Node child (process.send with advanced serialization), so the CLI, the web host and the
- * tests exercise exactly what the desktop app runs.
+ * The trainer process: one run (or one loaded network) per process, trained in time slices so that commands
+ * (pause, stop, a new share of threads, predictions) are handled between two slices. The same code runs as an
+ * Electron utility process and as a Node child (see transport.ts).
  */
-export interface Transport {
-  send(event: TrainerEvent): void;
-  onMessage(listener: (message: unknown) => void): void;
-}
-
-interface ParentPortLike {
-  postMessage(message: unknown): void;
-  on(event: 'message', listener: (event: { data: unknown }) => void): void;
-}
-
-export function detectTransport(): Transport {
-  const parentPort = (process as unknown as { parentPort?: ParentPortLike }).parentPort;
-  if (parentPort) {
-    return { send: (event) => parentPort.postMessage(event), onMessage: (listener) => parentPort.on('message', (e) => listener(e.data)) };
-  }
-  if (process.send) {
-    const send = process.send.bind(process);
-    return { send: (event) => send(event), onMessage: (listener) => process.on('message', listener) };
-  }
-  throw new Error('trainer host: started without a parent to talk to (use utilityProcess.fork or child_process.fork)');
-}
 
 /** Training runs in slices this long; commands that arrive meanwhile are handled between slices. */
 const SLICE_MS = 40;
@@ -185,61 +161,26 @@ class TrainerHost {
         if (session?.state === 'paused') this.finish(session, 'stopped');
         else if (session?.state === 'running') session.stopRequested = true;
         return;
-      case 'predict': {
-        const trainer = this.requireSession().trainer;
-        const inputs = trainer.net.spec.inputSize;
-        if (command.images.length !== command.rows * inputs) {
-          throw new RangeError(`predict: ${command.images.length} values for ${command.rows} images of ${inputs} pixels`);
-        }
-        const x = Tensor.zeros([command.rows, inputs], trainer.config.dtype);
-        x.data.set(command.images);
-        const scores = trainer.net.predict(x, false);
-        const cols = scores.size / command.rows;
-        const probabilities = new Float32Array(scores.size);
-        const exact = Tensor.zeros(scores.shape, scores.dtype);
-        trainer.backend.softmaxRows(scores.data, exact.data, command.rows, cols);
-        probabilities.set(exact.data);
-        this.transport.send({ type: 'prediction', requestId: command.requestId, probabilities, rows: command.rows, cols });
+      case 'predict':
+        this.transport.send(predict(this.requireSession().trainer, command));
         return;
-      }
-      case 'evaluate': {
-        const record = this.requireSession().trainer.evaluate(false);
-        this.transport.send({ type: 'evaluation', requestId: command.requestId, record });
+      case 'evaluate':
+        this.transport.send({ type: 'evaluation', requestId: command.requestId, record: this.requireSession().trainer.evaluate(false) });
         return;
-      }
-      case 'exportWeights': {
-        const params = this.requireSession().trainer.net.params;
-        const tensors = Object.entries(params).map(([name, t]) => ({ name, shape: [...t.shape], data: t.data.slice() }));
-        this.transport.send({ type: 'weights', requestId: command.requestId, tensors });
+      case 'exportWeights':
+        this.transport.send(exportWeights(this.requireSession().trainer, command.requestId));
         return;
-      }
-      case 'layerGraph': {
-        // The host checked too; a process checks what it is asked to build before allocating it.
-        checkLayerGraphBudget(command.config, command.batchSize);
-        const { trainer } = await this.createTrainer(command.config);
-        const trace = traceLayers(trainer.net, (await this.dataset(command.config.dataset)).train, command.batchSize);
-        this.transport.send({ type: 'layerGraph', requestId: command.requestId, trace });
+      case 'layerGraph':
+        this.transport.send(await layerGraph(command, this));
         return;
-      }
       case 'exportOnnx': {
-        const session = this.requireSession();
-        const dataset = await this.dataset(session.trainer.config.dataset);
-        const { model, report } = await exportTrainerToOnnx(session.trainer, dataset, {
-          appVersion: command.appVersion,
-          ...(command.runId ? { runId: command.runId } : {}),
-          ...(command.runName ? { runName: command.runName } : {}),
-        });
-        this.transport.send({ type: 'onnxExport', requestId: command.requestId, model, report });
+        const { trainer } = this.requireSession();
+        this.transport.send(await exportOnnx(trainer, await this.dataset(trainer.config.dataset), command));
         return;
       }
-      case 'gradientCheck': {
-        checkGradientCheckBudget(command.config, command.samples);
-        const dataset = await this.dataset(command.config.dataset);
-        const { backend } = selectBackend(command.config.backend);
-        const result = runGradientCheck(command.config, dataset, backend, command.samples);
-        this.transport.send({ type: 'gradientCheck', requestId: command.requestId, ...result });
+      case 'gradientCheck':
+        this.transport.send(await gradientCheck(command, await this.dataset(command.config.dataset)));
         return;
-      }
     }
   }
 
@@ -248,11 +189,11 @@ class TrainerHost {
     return this.session;
   }
 
-  private dataset(config: DatasetConfig): Promise<Dataset> {
+  dataset(config: DatasetConfig): Promise<Dataset> {
     return this.datasets.get(config);
   }
 
-  private async createTrainer(config: TrainConfig): Promise<{ trainer: Trainer<TrainConfig>; backend: Backend }> {
+  async createTrainer(config: TrainConfig): Promise<{ trainer: Trainer<TrainConfig>; backend: Backend }> {
     const dataset = await this.dataset(config.dataset);
     const { backend, warning } = selectBackend(config.backend);
     if (warning) this.transport.send({ type: 'log', level: 'warn', message: warning });

@@ -2,7 +2,8 @@
 // after the number of bytes given as its first argument (src-services/runs/disk-fault.ts), so a test meets
 // ENOSPC at a known point on any machine.
 import { FullDisk } from '../../src-services/runs/disk-fault';
-import { detectTransport, runTrainerHost } from '../trainer-host';
+import { runTrainerHost } from '../trainer-host';
+import { detectTransport } from '../transport';
 
 const budget = Number(process.argv[2]);
 runTrainerHost(detectTransport(), { writer: new FullDisk(Number.isFinite(budget) ? budget : Infinity).writerSync });

@@ -1,0 +1,68 @@
+import type { TrainConfig } from '../src-shared/config';
+import type { TrainerCommandOf, TrainerEventOf } from '../src-shared/trainer-protocol';
+import type { Backend } from '../src-engine/backend';
+import type { Dataset } from '../src-engine/dataset';
+import { runGradientCheck } from '../src-engine/gradient-check';
+import { traceLayers } from '../src-engine/graph/layer-graph';
+import { Tensor } from '../src-engine/tensor';
+import type { Trainer } from '../src-engine/training/trainer';
+import { selectBackend } from '../src-services/backends/select-backend';
+import { checkGradientCheckBudget, checkLayerGraphBudget } from '../src-services/limits/memory-budget';
+import { exportTrainerToOnnx } from '../src-services/onnx/export-run';
+
+/**
+ * The requests a trainer process answers besides training its run: each takes the request and gives the event
+ * that answers it (a thrown error becomes a requestFailed with the reason).
+ */
+
+/** Class probabilities of the network it holds for `rows` images (float32 on the wire, computed in the run's dtype). */
+export function predict(trainer: Trainer<TrainConfig>, command: TrainerCommandOf<'predict'>): TrainerEventOf<'prediction'> {
+  const inputs = trainer.net.spec.inputSize;
+  if (command.images.length !== command.rows * inputs) {
+    throw new RangeError(`predict: ${command.images.length} values for ${command.rows} images of ${inputs} pixels`);
+  }
+  const x = Tensor.zeros([command.rows, inputs], trainer.config.dtype);
+  x.data.set(command.images);
+  const scores = trainer.net.predict(x, false);
+  const cols = scores.size / command.rows;
+  const exact = Tensor.zeros(scores.shape, scores.dtype);
+  trainer.backend.softmaxRows(scores.data, exact.data, command.rows, cols);
+  const probabilities = new Float32Array(scores.size);
+  probabilities.set(exact.data);
+  return { type: 'prediction', requestId: command.requestId, probabilities, rows: command.rows, cols };
+}
+
+/** A copy of every parameter (the weight tiles of the Train view, an export). */
+export function exportWeights(trainer: Trainer<TrainConfig>, requestId: string): TrainerEventOf<'weights'> {
+  const tensors = Object.entries(trainer.net.params).map(([name, t]) => ({ name, shape: [...t.shape], data: t.data.slice() }));
+  return { type: 'weights', requestId, tensors };
+}
+
+/** One forward/backward pass of a config's network on a batch: the Graph view's layer trace. */
+export async function layerGraph(
+  command: TrainerCommandOf<'layerGraph'>,
+  host: { createTrainer(config: TrainConfig): Promise<{ trainer: Trainer<TrainConfig>; backend: Backend }>; dataset(config: TrainConfig['dataset']): Promise<Dataset> },
+): Promise<TrainerEventOf<'layerGraph'>> {
+  // The host checked too; a process checks what it is asked to build before allocating it.
+  checkLayerGraphBudget(command.config, command.batchSize);
+  const { trainer } = await host.createTrainer(command.config);
+  const trace = traceLayers(trainer.net, (await host.dataset(command.config.dataset)).train, command.batchSize);
+  return { type: 'layerGraph', requestId: command.requestId, trace };
+}
+
+/** The network it holds as ONNX, validated by onnxruntime on the test set. */
+export async function exportOnnx(trainer: Trainer<TrainConfig>, dataset: Dataset, command: TrainerCommandOf<'exportOnnx'>): Promise<TrainerEventOf<'onnxExport'>> {
+  const { model, report } = await exportTrainerToOnnx(trainer, dataset, {
+    appVersion: command.appVersion,
+    ...(command.runId ? { runId: command.runId } : {}),
+    ...(command.runName ? { runName: command.runName } : {}),
+  });
+  return { type: 'onnxExport', requestId: command.requestId, model, report };
+}
+
+/** Backprop against the numerical gradient for a config's network, on `samples` training images. */
+export async function gradientCheck(command: TrainerCommandOf<'gradientCheck'>, dataset: Dataset): Promise<TrainerEventOf<'gradientCheck'>> {
+  checkGradientCheckBudget(command.config, command.samples);
+  const { backend } = selectBackend(command.config.backend);
+  return { type: 'gradientCheck', requestId: command.requestId, ...runGradientCheck(command.config, dataset, backend, command.samples) };
+}
