@@ -6,15 +6,15 @@ import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** The trainer process entries bundled for this test run (see src-services/trainers/test-trainers.ts). */
-    trainerEntries: { readonly trainer: string; readonly pausing: string; readonly fullDisk: string };
+    /** The process entries bundled for this test run (trainers: src-services/trainers/test-trainers.ts; the ONNX runner). */
+    trainerEntries: { readonly trainer: string; readonly pausing: string; readonly fullDisk: string; readonly onnxRunner: string };
   }
 }
 
 /**
- * Runs once before the unit tests: bundles the trainer process entries, so the many trainer processes the
- * tests start load plain JavaScript instead of compiling the sources through tsx each time (about 0.7 s per
- * process on the project's machines). The bundle is built from the current sources on every run and lives
+ * Runs once before the unit tests: bundles the entries of the processes the tests start (trainers, the ONNX
+ * runner), so they load plain JavaScript instead of compiling the sources through tsx each time (about 0.7 s
+ * per process on the project's machines). The bundle is built from the current sources on every run and lives
  * inside the project (its code finds the project root, the bundled MNIST and the addon from where it sits).
  */
 export default async function setup(project: TestProject): Promise<() => void> {
@@ -27,6 +27,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
       trainer: join(root, 'src-trainer', 'trainer-entry.ts'),
       pausing: join(root, 'src-trainer', 'test-support', 'pausing-entry.ts'),
       fullDisk: join(root, 'src-trainer', 'test-support', 'full-disk-entry.ts'),
+      onnxRunner: join(root, 'src-services', 'onnx', 'runner-entry.ts'),
     },
     outdir,
     outExtension: { '.js': '.mjs' },
@@ -38,6 +39,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
     sourcemap: 'inline',
     logLevel: 'warning',
   });
-  project.provide('trainerEntries', { trainer: join(outdir, 'trainer.mjs'), pausing: join(outdir, 'pausing.mjs'), fullDisk: join(outdir, 'fullDisk.mjs') });
+  const entry = (name: string): string => join(outdir, `${name}.mjs`);
+  project.provide('trainerEntries', { trainer: entry('trainer'), pausing: entry('pausing'), fullDisk: entry('fullDisk'), onnxRunner: entry('onnxRunner') });
   return () => rmSync(outdir, { recursive: true, force: true });
 }

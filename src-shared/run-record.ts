@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { BackendName } from '../src-engine/backend';
 import type { EvaluationRecord } from '../src-engine/training/evaluation-record';
-import type { TrainingResult } from '../src-engine/training/trainer';
+import type { TrainingResult } from '../src-engine/training/training-run';
 import { dtypeSchema, trainConfigSchema } from './config';
 import { schemaFor } from './exact-schema';
 import { sweepTagSchema } from './sweep';

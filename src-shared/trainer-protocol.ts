@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { GradientCheckResult } from '../src-engine/gradient-check';
 import type { EvaluationRecord } from '../src-engine/training/evaluation-record';
-import type { TrainingStatus } from '../src-engine/training/trainer';
+import type { TrainingStatus } from '../src-engine/training/training-run';
 import type { LayerTrace } from './api';
 import { trainConfigSchema } from './config';
 import { schemaFor } from './exact-schema';

@@ -2,8 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebSocket } from 'ws';
-import { GRADIENT_CHECK_CANCELLED, type ApiEnvelope, type WebFrame, type WorkbenchEvent } from '../src-shared/api';
+import { GRADIENT_CHECK_CANCELLED } from '../src-shared/api';
 import type { RunListing, RunRecord } from '../src-shared/run-record';
 import { writeDenseIdxDataset } from '../src-services/data/idx-fixtures';
 import { RunStore } from '../src-services/runs/run-store';
@@ -12,56 +11,9 @@ import { testTrainerFactory } from '../src-services/trainers/test-trainers';
 import { WorkbenchService } from '../src-services/api/workbench-service';
 import { API_SOCKET_PATH, sessionQuery } from '../src-shared/web-session';
 import { startWebHost, type WebHost } from './web-host';
+import { ApiClient as Client } from './test-support/api-client';
 
 const TOKEN = 'test-token-0123456789abcdef';
-
-/** A minimal client of the host's WebSocket protocol: numbered requests, pushed events. */
-class Client {
-  readonly events: WorkbenchEvent[] = [];
-  private readonly waiters = new Map<number, (envelope: ApiEnvelope) => void>();
-  private readonly eventWaiters: Array<{ predicate: (event: WorkbenchEvent) => boolean; resolve: (event: WorkbenchEvent) => void }> = [];
-  private next = 1;
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as WebFrame;
-      if ('event' in frame) this.arrived(frame.event);
-      else this.waiters.get(frame.id)?.(frame.envelope);
-    });
-  }
-  private arrived(event: WorkbenchEvent): void {
-    this.events.push(event);
-    for (const waiter of this.eventWaiters.filter((w) => w.predicate(event))) {
-      this.eventWaiters.splice(this.eventWaiters.indexOf(waiter), 1);
-      waiter.resolve(event);
-    }
-  }
-  static open(url: string, headers: Record<string, string> = {}): Promise<Client> {
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, { headers });
-      socket.once('open', () => resolve(new Client(socket)));
-      socket.once('unexpected-response', (_request, response) => reject(new Error(`HTTP ${response.statusCode}`)));
-      socket.once('error', reject);
-    });
-  }
-  call(method: string, params: unknown = {}): Promise<ApiEnvelope> {
-    const id = this.next++;
-    return new Promise((resolve) => {
-      this.waiters.set(id, resolve);
-      this.socket.send(JSON.stringify({ id, method, params }));
-    });
-  }
-  async value<T>(method: string, params: unknown = {}): Promise<T> {
-    const envelope = await this.call(method, params);
-    if (!envelope.ok) throw new Error(envelope.error);
-    return envelope.value as T;
-  }
-  /** The first event that matches, already arrived or yet to come (the test's timeout bounds the wait). */
-  until(predicate: (event: WorkbenchEvent) => boolean): Promise<WorkbenchEvent> {
-    const found = this.events.find(predicate);
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve) => this.eventWaiters.push({ predicate, resolve }));
-  }
-}
 
 describe('web host', () => {
   const root = mkdtempSync(join(tmpdir(), 'bpw-web-'));

@@ -5,7 +5,6 @@ import { createTsBackend } from '../backends/ts-backend';
 import { meanAbsoluteDifferences } from '../gradient';
 import { Rng } from '../rng';
 import { MultiLayerNet, weightScale } from './multi-layer-net';
-import { TwoLayerNet } from './two-layer-net';
 import { checkTwoLayerNet, firstImages } from '../test-support/two-layer-net-check';
 
 const backend = createTsBackend();

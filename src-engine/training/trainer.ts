@@ -12,14 +12,8 @@ import { Evaluator } from './evaluator';
 import { holdOutValidation } from './hold-out';
 import { resolveInputFormat, splitImages, type InputFormat, type SplitImages } from './split-images';
 import { iterationsPerEpoch, totalIterations, type TrainSpec } from './train-spec';
+import { TrainingRun, type RunOptions, type TrainingCallbacks, type TrainingResult } from './training-run';
 
-export interface TrainingCallbacks {
-  /** After every update, with the recorded batch loss (cheap: called in the hot loop). */
-  onIteration?(iteration: number, loss: number): void;
-  onEvaluation?(record: EvaluationRecord): void;
-  /** Polled every iteration; returning true ends the run early. */
-  shouldStop?(): boolean;
-}
 
 export interface TrainerOptions {
   readonly input?: InputFormat;
@@ -32,12 +26,6 @@ export interface TrainerOptions {
   readonly clock?: () => number;
 }
 
-export interface RunOptions {
-  /** Evaluate once more after the last update if the schedule did not (default true). */
-  readonly finalEvaluation?: boolean;
-}
-
-export type TrainingStatus = 'completed' | 'stopped' | 'diverged';
 
 export interface StepOutcome {
   /** 0-based index of the update just made (the book's i). */
@@ -50,20 +38,6 @@ export interface StepOutcome {
   readonly evaluationSeconds?: number;
 }
 
-export interface TrainingResult {
-  readonly status: TrainingStatus;
-  readonly iterations: number;
-  readonly trainAccuracy: number;
-  readonly testAccuracy: number;
-  readonly lastLoss: number;
-  /** Wall time of the loop including evaluations. */
-  readonly seconds: number;
-  /** Of `seconds`, the time the loop's thread spent on evaluations (a background evaluation's other thread not counted). */
-  readonly evaluationSeconds: number;
-  readonly evaluations: number;
-  /** Updates per second of loop time (evaluations included, as a user experiences it). */
-  readonly iterationsPerSecond: number;
-}
 
 function checkFits(network: NetworkSpec, dataset: Dataset): void {
   const { rows, cols } = dataset.train;
@@ -193,47 +167,16 @@ export class Trainer<Config extends TrainSpec = TrainSpec> {
     return this.evaluator.finalEvaluation(this.iteration);
   }
 
-  /** Runs the remaining iterations synchronously (CLI, benchmarks, tests). */
+  /** Runs the remaining iterations synchronously (benchmarks, tests; the CLI takes them in slices, see TrainingRun). */
   run(callbacks: TrainingCallbacks = {}, options: RunOptions = {}): TrainingResult {
-    const started = this.clock();
-    const evaluationSecondsBefore = this.evaluator.seconds;
-    let evaluations = 0;
-    let lastLoss = NaN;
-    let status: TrainingStatus = 'completed';
-    const report = (record: EvaluationRecord): void => {
-      evaluations++;
-      callbacks.onEvaluation?.(record);
-    };
-    while (!this.finished) {
-      if (callbacks.shouldStop?.()) {
-        status = 'stopped';
-        break;
-      }
-      const outcome = this.advance();
-      lastLoss = outcome.loss;
-      callbacks.onIteration?.(outcome.iteration, outcome.loss);
-      if (outcome.evaluation) report(outcome.evaluation);
-      if (outcome.diverged) {
-        status = 'diverged';
-        break;
-      }
-    }
-    for (const record of this.settleEvaluations()) report(record);
-    const final = status === 'completed' && (options.finalEvaluation ?? true) ? this.finalEvaluation() : undefined;
-    if (final) report(final);
-    const seconds = (this.clock() - started) / 1000;
-    const last = this.evaluator.last;
-    return {
-      status,
-      iterations: this.iteration,
-      trainAccuracy: last?.trainAccuracy ?? NaN,
-      testAccuracy: last?.testAccuracy ?? NaN,
-      lastLoss,
-      seconds,
-      evaluationSeconds: this.evaluator.seconds - evaluationSecondsBefore,
-      evaluations,
-      iterationsPerSecond: seconds > 0 ? this.iteration / seconds : 0,
-    };
+    const run = new TrainingRun(this, callbacks, { clock: this.clock, ...options });
+    run.steps();
+    return run.finish();
+  }
+
+  /** Seconds this thread has spent on evaluations so far (a background evaluation's other thread not counted). */
+  get evaluationSeconds(): number {
+    return this.evaluator.seconds;
   }
 
   /** Everything needed to continue this run later on the same random stream: tensors (by reference) plus meta. */

@@ -3,8 +3,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WebSocket } from 'ws';
-import type { ApiEnvelope, WebFrame, WorkbenchEvent } from '../../src-shared/api';
 import type { MemoryBudget } from '../../src-shared/memory-budget';
 import { API_SOCKET_PATH, sessionQuery } from '../../src-shared/web-session';
 import { startWebHost, type WebHost } from '../../src-web/web-host';
@@ -13,68 +11,9 @@ import { RunSupervisor } from '../trainers/run-supervisor';
 import { testTrainerFactory } from '../trainers/test-trainers';
 import type { TrainerProcess, TrainerProcessFactory } from '../trainers/trainer-process';
 import { WorkbenchService } from './workbench-service';
+import { ApiClient } from '../../src-web/test-support/api-client';
 
 const TOKEN = 'hostile-test-token-0123456789';
-
-/** Numbered requests and pushed events over the host's WebSocket. */
-class ApiClient {
-  readonly events: WorkbenchEvent[] = [];
-  private readonly waiters = new Map<number, (envelope: ApiEnvelope) => void>();
-  private readonly eventWaiters: Array<{ predicate: (event: WorkbenchEvent) => boolean; resolve: (event: WorkbenchEvent) => void }> = [];
-  private next = 1;
-
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as WebFrame;
-      if ('event' in frame) this.arrived(frame.event);
-      else this.waiters.get(frame.id)?.(frame.envelope);
-    });
-  }
-
-  private arrived(event: WorkbenchEvent): void {
-    this.events.push(event);
-    for (const waiter of this.eventWaiters.filter((w) => w.predicate(event))) {
-      this.eventWaiters.splice(this.eventWaiters.indexOf(waiter), 1);
-      waiter.resolve(event);
-    }
-  }
-
-  /** The first event that matches, already arrived or yet to come (the test's timeout bounds the wait). */
-  until(predicate: (event: WorkbenchEvent) => boolean): Promise<WorkbenchEvent> {
-    const found = this.events.find(predicate);
-    if (found) return Promise.resolve(found);
-    return new Promise((resolve) => this.eventWaiters.push({ predicate, resolve }));
-  }
-
-  static open(url: string): Promise<ApiClient> {
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url);
-      socket.once('open', () => resolve(new ApiClient(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  call(method: string, params: unknown = {}): Promise<ApiEnvelope> {
-    const id = this.next++;
-    return new Promise((resolve) => {
-      this.waiters.set(id, resolve);
-      this.socket.send(JSON.stringify({ id, method, params }));
-    });
-  }
-
-  async value<T>(method: string, params: unknown = {}): Promise<T> {
-    const envelope = await this.call(method, params);
-    if (!envelope.ok) throw new Error(envelope.error);
-    return envelope.value as T;
-  }
-
-  /** The error of a call that must fail. */
-  async error(method: string, params: unknown = {}): Promise<string> {
-    const envelope = await this.call(method, params);
-    if (envelope.ok) throw new Error(`${method} succeeded; it should have been refused`);
-    return envelope.error;
-  }
-}
 
 export interface RealHost {
   readonly root: string;

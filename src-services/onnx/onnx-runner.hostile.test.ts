@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ApiEnvelope, ImportedOnnxModel } from '../../src-shared/api';
 import { bundledMnistDirectory, loadIdxDataset } from '../data/load-dataset';
 import { OnnxRunner, type JobTimer } from './onnx-runner';
@@ -18,20 +18,14 @@ import { validateOnnxModel } from './validate-model';
  */
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-let bundle: Awaited<ReturnType<typeof bundledRunnerEntry>>;
 const hosts: OnnxTestHost[] = [];
-
-beforeAll(async () => {
-  bundle = await bundledRunnerEntry();
-});
 
 afterAll(async () => {
   for (const host of hosts) await host.close();
-  bundle.remove();
 });
 
 async function hostWith(options: { memoryCapBytes?: number; timer?: JobTimer } = {}): Promise<OnnxTestHost> {
-  const host = await startOnnxTestHost({ entry: bundle.entry, ...options });
+  const host = await startOnnxTestHost({ entry: bundledRunnerEntry(), ...options });
   hosts.push(host);
   return host;
 }
@@ -113,7 +107,7 @@ describe('the ONNX runner behind a host', () => {
 
 describe('a runner that misbehaves', () => {
   it('killed from outside: its models are reported lost with the reason, the next job gets a fresh runner', async () => {
-    const runner = new OnnxRunner({ entry: bundle.entry });
+    const runner = new OnnxRunner({ entry: bundledRunnerEntry() });
     const lost = new Promise<[readonly string[], string]>((resolve) => runner.onModelsLost((ids, reason) => resolve([ids, reason])));
     await runner.load('a', small, 'a.onnx');
     const first = runner.pid!;

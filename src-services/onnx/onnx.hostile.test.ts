@@ -15,7 +15,6 @@ import { bundledRunnerEntry } from './test-support/runner-bundle';
  * the host's memory stays flat, its event loop keeps answering, and a good model still imports and predicts.
  */
 
-let bundle: Awaited<ReturnType<typeof bundledRunnerEntry>>;
 let host: OnnxTestHost;
 /** A good model, imported first: it keeps the runner alive across the refusals. */
 let good: ImportedOnnxModel;
@@ -23,8 +22,7 @@ let good: ImportedOnnxModel;
 const errorOf = (envelope: ApiEnvelope): string => (envelope.ok ? `(no error: ${JSON.stringify(envelope.value).slice(0, 200)})` : envelope.error);
 
 beforeAll(async () => {
-  bundle = await bundledRunnerEntry();
-  host = await startOnnxTestHost({ entry: bundle.entry });
+  host = await startOnnxTestHost({ entry: bundledRunnerEntry() });
   const envelope = await host.client.call('importOnnx', importParams('good.onnx', hostile.exportedMlp()));
   if (!envelope.ok) throw new Error(envelope.error);
   good = envelope.value as ImportedOnnxModel;
@@ -32,7 +30,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await host.close();
-  bundle.remove();
 });
 
 async function predictGood(): Promise<number[]> {

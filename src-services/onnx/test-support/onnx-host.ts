@@ -1,8 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WebSocket } from 'ws';
-import type { ApiEnvelope, WebFrame } from '../../../src-shared/api';
 import { API_SOCKET_PATH, sessionQuery } from '../../../src-shared/web-session';
 import { startWebHost, type WebHost } from '../../../src-web/web-host';
 import { WorkbenchService } from '../../api/workbench-service';
@@ -10,46 +8,9 @@ import { RunStore } from '../../runs/run-store';
 import { RunSupervisor } from '../../trainers/run-supervisor';
 import { testTrainerFactory } from '../../trainers/test-trainers';
 import type { OnnxRunnerOptions } from '../onnx-runner';
+import { ApiClient } from '../../../src-web/test-support/api-client';
 
 const TOKEN = 'onnx-hostile-token-0123456789';
-
-/** A client of the web host's WebSocket API that records the order in which answers arrive. */
-class ApiClient {
-  /** Request ids in the order their answers arrived. */
-  readonly answered: number[] = [];
-  private readonly waiters = new Map<number, (envelope: ApiEnvelope) => void>();
-  private next = 1;
-
-  private constructor(readonly socket: WebSocket) {
-    socket.on('message', (data) => {
-      const frame = JSON.parse(data.toString()) as WebFrame;
-      if ('id' in frame) {
-        this.answered.push(frame.id);
-        this.waiters.get(frame.id)?.(frame.envelope);
-      }
-    });
-  }
-
-  static open(url: string): Promise<ApiClient> {
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url);
-      socket.once('open', () => resolve(new ApiClient(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  /** Sends a request now; `answer` resolves with its envelope. */
-  send(method: string, params: unknown = {}): { id: number; answer: Promise<ApiEnvelope> } {
-    const id = this.next++;
-    const answer = new Promise<ApiEnvelope>((resolve) => this.waiters.set(id, resolve));
-    this.socket.send(JSON.stringify({ id, method, params }));
-    return { id, answer };
-  }
-
-  call(method: string, params: unknown = {}): Promise<ApiEnvelope> {
-    return this.send(method, params).answer;
-  }
-}
 
 export interface OnnxTestHost {
   readonly service: WorkbenchService;
