@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { DatasetConfig } from '../src-shared/config';
 import type { OnnxReport } from '../src-shared/run-record';
 import { loadConfiguredDataset } from '../src-services/data/dataset-source';
@@ -15,6 +14,7 @@ import { defaultRunsDirectory } from '../src-services/runs/paths';
 import { RunStore } from '../src-services/runs/run-store';
 import { checkTrainingBudget, memoryBudget } from '../src-services/limits/memory-budget';
 import { checkExportTarget } from './export-target';
+import { parseFlags } from './flag-values';
 import { runCli, UsageError } from './run-cli';
 
 const USAGE = `Usage:
@@ -61,16 +61,7 @@ async function exportClaimed(store: RunStore, id: string, out: string, log: Node
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: { run: { type: 'string' }, out: { type: 'string' }, check: { type: 'string' }, 'runs-dir': { type: 'string' }, dataset: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseFlags(argv, { run: { type: 'string' }, out: { type: 'string' }, check: { type: 'string' }, 'runs-dir': { type: 'string' }, dataset: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, (message) => new UsageError(message));
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;

@@ -1,3 +1,5 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
 /**
  * Command-line values checked in plain words before they reach the config schema: "--lr must be a positive
  * number, got -1" names the flag the user typed, not the config field behind it.
@@ -48,7 +50,7 @@ export function flagNumber(flag: string, text: string, kind: FlagKind): number {
  * number reaches the value check ("must be a positive number, got -1") instead of util.parseArgs calling the
  * flag ambiguous. Only for flags that take a value, and only when the value looks like a number.
  */
-export function joinNegativeValues(argv: readonly string[], takesValue: (flag: string) => boolean): string[] {
+function joinNegativeValues(argv: readonly string[], takesValue: (flag: string) => boolean): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]!;
@@ -59,4 +61,19 @@ export function joinNegativeValues(argv: readonly string[], takesValue: (flag: s
     } else out.push(token);
   }
   return out;
+}
+
+type FlagOptions = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * util.parseArgs, strict and without positionals, with negative numbers kept as the values of their flags
+ * (joinNegativeValues); a flag it does not know, or one without its value, is refused through `refuse`.
+ */
+export function parseFlags<const O extends FlagOptions>(argv: readonly string[], options: O, refuse: (message: string) => Error) {
+  const takesValue = (flag: string): boolean => options[flag]?.type === 'string';
+  try {
+    return parseArgs({ args: joinNegativeValues(argv, takesValue), options, allowPositionals: false, strict: true }).values;
+  } catch (error) {
+    throw refuse(error instanceof Error ? error.message : String(error));
+  }
 }

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { availableParallelism } from 'node:os';
-import { parseArgs } from 'node:util';
 import type { RunRecord } from '../src-shared/run-record';
 import { sweepSchema } from '../src-shared/sweep';
 import { defaultRunsDirectory } from '../src-services/runs/paths';
@@ -10,6 +9,7 @@ import { SweepRunner, validationAccuracy } from '../src-services/sweeps/sweep-ru
 import { FileRefusal, MAX_CONFIG_FILE_BYTES, readBoundedText } from '../src-services/limits/bounded-file';
 import { memoryBudget } from '../src-services/limits/memory-budget';
 import { nodeTrainerFactory } from '../src-services/trainers/trainer-process';
+import { parseFlags } from './flag-values';
 import { runCli, UsageError } from './run-cli';
 import { onStopSignals } from './stop-signals';
 
@@ -39,16 +39,7 @@ function describeParameters(record: RunRecord): string {
 const percent = (value: number | null): string => (value === null ? '   –  ' : value.toFixed(4));
 
 async function main(argv: readonly string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      options: { config: { type: 'string' }, resume: { type: 'string' }, concurrency: { type: 'string' }, 'runs-dir': { type: 'string' }, 'memory-budget': { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = parseFlags(argv, { config: { type: 'string' }, resume: { type: 'string' }, concurrency: { type: 'string' }, 'runs-dir': { type: 'string' }, 'memory-budget': { type: 'string' }, top: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, (message) => new UsageError(message));
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;

@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { ConfigError, parseTrainConfig, type TrainConfig } from '../src-shared/config';
 import type { InputFormat } from '../src-engine/training/split-images';
 import { FileRefusal, MAX_CONFIG_FILE_BYTES, readBoundedText } from '../src-services/limits/bounded-file';
 import { checkExportTarget } from './export-target';
-import { flagNumber, FlagError, joinNegativeValues, type FlagKind } from './flag-values';
+import { flagNumber, FlagError, parseFlags, type FlagKind } from './flag-values';
 
 /** Flags of `npm run train`; each maps onto one field of the shared config schema. */
 export const TRAIN_USAGE = `Usage: npm run train -- [options]
@@ -167,15 +166,6 @@ function section(target: Json, key: string): Json {
   return created;
 }
 
-function parseFlags(argv: readonly string[]) {
-  const takesValue = (flag: string): boolean => (flagSpec as Record<string, { type: string }>)[flag]?.type === 'string';
-  try {
-    return parseArgs({ args: joinNegativeValues(argv, takesValue), options: flagSpec, allowPositionals: false, strict: true }).values;
-  } catch (error) {
-    throw new FlagError((error as Error).message);
-  }
-}
-
 /** The schema's refusal of a value a flag gave, named by the flag as well as by its field. */
 function namedByFlags(error: ConfigError, given: ReadonlySet<Flag>, source: string | undefined): ConfigError {
   const flagOf = new Map(Object.entries(FLAG_FIELDS).flatMap(([flag, field]) => (given.has(flag as Flag) ? [[field, flag]] : [])));
@@ -187,7 +177,7 @@ function namedByFlags(error: ConfigError, given: ReadonlySet<Flag>, source: stri
 }
 
 export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliOptions> {
-  const flags = parseFlags(argv);
+  const flags = parseFlags(argv, flagSpec, (message) => new FlagError(message));
   const given = new Set(Object.keys(flags) as Flag[]);
   const inputFormat = (flags.input ?? 'auto') as InputFormat;
   if (!INPUT_FORMATS.includes(inputFormat)) {
