@@ -24,6 +24,9 @@ export interface RunStoreOptions {
   readonly writer?: RunFileWriter;
 }
 
+/** Run folders read at once while listing. */
+const LIST_READS = 16;
+
 type RecordPatch = Partial<Omit<RunRecord, 'id' | 'formatVersion' | 'createdAt' | 'resume'>>;
 
 /** The process as lock messages name it when its entry point does not say: the desktop app, or `node <script>`. */
@@ -187,8 +190,15 @@ export class RunStore {
 
   /** Every run folder, newest first; unreadable ones are listed with the problem instead of failing. */
   async list(): Promise<RunListing[]> {
-    const listings: RunListing[] = [];
-    for (const id of await listRunFolders(this.root)) listings.push(await this.read(id));
+    const ids = await listRunFolders(this.root);
+    const listings: RunListing[] = new Array(ids.length);
+    // A few reads at a time: thousands of runs list in one pass of the disk's latency, not thousands, and
+    // never more open files than LIST_READS.
+    let next = 0;
+    const reader = async (): Promise<void> => {
+      for (let i = next++; i < ids.length; i = next++) listings[i] = await this.read(ids[i]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(LIST_READS, ids.length) }, reader));
     const key = (l: RunListing): string => (l.kind === 'ok' ? l.record.createdAt : '');
     return listings.sort((a, b) => key(b).localeCompare(key(a)) || idOf(a).localeCompare(idOf(b)));
   }
