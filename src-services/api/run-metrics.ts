@@ -3,6 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import type { RunMetrics } from '../../src-shared/api';
 import { totalIterations } from '../../src-engine/training/train-spec';
 import { metricsLineSchema, type RunRecord, type StoredEvaluation } from '../../src-shared/run-record';
+import { errorMessage } from '../../src-shared/error-message';
 import { UserError } from './errors';
 
 /**
@@ -39,7 +40,9 @@ async function* completeLines(file: string, maxLine: number): AsyncGenerator<str
   try {
     let pending: Buffer[] = [];
     let pendingBytes = 0;
-    for await (const chunk of handle.createReadStream({ autoClose: false, highWaterMark: 1 << 16 }) as AsyncIterable<Buffer>) {
+    for await (const data of handle.createReadStream({ autoClose: false, highWaterMark: 1 << 16 })) {
+      // A stream without an encoding yields Buffers.
+      const chunk: Buffer = Buffer.isBuffer(data) ? data : Buffer.from(String(data));
       let from = 0;
       for (let newline = chunk.indexOf(10, from); newline !== -1; newline = chunk.indexOf(10, from)) {
         if (pendingBytes + newline - from > maxLine) throw new UserError(`${file}: a line is longer than ${maxLine} bytes; this is not a metrics file`);
@@ -66,7 +69,7 @@ export async function readRunMetrics(file: string, maxIterations: number): Promi
     if (!info.isFile()) throw new UserError(`${file}: not a regular file`);
     size = info.size;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { losses: [], evaluations: [] };
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return { losses: [], evaluations: [] };
     throw error;
   }
   if (size > MAX_METRICS_FILE_BYTES) throw new UserError(`${file}: ${size} bytes is more than a run's metrics may hold (${MAX_METRICS_FILE_BYTES})`);
@@ -79,7 +82,7 @@ export async function readRunMetrics(file: string, maxIterations: number): Promi
     try {
       line = metricsLineSchema.parse(JSON.parse(row));
     } catch (error) {
-      throw new UserError(`${file}: line ${number} is not a metrics record (${(error as Error).message.split('\n')[0]})`);
+      throw new UserError(`${file}: line ${number} is not a metrics record (${errorMessage(error).split('\n')[0]})`);
     }
     if (line.type === 'losses') {
       const end = line.start + line.values.length;
