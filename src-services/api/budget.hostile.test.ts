@@ -5,7 +5,7 @@ import { parseTrainConfig } from '../../src-shared/config';
 import type { RunListing } from '../../src-shared/run-record';
 import { writeDenseIdxDataset } from '../data/idx-fixtures';
 import { memoryBudget } from '../limits/memory-budget';
-import { CHECKPOINT_FILE } from '../runs/run-store';
+import { CHECKPOINT_FILE } from '../runs/run-layout';
 import { startRealHost, type RealHost } from './real-host-fixtures';
 
 /** Issue 13, item 8 (memory budget) and the helper-process cap, against a real host with this machine's default budget. */

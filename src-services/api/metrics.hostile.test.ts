@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunMetrics } from '../../src-shared/api';
 import { parseTrainConfig } from '../../src-shared/config';
-import { METRICS_FILE } from '../runs/run-store';
-import { MAX_LOSS_POINTS, MAX_METRICS_FILE_BYTES, MAX_METRICS_LINE_BYTES } from './run-metrics';
+import { METRICS_FILE } from '../runs/run-layout';
+import { MAX_LOSS_POINTS, MAX_METRICS_FILE_BYTES, MAX_METRICS_LINE_BYTES } from '../runs/metrics-reader';
 import { startRealHost, type RealHost } from './real-host-fixtures';
 
 /** Issue 13, item 10: runMetrics bounds what a metrics.jsonl may make the host allocate. */

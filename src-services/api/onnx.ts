@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { ONNX_LIMITS } from '../../src-shared/limits';
 import { formatBytes } from '../onnx/model-error';
 import { readModelFile } from '../onnx/read-model-file';
-import { ONNX_FILE } from '../runs/run-store';
+import { ONNX_FILE } from '../runs/run-layout';
 import { requestFromTrainer } from '../trainers/trainer-requests';
 import { UserError } from './errors';
 import type { Handlers } from './handlers';

@@ -1,20 +1,11 @@
-import { join } from 'node:path';
-import { MAX_WEIGHT_TILES, type RunMetrics, type WeightTiles } from '../../src-shared/api';
-import { METRICS_FILE } from '../runs/run-store';
+import { MAX_WEIGHT_TILES, type WeightTiles } from '../../src-shared/api';
 import { requestFromTrainer } from '../trainers/trainer-requests';
 import type { ServiceContext } from './context';
 import { UserError } from './errors';
 import type { Handlers } from './handlers';
-import { iterationBound, readRunMetrics } from './run-metrics';
 
 /** The stored runs: listing, metrics, renaming, deleting, and what their networks hold and predict. */
 export type RunsMethod = 'listRuns' | 'runMetrics' | 'renameRun' | 'deleteRun' | 'openRunFolder' | 'predict' | 'firstLayerWeights';
-
-/** The run's losses and evaluations, read within bounds (see readRunMetrics). */
-async function runMetrics(ctx: ServiceContext, id: string): Promise<RunMetrics> {
-  const record = await ctx.store.get(id);
-  return readRunMetrics(join(ctx.store.directory(id), METRICS_FILE), iterationBound(record));
-}
 
 /** The first layer's weights, one tile per hidden unit: from the live network while it trains, else the checkpoint. */
 async function firstLayerWeights(ctx: ServiceContext, id: string, units: number): Promise<WeightTiles> {
@@ -47,7 +38,7 @@ async function firstLayerWeights(ctx: ServiceContext, id: string, units: number)
 export const runsHandlers = {
   listRuns: (ctx) => ctx.store.list(),
 
-  runMetrics: (ctx, { id }) => runMetrics(ctx, id),
+  runMetrics: (ctx, { id }) => ctx.store.metrics(id),
 
   renameRun: async (ctx, { id, name }) => {
     const record = await ctx.store.rename(id, name);

@@ -17,7 +17,8 @@ import { RunSupervisor } from '../trainers/run-supervisor';
 import { testTrainerFactory } from '../trainers/test-trainers';
 import { decodeCheckpoint, encodeCheckpoint, readCheckpoint } from './checkpoint';
 import { RunRecorder } from './run-recorder';
-import { CHECKPOINT_FILE, METRICS_FILE, RunStore } from './run-store';
+import { CHECKPOINT_FILE, METRICS_FILE } from './run-layout';
+import { RunStore } from './run-store';
 
 let datasetPath: string;
 let dataset: Dataset;

@@ -1,7 +1,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ProcessIdentity } from './process-identity';
-import { acquireLock, LOCK_FILE, type AcquiredLock, type LockOwner, type LockPurpose } from './run-lock';
+import { LOCK_FILE } from './run-layout';
+import { acquireLock, type AcquiredLock, type LockOwner, type LockPurpose } from './run-lock';
 
 /**
  * What this process holds of its runs, process-wide (every RunStore of the process shares it): a queue per run

@@ -4,4 +4,5 @@ export const METRICS_FILE = 'metrics.jsonl';
 export const CHECKPOINT_FILE = 'checkpoint.bin';
 /** The run's validated ONNX export (present only when it passed validation). */
 export const ONNX_FILE = 'model.onnx';
-export { LOCK_FILE } from './run-lock';
+/** Who writes the run now (see run-lock.ts). */
+export const LOCK_FILE = 'run.lock';

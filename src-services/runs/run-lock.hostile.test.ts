@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseTrainConfig } from '../../src-shared/config';
 import { processStartTime } from './process-identity';
-import { LOCK_FILE, RunStore } from './run-store';
+import { LOCK_FILE } from './run-layout';
+import { RunStore } from './run-store';
 
 const config = parseTrainConfig({ backend: 'ts' });
 const children: Array<{ kill: () => void }> = [];

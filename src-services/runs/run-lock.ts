@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { currentProcess, isRunning, isValidPid, sameProcess, type ProcessIdentity } from './process-identity';
 import { diskWriter, readSmallFile, temporaryName, writeFileAtomic } from './run-files';
+import { LOCK_FILE } from './run-layout';
 
 /**
  * One writer per run: `run.lock` in the run's folder names the process that trains or rewrites the run. It is
@@ -11,7 +12,6 @@ import { diskWriter, readSmallFile, temporaryName, writeFileAtomic } from './run
  * owner when done, and a lock whose owner is no longer running (killed, crashed, machine rebooted) is taken
  * over. The owner is a pid with its start time, so a pid reused by a later process does not keep a lock alive.
  */
-export const LOCK_FILE = 'run.lock';
 
 /** 'train': held for as long as a run trains; 'write': held for one rewrite of its files (others wait). */
 export type LockPurpose = 'train' | 'write';

@@ -4,7 +4,7 @@ import type { Trainer } from '../../src-engine/training/trainer';
 import { writeCheckpointAtomic } from './checkpoint';
 import { MetricsWriter } from './metrics-writer';
 import { diskWriterSync, type RunFileWriterSync } from './run-files';
-import { CHECKPOINT_FILE, METRICS_FILE } from './run-store';
+import { CHECKPOINT_FILE, METRICS_FILE } from './run-layout';
 
 /**
  * What a training loop writes into its run directory as it goes: every batch loss (metrics.jsonl, at least

@@ -10,7 +10,8 @@ import { Rng } from '../../src-engine/rng';
 import { WorkbenchService } from '../api/workbench-service';
 import { FakeTrainerProcess } from '../trainers/fake-trainer-process';
 import { RunSupervisor } from '../trainers/run-supervisor';
-import { ONNX_FILE, RUN_FILE, RunStore } from './run-store';
+import { ONNX_FILE, RUN_FILE } from './run-layout';
+import { RunStore } from './run-store';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const config = parseTrainConfig({ network: { hiddenSizes: [4] }, backend: 'ts' });

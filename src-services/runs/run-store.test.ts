@@ -6,7 +6,8 @@ import { parseTrainConfig } from '../../src-shared/config';
 import { Tensor } from '../../src-engine/tensor';
 import { decodeCheckpoint, encodeCheckpoint, writeCheckpointAtomic } from './checkpoint';
 import { MetricsWriter } from './metrics-writer';
-import { CHECKPOINT_FILE, METRICS_FILE, RUN_FILE, RunStore } from './run-store';
+import { CHECKPOINT_FILE, METRICS_FILE, RUN_FILE } from './run-layout';
+import { RunStore } from './run-store';
 
 /** A store whose clock moves one second at each reading, from a fixed date. */
 async function freshStore(): Promise<RunStore> {

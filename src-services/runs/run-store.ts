@@ -1,19 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TrainConfig } from '../../src-shared/config';
 import type { SweepTag } from '../../src-shared/sweep';
-import { metricsLineSchema, RUN_FORMAT_VERSION, RUN_ID_PATTERN, runRecordSchema, type MetricsLine, type OnnxReport, type RunListing, type RunRecord } from '../../src-shared/run-record';
+import { RUN_FORMAT_VERSION, RUN_ID_PATTERN, runRecordSchema, type MetricsLine, type OnnxReport, type RunListing, type RunRecord } from '../../src-shared/run-record';
 import { readCheckpoint, type Checkpoint } from './checkpoint';
 import { currentProcess, sameProcess } from './process-identity';
 import { forgetResumeCheck, resumeCheck } from './resume-check';
 import { claimRun, exclusive, holdsRun, type RunClaim } from './run-claims';
 import { diskWriter, sweepTemporaryFiles, writeFileAtomic, type RunFileWriter } from './run-files';
 import { CHECKPOINT_FILE, METRICS_FILE, ONNX_FILE, RUN_FILE } from './run-layout';
+import type { RunMetrics } from '../../src-shared/api';
+import { iterationBound, metricsLines, readRunMetrics } from './metrics-reader';
 import { isRunFolderName, listRunFolders, readRunListing, RunStoreError } from './run-listing';
 import { ownerIsRunning, readLock, type LockOwner, type LockPurpose } from './run-lock';
 
-export { CHECKPOINT_FILE, LOCK_FILE, METRICS_FILE, ONNX_FILE, RUN_FILE } from './run-layout';
 ;
 export type { RunClaim } from './run-claims';
 
@@ -203,24 +204,17 @@ export class RunStore {
     return listings.sort((a, b) => key(b).localeCompare(key(a)) || idOf(a).localeCompare(idOf(b)));
   }
 
-  /** The metrics lines; a torn last line (a crash mid-append) is dropped, other bad lines are errors. */
+  /** The metrics lines, read within bounds (see metrics-reader.ts); a torn last line (a crash mid-append) is dropped. */
   async readMetrics(id: string): Promise<MetricsLine[]> {
-    let text: string;
-    try {
-      text = await readFile(join(this.directory(id), METRICS_FILE), 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw error;
-    }
-    // Every complete line ends with a newline: the last piece is empty, or torn by a crash mid-append.
-    const complete = text.split('\n').slice(0, -1);
-    return complete.map((row, i) => {
-      try {
-        return metricsLineSchema.parse(JSON.parse(row));
-      } catch (error) {
-        throw new RunStoreError(`${join(this.directory(id), METRICS_FILE)}: line ${i + 1} is not a metrics record (${(error as Error).message.split('\n')[0]})`);
-      }
-    });
+    const record = await this.get(id);
+    const lines: MetricsLine[] = [];
+    for await (const line of metricsLines(join(this.directory(id), METRICS_FILE), iterationBound(record))) lines.push(line);
+    return lines;
+  }
+
+  /** The run's losses and evaluations for the charts, read within bounds. */
+  async metrics(id: string): Promise<RunMetrics> {
+    return readRunMetrics(join(this.directory(id), METRICS_FILE), iterationBound(await this.get(id)));
   }
 
   /** Whether the run has saved weights, without reading them. */

@@ -9,7 +9,8 @@ import { parseTrainConfig, type TrainConfigInput } from '../../src-shared/config
 import type { MetricsLine, RunRecord } from '../../src-shared/run-record';
 import { writeDenseIdxDataset } from '../data/idx-fixtures';
 import { FullDisk } from '../runs/disk-fault';
-import { CHECKPOINT_FILE, LOCK_FILE, METRICS_FILE, RUN_FILE, RunStore } from '../runs/run-store';
+import { CHECKPOINT_FILE, LOCK_FILE, METRICS_FILE, RUN_FILE } from '../runs/run-layout';
+import { RunStore } from '../runs/run-store';
 import { FakeTrainerProcess } from './fake-trainer-process';
 import { RunSupervisor } from './run-supervisor';
 import { testTrainerFactory } from './test-trainers';

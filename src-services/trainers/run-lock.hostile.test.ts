@@ -9,7 +9,8 @@ import { parseTrainConfig, type TrainConfigInput } from '../../src-shared/config
 import type { MetricsLine } from '../../src-shared/run-record';
 import { WorkbenchService } from '../api/workbench-service';
 import { writeDenseIdxDataset } from '../data/idx-fixtures';
-import { LOCK_FILE, RUN_FILE, RunStore } from '../runs/run-store';
+import { LOCK_FILE, RUN_FILE } from '../runs/run-layout';
+import { RunStore } from '../runs/run-store';
 import { FakeTrainerProcess } from './fake-trainer-process';
 import { RunSupervisor } from './run-supervisor';
 import { testTrainerFactory } from './test-trainers';

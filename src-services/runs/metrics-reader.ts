@@ -2,12 +2,12 @@ import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { RunMetrics } from '../../src-shared/api';
 import { totalIterations } from '../../src-engine/training/train-spec';
-import { metricsLineSchema, type RunRecord, type StoredEvaluation } from '../../src-shared/run-record';
 import { errorMessage } from '../../src-shared/error-message';
-import { UserError } from './errors';
+import { metricsLineSchema, type MetricsLine, type RunRecord, type StoredEvaluation } from '../../src-shared/run-record';
+import { RunStoreError } from './run-listing';
 
 /**
- * Reading a run's metrics.jsonl for the charts, bounded before anything is allocated: the file's size, each
+ * Reading a run's metrics.jsonl (the charts, tests, anything that reads a run's metrics), bounded before anything is allocated: the file's size, each
  * line's length, and the iterations a line may put losses at (the run's own total, and a hard cap), so a
  * damaged or hostile line (`"start": 100000000`) is refused in words instead of filling memory.
  */
@@ -45,7 +45,7 @@ async function* completeLines(file: string, maxLine: number): AsyncGenerator<str
       const chunk: Buffer = Buffer.isBuffer(data) ? data : Buffer.from(String(data));
       let from = 0;
       for (let newline = chunk.indexOf(10, from); newline !== -1; newline = chunk.indexOf(10, from)) {
-        if (pendingBytes + newline - from > maxLine) throw new UserError(`${file}: a line is longer than ${maxLine} bytes; this is not a metrics file`);
+        if (pendingBytes + newline - from > maxLine) throw new RunStoreError(`${file}: a line is longer than ${maxLine} bytes; this is not a metrics file`);
         pending.push(chunk.subarray(from, newline));
         yield Buffer.concat(pending).toString('utf8');
         pending = [];
@@ -54,46 +54,60 @@ async function* completeLines(file: string, maxLine: number): AsyncGenerator<str
       }
       pending.push(chunk.subarray(from));
       pendingBytes += chunk.length - from;
-      if (pendingBytes > maxLine) throw new UserError(`${file}: a line is longer than ${maxLine} bytes; this is not a metrics file`);
+      if (pendingBytes > maxLine) throw new RunStoreError(`${file}: a line is longer than ${maxLine} bytes; this is not a metrics file`);
     }
   } finally {
     await handle.close();
   }
 }
 
-/** Losses by iteration (gaps as null) and evaluations, of at most `maxIterations` iterations. */
-export async function readRunMetrics(file: string, maxIterations: number): Promise<RunMetrics> {
+/**
+ * The run's metrics lines in order, each validated, within the bounds above: losses at most up to
+ * `maxIterations`; a torn last line (a crash mid-append) is left out. A missing file has no lines.
+ */
+export async function* metricsLines(file: string, maxIterations: number): AsyncGenerator<MetricsLine> {
   let size: number;
   try {
     const info = await stat(file);
-    if (!info.isFile()) throw new UserError(`${file}: not a regular file`);
+    if (!info.isFile()) throw new RunStoreError(`${file}: not a regular file`);
     size = info.size;
   } catch (error) {
-    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return { losses: [], evaluations: [] };
+    if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return;
     throw error;
   }
-  if (size > MAX_METRICS_FILE_BYTES) throw new UserError(`${file}: ${size} bytes is more than a run's metrics may hold (${MAX_METRICS_FILE_BYTES})`);
-  const losses: Array<number | null> = [];
-  const evaluations: StoredEvaluation[] = [];
+  if (size > MAX_METRICS_FILE_BYTES) throw new RunStoreError(`${file}: ${size} bytes is more than a run's metrics may hold (${MAX_METRICS_FILE_BYTES})`);
   let number = 0;
+  let evaluations = 0;
   for await (const row of completeLines(file, MAX_METRICS_LINE_BYTES)) {
     number++;
-    let line;
+    let line: MetricsLine;
     try {
       line = metricsLineSchema.parse(JSON.parse(row));
     } catch (error) {
-      throw new UserError(`${file}: line ${number} is not a metrics record (${errorMessage(error).split('\n')[0]})`);
+      throw new RunStoreError(`${file}: line ${number} is not a metrics record (${errorMessage(error).split('\n')[0]})`);
     }
     if (line.type === 'losses') {
       const end = line.start + line.values.length;
       if (end > maxIterations) {
-        throw new UserError(`${file}: line ${number} puts losses at iterations ${line.start} to ${end - 1}, past the ${maxIterations} iterations this run's metrics can hold`);
+        throw new RunStoreError(`${file}: line ${number} puts losses at iterations ${line.start} to ${end - 1}, past the ${maxIterations} iterations this run's metrics can hold`);
       }
+    } else if (++evaluations > MAX_EVALUATIONS) {
+      throw new RunStoreError(`${file}: line ${number} is evaluation number ${MAX_EVALUATIONS + 1}; a run's metrics hold at most ${MAX_EVALUATIONS}`);
+    }
+    yield line;
+  }
+}
+
+/** Losses by iteration (gaps as null) and evaluations, of at most `maxIterations` iterations. */
+export async function readRunMetrics(file: string, maxIterations: number): Promise<RunMetrics> {
+  const losses: Array<number | null> = [];
+  const evaluations: StoredEvaluation[] = [];
+  for await (const line of metricsLines(file, maxIterations)) {
+    if (line.type === 'losses') {
       // Holes are filled in order, so the array stays dense (a resumed run rewrites from its checkpoint).
       while (losses.length < line.start) losses.push(null);
       for (const [i, value] of line.values.entries()) losses[line.start + i] = value;
     } else {
-      if (evaluations.length >= MAX_EVALUATIONS) throw new UserError(`${file}: line ${number} is evaluation number ${MAX_EVALUATIONS + 1}; a run's metrics hold at most ${MAX_EVALUATIONS}`);
       const { type: _type, ...point } = line;
       evaluations.push(point);
     }
