@@ -8,6 +8,7 @@ import { Trainer } from '../src-engine/training/trainer';
 import { exportTrainerToOnnx } from '../src-services/onnx/export-run';
 import { describeOnnxReport } from '../src-services/onnx/report-text';
 import { OnnxRunner } from '../src-services/onnx/onnx-runner';
+import { FileRefusal } from '../src-services/limits/bounded-file';
 import { readModelFile } from '../src-services/onnx/read-model-file';
 import { restoreCheckpoint } from '../src-services/runs/checkpoint-fit';
 import { defaultRunsDirectory } from '../src-services/runs/paths';
@@ -71,8 +72,8 @@ async function main(argv: readonly string[]): Promise<number> {
   if (values.check) {
     if (values.run || values.out) throw new UsageError('--check validates a file; it does not take --run or --out');
     const file = values.check;
-    const bytes = await readModelFile(file).catch((error: NodeJS.ErrnoException) => {
-      throw error.code ? new UsageError(`cannot read ${file}: ${error.code}`) : error;
+    const bytes = await readModelFile(file).catch((error: unknown) => {
+      throw error instanceof FileRefusal ? new UsageError(error.message) : error;
     });
     const datasetConfig: DatasetConfig = values.dataset ? { kind: 'idx', path: values.dataset } : { kind: 'mnist' };
     const dataset = await loadConfiguredDataset(datasetConfig);

@@ -80,7 +80,7 @@ async function main(argv: readonly string[]): Promise<number> {
     try {
       json = JSON.parse(await readBoundedText(values.config, MAX_CONFIG_FILE_BYTES));
     } catch (error) {
-      throw new UsageError(`cannot read ${values.config}: ${error instanceof FileRefusal ? (error.code ?? error.problem) : (error as Error).message}`);
+      throw new UsageError(`cannot read ${values.config}: ${error instanceof FileRefusal ? error.reason : (error as Error).message}`);
     }
     const parsed = sweepSchema.safeParse(json);
     if (!parsed.success) throw new UsageError(`${values.config}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);

@@ -199,7 +199,7 @@ export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliO
     try {
       text = await readBoundedText(flags.config, MAX_CONFIG_FILE_BYTES);
     } catch (error) {
-      const problem = error instanceof FileRefusal ? (error.code ?? error.problem) : (error as Error).message;
+      const problem = error instanceof FileRefusal ? error.reason : (error as Error).message;
       throw new ConfigError([{ field: '(file)', message: `cannot read ${flags.config}: ${problem}` }]);
     }
     try {

@@ -59,7 +59,7 @@ describe('Electron main: small files (a picked config, the window state) are bou
       ['fifo.json', 'not a regular file'],
       ['zero.json', 'not a regular file'],
       ['.', 'not a regular file'],
-      ['big.json', 'larger than 1024 KB, so not a network config'],
+      ['big.json', 'larger than the 1024 KB this app reads, so not a network config'],
     ]) {
       await expect(readSmallTextFile(join(directory, name!), MAX_CONFIG_FILE_BYTES, 'a network config'), name).rejects.toThrow(message!);
     }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { ONNX_LIMITS } from '../../src-shared/limits';
 import { formatBytes } from '../onnx/model-error';
+import { FileRefusal } from '../limits/bounded-file';
 import { readModelFile } from '../onnx/read-model-file';
 import { ONNX_FILE } from '../runs/run-layout';
 import { requestFromTrainer } from '../trainers/trainer-requests';
@@ -34,8 +35,8 @@ export const onnxHandlers = {
   onnxFile: async (ctx, { id }) => {
     const record = await ctx.store.get(id);
     // Read like an imported file: a regular file within the size limit (whatever was put in its place).
-    const bytes = await readModelFile(join(ctx.store.directory(id), ONNX_FILE)).catch((error: NodeJS.ErrnoException) => {
-      throw error.code === 'ENOENT' ? new UserError(`run "${record.name}" has no validated ONNX export yet: export it first`) : error;
+    const bytes = await readModelFile(join(ctx.store.directory(id), ONNX_FILE)).catch((error: unknown) => {
+      throw error instanceof FileRefusal && error.code === 'ENOENT' ? new UserError(`run "${record.name}" has no validated ONNX export yet: export it first`) : error;
     });
     return { fileName: `${safeFileName(record.name)}.onnx`, base64: Buffer.from(bytes).toString('base64') };
   },

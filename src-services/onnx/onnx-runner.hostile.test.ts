@@ -150,7 +150,7 @@ describe('the same checks outside the host', () => {
       expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
       const pipe = exportCli(fifo);
       expect(pipe.status).toBe(2);
-      expect(pipe.stderr).toContain(`error: ${fifo}: not a regular file`);
+      expect(pipe.stderr).toContain(`error: ${fifo}: is a FIFO (named pipe), not a regular file`);
     }
     const good = join(host.directory, 'good.onnx');
     writeFileSync(good, hostile.exportedMlp());

@@ -11,7 +11,8 @@ import {
   type CheckpointHeader,
   type CheckpointLayout,
 } from './checkpoint-format';
-import { openRegularFile, readExactly, writeFileAtomicSync, type RunFileWriterSync } from './run-files';
+import { openRegularFile, readExactly } from '../limits/bounded-file';
+import { writeFileAtomicSync, type RunFileWriterSync } from './run-files';
 
 /** Written to a temporary file, flushed, then renamed over the old one: a crash leaves either checkpoint, never a torn one. */
 export interface Checkpoint {

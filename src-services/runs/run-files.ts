@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, constants, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { appendFileSync, closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { errorMessage } from '../../src-shared/error-message';
 
@@ -114,42 +114,4 @@ export async function sweepTemporaryFiles(directory: string): Promise<string[]> 
     removed.push(name);
   }
   return removed;
-}
-
-/**
- * Opens a file of a run for reading only if it is a regular file: a FIFO or a device put in a run's folder
- * would block the reader for ever or never end (opened non-blocking, then refused by its type).
- */
-export async function openRegularFile(file: string): Promise<{ handle: FileHandle; size: number }> {
-  const handle = await open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw Object.assign(new Error(`${file}: not a regular file`), { code: 'EINVAL' });
-    return { handle, size: info.size };
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
-}
-
-/** Reads `length` bytes at `position` (into `into` when given), failing if the file ends first. */
-export async function readExactly(handle: FileHandle, length: number, position: number, file: string, into: Uint8Array = new Uint8Array(length)): Promise<Uint8Array> {
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(into, done, length - done, position + done);
-    if (bytesRead === 0) throw new Error(`${file}: ended after ${position + done} bytes, expected ${position + length}`);
-    done += bytesRead;
-  }
-  return into;
-}
-
-/** A small file of a run (run.json, run.lock) read whole, refused when it is not a regular file or larger than `limit`. */
-export async function readSmallFile(file: string, limit: number): Promise<string> {
-  const { handle, size } = await openRegularFile(file);
-  try {
-    if (size > limit) throw Object.assign(new Error(`${file}: ${size} bytes, more than the ${limit} such a file can hold`), { code: 'EFBIG' });
-    return Buffer.from(await readExactly(handle, size, 0, file)).toString('utf8');
-  } finally {
-    await handle.close();
-  }
 }

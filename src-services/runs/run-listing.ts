@@ -1,7 +1,7 @@
 import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RUN_FORMAT_VERSION, RUN_ID_PATTERN, runRecordSchema, type RunListing } from '../../src-shared/run-record';
-import { readSmallFile } from './run-files';
+import { readBoundedText } from '../limits/bounded-file';
 import { RUN_FILE } from './run-layout';
 
 export class RunStoreError extends Error {
@@ -54,7 +54,7 @@ const PROBLEMS: Record<string, string> = {
 export async function readRunListing(directory: string, id: string): Promise<RunListing> {
   let value: unknown;
   try {
-    value = JSON.parse(await readSmallFile(join(directory, RUN_FILE), MAX_RECORD_BYTES));
+    value = JSON.parse(await readBoundedText(join(directory, RUN_FILE), MAX_RECORD_BYTES));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const problem = code === undefined ? `${RUN_FILE} is not valid JSON` : (PROBLEMS[code] ?? `${RUN_FILE} cannot be read (${code})`);

@@ -3,7 +3,8 @@ import { link, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { currentProcess, isRunning, isValidPid, sameProcess, type ProcessIdentity } from './process-identity';
-import { diskWriter, readSmallFile, temporaryName, writeFileAtomic } from './run-files';
+import { readBoundedText } from '../limits/bounded-file';
+import { diskWriter, temporaryName, writeFileAtomic } from './run-files';
 import { LOCK_FILE } from './run-layout';
 
 /**
@@ -73,7 +74,7 @@ export interface LockFile {
 export async function readLock(directory: string): Promise<LockFile | undefined> {
   let raw: string;
   try {
-    raw = await readSmallFile(join(directory, LOCK_FILE), MAX_LOCK_BYTES);
+    raw = await readBoundedText(join(directory, LOCK_FILE), MAX_LOCK_BYTES);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
@@ -115,7 +116,7 @@ async function removeStale(file: string, stale: string): Promise<void> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw error;
   }
-  const moved = await readSmallFile(aside, MAX_LOCK_BYTES).catch((error: NodeJS.ErrnoException) => `(${error.code})`);
+  const moved = await readBoundedText(aside, MAX_LOCK_BYTES).catch((error: NodeJS.ErrnoException) => `(${error.code})`);
   // Not the dead owner's: a live process took the lock between our reading and the move; put it back.
   if (moved !== stale) await link(aside, file).catch(() => undefined);
   await rm(aside, { force: true });
