@@ -10,6 +10,7 @@ import { RunStore } from '../runs/run-store';
 import { RunSupervisor } from '../trainers/run-supervisor';
 import { testTrainerFactory } from '../trainers/test-trainers';
 import type { TrainerProcess, TrainerProcessFactory } from '../trainers/trainer-process';
+import type { OnnxRunnerOptions } from '../onnx/onnx-runner';
 import { WorkbenchService } from './workbench-service';
 import { ApiClient } from '../../src-web/test-support/api-client';
 
@@ -17,6 +18,7 @@ const TOKEN = 'hostile-test-token-0123456789';
 
 export interface RealHost {
   readonly root: string;
+  readonly service: WorkbenchService;
   readonly store: RunStore;
   readonly supervisor: RunSupervisor;
   readonly client: ApiClient;
@@ -28,6 +30,8 @@ export interface RealHost {
 export interface RealHostOptions {
   readonly memoryBudget?: MemoryBudget;
   readonly concurrency?: number;
+  /** The ONNX runner's entry, limits and timer. */
+  readonly onnx?: OnnxRunnerOptions;
 }
 
 export async function startRealHost(options: RealHostOptions = {}): Promise<RealHost> {
@@ -52,11 +56,13 @@ export async function startRealHost(options: RealHostOptions = {}): Promise<Real
     trainerFactory: factory,
     info: { mode: 'web', platform: process.platform, cores: 2, runsDirectory: store.root, versions: { app: '0.0.0-test', node: process.versions.node } },
     ...(options.memoryBudget ? { memoryBudget: options.memoryBudget } : {}),
+    ...(options.onnx ? { onnx: options.onnx } : {}),
   });
   const host: WebHost = await startWebHost({ service, rendererDirectory: renderer, port: 0, token: TOKEN });
   const client = await ApiClient.open(`ws://127.0.0.1:${host.port}${API_SOCKET_PATH}${sessionQuery(TOKEN)}`);
   return {
     root,
+    service,
     store,
     supervisor,
     client,

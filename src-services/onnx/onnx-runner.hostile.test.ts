@@ -121,9 +121,9 @@ describe('a runner that misbehaves', () => {
 
   it('answering out of turn or exiting mid-job: the job fails with the reason, the host goes on', async () => {
     const host = await hostWith();
-    const liar = join(host.directory, 'liar.mjs');
+    const liar = join(host.root, 'liar.mjs');
     writeFileSync(liar, "process.on('message', () => process.send({ type: 'released', jobId: 999 }));\n");
-    const quitter = join(host.directory, 'quitter.mjs');
+    const quitter = join(host.root, 'quitter.mjs');
     writeFileSync(quitter, "process.on('message', () => process.exit(3));\n");
     const lying = new OnnxRunner({ entry: { file: liar, execArgv: [] } });
     await expect(lying.load('m', small, 'm.onnx')).rejects.toThrow('m.onnx: the ONNX runner sent a message out of turn');
@@ -140,19 +140,19 @@ describe('the same checks outside the host', () => {
 
   it('npm run export -- --check refuses the bomb and a FIFO with the reason, and passes a good model', async () => {
     const host = await hostWith();
-    const bomb = join(host.directory, 'bomb.onnx');
+    const bomb = join(host.root, 'bomb.onnx');
     writeFileSync(bomb, hostile.mulBroadcastBomb());
     const refused = exportCli(bomb);
     expect(refused.status).toBe(2);
     expect(refused.stderr).toContain(`error: ${bomb}: node "outer" (Mul) would compute "p" of [50000000, 50000] float32 = 9.1 TiB for a batch of 1000 images`);
     if (process.platform !== 'win32') {
-      const fifo = join(host.directory, 'model.fifo');
+      const fifo = join(host.root, 'model.fifo');
       expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
       const pipe = exportCli(fifo);
       expect(pipe.status).toBe(2);
       expect(pipe.stderr).toContain(`error: ${fifo}: is a FIFO (named pipe), not a regular file`);
     }
-    const good = join(host.directory, 'good.onnx');
+    const good = join(host.root, 'good.onnx');
     writeFileSync(good, hostile.exportedMlp());
     const passed = exportCli(good);
     expect(passed.stderr).toBe('');

@@ -61,7 +61,7 @@ describe('ONNX import on a real host', () => {
   });
 
   it.skipIf(process.platform === 'win32')('never reads external data: a FIFO named by the model is never opened', async () => {
-    const fifo = join(host.directory, 'next-to-the-host.fifo');
+    const fifo = join(host.root, 'next-to-the-host.fifo');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
     // Opening a FIFO to write completes only once someone opens it to read: that would be the runner.
     let readerCame = false;
@@ -72,7 +72,7 @@ describe('ONNX import on a real host', () => {
     const envelope = await host.client.call('importOnnx', importParams('external.onnx', hostile.externalDataModel(fifo)));
     expect(errorOf(envelope)).toBe(`external.onnx: initializer "W" keeps its values in another file (${JSON.stringify(fifo)}): external data is refused, a model must hold all its weights itself`);
     // A regular file next to the host, named relatively, is refused just the same.
-    writeFileSync(join(host.directory, 'secret.bin'), new Uint8Array(784 * 10 * 4));
+    writeFileSync(join(host.root, 'secret.bin'), new Uint8Array(784 * 10 * 4));
     const relative = await host.client.call('importOnnx', importParams('relative.onnx', hostile.externalDataModel('secret.bin')));
     expect(errorOf(relative)).toContain('relative.onnx: initializer "W" keeps its values in another file ("secret.bin")');
     expect(readerCame).toBe(false);
