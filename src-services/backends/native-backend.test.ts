@@ -180,30 +180,31 @@ describe.skipIf(!nativeForTests.backend)('native backend', () => {
     // Large products take two-vector panels on AVX-512 (m and n >= 256): with edges of every kind, and more
     // than one packed block of B columns (n > 32 strips).
     shapes.push([257, 300, 33], [290, 259, 70], [300, 800, 5], [531, 263, 129]);
-    for (const t of [1, threads]) {
-      setNativeThreads(t);
-      for (const [m, n, k] of shapes) {
-        const tA = rng.integer(2) === 1;
-        const tB = rng.integer(2) === 1;
-        const [alpha, beta] = [[1, 0], [0.5, 1], [-1.5, 0.25], [2, -1]][rng.integer(4)];
-        for (const F of [Float32Array, Float64Array]) {
-          const a = random(m * k, rng, F);
-          const b = random(k * n, rng, F);
-          const c = random(m * n, rng, F);
-          // The reference runs in float64 on the same inputs, whatever the dtype under test.
-          const expected = Float64Array.from(c);
-          ts.gemm(tA, tB, m, n, k, alpha, Float64Array.from(a), Float64Array.from(b), beta, expected);
+    for (const [m, n, k] of shapes) {
+      const tA = rng.integer(2) === 1;
+      const tB = rng.integer(2) === 1;
+      const [alpha, beta] = [[1, 0], [0.5, 1], [-1.5, 0.25], [2, -1]][rng.integer(4)];
+      for (const F of [Float32Array, Float64Array]) {
+        const a = random(m * k, rng, F);
+        const b = random(k * n, rng, F);
+        const c0 = random(m * n, rng, F);
+        // The reference runs in float64 on the same inputs, whatever the dtype under test, once for both thread counts.
+        const expected = Float64Array.from(c0);
+        ts.gemm(tA, tB, m, n, k, alpha, Float64Array.from(a), Float64Array.from(b), beta, expected);
+        // A k-term dot product of values in [-1, 1] is off by at most ~k * eps * |alpha| (+ rounding of
+        // beta * C). float32 (eps 1.2e-7, results stored in float32): 1e-5 relative to that magnitude;
+        // float64: 1e-12.
+        const tolerance = (F === Float32Array ? 1e-5 : 1e-12) * (k * Math.abs(alpha) + Math.abs(beta) + 1);
+        for (const t of [1, threads]) {
+          setNativeThreads(t);
+          const c = c0.slice();
           native.gemm(tA, tB, m, n, k, alpha, a, b, beta, c);
-          // A k-term dot product of values in [-1, 1] is off by at most ~k * eps * |alpha| (+ rounding of
-          // beta * C). float32 (eps 1.2e-7, results stored in float32): 1e-5 relative to that magnitude;
-          // float64: 1e-12.
-          const tolerance = (F === Float32Array ? 1e-5 : 1e-12) * (k * Math.abs(alpha) + Math.abs(beta) + 1);
           let worst = 0;
           for (let i = 0; i < m * n; i++) {
             const error = Math.abs(c[i] - expected[i]);
             if (!(error <= worst)) worst = Number.isNaN(error) ? Infinity : error;
           }
-          expect(worst, `${m}x${n}x${k} ${tA} ${tB} ${F.name}`).toBeLessThanOrEqual(tolerance);
+          expect(worst, `${m}x${n}x${k} ${tA} ${tB} ${F.name} on ${t} thread(s)`).toBeLessThanOrEqual(tolerance);
         }
       }
     }
