@@ -25,3 +25,21 @@ export async function checkExportTarget(path: string, flag = '--export'): Promis
     if (!existing) await rm(probe, { force: true });
   }
 }
+
+/**
+ * `--runs-dir DIR`: a folder, or a path whose nearest existing parent is a folder (the store creates the rest).
+ * A file in the way is bad input, said before anything is trained, not an EEXIST from mkdir afterwards.
+ */
+export async function checkRunsDirectory(path: string, flag = '--runs-dir'): Promise<void> {
+  let current = resolve(path);
+  for (;;) {
+    const existing = await stat(current).catch(() => undefined);
+    if (existing) {
+      if (!existing.isDirectory()) throw new FlagError(`${flag} ${path}: ${current === resolve(path) ? 'it' : current} is a file, not a folder`);
+      return;
+    }
+    const parent = dirname(current);
+    if (parent === current) return;
+    current = parent;
+  }
+}

@@ -14,7 +14,7 @@ import { restoreCheckpoint } from '../src-services/runs/checkpoint-fit';
 import { defaultRunsDirectory } from '../src-services/runs/paths';
 import { RunStore } from '../src-services/runs/run-store';
 import { checkTrainingBudget, memoryBudget } from '../src-services/limits/memory-budget';
-import { checkExportTarget } from './export-target';
+import { checkExportTarget, checkRunsDirectory } from './export-target';
 import { parseFlags } from './flag-values';
 import { runCli, UsageError } from './run-cli';
 
@@ -70,7 +70,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const log = values.json ? process.stderr : process.stdout;
   let report: OnnxReport;
   if (values.check) {
-    if (values.run || values.out) throw new UsageError('--check validates a file; it does not take --run or --out');
+    if (values.run || values.out || values['runs-dir']) throw new UsageError('--check validates a file; it does not take --run, --out or --runs-dir');
     const file = values.check;
     const bytes = await readModelFile(file).catch((error: unknown) => {
       throw error instanceof FileRefusal ? new UsageError(error.message) : error;
@@ -87,8 +87,10 @@ async function main(argv: readonly string[]): Promise<number> {
     }
   } else {
     if (!values.run || !values.out) throw new UsageError('give --run ID and --out FILE.onnx, or --check FILE.onnx');
+    if (values.dataset) throw new UsageError('--dataset is for --check: an export is validated on its own run\'s dataset');
     // Found before the export and its validation run, not after.
     await checkExportTarget(values.out, '--out');
+    if (values['runs-dir'] !== undefined) await checkRunsDirectory(values['runs-dir']);
     report = await exportRun(new RunStore(values['runs-dir'] ?? defaultRunsDirectory(), appVersion(), undefined, { holder: 'npm run export' }), values.run, values.out, log);
   }
   log.write(`${describeOnnxReport(report)}\n`);

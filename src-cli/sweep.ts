@@ -9,7 +9,8 @@ import { SweepRunner, validationAccuracy } from '../src-services/sweeps/sweep-ru
 import { FileRefusal, MAX_CONFIG_FILE_BYTES, readBoundedText } from '../src-services/limits/bounded-file';
 import { memoryBudget } from '../src-services/limits/memory-budget';
 import { nodeTrainerFactory } from '../src-services/trainers/trainer-process';
-import { parseFlags } from './flag-values';
+import { checkRunsDirectory } from './export-target';
+import { flagNumber, parseFlags } from './flag-values';
 import { runCli, UsageError } from './run-cli';
 import { onStopSignals } from './stop-signals';
 
@@ -44,10 +45,11 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (Boolean(values.config) === Boolean(values.resume)) throw new UsageError('give --config FILE or --resume SWEEP_ID');
-  const concurrency = values.concurrency === undefined ? availableParallelism() : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a positive integer, got "${values.concurrency}"`);
-  const top = values.top === undefined ? 10 : Number(values.top);
+  if (values.config && values.resume) throw new UsageError('--config and --resume cannot be used together: start a sweep from a file, or resume a stored one');
+  if (!values.config && !values.resume) throw new UsageError('give --config FILE or --resume SWEEP_ID');
+  const concurrency = values.concurrency === undefined ? availableParallelism() : flagNumber('concurrency', values.concurrency, 'positive integer');
+  const top = values.top === undefined ? 10 : flagNumber('top', values.top, 'positive integer');
+  if (values['runs-dir'] !== undefined) await checkRunsDirectory(values['runs-dir']);
   const log = values.json ? process.stderr : process.stdout;
 
   const store = new RunStore(values['runs-dir'] ?? defaultRunsDirectory(), process.env.npm_package_version ?? '0.0.0', undefined, { holder: 'npm run sweep' });
@@ -103,4 +105,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return controller.signal.aborted ? 130 : 0;
 }
 
-runCli(main, { usage: USAGE, inputErrors: ['UsageError', 'ConfigError'] });
+runCli(main, { usage: USAGE, inputErrors: ['UsageError', 'ConfigError', 'FlagError'] });

@@ -19,8 +19,8 @@ describe('npm run train flags', () => {
     expect((await parseTrainArgs(['--input', 'dense'])).input).toBe('dense');
     expect((await parseTrainArgs(['--input', 'sparse'])).input).toBe('sparse');
     const error = await parseTrainArgs(['--input', 'csr']).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).message).toMatch(/--input.*must be auto, sparse or dense, got "csr"/);
+    expect(error).toBeInstanceOf(FlagError);
+    expect((error as FlagError).message).toBe('--input must be auto, sparse or dense, got "csr"');
   });
 
   it('flags override a config file field by field', async () => {
@@ -52,5 +52,33 @@ describe('npm run train flags', () => {
     const wrong = join(dir, 'wrong.json');
     await writeFile(wrong, JSON.stringify({ network: { hiddenSizes: 'fifty' } }));
     await expect(parseTrainArgs(['--config', wrong])).rejects.toThrow(/wrong.json: invalid config: network.hiddenSizes/);
+  });
+
+  it('mistyped flags and names get the closest known one; a flag without its value, a switch with one, a stray word are said so', async () => {
+    await expect(parseTrainArgs(['--lrr', '0.1'])).rejects.toThrow('unknown option --lrr (did you mean --lr?); see --help');
+    await expect(parseTrainArgs(['--iter', '5'])).rejects.toThrow('unknown option --iter (did you mean --iterations?)');
+    await expect(parseTrainArgs(['--frobnicate'])).rejects.toThrow(/^unknown option --frobnicate; see --help$/);
+    await expect(parseTrainArgs(['--lr', '--json'])).rejects.toThrow('--lr needs a value');
+    await expect(parseTrainArgs(['--lr'])).rejects.toThrow('--lr needs a value');
+    await expect(parseTrainArgs(['--json=yes'])).rejects.toThrow('--json is a switch and takes no value, got "--json=yes"');
+    await expect(parseTrainArgs(['lr', '0.1'])).rejects.toThrow('unexpected "lr": options start with -- (did you mean --lr?)');
+    await expect(parseTrainArgs(['--optimizer', 'adamm'])).rejects.toThrow('--optimizer must be sgd, momentum, nesterov, adagrad, rmsprop or adam, got "adamm" (did you mean adam?)');
+    await expect(parseTrainArgs(['--activation', 'tanh'])).rejects.toThrow('--activation must be relu or sigmoid, got "tanh"');
+    await expect(parseTrainArgs(['--init', 'hee'])).rejects.toThrow('--init must be a std such as 0.01, or he, relu, xavier or sigmoid, got "hee" (did you mean he?)');
+    await expect(parseTrainArgs(['--evaluate-every', 'epochs'])).rejects.toThrow('--evaluate-every must be "epoch" or a number of iterations, got "epochs"');
+    // Names are taken in any case, as the schema does.
+    expect((await parseTrainArgs(['--optimizer', 'Adam', '--dtype', 'FLOAT64'])).config.optimizer.type).toBe('adam');
+  });
+
+  it('flags that contradict each other are refused, not one silently winning; a file in the way of --runs-dir is named', async () => {
+    await expect(parseTrainArgs(['--iterations', '10', '--epochs', '2'])).rejects.toThrow(/^--iterations and --epochs cannot be used together/);
+    await expect(parseTrainArgs(['--no-save', '--runs-dir', '/tmp/runs'])).rejects.toThrow('--no-save and --runs-dir cannot be used together: a run that is not saved has no run store');
+    await expect(parseTrainArgs(['--no-save', '--name', 'x'])).rejects.toThrow(/^--no-save and --name cannot be used together/);
+    const dir = await mkdtemp(join(tmpdir(), 'bpw-args-'));
+    const file = join(dir, 'a-file');
+    await writeFile(file, '');
+    await expect(parseTrainArgs(['--runs-dir', join(file, 'runs')])).rejects.toThrow(`--runs-dir ${join(file, 'runs')}: ${file} is a file, not a folder`);
+    await expect(parseTrainArgs(['--runs-dir', file])).rejects.toThrow(`--runs-dir ${file}: it is a file, not a folder`);
+    expect((await parseTrainArgs(['--runs-dir', join(dir, 'new', 'runs')])).runsDirectory).toBe(join(dir, 'new', 'runs'));
   });
 });

@@ -1,8 +1,8 @@
 import { ConfigError, parseTrainConfig, type TrainConfig } from '../src-shared/config';
 import type { InputFormat } from '../src-engine/training/split-images';
 import { FileRefusal, MAX_CONFIG_FILE_BYTES, readBoundedText } from '../src-services/limits/bounded-file';
-import { checkExportTarget } from './export-target';
-import { flagNumber, FlagError, parseFlags, type FlagKind } from './flag-values';
+import { checkExportTarget, checkRunsDirectory } from './export-target';
+import { flagChoice, flagNumber, FlagError, parseFlags, type FlagKind } from './flag-values';
 
 /** Flags of `npm run train`; each maps onto one field of the shared config schema. */
 export const TRAIN_USAGE = `Usage: npm run train -- [options]
@@ -126,6 +126,28 @@ const NUMERIC_FLAGS = {
 } as const satisfies Partial<Record<Flag, FlagKind>>;
 type NumericFlag = keyof typeof NUMERIC_FLAGS;
 
+/** Flags that take one of a few names, checked (with "did you mean") before the schema sees them. */
+const CHOICE_FLAGS = {
+  activation: ['relu', 'sigmoid'],
+  optimizer: ['sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adam'],
+  sampling: ['replacement', 'shuffle'],
+  'record-loss': ['after-update', 'before-update'],
+  dtype: ['float32', 'float64'],
+  backend: ['auto', 'native', 'ts'],
+} as const satisfies Partial<Record<Flag, readonly string[]>>;
+type ChoiceFlag = keyof typeof CHOICE_FLAGS;
+const INIT_NAMES = ['he', 'relu', 'xavier', 'sigmoid'] as const;
+
+/** Flags that contradict each other: refused rather than one silently winning. */
+function refuseConflicts(flags: Partial<Record<Flag, string | boolean>>): void {
+  const both = (a: Flag, b: Flag, why: string): void => {
+    if (flags[a] !== undefined && flags[a] !== false && flags[b] !== undefined && flags[b] !== false) throw new FlagError(`--${a} and --${b} cannot be used together: ${why}`);
+  };
+  both('iterations', 'epochs', `give the run's length one way (got --iterations ${String(flags.iterations)} and --epochs ${String(flags.epochs)})`);
+  both('no-save', 'runs-dir', 'a run that is not saved has no run store');
+  both('no-save', 'name', 'a run that is not saved has no name in the store');
+}
+
 /** The config field each flag sets, to name the flag when the schema refuses its value (e.g. above a maximum). */
 const FLAG_FIELDS: Partial<Record<Flag, string>> = {
   dataset: 'dataset',
@@ -176,16 +198,33 @@ function namedByFlags(error: ConfigError, given: ReadonlySet<Flag>, source: stri
   return new ConfigError(issues, source);
 }
 
+/** --init's names: he (= relu) or xavier (= sigmoid); a number is a std. */
+function initName(text: string): string {
+  try {
+    return flagChoice('init', text, INIT_NAMES);
+  } catch (error) {
+    throw error instanceof FlagError ? new FlagError(error.message.replace('--init must be', '--init must be a std such as 0.01, or')) : error;
+  }
+}
+
+/** --evaluate-every: "epoch" or a number of iterations. */
+function evaluateEvery(text: string): number | 'epoch' {
+  if (text.trim().toLowerCase() === 'epoch') return 'epoch';
+  if (!looksNumeric(text)) throw new FlagError(`--evaluate-every must be "epoch" or a number of iterations, got "${text}"`);
+  return flagNumber('evaluate-every', text, 'positive integer');
+}
+
 export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliOptions> {
   const flags = parseFlags(argv, flagSpec, (message) => new FlagError(message));
   const given = new Set(Object.keys(flags) as Flag[]);
-  const inputFormat = (flags.input ?? 'auto') as InputFormat;
-  if (!INPUT_FORMATS.includes(inputFormat)) {
-    throw new ConfigError([{ field: '--input', message: `must be auto, sparse or dense, got "${flags.input}"` }]);
-  }
-  if (flags.iterations !== undefined && flags.epochs !== undefined) {
-    throw new FlagError(`give --iterations or --epochs, not both (got --iterations ${flags.iterations} and --epochs ${flags.epochs})`);
-  }
+  const inputFormat = flags.input === undefined ? 'auto' : flagChoice('input', flags.input, INPUT_FORMATS);
+  refuseConflicts(flags);
+  const choices = Object.fromEntries(
+    (Object.keys(CHOICE_FLAGS) as ChoiceFlag[]).map((flag) => {
+      const text = flags[flag];
+      return [flag, text === undefined ? undefined : flagChoice(flag, text, CHOICE_FLAGS[flag])];
+    }),
+  ) as { [F in ChoiceFlag]: (typeof CHOICE_FLAGS)[F][number] | undefined };
   const number = (flag: NumericFlag): number | undefined => {
     const text = flags[flag];
     return text === undefined ? undefined : flagNumber(flag, text, NUMERIC_FLAGS[flag]);
@@ -216,8 +255,8 @@ export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliO
   if (flags.hidden !== undefined) {
     network().hiddenSizes = flags.hidden.trim() === '' ? [] : flags.hidden.split(',').map((s) => flagNumber('hidden', s.trim(), 'positive integer'));
   }
-  if (flags.activation !== undefined) network().activation = flags.activation;
-  if (flags.init !== undefined) network().weightInit = looksNumeric(flags.init) ? flagNumber('init', flags.init, 'positive') : flags.init;
+  if (choices.activation !== undefined) network().activation = choices.activation;
+  if (flags.init !== undefined) network().weightInit = looksNumeric(flags.init) ? flagNumber('init', flags.init, 'positive') : initName(flags.init);
   if (numbers['weight-decay'] !== undefined) network().weightDecay = numbers['weight-decay'];
   if (flags['batch-norm']) network().batchNorm = true;
   if (numbers.dropout !== undefined) network().dropout = numbers.dropout;
@@ -233,10 +272,10 @@ export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliO
   if (flags.optimizer !== undefined || optimizerFlags.some(([value]) => value !== undefined)) {
     const optimizer = section(input, 'optimizer');
     // Another optimizer from the command line starts from its own defaults, not the file's other rule.
-    if (flags.optimizer !== undefined && optimizer.type !== flags.optimizer.toLowerCase()) {
+    if (choices.optimizer !== undefined && optimizer.type !== choices.optimizer) {
       for (const key of Object.keys(optimizer)) delete optimizer[key];
     }
-    optimizer.type = flags.optimizer?.toLowerCase() ?? optimizer.type ?? 'sgd';
+    optimizer.type = choices.optimizer ?? optimizer.type ?? 'sgd';
     for (const [value, key] of optimizerFlags) if (value !== undefined) optimizer[key] = value;
   }
   if (numbers['batch-size'] !== undefined) training().batchSize = numbers['batch-size'];
@@ -250,14 +289,14 @@ export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliO
     delete training().iterations;
   }
   const every = flags['evaluate-every'];
-  if (every !== undefined) training().evaluateEvery = every === 'epoch' ? 'epoch' : flagNumber('evaluate-every', every, 'positive integer');
+  if (every !== undefined) training().evaluateEvery = evaluateEvery(every);
   if (numbers['evaluation-samples'] !== undefined) training().evaluationSamples = numbers['evaluation-samples'];
   if (numbers['train-subset'] !== undefined) training().trainSubset = numbers['train-subset'];
-  if (flags.sampling !== undefined) training().sampling = flags.sampling;
-  if (flags['record-loss'] !== undefined) training().recordLoss = flags['record-loss'];
+  if (choices.sampling !== undefined) training().sampling = choices.sampling;
+  if (choices['record-loss'] !== undefined) training().recordLoss = choices['record-loss'];
   if (numbers.seed !== undefined) input.seed = numbers.seed;
-  if (flags.dtype !== undefined) input.dtype = flags.dtype;
-  if (flags.backend !== undefined) input.backend = flags.backend;
+  if (choices.dtype !== undefined) input.dtype = choices.dtype;
+  if (choices.backend !== undefined) input.backend = choices.backend;
   if (flags.name !== undefined) input.name = flags.name;
   let config: TrainConfig;
   try {
@@ -266,6 +305,7 @@ export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliO
     throw error instanceof ConfigError ? namedByFlags(error, given, source) : error;
   }
   if (flags.export !== undefined) await checkExportTarget(flags.export);
+  if (flags['runs-dir'] !== undefined) await checkRunsDirectory(flags['runs-dir']);
   return {
     config,
     json: flags.json ?? false,
