@@ -94,7 +94,7 @@ describe.concurrent('hostile input to npm run train', () => {
 
   it('--iterations with --epochs is refused, naming both', async ({ expect }) => {
     const run = await train(['--iterations', '5', '--epochs', '2', '--no-save']);
-    expect([run.status, run.stderr]).toEqual([2, 'error: give --iterations or --epochs, not both (got --iterations 5 and --epochs 2)\n']);
+    expect([run.status, run.stderr]).toEqual([2, 'error: --iterations and --epochs cannot be used together: give the run\'s length one way (got --iterations 5 and --epochs 2)\n']);
   });
 
   it('an --export that cannot be written is refused before training', async ({ expect }) => {
