@@ -28,6 +28,28 @@ test('the apples-and-oranges graph: forward, backward, the six numbers exactly a
   await page.getByTestId('graph-step').click();
   await expect(page.getByTestId('graph-rule')).toContainText('Add passes the gradient through: 1.1 to both inputs');
 
+  // Values are checked in words: text, an empty field and overflow are refused and the graph keeps its value.
+  const apple = page.getByTestId('value-apple');
+  await apple.fill('abc');
+  await expect(page.getByTestId('value-error-apple')).toHaveText('Enter a number (got "abc")');
+  await expect(apple).toHaveAttribute('aria-invalid', 'true');
+  await apple.fill('');
+  await expect(page.getByTestId('value-error-apple')).toHaveText('Enter a number');
+  await apple.fill('1e400');
+  await apple.press('Enter');
+  await expect(page.getByTestId('value-error-apple')).toHaveText('Too large: keep it within ±1e9');
+  await page.getByTestId('graph-forward').click();
+  await expect(page.getByTestId('graph-output')).toHaveAttribute('data-exact', '715.0000000000001');
+  await apple.fill('100');
+  await expect(page.getByTestId('value-error-apple')).toHaveCount(0);
+  // The operations' selects are wide enough to read a node's name.
+  for (const select of await page.getByTestId('graph-operations').locator('select').all()) {
+    expect((await select.boundingBox())!.width).toBeGreaterThanOrEqual(150);
+  }
+  // ... and the table fits its panel, its last column (remove) in view.
+  const fits = await page.getByTestId('graph-operations-panel').evaluate((panel) => panel.scrollWidth <= panel.clientWidth);
+  expect(fits).toBe(true);
+
   // An invalid graph is refused with the node named.
   await page.getByTestId('connect-mul_apple-0').selectOption('mul_tax');
   await page.getByTestId('graph-forward').click();
@@ -35,6 +57,10 @@ test('the apples-and-oranges graph: forward, backward, the six numbers exactly a
 
   // The network's layer graph after one forward/backward pass.
   await page.getByTestId('mode-layers').check();
+  await page.getByTestId('trace-batch').fill('0');
+  await expect(page.getByTestId('trace-network')).toBeDisabled();
+  await expect(page.getByText('Batch: Must be at least 1')).toBeVisible();
+  await page.getByTestId('trace-batch').fill('100');
   await page.getByTestId('trace-network').click();
   await expect(page.getByTestId('layer-graph')).toContainText('SoftmaxWithLoss', { timeout: 30_000 });
   await expect(page.getByTestId('layer-graph')).toContainText('(100, 784) →');

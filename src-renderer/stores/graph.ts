@@ -15,6 +15,17 @@ import { LAYER_GRAPH_BATCH } from '../../src-shared/limits';
 import { errorMessage, useApi } from '../api/client';
 import { useConfigStore } from './config';
 
+/** The largest |value| an input takes: products of a few such stay far from float64's limit. */
+export const MAX_NODE_VALUE = 1e9;
+
+/** The first node whose value or gradient is not finite, said in words; undefined when all are. */
+function overflowIn(result: GraphEvaluation, spec: GraphSpec): string | undefined {
+  const label = (id: string): string => spec.nodes.find((n) => n.id === id)?.label ?? id;
+  for (const [id, value] of result.values) if (!Number.isFinite(value)) return `${label(id)} overflows float64 (its value is ${value}): use smaller inputs`;
+  for (const [id, gradient] of result.nodeGradients) if (!Number.isFinite(gradient)) return `the gradient at ${label(id)} overflows float64 (${gradient}): use smaller inputs`;
+  return undefined;
+}
+
 /**
  * The Graph view: a computational graph the user edits, evaluated by the engine's own layers, shown
  * all at once (Forward, Backward) or one node at a time (Step); and the selected network's layer graph.
@@ -46,10 +57,16 @@ export const useGraphStore = defineStore('graph', () => {
     error.value = undefined;
   }
 
-  /** Evaluates with the engine's layers; a cycle or a dangling input is refused with the node named. */
+  /**
+   * Evaluates with the engine's layers; a cycle or a dangling input is refused with the node named, and so is
+   * a value or gradient that overflows float64 (exp of a large input), rather than drawn as Infinity or NaN.
+   */
   function evaluate(): GraphEvaluation | undefined {
     try {
-      evaluation.value = evaluateGraph(graph.value);
+      const result = evaluateGraph(graph.value);
+      const overflow = overflowIn(result, graph.value);
+      if (overflow) throw new GraphError(overflow);
+      evaluation.value = result;
       error.value = undefined;
       return evaluation.value;
     } catch (e) {
@@ -114,7 +131,9 @@ export const useGraphStore = defineStore('graph', () => {
     reset();
   }
 
+  /** An input's value; not a finite number (or beyond ±MAX_NODE_VALUE) is refused, the graph unchanged. */
   function setValue(id: string, value: number): void {
+    if (!Number.isFinite(value) || Math.abs(value) > MAX_NODE_VALUE) throw new RangeError(`an input's value must be a number within ±${MAX_NODE_VALUE}, got ${value}`);
     edit((nodes) => nodes.map((n) => (n.id === id ? { ...n, value } : n)));
   }
 
