@@ -32,15 +32,15 @@ describe('config draft', () => {
     draft.seed = '';
     const { config, errors } = validateDraft(draft);
     expect(config).toBeUndefined();
-    expect(errors['training.batchSize']).toMatch(/>=1/);
-    expect(errors['optimizer.lr']).toBe('must be a number');
-    expect(errors['network.hiddenSizes.1']).toBe('must be a whole number');
-    expect(errors.seed).toBe('must be a number');
+    expect(errors['training.batchSize']).toBe('Must be at least 1');
+    expect(errors['optimizer.lr']).toBe('Enter a number');
+    expect(errors['network.hiddenSizes.1']).toBe('Must be a whole number');
+    expect(errors.seed).toBe('Enter a number');
   });
 
   it('an IDX dataset needs its folder', () => {
     const draft = draftFromConfig(parseTrainConfig({}));
     draft.datasetKind = 'idx';
-    expect(validateDraft(draft).errors['dataset.path']).toBe('must name a directory of IDX files');
+    expect(validateDraft(draft).errors['dataset.path']).toBe('Must name a directory of IDX files');
   });
 });

@@ -139,13 +139,6 @@ function configInputFromDraft(draft: ConfigDraft): Record<string, unknown> {
   };
 }
 
-/** Schema messages phrased for a form ("expected number, received string" means the text is not a number). */
-function friendly(message: string): string {
-  if (/expected number, received (string|NaN)/i.test(message)) return 'must be a number';
-  if (/expected int/i.test(message)) return 'must be a whole number';
-  return message;
-}
-
 export interface DraftValidation {
   readonly config: TrainConfig | undefined;
   /** Field path (e.g. "training.batchSize", "network.hiddenSizes.1") to its message. */
@@ -156,6 +149,6 @@ export function validateDraft(draft: ConfigDraft): DraftValidation {
   const result = safeParseTrainConfig(configInputFromDraft(draft));
   if (result.ok) return { config: result.config, errors: {} };
   const errors: Record<string, string> = {};
-  for (const issue of result.issues) errors[issue.field] ??= friendly(issue.message);
+  for (const issue of result.issues) errors[issue.field] ??= issue.message;
   return { config: undefined, errors };
 }
