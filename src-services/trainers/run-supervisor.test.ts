@@ -97,4 +97,34 @@ describe('RunSupervisor memory', () => {
     finish(processes[1]);
     await until(() => processes.length === 3);
   });
+
+  it('reports its queue truthfully: order, and why each run waits (a slot, memory, the runs ahead)', async () => {
+    const small = parseTrainConfig({ seed: 1 });
+    const wide = parseTrainConfig({ seed: 2, network: { hiddenSizes: [400, 400] } });
+    const each = estimateTrainingMemory(small).bytes;
+    const { supervisor, processes, until, finish } = await sharedSupervisor(2, 2, 2 * each + 1);
+    const reports: Array<ReturnType<typeof supervisor.queueState>> = [];
+    supervisor.onQueueChange((state) => reports.push(state));
+    await supervisor.enqueue(small);
+    expect(supervisor.queueState()).toEqual({ concurrency: 2, training: 1, memoryBudgetBytes: 2 * each + 1, queued: [] });
+    const wideRun = await supervisor.enqueue(wide);
+    const third = await supervisor.enqueue(small);
+    // A slot is free, but the wide run does not fit beside the first: it waits for memory, the third behind it.
+    expect(supervisor.queueState().queued).toEqual([
+      { runId: wideRun.id, position: 1, waitingFor: 'memory', memoryBytes: estimateTrainingMemory(wide).bytes },
+      { runId: third.id, position: 2, waitingFor: 'ahead', memoryBytes: each },
+    ]);
+    expect(reports.at(-1)).toEqual(supervisor.queueState());
+    // Stopping the wide run lets the third start beside the first: both slots are held, nothing waits.
+    await supervisor.stop(wideRun.id);
+    await until(() => processes.length === 2);
+    expect(supervisor.queueState()).toMatchObject({ training: 2, queued: [] });
+    const fourth = await supervisor.enqueue(small);
+    expect(supervisor.queueState().queued).toEqual([{ runId: fourth.id, position: 1, waitingFor: 'slot', memoryBytes: each }]);
+    // Each report is a change: no two in a row are the same.
+    expect(reports.every((r, i) => i === 0 || JSON.stringify(r) !== JSON.stringify(reports[i - 1]))).toBe(true);
+    finish(processes[0]);
+    await until(() => processes.length === 3);
+    expect(reports.at(-1)).toMatchObject({ training: 2, queued: [] });
+  });
 });
