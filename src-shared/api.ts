@@ -197,7 +197,8 @@ interface ApiResults {
   /** The folder's path; the desktop app also opens it in the file manager. */
   openRunFolder: { path: string; opened: boolean };
   predict: Prediction;
-  firstLayerWeights: WeightTiles;
+  /** null while the run has no weights yet (queued, starting, or ended before its first checkpoint). */
+  firstLayerWeights: WeightTiles | null;
   testImages: TestImage[];
   gradientCheck: GradientCheckReport;
   cancelGradientCheck: null;

@@ -22,6 +22,8 @@ export class ActiveRun {
   readonly claim: RunClaim;
   record: RunRecord;
   bestTestAccuracy: number | null;
+  /** Its trainer has built the run's network (it said 'ready'): it can answer for the network's weights. */
+  ready = false;
   /** Finished (or failed): its process is on its way out and takes no more commands. */
   finished = false;
   /** Serialises run.json writes so a late update can never overwrite a newer status. */
@@ -50,6 +52,7 @@ export class ActiveRun {
     this.host.emit({ runId: this.id, kind: 'trainer', event });
     switch (event.type) {
       case 'ready':
+        this.ready = true;
         this.nameHelper();
         this.setStatus('running', { backend: event.backend, reason: undefined });
         break;

@@ -179,6 +179,12 @@ export class RunSupervisor {
     return run && !run.finished ? run.process : undefined;
   }
 
+  /** The trainer process of an active run once it has built the run's network, else undefined. */
+  readyProcessOf(id: string): TrainerProcess | undefined {
+    const run = this.active.get(id);
+    return run && !run.finished && run.ready ? run.process : undefined;
+  }
+
   get activeRunIds(): string[] {
     return [...this.active.keys()];
   }
