@@ -128,3 +128,31 @@ describe('RunSupervisor memory', () => {
     expect(reports.at(-1)).toMatchObject({ training: 2, queued: [] });
   });
 });
+
+describe('RunSupervisor stalled runs', () => {
+  const evaluation = (iteration: number, testAccuracy: number, loss: number) => ({
+    type: 'epoch' as const,
+    record: { iteration, epoch: iteration / 600, trainAccuracy: testAccuracy, testAccuracy, trainLoss: loss, testLoss: loss, final: false },
+  });
+
+  it('flags a run that ends stuck at chance as stalled, with the hint, and leaves one that learned alone', async () => {
+    const { supervisor, processes } = await sharedSupervisor(2, 2);
+    const finals: Array<{ id: string; stalled: string | undefined; status: string }> = [];
+    supervisor.subscribe((e) => {
+      if (e.kind === 'status' && ['completed', 'stopped'].includes(e.record.status)) finals.push({ id: e.record.id, stalled: e.record.stalled, status: e.record.status });
+    });
+    const stuck = await supervisor.enqueue(parseTrainConfig({ seed: 1 }));
+    const learned = await supervisor.enqueue(parseTrainConfig({ seed: 2 }));
+    const [a, b] = processes;
+    for (const p of [a!, b!]) p.event({ type: 'ready', backend: 'ts', iteration: 0, total: 1800 });
+    for (const i of [1, 2, 3]) a!.event(evaluation(i * 600, 0.1 + i * 0.001, 2.302));
+    for (const i of [1, 2, 3]) b!.event(evaluation(i * 600, 0.5 + i * 0.1, 1.5 - i * 0.3));
+    a!.event({ type: 'finished', status: 'completed', iterations: 1800, trainAccuracy: 0.103, testAccuracy: 0.103, seconds: 1 });
+    b!.event({ type: 'finished', status: 'completed', iterations: 1800, trainAccuracy: 0.8, testAccuracy: 0.8, seconds: 1 });
+    // Idle once both final records are written.
+    await supervisor.whenIdle();
+    expect((await supervisor.store.get(stuck.id)).stalled).toMatch(/^stuck at chance: test accuracy 10\.3 % and loss 2\.30 ≈ ln 10 .*try a smaller learning rate/);
+    expect((await supervisor.store.get(learned.id)).stalled).toBeUndefined();
+    expect(finals.find((f) => f.id === stuck.id)).toMatchObject({ status: 'completed', stalled: expect.stringContaining('stuck at chance') });
+  });
+});
