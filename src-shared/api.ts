@@ -99,7 +99,7 @@ export interface RunMetrics {
  * Why a queued run has not started yet: every training slot is taken (a paused run keeps its slot), it does
  * not fit in the memory budget beside the runs training, or other runs are queued ahead of it.
  */
-export type QueueWait = 'slot' | 'memory' | 'ahead';
+type QueueWait = 'slot' | 'memory' | 'ahead';
 
 export interface QueuedRunState {
   readonly runId: string;

@@ -147,7 +147,7 @@ export type ParseResult = { ok: true; config: TrainConfig } | { ok: false; issue
  * The config's messages in plain words, the same in the form, the CLI and the services (zod's own read "Too
  * small: expected number to be >=1"). Messages the schema gives itself (a seed's, a dropout's) come first.
  */
-export function plainConfigMessage(issue: z.core.$ZodRawIssue): string | undefined {
+function plainConfigMessage(issue: z.core.$ZodRawIssue): string | undefined {
   const limit = (value: number | bigint | Date): string => String(value);
   switch (issue.code) {
     case 'invalid_type':

@@ -41,11 +41,10 @@ export function activeRunRows(records: readonly RunRecord[], queue: RunQueueStat
     }));
 }
 
-/** "2 training · 1 queued · 2 slots": the queue at a glance. */
+/** "1 running · 1 paused · 1 queued · 2 at once": the queue at a glance. */
 export function queueSummary(rows: readonly ActiveRunRow[], queue: RunQueueState | undefined): string {
-  const queuedCount = rows.filter((row) => row.status === 'queued').length;
-  const parts = [`${rows.length - queuedCount} training`];
-  if (queuedCount > 0) parts.push(`${queuedCount} queued`);
+  const count = (status: RunRecord['status']): number => rows.filter((row) => row.status === status).length;
+  const parts = (['running', 'paused', 'queued'] as const).filter((status) => count(status) > 0).map((status) => `${count(status)} ${status}`);
   if (queue) parts.push(`${queue.concurrency} at once`);
   return parts.join(' · ');
 }

@@ -138,7 +138,7 @@ export function dropStalePresetName(draft: ConfigDraft): void {
 const BOOK_SGD_LR = 0.01;
 
 /** The learning rates an optimizer is usually run with: the book's defaults (for SGD also the ch5 script's 0.1). */
-export function usualLearningRates(type: OptimizerType): readonly number[] {
+function usualLearningRates(type: OptimizerType): readonly number[] {
   return type === 'sgd' ? [OPTIMIZER_DEFAULTS.sgd.lr, BOOK_SGD_LR] : [OPTIMIZER_DEFAULTS[type].lr];
 }
 

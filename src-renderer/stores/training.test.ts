@@ -72,7 +72,7 @@ describe('the list of active runs', () => {
       ['q2', 'queued · #2 in line'],
       ['elsewhere', 'queued by another process'],
     ]);
-    expect(queueSummary(rows, queue)).toBe('2 training · 3 queued · 2 at once');
+    expect(queueSummary(rows, queue)).toBe('1 running · 1 paused · 3 queued · 2 at once');
     expect(queueDescription({ runId: 'q1', position: 1, waitingFor: 'memory', memoryBytes: 3.2e9 }, queue)).toBe(
       'queued · next · waits for memory: needs 3.2 GB beside the runs training (budget 4.0 GB)',
     );
