@@ -38,11 +38,11 @@ test('configure a small net, train one epoch with pause and resume, see it in Ru
   await page.getByRole('tab', { name: 'Network' }).click();
   const batch = await field(page, 'batch-size', '0');
   await expect(batch).toHaveAttribute('aria-invalid', 'true');
-  await expect(page.getByText('Too small: expected number to be >=1')).toBeVisible();
+  await expect(page.getByText('Must be at least 1')).toBeVisible();
   await expect(page.getByTestId('start-from-network')).toBeDisabled();
   await expect(page.getByTestId('config-invalid')).toHaveText(/Fix the 1 field/);
   await field(page, 'batch-size', 'abc');
-  await expect(page.getByText('must be a number')).toBeVisible();
+  await expect(page.getByText('Enter a number')).toBeVisible();
 
   // A small net, 784-32-10 in float64 on the TypeScript backend (slow enough to pause: ~20 s for the
   // epoch's 600 iterations), evaluated every 100 iterations on 2000 samples.

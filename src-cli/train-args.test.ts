@@ -42,7 +42,7 @@ describe('npm run train flags', () => {
     await expect(parseTrainArgs(['--batch-size', 'many'])).rejects.toThrow('--batch-size must be a positive integer, got many');
     await expect(parseTrainArgs(['--lr=-1'])).rejects.toThrow('--lr must be a positive number, got -1');
     // What only the schema knows (a maximum) names the flag and the field.
-    await expect(parseTrainArgs(['--batch-size', '1000000'])).rejects.toThrow('invalid config: --batch-size (training.batchSize): Too big: expected number to be <=100000');
+    await expect(parseTrainArgs(['--batch-size', '1000000'])).rejects.toThrow('invalid config: --batch-size (training.batchSize): Must be at most 100000');
     await expect(parseTrainArgs(['--bogus'])).rejects.toThrow(FlagError);
     await expect(parseTrainArgs(['--config', '/nonexistent/x.json'])).rejects.toThrow(/cannot read \/nonexistent\/x.json: ENOENT/);
     const dir = await mkdtemp(join(tmpdir(), 'bpw-args-'));

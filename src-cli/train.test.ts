@@ -28,7 +28,7 @@ describe.concurrent('npm run train (the CLI process)', () => {
     const run = await train(['--iterations', '40', '--evaluation-samples', '500', '--hidden', '20', '--backend', 'ts', '--json', '--runs-dir', runsDir]);
     expect(run.status, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout);
-    expect(summary).toMatchObject({ status: 'completed', iterations: 40, backend: 'ts', dtype: 'float32', seed: 0 });
+    expect(summary).toMatchObject({ status: 'completed', stalled: null, iterations: 40, backend: 'ts', dtype: 'float32', seed: 0 });
     expect(summary.testAccuracy).toBeGreaterThan(0.3);
     expect(summary.iterationsPerSecond).toBeGreaterThan(0);
     expect(run.stderr).toMatch(/iter +1 \| epoch +0.00 \| train acc/);
@@ -37,6 +37,18 @@ describe.concurrent('npm run train (the CLI process)', () => {
     const record = JSON.parse(readFileSync(join(runsDir, id, 'run.json'), 'utf8'));
     expect(record).toMatchObject({ status: 'completed', backend: 'ts', summary: { iterations: 40 } });
     expect(readdirSync(join(runsDir, id)).sort()).toEqual(['checkpoint.bin', 'metrics.jsonl', 'run.json']);
+  });
+
+  it('a run that ends stuck at chance is flagged stalled, with what to try, in the summary and the stored record', async ({ expect }) => {
+    const runsDir = mkdtempSync(join(tmpdir(), 'bpw-cli-stalled-'));
+    // A learning rate far too small to move the 0.01-std init: the outputs stay uniform (loss ln 10).
+    const run = await train(['--iterations', '30', '--evaluate-every', '10', '--evaluation-samples', '500', '--hidden', '20', '--lr', '1e-9', '--backend', 'ts', '--json', '--runs-dir', runsDir]);
+    expect(run.status, run.stderr).toBe(0);
+    const summary = JSON.parse(run.stdout);
+    expect(summary).toMatchObject({ status: 'completed', stalled: expect.stringMatching(/^stuck at chance: .* ≈ ln 10 .*try a smaller learning rate, He init for ReLU, or check the data$/) });
+    expect(run.stderr).toContain(`stalled: ${summary.stalled}\n`);
+    const record = JSON.parse(readFileSync(join(runsDir, summary.runId, 'run.json'), 'utf8'));
+    expect(record).toMatchObject({ status: 'completed', stalled: summary.stalled });
   });
 
   it('bad input exits with 2 and a one-line error naming the flag', async ({ expect }) => {

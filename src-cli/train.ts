@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import type { TrainConfig } from '../src-shared/config';
 import { runSummary } from '../src-shared/run-record';
+import { STALL_RULE, stalledAtChance } from '../src-shared/stalled';
 import { loadConfiguredDataset } from '../src-services/data/dataset-source';
 import { checkTrainingBudget, memoryBudget } from '../src-services/limits/memory-budget';
 import { selectBackend } from '../src-services/backends/select-backend';
@@ -95,6 +96,8 @@ async function main(argv: readonly string[]): Promise<number> {
       })}\x1b[K`,
     );
   };
+  /** The latest evaluations, as many as the stall rule reads. */
+  const recentEvaluations: EvaluationRecord[] = [];
   const result = await trainInSlices(trainer, {
     shouldStop: () => stop.requested,
     onIteration(iteration, loss) {
@@ -108,6 +111,8 @@ async function main(argv: readonly string[]): Promise<number> {
     },
     onEvaluation(record) {
       lastEvaluation = record;
+      recentEvaluations.push(record);
+      if (recentEvaluations.length > STALL_RULE.evaluations) recentEvaluations.shift();
       recorder?.evaluation(record);
       if (Number.isFinite(record.testAccuracy)) bestTestAccuracy = Math.max(bestTestAccuracy ?? 0, record.testAccuracy);
       const line =
@@ -119,12 +124,15 @@ async function main(argv: readonly string[]): Promise<number> {
   });
   if (interactive) human.write('\r\x1b[K');
   recorder?.end(result.status === 'diverged');
+  // Completed (or stopped) stuck at chance: said in the summary and kept with the run.
+  const stalled = result.status === 'diverged' ? undefined : stalledAtChance(recentEvaluations, config.network.outputSize);
   if (store && run) {
     await store.update(run.id, {
       status: result.status,
       finishedAt: new Date().toISOString(),
       ...(result.status === 'diverged' ? { reason: `the loss became ${result.lastLoss} at iteration ${result.iterations}` } : {}),
       summary: runSummary(result, bestTestAccuracy),
+      ...(stalled ? { stalled } : {}),
     });
     if (saving) saving.finished = true;
   }
@@ -133,6 +141,7 @@ async function main(argv: readonly string[]): Promise<number> {
 
   const summary = {
     status: result.status,
+    stalled: stalled ?? null,
     trainAccuracy: result.trainAccuracy,
     testAccuracy: result.testAccuracy,
     lastLoss: result.lastLoss,
@@ -154,6 +163,7 @@ async function main(argv: readonly string[]): Promise<number> {
     `${result.status}: train ${result.trainAccuracy.toFixed(4)}, test ${result.testAccuracy.toFixed(4)} after ${result.iterations} iterations in ` +
       `${formatDuration(result.seconds)} (${result.iterationsPerSecond.toFixed(0)} it/s, evaluations ${result.evaluationSeconds.toFixed(2)}s)\n`,
   );
+  if (stalled) human.write(`stalled: ${stalled}\n`);
   let exportFailed = false;
   if (options.exportPath && result.status !== 'diverged') {
     human.write(`exporting to ${options.exportPath} and validating with onnxruntime...\n`);

@@ -36,6 +36,8 @@ export const apiRequestSchemas = {
   /** Continues a paused run. */
   resumeRun: byId,
   stopRun: byId,
+  /** The supervisor's queue: which runs wait, in what order, and why. */
+  runQueue: none,
   /** Continues a stopped, interrupted or failed run from its checkpoint. */
   continueRun: byId,
   renameRun: z.object({ id: runIdSchema, name: z.string().trim().min(1, 'must not be empty').max(200) }).strict(),
@@ -91,6 +93,32 @@ export interface RunMetrics {
   /** Loss of every iteration from 0 (null where it was not finite). */
   readonly losses: ReadonlyArray<number | null>;
   readonly evaluations: readonly StoredEvaluation[];
+}
+
+/**
+ * Why a queued run has not started yet: every training slot is taken (a paused run keeps its slot), it does
+ * not fit in the memory budget beside the runs training, or other runs are queued ahead of it.
+ */
+type QueueWait = 'slot' | 'memory' | 'ahead';
+
+export interface QueuedRunState {
+  readonly runId: string;
+  /** 1 for the next run to start. */
+  readonly position: number;
+  readonly waitingFor: QueueWait;
+  /** What it needs to train (the engine's estimate), weighed against the budget. */
+  readonly memoryBytes: number;
+}
+
+/** The host's training queue, as its supervisor sees it. */
+export interface RunQueueState {
+  /** Runs that may train at once. */
+  readonly concurrency: number;
+  /** Runs holding a slot: training, paused, or just ending. */
+  readonly training: number;
+  readonly memoryBudgetBytes: number;
+  /** In the order they start. */
+  readonly queued: readonly QueuedRunState[];
 }
 
 /** Class probabilities of one image. */
@@ -162,13 +190,15 @@ interface ApiResults {
   pauseRun: null;
   resumeRun: null;
   stopRun: null;
+  runQueue: RunQueueState;
   continueRun: RunRecord;
   renameRun: RunRecord;
   deleteRun: null;
   /** The folder's path; the desktop app also opens it in the file manager. */
   openRunFolder: { path: string; opened: boolean };
   predict: Prediction;
-  firstLayerWeights: WeightTiles;
+  /** null while the run has no weights yet (queued, starting, or ended before its first checkpoint). */
+  firstLayerWeights: WeightTiles | null;
   testImages: TestImage[];
   gradientCheck: GradientCheckReport;
   cancelGradientCheck: null;
@@ -212,6 +242,8 @@ export interface RunLog {
 export type WorkbenchEvent =
   | { readonly type: 'run'; readonly record: RunRecord }
   | { readonly type: 'runDeleted'; readonly id: string }
+  /** The training queue changed: a run queued, started, ended or left the queue. */
+  | { readonly type: 'queue'; readonly state: RunQueueState }
   /** A sweep started, ended or was cancelled on this host: its summary changed. */
   | { readonly type: 'sweep'; readonly id: string; readonly active: boolean }
   | RunProgress

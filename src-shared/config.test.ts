@@ -31,7 +31,7 @@ describe('the shared training config schema', () => {
 
   it('rejects unknown keys, iterations together with epochs, and an unknown optimizer', () => {
     expect(() => parseTrainConfig({ netwrok: {} })).toThrow(ConfigError);
-    expect(() => parseTrainConfig({ training: { iterations: 10, epochs: 2 } })).toThrow(/training.epochs: give iterations or epochs, not both/);
+    expect(() => parseTrainConfig({ training: { iterations: 10, epochs: 2 } })).toThrow(/training.epochs: Give iterations or epochs, not both/);
     const bad = safeParseTrainConfig({ optimizer: { type: 'adamw' } });
     expect(!bad.ok && bad.issues[0].field).toBe('optimizer.type');
     try {
@@ -48,5 +48,38 @@ describe('the shared training config schema', () => {
     expect(config.network.weightInit).toBe('he');
     expect(config.network.activation).toBe('relu');
     expect(totalIterations(config.training, 60000)).toBe(750);
+  });
+
+  it('says what is wrong in plain words, the same for the form, the CLI and the services', () => {
+    const result = safeParseTrainConfig({
+      name: 'x'.repeat(201),
+      network: { hiddenSizes: [2.5, 'many', 0], activation: 'tanh', weightInit: 'big' },
+      optimizer: { type: 'sgd', lr: Number.NaN },
+      training: { batchSize: 0, epochs: 0, evaluateEvery: 'often' },
+      seed: 2 ** 40,
+      dtype: 'float16',
+      netwrok: {},
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(Object.fromEntries(result.issues.map((i) => [i.field, i.message]))).toEqual({
+      name: 'At most 200 characters',
+      'network.hiddenSizes.0': 'Must be a whole number',
+      'network.hiddenSizes.1': 'Enter a number',
+      'network.hiddenSizes.2': 'Must be at least 1',
+      'network.activation': 'Must be one of relu, sigmoid',
+      'network.weightInit': 'Must be a positive standard deviation or one of he, relu, xavier, sigmoid',
+      'optimizer.lr': 'Enter a number',
+      'training.batchSize': 'Must be at least 1',
+      'training.epochs': 'Must be above 0',
+      'training.evaluateEvery': 'Enter "epoch" or a whole number of iterations',
+      seed: 'Too large for a seed: at most 4294967295',
+      dtype: 'Must be one of float32, float64',
+      '(root)': 'Unknown field "netwrok"',
+    });
+    // The CLI and the services name the field before the message.
+    expect(() => parseTrainConfig({ optimizer: { type: 'adamw' }, network: { dropout: 1 } }, 'run.json')).toThrow(
+      'run.json: invalid config: network.dropout: Must be below 1; optimizer.type: Must be one of sgd, momentum, nesterov, adagrad, rmsprop, adam',
+    );
   });
 });

@@ -19,9 +19,9 @@ const activationSchema = z.preprocess(lowercase, z.enum(['relu', 'sigmoid']));
 
 /** A number is the std of the Gaussian; 'he'/'relu' gives sqrt(2/fan_in); 'xavier'/'sigmoid' sqrt(1/fan_in). */
 const weightInitSchema = z.union([
-  z.number().finite().positive({ message: 'must be a positive standard deviation or one of he, relu, xavier, sigmoid' }),
+  z.number().finite().positive({ message: 'Must be a positive standard deviation or one of he, relu, xavier, sigmoid' }),
   z.preprocess(lowercase, z.enum(['he', 'relu', 'xavier', 'sigmoid'])),
-]);
+], { error: 'Must be a positive standard deviation or one of he, relu, xavier, sigmoid' });
 
 const networkSchema = z
   .object({
@@ -35,7 +35,7 @@ const networkSchema = z
     /** MultiLayerNetExtend: a BatchNormalization after every hidden Affine (momentum 0.9, eps 1e-6). */
     batchNorm: z.boolean().default(DEFAULT_NETWORK.batchNorm),
     /** Dropout ratio after every hidden activation; 0 turns dropout off. */
-    dropout: z.number().finite().min(0).lt(1, { message: 'must be below 1' }).default(DEFAULT_NETWORK.dropout),
+    dropout: z.number().finite().min(0).lt(1, { message: 'Must be below 1' }).default(DEFAULT_NETWORK.dropout),
     /** Inverted dropout (scale kept units by 1/(1-ratio) while training) instead of the book's (scale by 1-ratio at inference). */
     invertedDropout: z.boolean().default(DEFAULT_NETWORK.invertedDropout),
     /** The 1e-7 added inside the log of the cross-entropy; 0 turns it off (exact gradient checks). */
@@ -45,7 +45,7 @@ const networkSchema = z
 type NetworkSchemaMatches = Assert<SameShape<z.output<typeof networkSchema>, NetworkSpec>>;
 
 const learningRate = (fallback: number) => z.number().finite().positive().max(100).default(fallback);
-const fraction = (fallback: number) => z.number().finite().min(0).lt(1, { message: 'must be below 1' }).default(fallback);
+const fraction = (fallback: number) => z.number().finite().min(0).lt(1, { message: 'Must be below 1' }).default(fallback);
 
 /** The book's optimizers with the engine's defaults (OPTIMIZER_DEFAULTS: the book's, SGD at the ch5 script's 0.1). */
 const { sgd, momentum, nesterov, adagrad, rmsprop, adam } = OPTIMIZER_DEFAULTS;
@@ -61,7 +61,7 @@ type OptimizerSchemaMatches = Assert<SameShape<z.output<typeof optimizerSchema>,
 
 export const datasetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('mnist') }).strict(),
-  z.object({ kind: z.literal('idx'), path: z.string().min(1, 'must name a directory of IDX files') }).strict(),
+  z.object({ kind: z.literal('idx'), path: z.string().min(1, 'Must name a directory of IDX files') }).strict(),
 ]);
 export type DatasetConfig = z.infer<typeof datasetSchema>;
 
@@ -75,7 +75,9 @@ const trainingSchema = z
     /** Epochs of train_size / batch_size updates each; exclusive with iterations. */
     epochs: z.number().finite().positive().max(1_000_000).optional(),
     /** 'epoch' evaluates whenever iteration % (train_size / batch_size) == 0, like the book; or every N. */
-    evaluateEvery: z.union([z.literal('epoch'), z.number().int().min(1)]).default(DEFAULT_TRAINING.evaluateEvery),
+    evaluateEvery: z
+      .union([z.literal('epoch'), z.number().int().min(1)], { error: 'Enter "epoch" or a whole number of iterations' })
+      .default(DEFAULT_TRAINING.evaluateEvery),
     /** Evaluate accuracy on the first N samples of each split only (the ch6 Trainer option); all when absent. */
     evaluationSamples: z.number().int().min(1).optional(),
     /** 'replacement' draws each batch independently (the book); 'shuffle' walks shuffled epochs. */
@@ -93,7 +95,7 @@ const trainingSchema = z
   .strict()
   .superRefine((value, ctx) => {
     if (value.iterations !== undefined && value.epochs !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['epochs'], message: 'give iterations or epochs, not both' });
+      ctx.addIssue({ code: 'custom', path: ['epochs'], message: 'Give iterations or epochs, not both' });
     }
   });
 type TrainingSchemaMatches = Assert<SameShape<z.output<typeof trainingSchema>, TrainingSchedule>>;
@@ -105,7 +107,7 @@ export const trainConfigSchema = z
     network: networkSchema.default(() => networkSchema.parse({})),
     optimizer: optimizerSchema.default(() => ({ ...OPTIMIZER_DEFAULTS.sgd })),
     training: trainingSchema.default(() => trainingSchema.parse({})),
-    seed: z.number().int().min(0).max(0xffffffff).default(0),
+    seed: z.number().int().min(0).max(0xffffffff, `Too large for a seed: at most ${0xffffffff}`).default(0),
     dtype: dtypeSchema.default('float32'),
     backend: z.enum(['auto', 'native', 'ts']).default('auto'),
   })
@@ -141,8 +143,41 @@ export function configIssues(error: z.ZodError): ConfigIssue[] {
 
 export type ParseResult = { ok: true; config: TrainConfig } | { ok: false; issues: ConfigIssue[] };
 
+/**
+ * The config's messages in plain words, the same in the form, the CLI and the services (zod's own read "Too
+ * small: expected number to be >=1"). Messages the schema gives itself (a seed's, a dropout's) come first.
+ */
+function plainConfigMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  const limit = (value: number | bigint | Date): string => String(value);
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.expected === 'int') return 'Must be a whole number';
+      if (issue.expected === 'number') return typeof issue.input === 'number' && !Number.isNaN(issue.input) ? 'Must be a finite number' : 'Enter a number';
+      if (issue.input === undefined) return 'Required';
+      return issue.expected === 'string' ? 'Enter text' : issue.expected === 'boolean' ? 'Must be true or false' : issue.expected === 'array' ? 'Must be a list' : 'Must be an object';
+    case 'too_small':
+      if (issue.origin === 'string') return 'Must not be empty';
+      if (issue.origin === 'array') return `Needs at least ${limit(issue.minimum)} entries`;
+      return issue.inclusive ? `Must be at least ${limit(issue.minimum)}` : `Must be above ${limit(issue.minimum)}`;
+    case 'too_big':
+      if (issue.origin === 'string') return `At most ${limit(issue.maximum)} characters`;
+      if (issue.origin === 'array') return `At most ${limit(issue.maximum)} entries`;
+      return issue.inclusive ? `Must be at most ${limit(issue.maximum)}` : `Must be below ${limit(issue.maximum)}`;
+    case 'invalid_value':
+      return `Must be one of ${issue.values.map(String).join(', ')}`;
+    case 'invalid_union': {
+      const options = 'options' in issue && Array.isArray(issue.options) ? issue.options.map(String) : [];
+      return options.length > 0 ? `Must be one of ${options.join(', ')}` : 'Not a valid value';
+    }
+    case 'unrecognized_keys':
+      return `Unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+    default:
+      return undefined;
+  }
+}
+
 export function safeParseTrainConfig(input: unknown): ParseResult {
-  const result = trainConfigSchema.safeParse(input ?? {});
+  const result = trainConfigSchema.safeParse(input ?? {}, { error: plainConfigMessage });
   return result.success ? { ok: true, config: result.data } : { ok: false, issues: configIssues(result.error) };
 }
 

@@ -96,6 +96,8 @@ export const runRecordSchema = z.object({
   /** Why a run failed or diverged, in words for the user. */
   reason: z.string().optional(),
   summary: runSummarySchema.optional(),
+  /** Set when a completed or stopped run ended stuck at chance (see stalledAtChance): why, and what to try. */
+  stalled: z.string().max(1000).optional(),
   /** The last ONNX export's validation (the model itself is model.onnx in the run's folder when it passed). */
   onnx: onnxReportSchema.optional(),
   /** A trial of a hyperparameter sweep: which sweep, which trial, what it varied. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTrainConfig } from '../../src-shared/config';
-import { draftFromConfig, PRESETS, validateDraft } from './config-draft';
+import { changeOptimizer, draftFromConfig, dropStalePresetName, learningRateHint, PRESETS, validateDraft } from './config-draft';
 
 describe('config draft', () => {
   it('round-trips a config through the form unchanged', () => {
@@ -32,15 +32,65 @@ describe('config draft', () => {
     draft.seed = '';
     const { config, errors } = validateDraft(draft);
     expect(config).toBeUndefined();
-    expect(errors['training.batchSize']).toMatch(/>=1/);
-    expect(errors['optimizer.lr']).toBe('must be a number');
-    expect(errors['network.hiddenSizes.1']).toBe('must be a whole number');
-    expect(errors.seed).toBe('must be a number');
+    expect(errors['training.batchSize']).toBe('Must be at least 1');
+    expect(errors['optimizer.lr']).toBe('Enter a number');
+    expect(errors['network.hiddenSizes.1']).toBe('Must be a whole number');
+    expect(errors.seed).toBe('Enter a number');
   });
 
   it('an IDX dataset needs its folder', () => {
     const draft = draftFromConfig(parseTrainConfig({}));
     draft.datasetKind = 'idx';
-    expect(validateDraft(draft).errors['dataset.path']).toBe('must name a directory of IDX files');
+    expect(validateDraft(draft).errors['dataset.path']).toBe('Must name a directory of IDX files');
+  });
+
+  it('a learning rate still at the old optimizer\'s usual value follows the optimizer; a typed one stays', () => {
+    const draft = draftFromConfig(parseTrainConfig(PRESETS[0]!.config));
+    expect(draft.lr).toBe('0.1');
+    changeOptimizer(draft, 'adam');
+    expect([draft.optimizer, draft.lr]).toEqual(['adam', '0.001']);
+    changeOptimizer(draft, 'rmsprop');
+    expect(draft.lr).toBe('0.01');
+    changeOptimizer(draft, 'momentum');
+    expect(draft.lr).toBe('0.01');
+    changeOptimizer(draft, 'sgd');
+    expect(draft.lr).toBe('0.1');
+    // The book's SGD class default (the 5-layer preset's 0.01) counts as SGD's usual value too.
+    const fiveLayer = draftFromConfig(parseTrainConfig(PRESETS[1]!.config));
+    changeOptimizer(fiveLayer, 'adam');
+    expect(fiveLayer.lr).toBe('0.001');
+    // A value of the user's own, typed or loaded, is never replaced.
+    const typed = draftFromConfig(parseTrainConfig({}));
+    typed.lr = '0.1';
+    typed.lrTyped = true;
+    changeOptimizer(typed, 'adam');
+    expect([typed.optimizer, typed.lr]).toEqual(['adam', '0.1']);
+    const loaded = draftFromConfig(parseTrainConfig({ optimizer: { type: 'sgd', lr: 0.05 } }));
+    changeOptimizer(loaded, 'adagrad');
+    expect(loaded.lr).toBe('0.05');
+    expect(learningRateHint('adam')).toBe('Usual for this optimizer: 0.001');
+    expect(learningRateHint('sgd')).toMatch(/0\.1 .*0\.01/);
+  });
+
+  it('a preset\'s name goes once its config is edited; a typed name stays', () => {
+    const draft = draftFromConfig(parseTrainConfig(PRESETS[0]!.config), { fromPreset: true });
+    dropStalePresetName(draft);
+    expect(draft.name).toBe('ch5 TwoLayerNet');
+    draft.hiddenSizes[0] = '100';
+    dropStalePresetName(draft);
+    expect(draft.name).toBe('');
+    expect(validateDraft(draft).config?.name).toBeUndefined();
+
+    const renamed = draftFromConfig(parseTrainConfig(PRESETS[1]!.config), { fromPreset: true });
+    renamed.name = 'my deep net';
+    dropStalePresetName(renamed);
+    renamed.batchSize = '64';
+    dropStalePresetName(renamed);
+    expect(renamed.name).toBe('my deep net');
+
+    const loaded = draftFromConfig(parseTrainConfig({ name: 'from a file' }));
+    loaded.seed = '3';
+    dropStalePresetName(loaded);
+    expect(loaded.name).toBe('from a file');
   });
 });

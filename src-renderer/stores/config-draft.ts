@@ -1,4 +1,4 @@
-import type { OptimizerType } from '../../src-engine/optimizers';
+import { OPTIMIZER_DEFAULTS, type OptimizerType } from '../../src-engine/optimizers';
 import { safeParseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../src-shared/config';
 
 /**
@@ -21,6 +21,8 @@ export interface ConfigDraft {
   invertedDropout: boolean;
   optimizer: OptimizerType;
   lr: string;
+  /** The user typed the learning rate: changing the optimizer then never replaces it. */
+  lrTyped: boolean;
   /** Momentum and Nesterov. */
   momentum: string;
   /** RMSprop. */
@@ -37,6 +39,8 @@ export interface ConfigDraft {
   seed: string;
   dtype: TrainConfig['dtype'];
   backend: TrainConfig['backend'];
+  /** The name came with a preset (not typed): it goes once the config is edited (see dropStalePresetName). */
+  preset?: { readonly name: string; readonly shape: string };
 }
 
 export type PresetId = 'ch5-two-layer' | 'five-layer-relu';
@@ -61,7 +65,14 @@ export const PRESETS: ReadonlyArray<{ id: PresetId; label: string; description: 
   },
 ];
 
-export function draftFromConfig(config: TrainConfig): ConfigDraft {
+/** A form filled from `config`; with `fromPreset`, its name is the preset's (dropped once the config is edited). */
+export function draftFromConfig(config: TrainConfig, options: { fromPreset?: boolean } = {}): ConfigDraft {
+  const draft = filledDraft(config);
+  if (options.fromPreset && draft.name) draft.preset = { name: draft.name, shape: shapeOf(draft) };
+  return draft;
+}
+
+function filledDraft(config: TrainConfig): ConfigDraft {
   const init = config.network.weightInit;
   const { training } = config;
   return {
@@ -79,6 +90,7 @@ export function draftFromConfig(config: TrainConfig): ConfigDraft {
     invertedDropout: config.network.invertedDropout,
     optimizer: config.optimizer.type,
     lr: String(config.optimizer.lr),
+    lrTyped: false,
     momentum: String('momentum' in config.optimizer ? config.optimizer.momentum : 0.9),
     decayRate: String('decayRate' in config.optimizer ? config.optimizer.decayRate : 0.99),
     beta1: String('beta1' in config.optimizer ? config.optimizer.beta1 : 0.9),
@@ -101,6 +113,49 @@ function numeric(text: string): number | string {
   if (trimmed === '') return text;
   const value = Number(trimmed);
   return Number.isNaN(value) ? text : value;
+}
+
+/** What the draft configures, its name aside. */
+function shapeOf(draft: ConfigDraft): string {
+  const { name: _name, ...config } = configInputFromDraft(draft);
+  return JSON.stringify(config);
+}
+
+/**
+ * A preset's name describes the preset's config: once the config is edited it is cleared (the run store then
+ * names the run after its layers). A name the user typed, or changed, stays.
+ */
+export function dropStalePresetName(draft: ConfigDraft): void {
+  if (!draft.preset) return;
+  if (draft.name !== draft.preset.name) delete draft.preset;
+  else if (shapeOf(draft) !== draft.preset.shape) {
+    draft.name = '';
+    delete draft.preset;
+  }
+}
+
+/** The book's SGD class default (common/optimizer.py); the ch5 script, and the engine's default, use 0.1. */
+const BOOK_SGD_LR = 0.01;
+
+/** The learning rates an optimizer is usually run with: the book's defaults (for SGD also the ch5 script's 0.1). */
+function usualLearningRates(type: OptimizerType): readonly number[] {
+  return type === 'sgd' ? [OPTIMIZER_DEFAULTS.sgd.lr, BOOK_SGD_LR] : [OPTIMIZER_DEFAULTS[type].lr];
+}
+
+/** The hint under the learning rate: the optimizer's usual value(s). */
+export function learningRateHint(type: OptimizerType): string {
+  return type === 'sgd' ? `Usual for SGD: ${OPTIMIZER_DEFAULTS.sgd.lr} (ch5 script) or ${BOOK_SGD_LR} (the book's SGD)` : `Usual for this optimizer: ${OPTIMIZER_DEFAULTS[type].lr}`;
+}
+
+/**
+ * Switches the optimizer. A learning rate still at the previous optimizer's usual value becomes the new one's
+ * (Adam at SGD's 0.1 would not learn); one the user typed is kept.
+ */
+export function changeOptimizer(draft: ConfigDraft, type: OptimizerType): void {
+  if (type === draft.optimizer) return;
+  const lr = Number(draft.lr.trim());
+  if (!draft.lrTyped && draft.lr.trim() !== '' && usualLearningRates(draft.optimizer).includes(lr)) draft.lr = String(OPTIMIZER_DEFAULTS[type].lr);
+  draft.optimizer = type;
 }
 
 /** The config the draft describes, in the shared schema's input shape (not yet validated). */
@@ -139,13 +194,6 @@ function configInputFromDraft(draft: ConfigDraft): Record<string, unknown> {
   };
 }
 
-/** Schema messages phrased for a form ("expected number, received string" means the text is not a number). */
-function friendly(message: string): string {
-  if (/expected number, received (string|NaN)/i.test(message)) return 'must be a number';
-  if (/expected int/i.test(message)) return 'must be a whole number';
-  return message;
-}
-
 export interface DraftValidation {
   readonly config: TrainConfig | undefined;
   /** Field path (e.g. "training.batchSize", "network.hiddenSizes.1") to its message. */
@@ -156,6 +204,6 @@ export function validateDraft(draft: ConfigDraft): DraftValidation {
   const result = safeParseTrainConfig(configInputFromDraft(draft));
   if (result.ok) return { config: result.config, errors: {} };
   const errors: Record<string, string> = {};
-  for (const issue of result.issues) errors[issue.field] ??= friendly(issue.message);
+  for (const issue of result.issues) errors[issue.field] ??= issue.message;
   return { config: undefined, errors };
 }

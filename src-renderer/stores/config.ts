@@ -1,9 +1,10 @@
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
+import type { OptimizerType } from '../../src-engine/optimizers';
 import { parseTrainConfig, safeParseTrainConfig, type TrainConfig } from '../../src-shared/config';
 import { errorMessage, useApi } from '../api/client';
 import { downloadText } from '../composables/download';
-import { draftFromConfig, PRESETS, validateDraft, type ConfigDraft, type PresetId } from './config-draft';
+import { changeOptimizer, draftFromConfig, dropStalePresetName, learningRateHint, PRESETS, validateDraft, type ConfigDraft, type PresetId } from './config-draft';
 
 const STORAGE_KEY = 'backprop-workbench.config';
 
@@ -13,12 +14,13 @@ function initialDraft(): ConfigDraft {
     const stored = localStorage.getItem(STORAGE_KEY);
     if (stored) {
       const parsed = safeParseTrainConfig(JSON.parse(stored));
-      if (parsed.ok) return draftFromConfig(parsed.config);
+      // A remembered preset's name is still the preset's: it goes once the config is edited.
+      if (parsed.ok) return draftFromConfig(parsed.config, { fromPreset: PRESETS.some((p) => p.config.name === parsed.config.name) });
     }
   } catch {
     // unreadable storage: start from the book's defaults
   }
-  return draftFromConfig(parseTrainConfig(PRESETS[0]!.config));
+  return draftFromConfig(parseTrainConfig(PRESETS[0]!.config), { fromPreset: true });
 }
 
 /** The network + training config being edited, validated live by the shared schema. */
@@ -28,8 +30,15 @@ export const useConfigStore = defineStore('config', () => {
   const config = computed<TrainConfig | undefined>(() => validation.value.config);
   const errors = computed(() => validation.value.errors);
   const valid = computed(() => config.value !== undefined);
+  const lrHint = computed(() => learningRateHint(draft.value.optimizer));
   /** Where the last open/save went, or why it failed. */
   const fileMessage = ref<{ kind: 'ok' | 'error'; text: string } | undefined>();
+
+  watch(draft, () => dropStalePresetName(draft.value), { deep: true });
+
+  function setOptimizer(type: OptimizerType): void {
+    changeOptimizer(draft.value, type);
+  }
 
   function remember(): void {
     if (config.value) localStorage.setItem(STORAGE_KEY, JSON.stringify(config.value));
@@ -39,7 +48,7 @@ export const useConfigStore = defineStore('config', () => {
     const preset = PRESETS.find((p) => p.id === id);
     if (!preset) return;
     const { dataset } = config.value ?? parseTrainConfig({});
-    draft.value = draftFromConfig(parseTrainConfig({ ...preset.config, dataset }));
+    draft.value = draftFromConfig(parseTrainConfig({ ...preset.config, dataset }), { fromPreset: true });
     fileMessage.value = undefined;
   }
 
@@ -92,5 +101,5 @@ export const useConfigStore = defineStore('config', () => {
     }
   }
 
-  return { draft, config, errors, valid, fileMessage, remember, applyPreset, load, loadText, openFile, saveFile };
+  return { draft, config, errors, valid, lrHint, fileMessage, remember, setOptimizer, applyPreset, load, loadText, openFile, saveFile };
 });

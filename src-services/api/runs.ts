@@ -7,9 +7,12 @@ import type { Handlers } from './handlers';
 /** The stored runs: listing, metrics, renaming, deleting, and what their networks hold and predict. */
 export type RunsMethod = 'listRuns' | 'runMetrics' | 'renameRun' | 'deleteRun' | 'openRunFolder' | 'predict' | 'firstLayerWeights';
 
-/** The first layer's weights, one tile per hidden unit: from the live network while it trains, else the checkpoint. */
-async function firstLayerWeights(ctx: ServiceContext, id: string, units: number): Promise<WeightTiles> {
-  const live = ctx.supervisor.processOf(id);
+/**
+ * The first layer's weights, one tile per hidden unit: from the live network while it trains, else the
+ * checkpoint; null while there are none yet (queued, its trainer still starting, no checkpoint saved).
+ */
+async function firstLayerWeights(ctx: ServiceContext, id: string, units: number): Promise<WeightTiles | null> {
+  const live = ctx.supervisor.readyProcessOf(id);
   let shape: readonly number[];
   let values: ArrayLike<number>;
   let iteration: number | null = null;
@@ -20,9 +23,11 @@ async function firstLayerWeights(ctx: ServiceContext, id: string, units: number)
     shape = w1.shape;
     values = w1.data;
   } else {
+    await ctx.store.get(id);
     const checkpoint = await ctx.store.readCheckpoint(id);
-    const w1 = checkpoint?.tensors.W1;
-    if (!checkpoint || !w1) throw new UserError(`run ${id} has no saved weights yet`);
+    if (!checkpoint) return null;
+    const w1 = checkpoint.tensors.W1;
+    if (!w1) throw new UserError(`run ${id}'s checkpoint has no first-layer weights`);
     shape = w1.shape;
     values = w1.data;
     iteration = typeof checkpoint.meta.iteration === 'number' ? checkpoint.meta.iteration : null;

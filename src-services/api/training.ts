@@ -7,7 +7,7 @@ import { UserError } from './errors';
 import type { Handlers } from './handlers';
 
 /** The host, the training queue (start, pause, resume, stop, continue), and config files through desktop dialogs. */
-export type TrainingMethod = 'info' | 'startRun' | 'pauseRun' | 'resumeRun' | 'stopRun' | 'continueRun' | 'openConfigFile' | 'saveConfigFile';
+export type TrainingMethod = 'info' | 'startRun' | 'pauseRun' | 'resumeRun' | 'stopRun' | 'runQueue' | 'continueRun' | 'openConfigFile' | 'saveConfigFile';
 
 async function openConfigFile(ctx: ServiceContext): Promise<ApiResult<'openConfigFile'>> {
   if (!ctx.hooks.openConfigDialog) throw new UserError('opening through a dialog is a desktop feature: the browser uploads the file instead');
@@ -46,6 +46,8 @@ export const trainingHandlers = {
     await ctx.supervisor.stop(id);
     return null;
   },
+
+  runQueue: async (ctx) => ctx.supervisor.queueState(),
 
   continueRun: async (ctx, { id }) => {
     const record = await ctx.store.get(id);

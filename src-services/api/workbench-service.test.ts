@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { GRADIENT_CHECK_CANCELLED, type ApiEnvelope } from '../../src-shared/api';
+import { GRADIENT_CHECK_CANCELLED, type ApiEnvelope, type WorkbenchEvent } from '../../src-shared/api';
 import type { TrainerCommandInput } from '../../src-shared/trainer-protocol';
 import { RunStore } from '../runs/run-store';
 import { FakeTrainerProcess, requestIdOf } from '../trainers/fake-trainer-process';
@@ -92,5 +92,25 @@ describe('the gradient check', () => {
     await service.shutdown();
     expect(await check).toEqual({ ok: false, error: GRADIENT_CHECK_CANCELLED });
     expect(processes[0]!.killedWith).toBe('SIGTERM');
+  });
+});
+
+describe('runs while they start', () => {
+  it('a run with no weights yet (queued, or its trainer not ready) has none to show, not an error; the queue says why it waits', async () => {
+    const { service, processes } = serviceWith();
+    const events: WorkbenchEvent[] = [];
+    service.subscribe((event) => events.push(event));
+    const first = (await service.handle('startRun', { config: tinyConfig })) as ApiEnvelope<{ id: string }>;
+    const second = (await service.handle('startRun', { config: tinyConfig })) as ApiEnvelope<{ id: string }>;
+    if (!first.ok || !second.ok) throw new Error('runs did not start');
+    expect(processes).toHaveLength(1);
+    // The first trainer has not said ready; the second run is queued behind it (one slot).
+    expect(await service.handle('firstLayerWeights', { id: first.value.id })).toEqual({ ok: true, value: null });
+    expect(await service.handle('firstLayerWeights', { id: second.value.id })).toEqual({ ok: true, value: null });
+    expect(await service.handle('firstLayerWeights', { id: 'no-such-run' })).toMatchObject({ ok: false });
+    const queue = await service.handle('runQueue', {});
+    expect(queue).toMatchObject({ ok: true, value: { concurrency: 1, training: 1, queued: [{ runId: second.value.id, position: 1, waitingFor: 'slot' }] } });
+    // Every connected renderer was told the same.
+    expect(events.filter((e) => e.type === 'queue').at(-1)).toEqual({ type: 'queue', state: queue.ok && queue.value });
   });
 });

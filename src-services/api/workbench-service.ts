@@ -46,6 +46,7 @@ export class WorkbenchService {
       const mapped = workbenchEventOf(event);
       if (mapped) this.emit(mapped);
     });
+    options.supervisor.onQueueChange((state) => this.emit({ type: 'queue', state }));
   }
 
   subscribe(listener: (event: WorkbenchEvent) => void): () => void {

@@ -1,5 +1,6 @@
 import { errorMessage } from '../../src-shared/error-message';
-import { runSummary, type RunRecord, type RunStatus } from '../../src-shared/run-record';
+import { runSummary, storedEvaluation, type RunRecord, type RunStatus, type StoredEvaluation } from '../../src-shared/run-record';
+import { STALL_RULE, stalledAtChance } from '../../src-shared/stalled';
 import type { TrainerEvent } from '../../src-shared/trainer-protocol';
 import { processStartTime } from '../runs/process-identity';
 import type { RunClaim, RunStore } from '../runs/run-store';
@@ -22,6 +23,10 @@ export class ActiveRun {
   readonly claim: RunClaim;
   record: RunRecord;
   bestTestAccuracy: number | null;
+  /** The latest evaluations of this session, as many as the stall rule reads. */
+  private readonly recentEvaluations: StoredEvaluation[] = [];
+  /** Its trainer has built the run's network (it said 'ready'): it can answer for the network's weights. */
+  ready = false;
   /** Finished (or failed): its process is on its way out and takes no more commands. */
   finished = false;
   /** Serialises run.json writes so a late update can never overwrite a newer status. */
@@ -50,8 +55,9 @@ export class ActiveRun {
     this.host.emit({ runId: this.id, kind: 'trainer', event });
     switch (event.type) {
       case 'ready':
+        this.ready = true;
         this.nameHelper();
-        this.setStatus('running', { backend: event.backend, reason: undefined });
+        this.setStatus('running', { backend: event.backend, reason: undefined, stalled: undefined });
         break;
       case 'paused':
         this.setStatus('paused');
@@ -61,16 +67,20 @@ export class ActiveRun {
         break;
       case 'epoch':
         if (Number.isFinite(event.record.testAccuracy)) this.bestTestAccuracy = Math.max(this.bestTestAccuracy ?? 0, event.record.testAccuracy);
+        this.recentEvaluations.push(storedEvaluation(event.record));
+        if (this.recentEvaluations.length > STALL_RULE.evaluations) this.recentEvaluations.shift();
         break;
       case 'finished': {
         this.finished = true;
         const previousSeconds = this.record.summary?.seconds ?? 0;
-        this.setStatus(event.status, {
+        const { status } = event;
+        const finished: Partial<RunRecord> = {
           finishedAt: new Date().toISOString(),
           ...(event.reason ? { reason: event.reason } : {}),
           // A continued run's time adds to what its earlier sessions took.
           summary: runSummary({ ...event, seconds: previousSeconds + event.seconds }, this.bestTestAccuracy),
-        });
+        };
+        this.setStatus(status, status === 'completed' || status === 'stopped' ? async () => ({ ...finished, ...(await this.stall()) }) : finished);
         this.process.kill();
         break;
       }
@@ -98,12 +108,13 @@ export class ActiveRun {
    * Records a status change, after the run's earlier ones. A record the disk refuses is kept and served from
    * memory (so the run reads as it is, failed with the reason, not as the stale file says) and saved later.
    */
-  private setStatus(status: RunStatus, extra: Partial<RunRecord> = {}): void {
+  private setStatus(status: RunStatus, extra: Partial<RunRecord> | (() => Promise<Partial<RunRecord>>) = {}): void {
     const { id, host } = this;
     this.writes = this.writes
       .then(async () => {
         try {
-          this.record = await host.store.update(id, { status, ...extra }, { keepUnsaved: true });
+          const fields = typeof extra === 'function' ? await extra() : extra;
+          this.record = await host.store.update(id, { status, ...fields }, { keepUnsaved: true });
         } catch (error) {
           host.log('error', `could not save run ${id}'s record (${errorMessage(error)}); kept in memory, saving again later`);
           this.record = await host.store.get(id);
@@ -112,6 +123,22 @@ export class ActiveRun {
         host.emit({ runId: id, kind: 'status', record: this.record });
       })
       .catch((error: unknown) => host.log('error', `could not update run ${id}: ${errorMessage(error)}`));
+  }
+
+  /**
+   * Whether the run ended stuck at chance. A session too short for the rule (a run continued near its end)
+   * is judged on the evaluations stored by its earlier sessions too.
+   */
+  private async stall(): Promise<Pick<RunRecord, 'stalled'>> {
+    let evaluations: readonly StoredEvaluation[] = this.recentEvaluations;
+    if (evaluations.length < STALL_RULE.evaluations) {
+      evaluations = await this.host.store.metrics(this.id).then(
+        (stored) => stored.evaluations,
+        () => evaluations,
+      );
+    }
+    const stalled = stalledAtChance(evaluations, this.record.config.network.outputSize);
+    return stalled ? { stalled } : {};
   }
 
   /** The trainer works for this process's lock: naming it there keeps the lock alive if this process dies first. */

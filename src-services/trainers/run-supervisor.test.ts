@@ -97,4 +97,62 @@ describe('RunSupervisor memory', () => {
     finish(processes[1]);
     await until(() => processes.length === 3);
   });
+
+  it('reports its queue truthfully: order, and why each run waits (a slot, memory, the runs ahead)', async () => {
+    const small = parseTrainConfig({ seed: 1 });
+    const wide = parseTrainConfig({ seed: 2, network: { hiddenSizes: [400, 400] } });
+    const each = estimateTrainingMemory(small).bytes;
+    const { supervisor, processes, until, finish } = await sharedSupervisor(2, 2, 2 * each + 1);
+    const reports: Array<ReturnType<typeof supervisor.queueState>> = [];
+    supervisor.onQueueChange((state) => reports.push(state));
+    await supervisor.enqueue(small);
+    expect(supervisor.queueState()).toEqual({ concurrency: 2, training: 1, memoryBudgetBytes: 2 * each + 1, queued: [] });
+    const wideRun = await supervisor.enqueue(wide);
+    const third = await supervisor.enqueue(small);
+    // A slot is free, but the wide run does not fit beside the first: it waits for memory, the third behind it.
+    expect(supervisor.queueState().queued).toEqual([
+      { runId: wideRun.id, position: 1, waitingFor: 'memory', memoryBytes: estimateTrainingMemory(wide).bytes },
+      { runId: third.id, position: 2, waitingFor: 'ahead', memoryBytes: each },
+    ]);
+    expect(reports.at(-1)).toEqual(supervisor.queueState());
+    // Stopping the wide run lets the third start beside the first: both slots are held, nothing waits.
+    await supervisor.stop(wideRun.id);
+    await until(() => processes.length === 2);
+    expect(supervisor.queueState()).toMatchObject({ training: 2, queued: [] });
+    const fourth = await supervisor.enqueue(small);
+    expect(supervisor.queueState().queued).toEqual([{ runId: fourth.id, position: 1, waitingFor: 'slot', memoryBytes: each }]);
+    // Each report is a change: no two in a row are the same.
+    expect(reports.every((r, i) => i === 0 || JSON.stringify(r) !== JSON.stringify(reports[i - 1]))).toBe(true);
+    finish(processes[0]);
+    await until(() => processes.length === 3);
+    expect(reports.at(-1)).toMatchObject({ training: 2, queued: [] });
+  });
+});
+
+describe('RunSupervisor stalled runs', () => {
+  const evaluation = (iteration: number, testAccuracy: number, loss: number) => ({
+    type: 'epoch' as const,
+    record: { iteration, epoch: iteration / 600, trainAccuracy: testAccuracy, testAccuracy, trainLoss: loss, testLoss: loss, final: false },
+  });
+
+  it('flags a run that ends stuck at chance as stalled, with the hint, and leaves one that learned alone', async () => {
+    const { supervisor, processes } = await sharedSupervisor(2, 2);
+    const finals: Array<{ id: string; stalled: string | undefined; status: string }> = [];
+    supervisor.subscribe((e) => {
+      if (e.kind === 'status' && ['completed', 'stopped'].includes(e.record.status)) finals.push({ id: e.record.id, stalled: e.record.stalled, status: e.record.status });
+    });
+    const stuck = await supervisor.enqueue(parseTrainConfig({ seed: 1 }));
+    const learned = await supervisor.enqueue(parseTrainConfig({ seed: 2 }));
+    const [a, b] = processes;
+    for (const p of [a!, b!]) p.event({ type: 'ready', backend: 'ts', iteration: 0, total: 1800 });
+    for (const i of [1, 2, 3]) a!.event(evaluation(i * 600, 0.1 + i * 0.001, 2.302));
+    for (const i of [1, 2, 3]) b!.event(evaluation(i * 600, 0.5 + i * 0.1, 1.5 - i * 0.3));
+    a!.event({ type: 'finished', status: 'completed', iterations: 1800, trainAccuracy: 0.103, testAccuracy: 0.103, seconds: 1 });
+    b!.event({ type: 'finished', status: 'completed', iterations: 1800, trainAccuracy: 0.8, testAccuracy: 0.8, seconds: 1 });
+    // Idle once both final records are written.
+    await supervisor.whenIdle();
+    expect((await supervisor.store.get(stuck.id)).stalled).toMatch(/^stuck at chance: test accuracy 10\.3 % and loss 2\.30 ≈ ln 10 .*try a smaller learning rate/);
+    expect((await supervisor.store.get(learned.id)).stalled).toBeUndefined();
+    expect(finals.find((f) => f.id === stuck.id)).toMatchObject({ status: 'completed', stalled: expect.stringContaining('stuck at chance') });
+  });
 });

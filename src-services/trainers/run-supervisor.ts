@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { estimateTrainingMemory } from '../../src-engine/networks/memory-estimate';
+import type { RunQueueState } from '../../src-shared/api';
 import type { TrainConfig } from '../../src-shared/config';
 import { RESUMABLE_STATUSES, type RunRecord } from '../../src-shared/run-record';
 import type { SweepTag } from '../../src-shared/sweep';
@@ -46,6 +47,9 @@ export class RunSupervisor {
   private readonly queue: QueuedRun[] = [];
   private readonly active = new Map<string, ActiveRun>();
   private readonly listeners = new Set<(event: SupervisorEvent) => void>();
+  private readonly queueListeners = new Set<(state: RunQueueState) => void>();
+  /** The queue state last reported, to report only changes. */
+  private reportedQueue = '';
   private readonly idleWaiters: Array<() => void> = [];
   /** Runs that ended while their final record could not be saved yet. */
   private readonly unsaved: UnsavedRecords;
@@ -63,6 +67,26 @@ export class RunSupervisor {
   subscribe(listener: (event: SupervisorEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Called whenever the queue's state changes (a run queued, started, ended, or left the queue). */
+  onQueueChange(listener: (state: RunQueueState) => void): () => void {
+    this.queueListeners.add(listener);
+    return () => this.queueListeners.delete(listener);
+  }
+
+  /**
+   * The queue in the order runs start, and why each waits. The head waits for a slot when every one is held,
+   * else for memory (pump started it otherwise); the others wait for the runs ahead of them.
+   */
+  queueState(): RunQueueState {
+    const slotsFull = this.active.size >= this.concurrency;
+    return {
+      concurrency: this.concurrency,
+      training: this.active.size,
+      memoryBudgetBytes: this.memoryBudgetBytes,
+      queued: this.queue.map((q, i) => ({ runId: q.id, position: i + 1, waitingFor: i > 0 ? 'ahead' : slotsFull ? 'slot' : 'memory', memoryBytes: q.memoryBytes })),
+    };
   }
 
   /**
@@ -130,8 +154,10 @@ export class RunSupervisor {
         const record = await this.store.update(id, { status: 'stopped', reason: 'stopped before it started' });
         this.emit({ runId: id, kind: 'status', record });
       } finally {
+        this.waitingForMemory.delete(id);
         await queued!.claim.release();
-        this.notifyIdle();
+        // The run behind it may start now (it may fit where this one did not).
+        this.pump();
       }
       return;
     }
@@ -151,6 +177,12 @@ export class RunSupervisor {
     // A finished run's process is on its way out: callers read the run's files instead.
     const run = this.active.get(id);
     return run && !run.finished ? run.process : undefined;
+  }
+
+  /** The trainer process of an active run once it has built the run's network, else undefined. */
+  readyProcessOf(id: string): TrainerProcess | undefined {
+    const run = this.active.get(id);
+    return run && !run.finished && run.ready ? run.process : undefined;
   }
 
   get activeRunIds(): string[] {
@@ -179,6 +211,7 @@ export class RunSupervisor {
       await run.claim.release();
     }
     this.active.clear();
+    this.reportQueue();
     await this.unsaved.close();
   }
 
@@ -215,7 +248,16 @@ export class RunSupervisor {
       this.launch(next, threads);
     }
     this.shareThreads();
+    this.reportQueue();
     this.notifyIdle();
+  }
+
+  private reportQueue(): void {
+    const state = this.queueState();
+    const key = JSON.stringify(state);
+    if (key === this.reportedQueue) return;
+    this.reportedQueue = key;
+    for (const listener of this.queueListeners) listener(state);
   }
 
   private sayWaitingForMemory(next: QueuedRun): void {
