@@ -107,7 +107,8 @@ export const trainConfigSchema = z
     network: networkSchema.default(() => networkSchema.parse({})),
     optimizer: optimizerSchema.default(() => ({ ...OPTIMIZER_DEFAULTS.sgd })),
     training: trainingSchema.default(() => trainingSchema.parse({})),
-    seed: z.number().int().min(0).max(0xffffffff, `Too large for a seed: at most ${0xffffffff}`).default(0),
+    // The range first, stopping there: past it, .int()'s safe-integer bound would only repeat it in other words.
+    seed: z.number().min(0).max(0xffffffff, { message: `Too large for a seed: at most ${0xffffffff}`, abort: true }).int().default(0),
     dtype: dtypeSchema.default('float32'),
     backend: z.enum(['auto', 'native', 'ts']).default('auto'),
   })
