@@ -45,11 +45,11 @@ function fits(answered: CurveWindow, wanted: CurveWindow): boolean {
   return answered.from === wanted.from && answered.to === wanted.to && answered.smoothing === wanted.smoothing && answered.points >= wanted.points / 2 && answered.points <= wanted.points * 2;
 }
 
-const KEPT_ANSWERS = 2;
+const isWhole = (window: CurveWindow): boolean => window.from === 0 && window.to === Infinity;
 
 /**
- * A stored run's curve, asked of the host window by window (runCurve): the last two answers are kept (the
- * whole run and the zoomed range), one request is in flight at a time, and a window wanted meanwhile is asked
+ * A stored run's curve, asked of the host window by window (runCurve): the latest answer for the whole run
+ * and the latest for a zoomed range are kept, one request is in flight at a time, and a window wanted meanwhile is asked
  * for when it returns (only the latest one: dragging a zoom does not queue a request per frame).
  */
 export class StoredCurve implements LossCurve {
@@ -70,7 +70,7 @@ export class StoredCurve implements LossCurve {
     if (exact) return exact.data;
     this.request(window);
     // Meanwhile: the answer for the same range at another resolution or smoothing, else the whole run.
-    return (this.answers.find((a) => a.window.from === window.from && a.window.to === window.to) ?? this.answers.find((a) => a.window.from === 0 && a.window.to === Infinity))?.data;
+    return (this.answers.find((a) => a.window.from === window.from && a.window.to === window.to) ?? this.answers.find((a) => isWhole(a.window)))?.data;
   }
 
   /** The whole run at `points` buckets, for callers that need its evaluations before any chart asks. */
@@ -87,7 +87,9 @@ export class StoredCurve implements LossCurve {
     this.ask(window).then(
       (curve) => {
         const data: CurveData = { iterations: curve.iterations, buckets: curve.losses, times: relativeTimes(curve.times) };
-        this.answers = [{ window, data, curve }, ...this.answers.filter((a) => !fits(a.window, window))].slice(0, KEPT_ANSWERS);
+        // The latest answer for the whole run and the latest for a zoomed range.
+        const answers = [{ window, data, curve }, ...this.answers];
+        this.answers = [answers.find((a) => isWhole(a.window)), answers.find((a) => !isWhole(a.window))].flatMap((a) => (a ? [a] : []));
         this.error = undefined;
         this.finish();
         this.onAnswer(curve);
