@@ -59,7 +59,11 @@ export async function storedRuns(root: string, count: number, options: { iterati
     const createdAt = new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString();
     const directory = join(root, id);
     await mkdir(directory, { recursive: true });
-    await writeFile(join(directory, RUN_FILE), `${JSON.stringify({ ...base, id, name: `${options.prefix} ${i}`, createdAt, updatedAt: createdAt }, null, 2)}\n`);
+    // Learning rates as a random search draws them (log-uniform, full float precision), as after a sweep.
+    const config = base.config as { optimizer: Record<string, unknown> };
+    const lr = 10 ** (-4 + 3 * ((Math.sin(i * 91.7) + 1) / 2));
+    const record = { ...base, id, name: `${options.prefix} ${i}`, createdAt, updatedAt: createdAt, config: { ...config, optimizer: { ...config.optimizer, lr } } };
+    await writeFile(join(directory, RUN_FILE), `${JSON.stringify(record, null, 2)}\n`);
     if (options.metrics) await writeMetrics(directory, options.iterations, i);
     ids.push(id);
   }

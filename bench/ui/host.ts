@@ -7,9 +7,9 @@ import { API_SOCKET_PATH, sessionQuery } from '../../src-shared/web-session';
 /** The session token of the bench's web hosts. */
 const TOKEN = 'bench-ui-token-0123456789abcdef';
 
-/** The renderer the web host serves: built once if missing (`electron-vite build`). */
-export function ensureRendererBuilt(): void {
-  if (existsSync('out/renderer/index.html')) return;
+/** The renderer the web host serves, built from the sources as they are now (`electron-vite build`), unless `reuse` and built. */
+export function buildRenderer(reuse: boolean): void {
+  if (reuse && existsSync('out/renderer/index.html')) return;
   const build = spawnSync('npx', ['electron-vite', 'build'], { stdio: 'inherit' });
   if (build.status !== 0) throw new Error('electron-vite build failed');
 }

@@ -8,6 +8,7 @@
  * Prints JSON and writes it to bench/results/ui-<time>.json. A measurement, not a test (out of `npm test`).
  * Options: --only live,overlay,runs  --iterations N (live run, default 1000000)  --cap S (live, default 180)
  *          --runs N (default 5000)  --port P (first of the ports used, default 4211)
+ *          --no-build (serve out/renderer as built; by default the renderer is built first)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { chromium } from '@playwright/test';
 import { storedRuns } from './fixtures';
-import { BenchHost, ensureRendererBuilt } from './host';
+import { BenchHost, buildRenderer } from './host';
 import { liveTraining, manyRuns, overlay } from './scenarios';
 
 const { values } = parseArgs({
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     cap: { type: 'string', default: '180' },
     runs: { type: 'string', default: '5000' },
     port: { type: 'string', default: process.env.BENCH_UI_PORT ?? '4211' },
+    'no-build': { type: 'boolean', default: false },
   },
 });
 const only = new Set(values.only.split(','));
@@ -33,7 +35,7 @@ const port = Number(values.port);
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const log = (line: string): void => void process.stderr.write(`[bench:ui] ${line}\n`);
 
-ensureRendererBuilt();
+buildRenderer(values['no-build']);
 const browser = await chromium.launch({
   executablePath: chromiumPath,
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run', '--enable-precise-memory-info'],

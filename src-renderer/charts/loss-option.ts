@@ -5,6 +5,9 @@ import { X_LABELS, type XMode, type XScale } from './x-axis';
 
 type Point = [number, number | null];
 
+/** Axis labels such as 250K, 1.2M or 41.55 (not 41.553919100686905). */
+const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumSignificantDigits: 4 });
+
 /** One curve as the chart draws it: the whole run, and the zoomed range at its own resolution. */
 export interface DrawnCurve {
   readonly name: string;
@@ -49,6 +52,8 @@ export function curvePoints(curve: DrawnCurve): { raw: Point[]; smoothed: Point[
 }
 
 export interface LossChartOptions {
+  /** The x axis ends here (the furthest curve's last iteration, in x units): zoom percentages are of [0, extent]. */
+  readonly extent: number;
   readonly xMode: XMode;
   readonly logY: boolean;
   readonly showRaw: boolean;
@@ -69,7 +74,7 @@ export function lossChartOption(curves: readonly DrawnCurve[], options: LossChar
   return {
     ...base,
     grid: { ...base.grid, bottom: 70 },
-    xAxis: { ...base.xAxis, nameGap: 22, max: 'dataMax' as const },
+    xAxis: { ...base.xAxis, nameGap: 22, max: options.extent > 0 ? options.extent : ('dataMax' as const), axisLabel: { formatter: (v: number) => compact.format(v) } },
     yAxis: { ...base.yAxis, type: options.logY ? ('log' as const) : ('value' as const), scale: options.logY },
     dataZoom: [
       { type: 'inside' as const, xAxisIndex: 0, filterMode: 'none' as const, ...range },

@@ -88,7 +88,8 @@ export const useRunsStore = defineStore('runs', () => {
         (window) => useApi().call('runCurve', { id: runId, from: window.from, ...(Number.isFinite(window.to) ? { to: window.to } : {}), points: window.points, smoothing: window.smoothing }),
         (answer: RunCurve) => {
           const entry = live(runId);
-          entry.evaluations = [...answer.evaluations];
+          // Every answer carries the evaluations: a new array only when they changed, so the accuracy chart is not rebuilt per zoom.
+          if (entry.evaluations.length !== answer.evaluations.length) entry.evaluations = [...answer.evaluations];
           entry.iteration = Math.max(entry.iteration, answer.iterations);
           touch();
         },
