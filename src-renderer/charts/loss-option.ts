@@ -63,11 +63,12 @@ export interface LossChartOptions {
 
 /** The ECharts option of the loss chart: lines per curve, zoom (inside and a slider), log or linear y. */
 export function lossChartOption(curves: readonly DrawnCurve[], options: LossChartOptions) {
-  const lines = curves.flatMap((curve) => {
+  // Ids by position keep ECharts' series models from one update to the next (names may repeat).
+  const lines = curves.flatMap((curve, index) => {
     const { raw, smoothed } = curvePoints(curve);
     const common = { type: 'line' as const, showSymbol: false, connectNulls: false, animation: false, progressive: 0 };
-    const smoothLine = { ...common, name: options.showRaw ? `${curve.name} (smoothed)` : curve.name, data: smoothed, lineStyle: { width: 2 } };
-    return options.showRaw ? [{ ...common, name: `${curve.name} (raw)`, data: raw, lineStyle: { width: 1, opacity: 0.35 } }, smoothLine] : [smoothLine];
+    const smoothLine = { ...common, id: `${index}-smoothed`, name: options.showRaw ? `${curve.name} (smoothed)` : curve.name, data: smoothed, lineStyle: { width: 2 } };
+    return options.showRaw ? [{ ...common, id: `${index}-raw`, name: `${curve.name} (raw)`, data: raw, lineStyle: { width: 1, opacity: 0.35 } }, smoothLine] : [smoothLine];
   });
   const base = curveChartOption(X_LABELS[options.xMode], options.logY ? { name: 'loss (log)' } : { name: 'loss', min: 0 }, lines);
   const range = options.zoom ? { startValue: options.zoom.start, endValue: options.zoom.end } : { start: 0, end: 100 };
