@@ -3,6 +3,7 @@ import type { GradientCheckResult } from '../src-engine/gradient-check';
 import type { LayerTrace } from '../src-engine/graph/layer-graph';
 import { datasetSchema, type ConfigIssue, type TrainConfig } from './config';
 import { LAYER_GRAPH_BATCH, ONNX_LIMITS } from './limits';
+import type { LossBuckets } from './series/buckets';
 import { RUN_ID_PATTERN, type OnnxReport, type RunListing, type RunRecord, type StoredEvaluation } from './run-record';
 import type { StoredSweep, Sweep } from './sweep';
 import { gradientCheckSamplesSchema, layerGraphBatchSchema, type LogLevel, type TrainerEventOf } from './trainer-protocol';
@@ -26,10 +27,31 @@ export const MAX_REQUEST_BYTES = MAX_ONNX_BASE64 + 64 * 1024;
 /** Arrays and objects nested deeper than this are refused before parsing: no request needs more than a handful of levels. */
 export const MAX_REQUEST_DEPTH = 32;
 
+/** Most buckets one curve request may ask for: two per pixel of a 4K-wide chart. */
+export const MAX_CURVE_POINTS = 8192;
+/** The furthest iteration a curve request may name (far past any run; the reader never walks a gap). */
+export const MAX_CURVE_ITERATION = 2 ** 40;
+const curveIteration = z.number().int().min(0).max(MAX_CURVE_ITERATION);
+
 export const apiRequestSchemas = {
   info: none,
   listRuns: none,
+  /** Every loss and evaluation (CSV export); refused past MAX_LOSS_POINTS losses. The charts use runCurve. */
   runMetrics: byId,
+  /**
+   * A run's loss curve for a chart: the iterations [from, to) (default: all) in at most `points` min/max
+   * buckets, smoothed with `smoothing` over the whole run, with its evaluations and time stamps.
+   */
+  runCurve: z
+    .object({
+      id: runIdSchema,
+      from: curveIteration.default(0),
+      to: curveIteration.optional(),
+      points: z.number().int().min(2).max(MAX_CURVE_POINTS),
+      smoothing: z.number().min(0).lt(1, 'must be less than 1'),
+    })
+    .strict()
+    .refine((r) => r.to === undefined || r.to > r.from, { message: 'to must be greater than from', path: ['to'] }),
   /** The config is checked by the config schema in the service, so its issues come back per field. */
   startRun: z.object({ config: z.unknown(), name: z.string().trim().min(1).max(200).optional() }).strict(),
   pauseRun: byId,
@@ -121,6 +143,16 @@ export interface RunQueueState {
   readonly queued: readonly QueuedRunState[];
 }
 
+/** A run's loss curve at a chart's resolution (see runCurve). */
+export interface RunCurve {
+  /** Losses recorded: the last iteration + 1. */
+  readonly iterations: number;
+  readonly losses: LossBuckets;
+  readonly evaluations: readonly StoredEvaluation[];
+  /** (iteration, seconds since the Unix epoch) where losses were written, thinned to about `points`; empty for runs stored before times were kept. */
+  readonly times: ReadonlyArray<readonly [number, number]>;
+}
+
 /** Class probabilities of one image. */
 export interface Prediction {
   readonly probabilities: number[];
@@ -186,6 +218,7 @@ interface ApiResults {
   info: HostInfo;
   listRuns: RunListing[];
   runMetrics: RunMetrics;
+  runCurve: RunCurve;
   startRun: RunRecord;
   pauseRun: null;
   resumeRun: null;

@@ -139,7 +139,8 @@ export function storedEvaluation(record: EvaluationRecord): StoredEvaluation {
 
 /** One line of metrics.jsonl (`type` first, as the writer has always put it). */
 export const metricsLineSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('losses'), start: z.number().int().min(0), values: z.array(z.number().nullable()) }),
+  /** `t`: when the line was written (seconds since the Unix epoch), for x as wall time; absent in older runs. */
+  z.object({ type: z.literal('losses'), start: z.number().int().min(0), values: z.array(z.number().nullable()), t: z.number().optional() }),
   z.object({ type: z.literal('evaluation'), ...storedEvaluationSchema.shape }),
 ]);
 export type MetricsLine = z.infer<typeof metricsLineSchema>;

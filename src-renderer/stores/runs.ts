@@ -1,12 +1,26 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
-import type { RunLog, RunMetrics, WorkbenchEvent } from '../../src-shared/api';
+import type { RunCurve, RunLog, RunMetrics, WorkbenchEvent } from '../../src-shared/api';
 import type { RunListing, RunRecord, StoredEvaluation } from '../../src-shared/run-record';
 import { errorMessage, useApi } from '../api/client';
+import { liveCurve, StoredCurve, type LossCurve } from '../charts/curves';
+import { LossSeries } from '../charts/loss-series';
 
-/** Metrics of one run as the charts read them: filled from the store's file, then from live events. */
+/** Time anchors a live run keeps at most: beyond, every other one is dropped. */
+const MAX_TIME_ANCHORS = 4096;
+/** The buckets a finished run's curve is first asked in (the chart then asks for its own width). */
+const FIRST_CURVE_POINTS = 1000;
+
+/**
+ * Metrics of one run as the charts read them. A run followed live (or loaded whole for the Train view) keeps
+ * its losses in a LossSeries in the page; a finished run is not loaded whole: its curve is asked of the host
+ * at the resolution a chart shows (`curveOf`), and only its evaluations are kept here.
+ */
 export interface LiveMetrics {
-  losses: Array<number | null>;
+  /** Every loss of a run followed live (empty for a finished run read through its StoredCurve). */
+  series: LossSeries;
+  /** (iteration, elapsed seconds) at each progress event, thinned to MAX_TIME_ANCHORS. */
+  times: Array<readonly [number, number]>;
   evaluations: StoredEvaluation[];
   iteration: number;
   total: number;
@@ -26,6 +40,8 @@ export const useRunsStore = defineStore('runs', () => {
   const metrics = shallowRef(new Map<string, LiveMetrics>());
   const version = ref(0);
   const logs = ref<RunLog[]>([]);
+  /** Finished runs' curves, asked of the host window by window (not reactive: charts watch `version`). */
+  const storedCurves = new Map<string, StoredCurve>();
 
   const records = computed(() => listings.value.flatMap((l) => (l.kind === 'ok' ? [l.record] : [])));
   const byId = computed(() => new Map(records.value.map((r) => [r.id, r])));
@@ -51,7 +67,7 @@ export const useRunsStore = defineStore('runs', () => {
   function live(runId: string): LiveMetrics {
     let entry = metrics.value.get(runId);
     if (!entry) {
-      entry = { losses: [], evaluations: [], iteration: 0, total: 0, elapsedSeconds: 0, rate: [] };
+      entry = { series: new LossSeries(), times: [], evaluations: [], iteration: 0, total: 0, elapsedSeconds: 0, rate: [] };
       metrics.value.set(runId, entry);
     }
     return entry;
@@ -62,13 +78,55 @@ export const useRunsStore = defineStore('runs', () => {
     triggerRef(metrics);
   }
 
-  /** Loads a run's stored metrics once (the live events then extend them). */
+  const isActive = (runId: string): boolean => ACTIVE_STATUSES.includes(byId.value.get(runId)?.status ?? 'completed');
+
+  /** The curve of a finished run, read by the host at a chart's resolution; its first answer fills the run's evaluations. */
+  function storedCurve(runId: string): StoredCurve {
+    let curve = storedCurves.get(runId);
+    if (!curve) {
+      curve = new StoredCurve(
+        (window) => useApi().call('runCurve', { id: runId, from: window.from, ...(Number.isFinite(window.to) ? { to: window.to } : {}), points: window.points, smoothing: window.smoothing }),
+        (answer: RunCurve) => {
+          const entry = live(runId);
+          // Every answer carries the evaluations: a new array only when they changed, so the accuracy chart is not rebuilt per zoom.
+          if (entry.evaluations.length !== answer.evaluations.length) entry.evaluations = [...answer.evaluations];
+          entry.iteration = Math.max(entry.iteration, answer.iterations);
+          touch();
+        },
+        () => touch(),
+      );
+      storedCurves.set(runId, curve);
+    }
+    return curve;
+  }
+
+  /** What a loss chart draws of a run: its series in the page when followed live, else its stored curve. */
+  function curveOf(runId: string): LossCurve {
+    const entry = metrics.value.get(runId);
+    if (entry && (entry.series.length > 0 || isActive(runId))) return liveCurve(entry.series, entry.times);
+    return storedCurve(runId);
+  }
+
+  /**
+   * Loads a run's stored metrics once. An active run's losses are loaded whole into the page (the live
+   * events then extend them); a finished run's curve is asked for at a chart's resolution instead, and its
+   * evaluations arrive with the first answer.
+   */
   async function loadMetrics(runId: string): Promise<LiveMetrics> {
     const existing = metrics.value.get(runId);
-    if (existing && (existing.losses.length > 0 || ACTIVE_STATUSES.includes(byId.value.get(runId)?.status ?? 'completed'))) return existing;
+    if (existing && (existing.series.length > 0 || existing.evaluations.length > 0)) return existing;
+    if (!isActive(runId)) {
+      const curve = storedCurve(runId);
+      curve.load(FIRST_CURVE_POINTS, 0.9);
+      return live(runId);
+    }
     const stored: RunMetrics = await useApi().call('runMetrics', { id: runId });
     const entry = live(runId);
-    entry.losses = [...stored.losses];
+    const series = new LossSeries(entry.series.smoothing);
+    series.append(0, stored.losses);
+    // Progress events that arrived meanwhile, past what the file held.
+    for (let i = series.length; i < entry.series.length; i++) series.append(i, [entry.series.at(i)]);
+    entry.series = series;
     entry.evaluations = [...stored.evaluations];
     entry.iteration = Math.max(entry.iteration, stored.losses.length);
     touch();
@@ -83,11 +141,14 @@ export const useRunsStore = defineStore('runs', () => {
       case 'runDeleted':
         listings.value = listings.value.filter((l) => (l.kind === 'ok' ? l.record.id : l.id) !== event.id);
         metrics.value.delete(event.id);
+        storedCurves.delete(event.id);
         touch();
         break;
       case 'progress': {
         const entry = live(event.runId);
-        for (const [i, loss] of event.losses.entries()) entry.losses[event.start + i] = loss;
+        entry.series.append(event.start, event.losses);
+        entry.times.push([event.iteration, event.elapsedSeconds]);
+        if (entry.times.length > MAX_TIME_ANCHORS) entry.times = entry.times.filter((_, i) => i % 2 === 1);
         entry.iteration = event.iteration;
         entry.total = event.total;
         entry.elapsedSeconds = event.elapsedSeconds;
@@ -123,11 +184,12 @@ export const useRunsStore = defineStore('runs', () => {
     const record = await useApi().call('continueRun', { id });
     // The trainer rewrites the curve from the checkpoint on: reload what is stored, then follow events.
     metrics.value.delete(id);
+    storedCurves.delete(id);
     upsert(record);
     return record;
   }
 
-  return { listings, records, byId, loading, error, metrics, version, logs, refresh, handle, loadMetrics, live, rename, remove, continueRun };
+  return { listings, records, byId, loading, error, metrics, version, logs, refresh, handle, loadMetrics, curveOf, live, rename, remove, continueRun };
 });
 
 /** Iterations per second over the recent progress events. */

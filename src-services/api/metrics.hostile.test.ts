@@ -1,7 +1,7 @@
 import { truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunMetrics } from '../../src-shared/api';
+import { MAX_CURVE_ITERATION, MAX_CURVE_POINTS, type RunCurve, type RunMetrics } from '../../src-shared/api';
 import { parseTrainConfig } from '../../src-shared/config';
 import { METRICS_FILE } from '../runs/run-layout';
 import { MAX_LOSS_POINTS, MAX_METRICS_FILE_BYTES, MAX_METRICS_LINE_BYTES } from '../runs/metrics-reader';
@@ -57,5 +57,45 @@ describe('hostile metrics files against a real host', () => {
     const metrics = await host.client.value<RunMetrics>('runMetrics', { id });
     expect(metrics.losses).toEqual([3, 2, null, null, 1, null]);
     expect(metrics.evaluations).toEqual([{ iteration: 1, epoch: 0, trainAccuracy: 0.1, testAccuracy: 0.1, trainLoss: 2.3, testLoss: 2.3, final: false }]);
+  });
+
+  it('answers runCurve for a run longer than runMetrics may carry (MAX_LOSS_POINTS), in the buckets asked for', async () => {
+    const lines = [];
+    // 5.2 million losses in 1300 lines, the 5-millionth a spike; written with time stamps one second apart.
+    for (let line = 0; line < 1300; line++) {
+      const values = Array.from({ length: 4000 }, (_, i) => (line * 4000 + i === 5_000_000 ? 99 : 1 + (i % 10) / 100));
+      lines.push(JSON.stringify({ type: 'losses', start: line * 4000, values, t: 1_800_000_000 + line }));
+    }
+    const { id } = await runWithMetrics({ epochs: 5 }, `${lines.join('\n')}\n`);
+    expect(5_200_000).toBeGreaterThan(MAX_LOSS_POINTS);
+    const before = process.resourceUsage().maxRSS;
+    const curve = await host.client.value<RunCurve>('runCurve', { id, points: 1000, smoothing: 0.9 });
+    const grownMb = (process.resourceUsage().maxRSS - before) / 1024;
+    console.log(`[hostile] runCurve of 5.2M losses: ${curve.losses.min.length} buckets; host peak RSS grew ${grownMb.toFixed(0)} MB`);
+    expect(curve.iterations).toBe(5_200_000);
+    expect(curve.losses.min.length).toBeLessThanOrEqual(1000);
+    expect(Math.max(...curve.losses.max.map((v) => v ?? 0))).toBe(99);
+    expect(curve.times.length).toBeLessThanOrEqual(2000);
+    const zoomed = await host.client.value<RunCurve>('runCurve', { id, from: 4_999_990, to: 5_000_010, points: 100, smoothing: 0 });
+    expect(zoomed.losses).toMatchObject({ first: 4_999_990, width: 1 });
+    expect(zoomed.losses.max[10]).toBe(99);
+    expect(grownMb).toBeLessThan(100);
+  });
+
+  it('refuses curve requests out of bounds, in words', async () => {
+    const { id } = await runWithMetrics({ iterations: 10 }, `${JSON.stringify({ type: 'losses', start: 0, values: [1] })}\n`);
+    expect(await host.client.error('runCurve', { id, points: MAX_CURVE_POINTS + 1, smoothing: 0 })).toMatch(/points/);
+    expect(await host.client.error('runCurve', { id, points: 1, smoothing: 0 })).toMatch(/points/);
+    expect(await host.client.error('runCurve', { id, points: 10, smoothing: 1 })).toMatch(/smoothing: must be less than 1/);
+    expect(await host.client.error('runCurve', { id, points: 10, smoothing: 0, from: 5, to: 5 })).toMatch(/to must be greater than from/);
+    expect(await host.client.error('runCurve', { id, points: 10, smoothing: 0, to: MAX_CURVE_ITERATION + 1 })).toMatch(/to/);
+    expect(await host.client.error('runCurve', { id, points: 10, smoothing: 0, extra: 1 })).toMatch(/extra|unrecognized/i);
+  });
+
+  it('answers runCurve for a hostile line far past a run of unknown length without walking the gap', async () => {
+    const { id } = await runWithMetrics({ epochs: 5 }, `${JSON.stringify({ type: 'losses', start: 0, values: [2] })}\n${JSON.stringify({ type: 'losses', start: 2 ** 39, values: [1] })}\n`);
+    const curve = await host.client.value<RunCurve>('runCurve', { id, points: 100, smoothing: 0 });
+    expect(curve.iterations).toBe(2 ** 39 + 1);
+    expect(curve.losses.min.length).toBeLessThanOrEqual(100);
   });
 });

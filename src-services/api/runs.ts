@@ -5,7 +5,7 @@ import { UserError } from './errors';
 import type { Handlers } from './handlers';
 
 /** The stored runs: listing, metrics, renaming, deleting, and what their networks hold and predict. */
-export type RunsMethod = 'listRuns' | 'runMetrics' | 'renameRun' | 'deleteRun' | 'openRunFolder' | 'predict' | 'firstLayerWeights';
+export type RunsMethod = 'listRuns' | 'runMetrics' | 'runCurve' | 'renameRun' | 'deleteRun' | 'openRunFolder' | 'predict' | 'firstLayerWeights';
 
 /**
  * The first layer's weights, one tile per hidden unit: from the live network while it trains, else the
@@ -44,6 +44,8 @@ export const runsHandlers = {
   listRuns: (ctx) => ctx.store.list(),
 
   runMetrics: (ctx, { id }) => ctx.store.metrics(id),
+
+  runCurve: (ctx, { id, ...request }) => ctx.store.curve(id, request),
 
   renameRun: async (ctx, { id, name }) => {
     const record = await ctx.store.rename(id, name);

@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import type { RunMetrics } from '../../src-shared/api';
+import { MAX_CURVE_ITERATION, type RunCurve, type RunMetrics } from '../../src-shared/api';
+import { BucketBuilder } from '../../src-shared/series/buckets';
 import { totalIterations } from '../../src-engine/training/train-spec';
 import { errorMessage } from '../../src-shared/error-message';
 import { metricsLineSchema, type MetricsLine, type RunRecord, type StoredEvaluation } from '../../src-shared/run-record';
@@ -21,8 +22,11 @@ const MAX_EVALUATIONS = 200_000;
 
 const FINISHED = new Set(['completed', 'stopped', 'failed', 'diverged']);
 
-/** The most iterations the run can have recorded: its schedule when the config fixes it, else what it reported. */
-export function iterationBound(record: RunRecord): number {
+/**
+ * The most iterations the run can have recorded: its schedule when the config fixes it, else what it
+ * reported, and never more than `cap` (the losses one reply may carry; a curve carries buckets, not losses).
+ */
+export function iterationBound(record: RunRecord, cap = MAX_LOSS_POINTS): number {
   const { training } = record.config;
   let bound: number | undefined;
   if (training.epochs === undefined || training.trainSubset !== undefined) {
@@ -31,7 +35,7 @@ export function iterationBound(record: RunRecord): number {
   } else if (FINISHED.has(record.status) && record.summary) {
     bound = record.summary.iterations;
   }
-  return Math.min(MAX_LOSS_POINTS, bound ?? MAX_LOSS_POINTS);
+  return Math.min(cap, bound ?? cap);
 }
 
 /** The complete lines of a file, each at most `maxLine` bytes; a last line without its newline is left out (torn by a crash). */
@@ -113,4 +117,34 @@ export async function readRunMetrics(file: string, maxIterations: number): Promi
     }
   }
   return { losses, evaluations };
+}
+
+/** What a chart asks of a run's curve (see runCurve in src-shared/api.ts). */
+export interface CurveRequest {
+  readonly from: number;
+  readonly to?: number | undefined;
+  readonly points: number;
+  readonly smoothing: number;
+}
+
+/**
+ * A run's loss curve in at most `points` min/max buckets, read line by line: memory follows the budget,
+ * not the run (a run of any length is answered; the file's size bound still holds). Time stamps are thinned
+ * to about `points` by keeping every other one whenever there are twice as many.
+ */
+export async function readRunCurve(file: string, maxIterations: number, request: CurveRequest): Promise<RunCurve> {
+  const builder = new BucketBuilder(request.from, request.to ?? Infinity, request.points, request.smoothing);
+  const evaluations: StoredEvaluation[] = [];
+  let times: Array<readonly [number, number]> = [];
+  for await (const line of metricsLines(file, Math.min(maxIterations, MAX_CURVE_ITERATION))) {
+    if (line.type === 'losses') {
+      builder.add(line.start, line.values);
+      if (line.t !== undefined && line.values.length > 0) times.push([line.start + line.values.length - 1, line.t]);
+      if (times.length > 2 * request.points) times = times.filter((_, i) => i % 2 === 1);
+    } else {
+      const { type: _type, ...point } = line;
+      evaluations.push(point);
+    }
+  }
+  return { iterations: builder.iterations, losses: builder.result(), evaluations, times };
 }

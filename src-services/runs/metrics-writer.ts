@@ -38,7 +38,7 @@ export class MetricsWriter {
   flush(): void {
     this.lastFlush = performance.now();
     if (this.losses.length === 0) return;
-    this.append({ type: 'losses', start: this.start, values: this.losses });
+    this.append({ type: 'losses', start: this.start, values: this.losses, t: Math.round(Date.now()) / 1000 });
     this.losses = [];
   }
 

@@ -10,8 +10,8 @@ import { forgetResumeCheck, resumeCheck } from './resume-check';
 import { claimRun, exclusive, holdsRun, type RunClaim } from './run-claims';
 import { diskWriter, sweepTemporaryFiles, writeFileAtomic, type RunFileWriter } from './run-files';
 import { CHECKPOINT_FILE, METRICS_FILE, ONNX_FILE, RUN_FILE } from './run-layout';
-import type { RunMetrics } from '../../src-shared/api';
-import { iterationBound, metricsLines, readRunMetrics } from './metrics-reader';
+import type { RunCurve, RunMetrics } from '../../src-shared/api';
+import { iterationBound, metricsLines, readRunCurve, readRunMetrics, type CurveRequest } from './metrics-reader';
 import { isRunFolderName, listRunFolders, readRunListing, RunStoreError } from './run-listing';
 import { ownerIsRunning, readLock, type LockOwner, type LockPurpose } from './run-lock';
 
@@ -215,6 +215,11 @@ export class RunStore {
   /** The run's losses and evaluations for the charts, read within bounds. */
   async metrics(id: string): Promise<RunMetrics> {
     return readRunMetrics(join(this.directory(id), METRICS_FILE), iterationBound(await this.get(id)));
+  }
+
+  /** The run's loss curve at a chart's resolution, however long the run (see readRunCurve). */
+  async curve(id: string, request: CurveRequest): Promise<RunCurve> {
+    return readRunCurve(join(this.directory(id), METRICS_FILE), iterationBound(await this.get(id), Infinity), request);
   }
 
   /** Whether the run has saved weights, without reading them. */

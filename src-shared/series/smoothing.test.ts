@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { smoothCurve } from './smoothing';
+import { smoothCurve, Smoother } from './smoothing';
 
 describe('smoothCurve', () => {
   it('returns the raw curve for weight 0', () => {
@@ -22,5 +22,14 @@ describe('smoothCurve', () => {
   it('keeps gaps and refuses weights outside [0, 1)', () => {
     expect(smoothCurve([1, null, 1], 0.5)[1]).toBeNull();
     expect(() => smoothCurve([1], 1)).toThrow(RangeError);
+  });
+});
+
+describe('Smoother', () => {
+  it('one value at a time equals smoothCurve over the whole array', () => {
+    const values = [5, 4, null, 3.5, Number.NaN, 2, 2.5, 1, 1.2, 0.9];
+    const smoother = new Smoother(0.8);
+    const reference = smoothCurve(values, 0.8);
+    expect(values.map((v) => smoother.next(v))).toEqual(reference);
   });
 });
