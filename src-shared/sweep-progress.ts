@@ -12,7 +12,7 @@ export function validationAccuracy(record: RunRecord): number | null {
 }
 
 /** A trial that ran to its end and has a result: only these are ranked (and may be promoted). */
-export const isRankable = (record: RunRecord): boolean => record.status === 'completed' && validationAccuracy(record) !== null;
+const isRankable = (record: RunRecord): boolean => record.status === 'completed' && validationAccuracy(record) !== null;
 
 /** A trial's own end: completed, or diverged (its hyperparameters made the loss blow up; running it again would too). */
 export const isDone = (record: RunRecord): boolean => record.status === 'completed' || record.status === 'diverged';
@@ -32,7 +32,7 @@ export function rankTrials(records: readonly RunRecord[]): RankedTrials {
   return { ranked, unranked };
 }
 
-export type SweepState = 'running' | 'completed' | 'cancelled' | 'interrupted' | 'failed';
+type SweepState = 'running' | 'completed' | 'cancelled' | 'interrupted' | 'failed';
 
 export interface SweepProgress {
   readonly state: SweepState;
