@@ -174,10 +174,12 @@ export class SweepRunner {
         }
         await waitUntil(() => unfinished.size < limit || signal?.aborted === true);
         if (signal?.aborted) break;
-        let record: RunRecord;
+        let record: RunRecord | undefined;
         if (previous && ['stopped', 'interrupted', 'failed'].includes(previous.status) && (await this.supervisor.store.readCheckpoint(previous.id).catch(() => undefined))) {
-          record = await this.supervisor.resumeRun(previous.id);
-        } else {
+          // A checkpoint that cannot continue the trial (damaged, another network's) is no reason to stop the sweep: it starts over.
+          record = await this.supervisor.resumeRun(previous.id).catch(() => undefined);
+        }
+        if (!record) {
           if (previous) await this.supervisor.store.delete(previous.id);
           record = await this.supervisor.enqueue(planned.config, {
             name: planned.config.name ?? `${sweep.name} #${planned.trial + 1}`,
