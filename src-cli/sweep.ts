@@ -5,7 +5,8 @@ import { sweepSchema } from '../src-shared/sweep';
 import { defaultRunsDirectory } from '../src-services/runs/paths';
 import { RunStore } from '../src-services/runs/run-store';
 import { RunSupervisor } from '../src-services/trainers/run-supervisor';
-import { SweepRunner, validationAccuracy } from '../src-services/sweeps/sweep-runner';
+import { SweepRunner } from '../src-services/sweeps/sweep-runner';
+import { validationAccuracy } from '../src-shared/sweep-progress';
 import { FileRefusal, MAX_CONFIG_FILE_BYTES, readBoundedText } from '../src-services/limits/bounded-file';
 import { memoryBudget } from '../src-services/limits/memory-budget';
 import { nodeTrainerFactory } from '../src-services/trainers/trainer-process';
@@ -53,7 +54,8 @@ async function main(argv: readonly string[]): Promise<number> {
   const log = values.json ? process.stderr : process.stdout;
 
   const store = new RunStore(values['runs-dir'] ?? defaultRunsDirectory(), process.env.npm_package_version ?? '0.0.0', undefined, { holder: 'npm run sweep' });
-  const supervisor = new RunSupervisor(store, nodeTrainerFactory(), { concurrency });
+  // Trainer processes go from trial to trial: each loads its modules and decodes the dataset once.
+  const supervisor = new RunSupervisor(store, nodeTrainerFactory(), { concurrency, reuseTrainers: true });
   await supervisor.recoverInterrupted();
   const runner = new SweepRunner(supervisor, { budget: memoryBudget(values['memory-budget']) });
   const controller = new AbortController();
@@ -93,14 +95,21 @@ async function main(argv: readonly string[]): Promise<number> {
     result = await runner.resume(values.resume!, { onTrial, onTrialStart, signal: controller.signal });
   }
   stop.dispose();
-  const finished = result.ranked.filter((r) => r.status === 'completed').length;
-  log.write(`\nsweep ${result.id}: ${result.ranked.length} trials (${finished} completed) in ${result.seconds.toFixed(1)} s, ${((finished / result.seconds) * 60).toFixed(1)} trials/min with ${concurrency} worker${concurrency === 1 ? '' : 's'}\n`);
+  // Ends the trainer processes kept warm between trials (nothing trains by now).
+  await supervisor.shutdown();
+  const finished = result.ranked.length + result.unranked.length;
+  const completed = [...result.ranked, ...result.unranked].filter((r) => r.status === 'completed').length;
+  log.write(`\nsweep ${result.id}: ${finished} trials (${completed} completed) in ${result.seconds.toFixed(1)} s, ${((completed / result.seconds) * 60).toFixed(1)} trials/min with ${concurrency} worker${concurrency === 1 ? '' : 's'}\n`);
   log.write(`rank  val acc  train acc  trial  parameters\n`);
   result.ranked.slice(0, top).forEach((record, index) => {
     log.write(`${String(index + 1).padStart(4)}  ${percent(validationAccuracy(record))}   ${percent(record.summary?.trainAccuracy ?? null)}  #${String((record.sweep?.trial ?? 0) + 1).padEnd(4)} ${describeParameters(record)}\n`);
   });
+  // Stopped, failed and diverged trials have no result to rank by.
+  for (const record of result.unranked) log.write(`   –  ${record.status.padEnd(9)}         #${String((record.sweep?.trial ?? 0) + 1).padEnd(4)} ${describeParameters(record)}\n`);
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ id: result.id, seconds: result.seconds, concurrency, trials: result.ranked.map((r) => ({ trial: r.sweep?.trial, status: r.status, validationAccuracy: validationAccuracy(r), trainAccuracy: r.summary?.trainAccuracy ?? null, parameters: r.sweep?.parameters, runId: r.id })) })}\n`);
+    const trial = (r: RunRecord, rank: number | null) => ({ trial: r.sweep?.trial, rank, status: r.status, validationAccuracy: validationAccuracy(r), trainAccuracy: r.summary?.trainAccuracy ?? null, parameters: r.sweep?.parameters, runId: r.id });
+    const trials = [...result.ranked.map((r, i) => trial(r, i + 1)), ...result.unranked.map((r) => trial(r, null))];
+    process.stdout.write(`${JSON.stringify({ id: result.id, seconds: result.seconds, concurrency, trials })}\n`);
   }
   return controller.signal.aborted ? 130 : 0;
 }

@@ -32,6 +32,7 @@ const runTargetSchema = z
   .strict();
 
 export const trainerCommandSchema = z.discriminatedUnion('type', [
+  /** Train a run; also once the process's previous run has finished (a reused process keeps its decoded datasets). */
   z
     .object({
       type: z.literal('start'),

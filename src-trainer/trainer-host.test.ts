@@ -126,6 +126,16 @@ describe('the trainer process under Node', () => {
     expect(finished).toMatchObject({ status: 'stopped' });
     expect(finished.type === 'finished' && paused.type === 'paused' && finished.iterations).toBeGreaterThan(paused.type === 'paused' ? paused.iteration : 0);
   });
+
+  it('a stop sent while the run starts stops it before its first step; the next start in the same process trains', async () => {
+    const { trainer, until } = startTrainer();
+    // The stop arrives while the trainer reads its dataset: before, it was dropped and the run trained to its end.
+    trainer.send({ type: 'start', config: parseTrainConfig({ ...small, training: { ...small.training, iterations: 1_000_000 } }) });
+    trainer.send({ type: 'stop' });
+    expect(await until('finished')).toMatchObject({ status: 'stopped', iterations: 0 });
+    trainer.send({ type: 'start', config: parseTrainConfig(small) });
+    expect(await until('finished', 2)).toMatchObject({ status: 'completed', iterations: 120 });
+  });
 });
 
 /** A supervisor's trainer events, and a wait for the first of a type from one run. */

@@ -18,9 +18,10 @@ import { detectTransport, type Transport } from './transport';
 import { CHECKPOINT_FILE, METRICS_FILE } from '../src-services/runs/run-layout';
 
 /**
- * The trainer process: one run (or one loaded network) per process, trained in time slices so that commands
- * (pause, stop, a new share of threads, predictions) are handled between two slices. The same code runs as an
- * Electron utility process and as a Node child (see transport.ts).
+ * The trainer process: one run (or one loaded network) at a time, trained in time slices so that commands
+ * (pause, stop, a new share of threads, predictions) are handled between two slices. Once a run has finished,
+ * another 'start' trains the next one in the same process (the datasets it decoded stay cached; nothing else
+ * carries over). The same code runs as an Electron utility process and as a Node child (see transport.ts).
  */
 
 /** Training runs in slices this long; commands that arrive meanwhile are handled between slices. */
@@ -78,6 +79,8 @@ export function runTrainerHost(transport: Transport = detectTransport(), hooks: 
 class TrainerHost {
   private session: Session | undefined;
   private busy = false;
+  /** A stop that arrived while the run was starting (reading its dataset): it stops as soon as it exists. */
+  private stopOnStart = false;
   /** The supervisor's latest share of the cores for this process's native kernels (undefined: every core). */
   private threads: number | undefined;
   private readonly datasets = new DatasetCache();
@@ -129,6 +132,7 @@ class TrainerHost {
           throw new Error('this trainer process already has a run');
         }
         this.busy = true;
+        this.stopOnStart = false;
         // Recorded before the await: a 'threads' command that arrives while the run starts is newer.
         if (command.type === 'start' && command.threads !== undefined) this.threads = command.threads;
         try {
@@ -158,7 +162,8 @@ class TrainerHost {
         }
         return;
       case 'stop':
-        if (session?.state === 'paused') this.finish(session, 'stopped');
+        if (this.busy) this.stopOnStart = true;
+        else if (session?.state === 'paused') this.finish(session, 'stopped');
         else if (session?.state === 'running') session.stopRequested = true;
         return;
       case 'predict':
@@ -211,6 +216,7 @@ class TrainerHost {
       trimMetrics(join(directory, METRICS_FILE), trainer.iteration, this.hooks.writer);
     }
     const session = newSession(trainer, backend, 'running', directory ? new RunRecorder(directory, trainer, this.hooks.writer) : undefined);
+    session.stopRequested = this.stopOnStart;
     this.session = session;
     this.transport.send({
       type: 'ready',

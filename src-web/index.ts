@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   const appVersion = process.env.npm_package_version ?? '0.0.0';
   const store = new RunStore(values['runs-dir'] ?? defaultRunsDirectory(), appVersion, undefined, { holder: 'the web host (npm run web)' });
   const factory = nodeTrainerFactory();
-  const supervisor = new RunSupervisor(store, factory, { concurrency });
+  const supervisor = new RunSupervisor(store, factory, { concurrency, reuseTrainers: true });
   const service = new WorkbenchService({
     supervisor,
     trainerFactory: factory,

@@ -92,7 +92,7 @@ function createService(): WorkbenchService {
   // BACKPROP_RUNS_DIR points every tool (CLI, web host, desktop) at another store, e.g. for tests.
   const runsDirectory = process.env.BACKPROP_RUNS_DIR ?? join(app.getPath('userData'), 'runs');
   const trainerFactory = utilityTrainerFactory();
-  const supervisor = new RunSupervisor(new RunStore(runsDirectory, app.getVersion(), undefined, { holder: 'the desktop app' }), trainerFactory);
+  const supervisor = new RunSupervisor(new RunStore(runsDirectory, app.getVersion(), undefined, { holder: 'the desktop app' }), trainerFactory, { reuseTrainers: true });
   const jsonFilters = [{ name: 'Network config', extensions: ['json'] }];
   return new WorkbenchService({
     supervisor,

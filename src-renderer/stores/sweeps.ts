@@ -1,8 +1,9 @@
 import { defineStore } from 'pinia';
-import { computed, ref } from 'vue';
+import { computed, ref, watch } from 'vue';
 import type { SweepPreset, SweepSummary } from '../../src-shared/api';
 import type { RunRecord } from '../../src-shared/run-record';
 import { sweepSchema } from '../../src-shared/sweep';
+import { rankTrials, sweepProgress } from '../../src-shared/sweep-progress';
 import { errorMessage, useApi } from '../api/client';
 import { useAction } from '../composables/action';
 import { useRunsStore } from './runs';
@@ -14,6 +15,10 @@ export const useSweepsStore = defineStore('sweeps', () => {
   const sweeps = ref<SweepSummary[]>([]);
   const selectedId = ref<string | undefined>();
   const text = ref('');
+  /** Sweeps asked to cancel that still run (their trials are stopping, each saving a checkpoint). */
+  const cancelling = ref<ReadonlySet<string>>(new Set());
+  /** Trials of the selected sweep whose curves the user ticked (beside the top ones). */
+  const plotted = ref<ReadonlySet<string>>(new Set());
   const { busy, error, act } = useAction();
 
   const validation = computed(() => {
@@ -31,11 +36,18 @@ export const useSweepsStore = defineStore('sweeps', () => {
   const selected = computed(() => sweeps.value.find((s) => s.id === selectedId.value));
   /** The selected sweep's trials, kept live by the runs store's events. */
   const trials = computed<RunRecord[]>(() => runs.records.filter((r) => r.sweep?.id === selectedId.value));
+  /** Where the selected sweep stands ("2 of 4 done · 2 stopped"), from its trials as the events update them. */
+  const progress = computed(() => (selected.value ? sweepProgress(selected.value.trials, trials.value, selected.value.active) : undefined));
+  /** Completed trials with a result, best first; the others (stopped, failed...) apart. */
+  const ranking = computed(() => rankTrials(trials.value));
+
+  watch(selectedId, () => (plotted.value = new Set()));
 
   async function refresh(): Promise<void> {
     try {
       const api = useApi();
       [presets.value, sweeps.value] = await Promise.all([api.call('sweepPresets', {}), api.call('listSweeps', {})]);
+      cancelling.value = new Set([...cancelling.value].filter((id) => sweeps.value.some((s) => s.id === id && s.active)));
       selectedId.value ??= sweeps.value[0]?.id;
       error.value = undefined;
     } catch (e) {
@@ -56,8 +68,16 @@ export const useSweepsStore = defineStore('sweeps', () => {
       selectedId.value = id;
       await refresh();
     });
-  const cancel = (id: string): Promise<void> => act(() => useApi().call('cancelSweep', { id }));
-  const resume = (id: string): Promise<void> => act(() => useApi().call('resumeSweep', { id }));
+  const cancel = (id: string): Promise<void> =>
+    act(async () => {
+      await useApi().call('cancelSweep', { id });
+      cancelling.value = new Set([...cancelling.value, id]);
+    });
+  const resume = (id: string): Promise<void> =>
+    act(async () => {
+      await useApi().call('resumeSweep', { id });
+      await refresh();
+    });
   const promote = (runId: string): Promise<RunRecord | undefined> => {
     let record: RunRecord | undefined;
     return act(async () => {
@@ -66,5 +86,5 @@ export const useSweepsStore = defineStore('sweeps', () => {
     }).then(() => record);
   };
 
-  return { presets, sweeps, selectedId, selected, trials, text, validation, error, busy, refresh, usePreset, start, cancel, resume, promote };
+  return { presets, sweeps, selectedId, selected, trials, progress, ranking, text, validation, error, busy, cancelling, plotted, refresh, usePreset, start, cancel, resume, promote };
 });

@@ -2,9 +2,11 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseTrainConfig } from '../../src-shared/config';
 import { sweepSchema } from '../../src-shared/sweep';
 import { writeDenseIdxDataset } from '../data/idx-fixtures';
 import { RunStore } from '../runs/run-store';
+import { FakeTrainerProcess } from '../trainers/fake-trainer-process';
 import { RunSupervisor } from '../trainers/run-supervisor';
 import { testTrainerFactory } from '../trainers/test-trainers';
 import { SweepRunner } from './sweep-runner';
@@ -77,12 +79,41 @@ describe('sweeps in parallel trainer processes', () => {
       }
     });
     const result = await new SweepRunner(supervisor).start({ ...sweep, concurrency: 2 });
-    expect(result.ranked).toHaveLength(4);
-    const crashed = result.ranked.find((r) => r.id === killed)!;
-    expect(crashed.status).toBe('failed');
-    expect(crashed.reason).toMatch(/killed \(SIGKILL\)/);
-    expect(result.ranked.filter((r) => r.status === 'completed')).toHaveLength(3);
-    // A failed trial ranks last: it has no validation accuracy.
-    expect(result.ranked.at(-1)!.id).toBe(killed);
+    // The failed trial is listed apart, not ranked: it has no validation accuracy.
+    expect(result.unranked.map((r) => [r.id, r.status])).toEqual([[killed, 'failed']]);
+    expect(result.unranked[0]!.reason).toMatch(/killed \(SIGKILL\)/);
+    expect(result.ranked).toHaveLength(3);
+    expect(result.ranked.every((r) => r.status === 'completed')).toBe(true);
+  });
+});
+
+describe('cancelling a sweep', () => {
+  it('stops its own trials, each saved as stopped, and ends while another run of the supervisor trains on', async () => {
+    // Fake trainers: ready at once, training until told to stop.
+    const factory = (): FakeTrainerProcess => {
+      const process = new FakeTrainerProcess();
+      process.onSend = (command, p) => {
+        if (command.type === 'start') p.event({ type: 'ready', backend: 'ts', iteration: 0, total: 1000 });
+        if (command.type === 'stop') p.event({ type: 'finished', status: 'stopped', iterations: 5, trainAccuracy: Number.NaN, testAccuracy: Number.NaN, seconds: 1 });
+      };
+      return process;
+    };
+    const store = new RunStore(join(mkdtempSync(join(tmpdir(), 'bpw-sweep-cancel-')), 'runs'), '0.0.0-test');
+    const supervisor = new RunSupervisor(store, factory, { concurrency: 3 });
+    const other = await supervisor.enqueue(parseTrainConfig({ name: 'not a trial' }));
+    const controller = new AbortController();
+    let started = 0;
+    const sweep = sweepSchema.parse({ name: 'cancelled', parameters: [{ kind: 'grid', path: 'optimizer.lr', values: [0.1, 0.2, 0.3, 0.4] }], concurrency: 2 });
+    const result = await new SweepRunner(supervisor).start(sweep, {
+      signal: controller.signal,
+      onTrialStart: () => {
+        if (++started === 2) controller.abort();
+      },
+    });
+    // Both trials in training were stopped, the last two never created; nothing is ranked.
+    expect(result.ranked).toEqual([]);
+    expect(result.unranked.map((r) => [r.sweep!.trial, r.status])).toEqual([[0, 'stopped'], [1, 'stopped']]);
+    expect(supervisor.activeRunIds).toEqual([other.id]);
+    await supervisor.shutdown();
   });
 });

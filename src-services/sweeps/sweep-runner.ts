@@ -3,6 +3,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RUN_ID_PATTERN, type RunRecord, type RunStatus } from '../../src-shared/run-record';
 import { sweepSchema, type StoredSweep, type Sweep } from '../../src-shared/sweep';
+import { isDone, rankTrials } from '../../src-shared/sweep-progress';
 import type { MemoryBudget } from '../../src-shared/memory-budget';
 import { FileRefusal, MAX_CONFIG_FILE_BYTES, readBoundedText } from '../limits/bounded-file';
 import { memoryBudget } from '../limits/memory-budget';
@@ -16,8 +17,10 @@ const FINISHED: readonly RunStatus[] = ['completed', 'stopped', 'failed', 'diver
 export interface SweepResult {
   readonly id: string;
   readonly sweep: Sweep;
-  /** Every trial's run, best validation accuracy first (trials without one last). */
+  /** The completed trials with a result, best validation accuracy first. */
   readonly ranked: readonly RunRecord[];
+  /** The other trials run so far (stopped, failed, diverged...), in trial order: listed, not ranked. */
+  readonly unranked: readonly RunRecord[];
   readonly seconds: number;
 }
 
@@ -28,13 +31,6 @@ export interface SweepRunOptions {
   readonly onTrialStart?: (record: RunRecord) => void;
   /** Stops every trial still queued or training. */
   readonly signal?: AbortSignal;
-}
-
-/** The validation accuracy a trial is ranked by (its final evaluation on the held-out set). */
-export const validationAccuracy = (record: RunRecord): number | null => record.summary?.testAccuracy ?? null;
-
-function rankTrials(records: readonly RunRecord[]): RunRecord[] {
-  return [...records].sort((a, b) => (validationAccuracy(b) ?? -1) - (validationAccuracy(a) ?? -1) || (a.sweep?.trial ?? 0) - (b.sweep?.trial ?? 0));
 }
 
 /**
@@ -129,6 +125,7 @@ export class SweepRunner {
   async run(id: string, sweep: Sweep, options: SweepRunOptions = {}): Promise<SweepResult> {
     const started = performance.now();
     const total = trialCount(sweep);
+    const { signal } = options;
     const existing = new Map<number, RunRecord>();
     for (const listing of await this.supervisor.store.list()) {
       if (listing.kind === 'ok' && listing.record.sweep?.id === id) existing.set(listing.record.sweep.trial, listing.record);
@@ -136,15 +133,14 @@ export class SweepRunner {
     const records = new Map<string, RunRecord>();
     /** This sweep's trials queued or training. */
     const unfinished = new Set<string>();
-    let done = 0;
-    let finish: () => void = () => undefined;
-    const allDone = new Promise<void>((resolve) => {
-      finish = resolve;
-    });
-    // At most `limit` of this sweep's trials queued or training at once; the next is planned and enqueued as
-    // one finishes, so a long sweep never fills the supervisor's queue.
-    const limit = this.concurrencyOf(sweep);
-    let slotFreed: () => void = () => undefined;
+    /** Trials ended, whatever their status (those done in an earlier session included). */
+    let ended = 0;
+    // Woken whenever a trial ends or the sweep is cancelled.
+    let wake: () => void = () => undefined;
+    const changed = (): void => wake();
+    const waitUntil = async (test: () => boolean): Promise<void> => {
+      while (!test()) await new Promise<void>((resolve) => (wake = resolve));
+    };
     const unsubscribe = this.supervisor.subscribe((event) => {
       if (event.kind !== 'status' || !records.has(event.runId)) return;
       const before = records.get(event.runId)!;
@@ -152,40 +148,38 @@ export class SweepRunner {
       if (event.record.status === 'running' && before.status !== 'running') options.onTrialStart?.(event.record);
       if (FINISHED.includes(event.record.status) && !FINISHED.includes(before.status)) {
         unfinished.delete(event.runId);
-        done++;
-        options.onTrial?.(event.record, done, total);
-        slotFreed();
-        if (done === total) finish();
+        ended++;
+        options.onTrial?.(event.record, ended, total);
+        changed();
       }
     });
-    const stopAll = (): void => {
-      for (const runId of unfinished) void this.supervisor.stop(runId).catch(() => undefined);
-    };
+    const stop = (runId: string): void => void this.supervisor.stop(runId).catch(() => undefined);
     const onAbort = (): void => {
-      stopAll();
-      slotFreed();
+      for (const runId of unfinished) stop(runId);
+      changed();
     };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    const waitForSlot = async (): Promise<void> => {
-      while (unfinished.size >= limit && !options.signal?.aborted) await new Promise<void>((resolve) => (slotFreed = resolve));
-    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    // At most `limit` of this sweep's trials queued or training at once; the next is planned and enqueued as
+    // one ends, so a long sweep never fills the supervisor's queue.
+    const limit = this.concurrencyOf(sweep);
     try {
       for (const planned of planTrials(sweep)) {
         const previous = existing.get(planned.trial);
-        if (previous?.status === 'completed') {
+        // Done in an earlier session: a diverged trial would diverge again (the same seed and config).
+        if (previous && isDone(previous)) {
           records.set(previous.id, previous);
-          done++;
-          options.onTrial?.(previous, done, total);
+          ended++;
+          options.onTrial?.(previous, ended, total);
           continue;
         }
-        await waitForSlot();
-        if (options.signal?.aborted) break;
-        let record: RunRecord;
-        if (previous && (await this.supervisor.store.readCheckpoint(previous.id).catch(() => undefined)) && ['stopped', 'interrupted', 'failed'].includes(previous.status)) {
-          records.set(previous.id, previous);
-          unfinished.add(previous.id);
-          record = await this.supervisor.resumeRun(previous.id);
-        } else {
+        await waitUntil(() => unfinished.size < limit || signal?.aborted === true);
+        if (signal?.aborted) break;
+        let record: RunRecord | undefined;
+        if (previous && ['stopped', 'interrupted', 'failed'].includes(previous.status) && (await this.supervisor.store.readCheckpoint(previous.id).catch(() => undefined))) {
+          // A checkpoint that cannot continue the trial (damaged, another network's) is no reason to stop the sweep: it starts over.
+          record = await this.supervisor.resumeRun(previous.id).catch(() => undefined);
+        }
+        if (!record) {
           if (previous) await this.supervisor.store.delete(previous.id);
           record = await this.supervisor.enqueue(planned.config, {
             name: planned.config.name ?? `${sweep.name} #${planned.trial + 1}`,
@@ -195,15 +189,16 @@ export class SweepRunner {
         // The status events seen meanwhile are newer than the record the call returned.
         if (!records.has(record.id)) records.set(record.id, record);
         if (!FINISHED.includes(records.get(record.id)!.status)) unfinished.add(record.id);
-        else unfinished.delete(record.id);
+        // Cancelled while it was being queued: the abort did not see it.
+        if (signal?.aborted && unfinished.has(record.id)) stop(record.id);
       }
-      if (done < total && !options.signal?.aborted) await allDone;
-      if (options.signal?.aborted) await this.supervisor.whenIdle();
+      // Every trial started ends (on a cancel, stopped with its checkpoint); other runs of the supervisor are not waited for.
+      await waitUntil(() => unfinished.size === 0);
     } finally {
       unsubscribe();
-      options.signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
     }
     const final = await Promise.all([...records.keys()].map((runId) => this.supervisor.store.get(runId).catch(() => records.get(runId)!)));
-    return { id, sweep, ranked: rankTrials(final), seconds: (performance.now() - started) / 1000 };
+    return { id, sweep, ...rankTrials(final), seconds: (performance.now() - started) / 1000 };
   }
 }

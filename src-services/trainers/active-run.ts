@@ -5,7 +5,8 @@ import type { TrainerEvent } from '../../src-shared/trainer-protocol';
 import { processStartTime } from '../runs/process-identity';
 import type { RunClaim, RunStore } from '../runs/run-store';
 import type { SupervisorEvent } from './run-supervisor';
-import type { TrainerExit, TrainerProcess } from './trainer-process';
+import type { TrainerExit } from './trainer-process';
+import type { TrainerLease } from './trainer-pool';
 
 /** What an active run reports through: the store it writes, the supervisor's events and its log. */
 export interface ActiveRunHost {
@@ -19,7 +20,7 @@ export interface ActiveRunHost {
  * paused, the best test accuracy, how it ended) and writes them in order.
  */
 export class ActiveRun {
-  readonly process: TrainerProcess;
+  readonly process: TrainerLease;
   readonly claim: RunClaim;
   record: RunRecord;
   bestTestAccuracy: number | null;
@@ -40,7 +41,7 @@ export class ActiveRun {
 
   constructor(
     readonly id: string,
-    start: { process: TrainerProcess; claim: RunClaim; record: RunRecord; threads: number; memoryBytes: number },
+    start: { process: TrainerLease; claim: RunClaim; record: RunRecord; threads: number; memoryBytes: number },
     private readonly host: ActiveRunHost,
   ) {
     this.process = start.process;
@@ -81,7 +82,8 @@ export class ActiveRun {
           summary: runSummary({ ...event, seconds: previousSeconds + event.seconds }, this.bestTestAccuracy),
         };
         this.setStatus(status, status === 'completed' || status === 'stopped' ? async () => ({ ...finished, ...(await this.stall()) }) : finished);
-        this.process.kill();
+        // Its run ended cleanly: the process may train the next one (a failed one is ended, below).
+        this.process.release();
         break;
       }
       case 'failed':

@@ -11,6 +11,7 @@ import { ActiveRun } from './active-run';
 import { fitsBeside, threadShare } from './admission';
 import type { RunClaim, RunStore } from '../runs/run-store';
 import type { TrainerExit, TrainerProcess, TrainerProcessFactory } from './trainer-process';
+import { TRAINER_IDLE_MS, TrainerPool } from './trainer-pool';
 import { notTrainingMessage, takeoverNote } from './supervisor-messages';
 import { UnsavedRecords } from './unsaved-records';
 
@@ -28,7 +29,8 @@ interface QueuedRun {
 }
 
 /**
- * Owns the queue of runs. Each run trains in its own trainer process; at most `concurrency` run at once.
+ * Owns the queue of runs. Each run trains in a trainer process of its own while it trains (one that ended
+ * cleanly may train later runs, see TrainerPool); at most `concurrency` run at once.
  * A process that dies (killed, out of memory, addon fault) or a write that fails (a full disk) fails only its
  * own run, with the reason, and the queue goes on. A queued or training run is locked by this process (see
  * run-lock.ts): another process cannot train, continue, rename or delete it meanwhile, and this one refuses
@@ -43,7 +45,7 @@ export class RunSupervisor {
   private readonly memoryBudgetBytes: number;
   /** Queued runs already told they wait for memory (told once). */
   private readonly waitingForMemory = new Set<string>();
-  private readonly factory: TrainerProcessFactory;
+  private readonly trainers: TrainerPool;
   private readonly queue: QueuedRun[] = [];
   private readonly active = new Map<string, ActiveRun>();
   private readonly listeners = new Set<(event: SupervisorEvent) => void>();
@@ -54,13 +56,17 @@ export class RunSupervisor {
   /** Runs that ended while their final record could not be saved yet. */
   private readonly unsaved: UnsavedRecords;
 
-  /** `cores` (default: this machine's) are shared by the trainers at work, at most `concurrency` (default: one per core). */
-  constructor(store: RunStore, factory: TrainerProcessFactory, options: { concurrency?: number; cores?: number; memoryBudgetBytes?: number } = {}) {
+  /**
+   * `cores` (default: this machine's) are shared by the trainers at work, at most `concurrency` (default: one per
+   * core). `reuseTrainers`: a trainer process whose run ended cleanly trains later runs (at most `concurrency`
+   * wait warm); by default every run gets a fresh process.
+   */
+  constructor(store: RunStore, factory: TrainerProcessFactory, options: { concurrency?: number; cores?: number; memoryBudgetBytes?: number; reuseTrainers?: boolean } = {}) {
     this.store = store;
-    this.factory = factory;
     this.cores = Math.max(1, options.cores ?? availableParallelism());
     this.concurrency = Math.max(1, options.concurrency ?? this.cores);
     this.memoryBudgetBytes = options.memoryBudgetBytes ?? memoryBudget().bytes;
+    this.trainers = new TrainerPool(factory, { keep: options.reuseTrainers ? this.concurrency : 0, idleMs: TRAINER_IDLE_MS });
     this.unsaved = new UnsavedRecords(store, (record) => this.emit({ runId: record.id, kind: 'status', record }));
   }
 
@@ -212,6 +218,7 @@ export class RunSupervisor {
     }
     this.active.clear();
     this.reportQueue();
+    this.trainers.close();
     await this.unsaved.close();
   }
 
@@ -291,7 +298,7 @@ export class RunSupervisor {
   }
 
   private launch(queued: QueuedRun, threads: number): void {
-    const process = this.factory();
+    const process = this.trainers.lease();
     const run = new ActiveRun(queued.id, { process, claim: queued.claim, record: queued.record, threads, memoryBytes: queued.memoryBytes }, {
       store: this.store,
       emit: (event) => this.emit(event),
