@@ -31,23 +31,27 @@ export function scrollTopShowing(index: number, scrollTop: number, height: numbe
 const UNMEASURED_HEIGHT = 800;
 
 /**
- * A virtual list over a scrolling element whose rows have one fixed height, under a sticky header of
- * `headerHeight` pixels: which rows to put in the DOM, and a way to scroll one into view.
+ * A virtual list over a scrolling element whose rows have one fixed height, under a sticky `header` (measured,
+ * as fonts decide its height): which rows to put in the DOM, and a way to scroll one into view.
  */
 export function useVirtualRows(
   element: Ref<HTMLElement | undefined>,
+  header: Ref<HTMLElement | undefined>,
   count: Ref<number>,
   rowHeight: number,
-  headerHeight: number,
 ): { window: ComputedRef<RowWindow>; onScroll: () => void; reveal: (index: number) => void; pageRows: ComputedRef<number> } {
   const scrollTop = ref(0);
   const height = ref(0);
-  const bodyHeight = computed(() => (height.value > headerHeight ? height.value - headerHeight : UNMEASURED_HEIGHT));
+  const headerHeight = ref(0);
+  const bodyHeight = computed(() => (height.value > headerHeight.value ? height.value - headerHeight.value : UNMEASURED_HEIGHT));
   let observer: ResizeObserver | undefined;
   onMounted(() => {
-    if (!element.value) return;
-    observer = new ResizeObserver(() => (height.value = element.value?.clientHeight ?? 0));
-    observer.observe(element.value);
+    observer = new ResizeObserver(() => {
+      height.value = element.value?.clientHeight ?? 0;
+      headerHeight.value = header.value?.offsetHeight ?? 0;
+    });
+    if (element.value) observer.observe(element.value);
+    if (header.value) observer.observe(header.value);
   });
   onBeforeUnmount(() => observer?.disconnect());
   return {

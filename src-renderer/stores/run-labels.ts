@@ -3,13 +3,13 @@ import type { RunRecord } from '../../src-shared/run-record';
 type Labelled = Pick<RunRecord, 'id' | 'name' | 'createdAt'>;
 
 /** A run's start as the labels show it: "30 Nov, 14:05" in the user's locale. */
-export function startTime(iso: string): string {
+function startTime(iso: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
 }
 
 /** The last six characters of a run id (the store's random part). */
-export const shortId = (id: string): string => id.slice(-6);
+const shortId = (id: string): string => id.slice(-6);
 
 /**
  * Labels that tell the runs apart, in their order (for a chart's legend, whose entries are keyed by name):

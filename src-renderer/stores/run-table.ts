@@ -71,7 +71,7 @@ export function rowCache(): (listing: RunListing) => RunRow {
 }
 
 /** The rows whose text holds every word of the query (any order, any case). */
-export function filterRows(rows: readonly RunRow[], query: string): RunRow[] {
+function filterRows(rows: readonly RunRow[], query: string): RunRow[] {
   const words = query.toLowerCase().split(/\s+/).filter(Boolean);
   return words.length === 0 ? [...rows] : rows.filter((row) => words.every((w) => row.text.includes(w)));
 }
@@ -80,7 +80,7 @@ export function filterRows(rows: readonly RunRow[], query: string): RunRow[] {
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
 
 /** Sorts in place by one column, missing values last either way, ties by id. */
-export function sortRows(rows: RunRow[], key: SortKey, descending: boolean): RunRow[] {
+function sortRows(rows: RunRow[], key: SortKey, descending: boolean): RunRow[] {
   const sign = descending ? -1 : 1;
   return rows.sort((a, b) => {
     const x = a[key];

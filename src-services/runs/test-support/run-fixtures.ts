@@ -36,7 +36,7 @@ const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
 const STATUSES: ReadonlyArray<RunRecord['status']> = ['completed', 'completed', 'completed', 'completed', 'stopped', 'diverged'];
 
 /** The run id the store would give a run created at `at` (with 6 hex digits of `n`). */
-export function fixtureRunId(at: Date, n: number): string {
+function fixtureRunId(at: Date, n: number): string {
   return `${at.toISOString().replace(/[:.]/g, '-')}-${(n & 0xffffff).toString(16).padStart(6, '0')}`;
 }
 
@@ -47,7 +47,7 @@ function plainName(n: number): string {
 }
 
 /** The records `writeRunFixtures` stores, newest first. */
-export function runFixtureRecords(options: RunFixtureOptions): RunRecord[] {
+function runFixtureRecords(options: RunFixtureOptions): RunRecord[] {
   const sweeps = options.sweeps ?? 0;
   const perSweep = options.trialsPerSweep ?? 0;
   const newest = options.newest ?? new Date('2026-11-30T12:00:00.000Z');
