@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RUN_FORMAT_VERSION, RUN_ID_PATTERN, runRecordSchema, type RunListing } from '../../src-shared/run-record';
@@ -40,7 +41,7 @@ const FOLDER_CHECKS = 16;
  * inside, a few at a time.
  */
 export async function listRunFolders(root: string): Promise<string[]> {
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await readdir(root, { withFileTypes: true });
   } catch (error) {
