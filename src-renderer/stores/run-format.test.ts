@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { duration, exact, exactPercent, percent, significant } from './run-format';
+import { dateTime, duration, exact, exactPercent, percent, significant } from './run-format';
 
 describe('run table numbers', () => {
   it('writes three significant digits, with an exponent below 0.001 and from a million up', () => {
@@ -21,6 +21,13 @@ describe('run table numbers', () => {
     expect(percent(null)).toBe('–');
     expect(exactPercent(0.9712)).toBe('97.12 %');
     expect(exactPercent(0.97123456)).toBe('97.123456 %');
+  });
+
+  it('writes dates in the user locale, with seconds on hover, and a dash for none', () => {
+    const iso = '2026-11-30T12:34:56.000Z';
+    expect(dateTime(iso, 'short')).toBe(new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' }));
+    expect(dateTime(iso, 'medium')).toBe(new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' }));
+    expect([dateTime('', 'short'), dateTime('not a date', 'short')]).toEqual(['–', '–']);
   });
 
   it('writes durations in seconds, minutes or hours', () => {

@@ -44,3 +44,15 @@ export function duration(seconds: number | null): string {
   if (minutes < 60) return `${minutes} min ${Math.floor(seconds % 60)} s`;
   return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
+
+/** One formatter per style, made once (making one per call costs more than a table line's other cells). */
+const DATE_TIMES = {
+  short: new Intl.DateTimeFormat(undefined, { dateStyle: 'short', timeStyle: 'short' }),
+  medium: new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' }),
+};
+
+/** An ISO time in the user's locale: 'short' for the cell, 'medium' (with seconds) for the hover text. */
+export function dateTime(iso: string, style: 'short' | 'medium'): string {
+  const date = new Date(iso);
+  return iso && !Number.isNaN(date.getTime()) ? DATE_TIMES[style].format(date) : '–';
+}
