@@ -16,7 +16,8 @@ if (!process.env.TEST_WORKER_INDEX) rmSync(runsDirectory, { recursive: true, for
 
 // The same specs in the desktop app where an Electron binary is installed; elsewhere the project is left out
 // and says why (once, from the runner process).
-const electronProjects: Project[] = electronBinary() ? [{ name: 'electron', testIgnore: /renderer\.spec/ }] : [];
+// (runs-at-scale.spec drives a web host of its own.)
+const electronProjects: Project[] = electronBinary() ? [{ name: 'electron', testIgnore: /renderer\.spec|runs-at-scale\.spec/ }] : [];
 // (`npm test` also lists it in its closing summary: scripts/test-all.mjs passes BACKPROP_E2E_SKIP_FILE.)
 if (electronProjects.length === 0 && !process.env.TEST_WORKER_INDEX) {
   console.log(`[electron] skipped: ${NO_ELECTRON_REASON}`);

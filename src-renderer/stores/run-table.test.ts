@@ -1,15 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { parseTrainConfig } from '../../src-shared/config';
 import type { RunListing, RunRecord } from '../../src-shared/run-record';
-import { filterAndSort, metricsCsv, rowOf } from './run-table';
+import { filterAndSort, metricsCsv, rowCache, rowOf } from './run-table';
 
-function listing(id: string, name: string, best: number | null, hidden: number[], status: RunRecord['status'] = 'completed'): RunListing {
+function listing(id: string, name: string, best: number | null, hidden: number[], status: RunRecord['status'] = 'completed', sweep?: RunRecord['sweep']): RunListing {
   const config = parseTrainConfig({ network: { hiddenSizes: hidden } });
   return {
     kind: 'ok',
     record: {
       formatVersion: 1, id, name, config, status, dtype: 'float32',
       createdAt: `2026-11-2${id}T00:00:00.000Z`, updatedAt: '', versions: { app: '0', node: '20' },
+      ...(sweep ? { sweep } : {}),
       ...(best === null ? {} : { summary: { iterations: 1, trainAccuracy: best, testAccuracy: best, bestTestAccuracy: best, seconds: 1 } }),
     },
   };
@@ -32,6 +33,22 @@ describe('runs table', () => {
   it('filters on every word across the columns', () => {
     expect(filterAndSort(rows, 'failed', 'name', false).map((r) => r.id)).toEqual(['3']);
     expect(filterAndSort(rows, '784-50 completed', 'name', false).map((r) => r.id)).toEqual(['1']);
+  });
+
+  it('sorts names as people read them, and dates newest first', () => {
+    const named = ['run #10', 'run #9', 'Run #1'].map((name, i) => rowOf(listing(String(i + 1), name, null, [50])));
+    expect(filterAndSort(named, '', 'name', false).map((r) => r.name)).toEqual(['Run #1', 'run #9', 'run #10']);
+    expect(filterAndSort(named, '', 'createdAt', true).map((r) => r.id)).toEqual(['3', '2', '1']);
+  });
+
+  it('finds a sweep trial by its sweep name, and makes each row once per listing', () => {
+    const trial = listing('4', 'search #1', 0.5, [50], 'completed', { id: 's1', name: 'lr search', trial: 0, parameters: { 'optimizer.lr': 0.01 } });
+    const row = rowOf(trial);
+    expect(row.sweep).toEqual({ id: 's1', name: 'lr search', trial: 0 });
+    expect(filterAndSort([...rows, row], 'LR SEARCH', 'name', false).map((r) => r.id)).toEqual(['4']);
+    const cached = rowCache();
+    expect(cached(trial)).toBe(cached(trial));
+    expect(cached(trial)).not.toBe(cached({ ...trial }));
   });
 
   it('writes metrics as CSV with evaluations on their iteration', () => {

@@ -16,17 +16,28 @@ export interface RunRow {
   readonly createdAt: string;
   /** Why a run failed, diverged, was interrupted, or why its folder is unreadable. */
   readonly problem: string | undefined;
+  /** The sweep a trial belongs to (its id and name) and its trial number from 0; undefined for other runs. */
+  readonly sweep: { readonly id: string; readonly name: string; readonly trial: number } | undefined;
+  /** What the filter searches, lower case: the visible columns, the id and the sweep's name. */
+  readonly text: string;
 }
 
 export type SortKey = 'name' | 'status' | 'dataset' | 'layers' | 'optimizer' | 'lr' | 'bestTestAccuracy' | 'seconds' | 'createdAt';
 
+type RowFields = Omit<RunRow, 'text'>;
+
+const withText = (row: RowFields): RunRow => ({
+  ...row,
+  text: `${row.name} ${row.status} ${row.dataset} ${row.layers} ${row.optimizer} ${row.id} ${row.sweep?.name ?? ''}`.toLowerCase(),
+});
+
 export function rowOf(listing: RunListing): RunRow {
   if (listing.kind !== 'ok') {
-    return { id: listing.id, record: undefined, name: listing.id, status: listing.kind, dataset: '', layers: '', optimizer: '', lr: null, bestTestAccuracy: null, seconds: null, createdAt: '', problem: listing.problem };
+    return withText({ id: listing.id, record: undefined, name: listing.id, status: listing.kind, dataset: '', layers: '', optimizer: '', lr: null, bestTestAccuracy: null, seconds: null, createdAt: '', problem: listing.problem, sweep: undefined });
   }
   const { record } = listing;
   const { network, dataset, optimizer } = record.config;
-  return {
+  return withText({
     id: record.id,
     record,
     name: record.name,
@@ -39,25 +50,55 @@ export function rowOf(listing: RunListing): RunRow {
     seconds: record.summary?.seconds ?? null,
     createdAt: record.createdAt,
     problem: record.reason,
+    sweep: record.sweep ? { id: record.sweep.id, name: record.sweep.name, trial: record.sweep.trial } : undefined,
+  });
+}
+
+/**
+ * rowOf, once per listing object: a record event replaces one listing, so only its row is made again when
+ * thousands are listed.
+ */
+export function rowCache(): (listing: RunListing) => RunRow {
+  const rows = new WeakMap<RunListing, RunRow>();
+  return (listing) => {
+    let row = rows.get(listing);
+    if (!row) {
+      row = rowOf(listing);
+      rows.set(listing, row);
+    }
+    return row;
   };
+}
+
+/** The rows whose text holds every word of the query (any order, any case). */
+function filterRows(rows: readonly RunRow[], query: string): RunRow[] {
+  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
+  return words.length === 0 ? [...rows] : rows.filter((row) => words.every((w) => row.text.includes(w)));
+}
+
+/** Names and layers compare as people read them ("#9" before "#10"); one collator for every comparison. */
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+/** Sorts in place by one column, missing values last either way, ties by id. */
+function sortRows(rows: RunRow[], key: SortKey, descending: boolean): RunRow[] {
+  const sign = descending ? -1 : 1;
+  return rows.sort((a, b) => {
+    const x = a[key];
+    const y = b[key];
+    const byId = a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+    if (x === y) return byId;
+    if (x === null || x === '') return 1;
+    if (y === null || y === '') return -1;
+    if (typeof x === 'number' && typeof y === 'number') return (x - y) * sign;
+    // ISO dates compare as text; the other text columns as people read them.
+    if (key === 'createdAt') return (String(x) < String(y) ? -1 : 1) * sign;
+    return collator.compare(String(x), String(y)) * sign || byId;
+  });
 }
 
 /** Filters by a free-text query over the visible columns, then sorts (missing values last either way). */
 export function filterAndSort(rows: readonly RunRow[], query: string, key: SortKey, descending: boolean): RunRow[] {
-  const words = query.toLowerCase().split(/\s+/).filter(Boolean);
-  const matches = (row: RunRow): boolean => {
-    const text = `${row.name} ${row.status} ${row.dataset} ${row.layers} ${row.optimizer} ${row.id}`.toLowerCase();
-    return words.every((w) => text.includes(w));
-  };
-  const sign = descending ? -1 : 1;
-  return rows.filter(matches).sort((a, b) => {
-    const x = a[key];
-    const y = b[key];
-    if (x === y) return a.id.localeCompare(b.id);
-    if (x === null || x === '') return 1;
-    if (y === null || y === '') return -1;
-    return (typeof x === 'number' && typeof y === 'number' ? x - y : String(x).localeCompare(String(y))) * sign;
-  });
+  return sortRows(filterRows(rows, query), key, descending);
 }
 
 /** A run's metrics as CSV: one row per iteration with its loss, evaluations where they happened. */

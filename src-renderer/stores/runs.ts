@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia';
-import { computed, ref, shallowRef, triggerRef } from 'vue';
+import { computed, ref, shallowReactive, shallowRef, triggerRef, watch } from 'vue';
 import type { RunCurve, RunLog, RunMetrics, WorkbenchEvent } from '../../src-shared/api';
 import type { RunListing, RunRecord, StoredEvaluation } from '../../src-shared/run-record';
 import { errorMessage, useApi } from '../api/client';
@@ -33,7 +33,11 @@ export const ACTIVE_STATUSES: ReadonlyArray<RunRecord['status']> = ['queued', 'r
 
 /** Every stored run, kept current by the host's events. */
 export const useRunsStore = defineStore('runs', () => {
-  const listings = ref<RunListing[]>([]);
+  /**
+   * Shallow, like metrics: thousands of records must not become deep reactive proxies. Replaced whole by a
+   * refresh; one entry changed in place (and triggered) by a record event.
+   */
+  const listings = shallowRef<RunListing[]>([]);
   const loading = ref(false);
   const error = ref<string | undefined>();
   /** Shallow: a 10000-point loss array must not become 10000 reactive proxies. Charts watch `version`. */
@@ -44,7 +48,29 @@ export const useRunsStore = defineStore('runs', () => {
   const storedCurves = new Map<string, StoredCurve>();
 
   const records = computed(() => listings.value.flatMap((l) => (l.kind === 'ok' ? [l.record] : [])));
-  const byId = computed(() => new Map(records.value.map((r) => [r.id, r])));
+  /** Each run's record by id, kept with the listings: reading one id reacts to that run's changes only. */
+  const byId = shallowReactive(new Map<string, RunRecord>());
+  /** Where each listed id is in `listings`, for an update in constant time. */
+  const positions = new Map<string, number>();
+  const idOf = (l: RunListing): string => (l.kind === 'ok' ? l.record.id : l.id);
+
+  // A new list (a refresh, a deletion): index it once. Record events change one entry of the same list.
+  watch(
+    listings,
+    (list, before) => {
+      if (list === before) return;
+      positions.clear();
+      list.forEach((l, i) => positions.set(idOf(l), i));
+      const stale = new Set(byId.keys());
+      for (const l of list) {
+        if (l.kind !== 'ok') continue;
+        stale.delete(l.record.id);
+        if (byId.get(l.record.id) !== l.record) byId.set(l.record.id, l.record);
+      }
+      for (const id of stale) byId.delete(id);
+    },
+    { flush: 'sync' },
+  );
 
   async function refresh(): Promise<void> {
     loading.value = true;
@@ -58,10 +84,19 @@ export const useRunsStore = defineStore('runs', () => {
     }
   }
 
+  /** A run's new record: its entry replaced where it is (constant time), or a new run put first. */
   function upsert(record: RunRecord): void {
-    const index = listings.value.findIndex((l) => l.kind === 'ok' && l.record.id === record.id);
-    if (index >= 0) listings.value[index] = { kind: 'ok', record };
-    else listings.value.unshift({ kind: 'ok', record });
+    const index = positions.get(record.id);
+    if (index === undefined) listings.value = [{ kind: 'ok', record }, ...listings.value];
+    else {
+      listings.value[index] = { kind: 'ok', record };
+      byId.set(record.id, record);
+      triggerRef(listings);
+    }
+  }
+
+  function forget(id: string): void {
+    if (positions.has(id)) listings.value = listings.value.filter((l) => idOf(l) !== id);
   }
 
   function live(runId: string): LiveMetrics {
@@ -78,7 +113,7 @@ export const useRunsStore = defineStore('runs', () => {
     triggerRef(metrics);
   }
 
-  const isActive = (runId: string): boolean => ACTIVE_STATUSES.includes(byId.value.get(runId)?.status ?? 'completed');
+  const isActive = (runId: string): boolean => ACTIVE_STATUSES.includes(byId.get(runId)?.status ?? 'completed');
 
   /** The curve of a finished run, read by the host at a chart's resolution; its first answer fills the run's evaluations. */
   function storedCurve(runId: string): StoredCurve {
@@ -139,7 +174,7 @@ export const useRunsStore = defineStore('runs', () => {
         upsert(event.record);
         break;
       case 'runDeleted':
-        listings.value = listings.value.filter((l) => (l.kind === 'ok' ? l.record.id : l.id) !== event.id);
+        forget(event.id);
         metrics.value.delete(event.id);
         storedCurves.delete(event.id);
         touch();
@@ -177,7 +212,7 @@ export const useRunsStore = defineStore('runs', () => {
 
   async function remove(id: string): Promise<void> {
     await useApi().call('deleteRun', { id });
-    listings.value = listings.value.filter((l) => (l.kind === 'ok' ? l.record.id : l.id) !== id);
+    forget(id);
   }
 
   async function continueRun(id: string): Promise<RunRecord> {

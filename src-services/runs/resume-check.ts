@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { safeParseTrainConfig, type TrainConfig } from '../../src-shared/config';
+import { safeParseTrainConfig, type ParseResult, type TrainConfig } from '../../src-shared/config';
 import { errorMessage } from '../../src-shared/error-message';
 import { RESUMABLE_STATUSES, type ResumeCheck, type RunRecord } from '../../src-shared/run-record';
 import { readCheckpointHeader } from './checkpoint';
@@ -15,11 +15,26 @@ import { CHECKPOINT_FILE } from './run-layout';
  */
 const cache = new Map<string, { readonly key: string; readonly problem: string | undefined }>();
 
-/** What is wrong with the run's checkpoint for this config, or undefined when it fits. */
-async function checkpointProblem(directory: string, config: TrainConfig): Promise<string | undefined> {
+/**
+ * A stored config validated, and its text for the cache key, once per config object: listing again hands back
+ * the records it already read (see RunListingCache), so thousands of runs are not validated on every listing.
+ */
+const configChecks = new WeakMap<object, { readonly parsed: ParseResult; readonly text: string }>();
+
+function checkConfig(config: RunRecord['config']): { readonly parsed: ParseResult; readonly text: string } {
+  let known = configChecks.get(config);
+  if (!known) {
+    known = { parsed: safeParseTrainConfig(config), text: JSON.stringify(config) };
+    configChecks.set(config, known);
+  }
+  return known;
+}
+
+/** What is wrong with the run's checkpoint for this config (`text` is its JSON), or undefined when it fits. */
+async function checkpointProblem(directory: string, config: TrainConfig, text: string): Promise<string | undefined> {
   const file = join(directory, CHECKPOINT_FILE);
   const info = await stat(file).catch(() => undefined);
-  const key = `${info ? `${info.ino}:${info.size}:${info.mtimeMs}` : 'none'}:${JSON.stringify(config)}`;
+  const key = `${info ? `${info.ino}:${info.size}:${info.mtimeMs}` : 'none'}:${text}`;
   const cached = cache.get(directory);
   if (cached?.key === key) return cached.problem;
   let problem: string | undefined;
@@ -37,7 +52,7 @@ async function checkpointProblem(directory: string, config: TrainConfig): Promis
 export async function resumeCheck(directory: string, record: RunRecord): Promise<ResumeCheck | undefined> {
   if (!RESUMABLE_STATUSES.includes(record.status)) return undefined;
   const no = (reason: string): ResumeCheck => ({ possible: false, reason });
-  const parsed = safeParseTrainConfig(record.config);
+  const { parsed, text } = checkConfig(record.config);
   if (!parsed.ok) {
     const issue = parsed.issues[0];
     return no(`its config is no longer valid (${issue ? `${issue.field}: ${issue.message}` : 'unknown problem'})`);
@@ -47,7 +62,7 @@ export async function resumeCheck(directory: string, record: RunRecord): Promise
     const folder = await stat(config.dataset.path).catch(() => undefined);
     if (!folder?.isDirectory()) return no(`its dataset folder ${config.dataset.path} is gone`);
   }
-  const problem = await checkpointProblem(directory, config);
+  const problem = await checkpointProblem(directory, config, text);
   return problem ? no(problem) : { possible: true };
 }
 

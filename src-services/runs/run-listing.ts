@@ -1,4 +1,5 @@
-import { lstat, readdir } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RUN_FORMAT_VERSION, RUN_ID_PATTERN, runRecordSchema, type RunListing } from '../../src-shared/run-record';
 import { readBoundedText } from '../limits/bounded-file';
@@ -31,17 +32,34 @@ export async function isRunFolderName(root: string, name: string): Promise<boole
   return record !== undefined;
 }
 
+/** Run folders checked at once when their names do not say (a folder a user named holds a run.json or not). */
+const FOLDER_CHECKS = 16;
+
+/**
+ * The run folders of the root (see isRunFolderName), from one read of the directory: its entries' types say
+ * which are real directories (never symlinks), so only folders with names the store did not give need a look
+ * inside, a few at a time.
+ */
 export async function listRunFolders(root: string): Promise<string[]> {
-  let names: string[];
+  let entries: Dirent[];
   try {
-    names = await readdir(root);
+    entries = await readdir(root, { withFileTypes: true });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  const folders: string[] = [];
-  for (const name of names) if (await isRunFolderName(root, name)) folders.push(name);
-  return folders;
+  const named = entries.filter((e) => e.isDirectory() && RUN_ID_PATTERN.test(e.name) && !e.name.startsWith('.')).map((e) => e.name);
+  const holdsRecord = new Set<string>();
+  const others = named.filter((name) => !GENERATED_ID.test(name));
+  let next = 0;
+  const checker = async (): Promise<void> => {
+    for (let i = next++; i < others.length; i = next++) {
+      const name = others[i]!;
+      if (await lstat(join(root, name, RUN_FILE)).catch(() => undefined)) holdsRecord.add(name);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(FOLDER_CHECKS, others.length) }, checker));
+  return named.filter((name) => GENERATED_ID.test(name) || holdsRecord.has(name));
 }
 
 const PROBLEMS: Record<string, string> = {
@@ -71,4 +89,32 @@ export async function readRunListing(directory: string, id: string): Promise<Run
   }
   if (parsed.data.id !== id) return { kind: 'damaged', id, problem: `${RUN_FILE} names another run (${parsed.data.id})` };
   return { kind: 'ok', record: parsed.data };
+}
+
+/**
+ * What listing last read of each run's run.json, by the file's identity (inode, size, times): listing again
+ * re-reads and re-validates only the records that changed, which every rewrite does (a new file renamed over
+ * the old one). Holds one listing per run folder of the last listing, no more.
+ */
+export class RunListingCache {
+  private entries = new Map<string, { readonly key: string; readonly listing: RunListing }>();
+
+  /** The run's listing, read again only when its run.json is not the file read last time. */
+  async read(directory: string, id: string): Promise<RunListing> {
+    const info = await stat(join(directory, RUN_FILE)).catch(() => undefined);
+    const key = info?.isFile() ? `${info.dev}:${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}` : undefined;
+    const known = this.entries.get(id);
+    if (key !== undefined && known?.key === key) return known.listing;
+    const listing = await readRunListing(directory, id);
+    // A file replaced between the stat and the read is kept under the older key: the next listing reads it again.
+    if (key === undefined) this.entries.delete(id);
+    else this.entries.set(id, { key, listing });
+    return listing;
+  }
+
+  /** Forgets the runs no longer listed. */
+  keepOnly(ids: readonly string[]): void {
+    const listed = new Set(ids);
+    for (const id of this.entries.keys()) if (!listed.has(id)) this.entries.delete(id);
+  }
 }

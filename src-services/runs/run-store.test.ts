@@ -1,4 +1,4 @@
-import { appendFile, mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -57,6 +57,25 @@ describe('RunStore', () => {
     expect(problems.future).toMatch(/future-version: written by a newer version \(format 99/);
     expect(listed.filter((l) => l.kind === 'ok')).toHaveLength(1);
     await expect(store.get('bad-json')).rejects.toThrow(/run bad-json is damaged/);
+  });
+
+  it('lists again from what it read, yet never a stale record: rewrites, edits in place, damage and deletions show', async () => {
+    const store = await freshStore();
+    const a = await store.create(parseTrainConfig({}), { name: 'a' });
+    const b = await store.create(parseTrainConfig({}), { name: 'b' });
+    const names = async (): Promise<string[]> => (await store.list()).map((l) => (l.kind === 'ok' ? `${l.record.name}:${l.record.status}` : `${l.kind}:${l.id}`));
+    expect(await names()).toEqual(['b:queued', 'a:queued']);
+    await store.rename(a.id, 'a2');
+    await store.update(b.id, { status: 'stopped' });
+    expect(await names()).toEqual(['b:stopped', 'a2:queued']);
+    // Another program edits run.json in place (same file, same size): listed as it now is.
+    const file = join(store.directory(a.id), RUN_FILE);
+    await writeFile(file, (await readFile(file, 'utf8')).replace('"a2"', '"a3"'));
+    expect(await names()).toEqual(['b:stopped', 'a3:queued']);
+    await writeFile(file, '{ torn');
+    expect(await names()).toEqual(['b:stopped', `damaged:${a.id}`]);
+    await store.delete(a.id);
+    expect(await names()).toEqual(['b:stopped']);
   });
 
   it('reads what the metrics writer appends and drops a torn last line left by a crash', async () => {

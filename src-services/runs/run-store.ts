@@ -12,7 +12,7 @@ import { diskWriter, sweepTemporaryFiles, writeFileAtomic, type RunFileWriter } 
 import { CHECKPOINT_FILE, METRICS_FILE, ONNX_FILE, RUN_FILE } from './run-layout';
 import type { RunCurve, RunMetrics } from '../../src-shared/api';
 import { iterationBound, metricsLines, readRunCurve, readRunMetrics, type CurveRequest } from './metrics-reader';
-import { isRunFolderName, listRunFolders, readRunListing, RunStoreError } from './run-listing';
+import { isRunFolderName, listRunFolders, readRunListing, RunListingCache, RunStoreError } from './run-listing';
 import { ownerIsRunning, readLock, type LockOwner, type LockPurpose } from './run-lock';
 
 ;
@@ -51,6 +51,8 @@ export class RunStore {
   private readonly writer: RunFileWriter;
   /** Records this process knows but could not save (a full disk): served instead of the stale file, and retried. */
   private readonly unsaved = new Map<string, RunRecord>();
+  /** The records the last listing read, reused while their files are unchanged. */
+  private readonly listed = new RunListingCache();
 
   /** `now` stamps ids, createdAt and updatedAt (a test gives a clock of its own). */
   constructor(root: string, appVersion = '0.0.0', now: () => Date = () => new Date(), options: RunStoreOptions = {}) {
@@ -189,19 +191,25 @@ export class RunStore {
     });
   }
 
-  /** Every run folder, newest first; unreadable ones are listed with the problem instead of failing. */
+  /**
+   * Every run folder, newest first; unreadable ones are listed with the problem instead of failing. A run whose
+   * run.json is unchanged since the last listing is not read again (see RunListingCache).
+   */
   async list(): Promise<RunListing[]> {
     const ids = await listRunFolders(this.root);
+    this.listed.keepOnly(ids);
     const listings: RunListing[] = new Array(ids.length);
     // A few reads at a time: thousands of runs list in one pass of the disk's latency, not thousands, and
     // never more open files than LIST_READS.
     let next = 0;
     const reader = async (): Promise<void> => {
-      for (let i = next++; i < ids.length; i = next++) listings[i] = await this.read(ids[i]!);
+      for (let i = next++; i < ids.length; i = next++) listings[i] = await this.read(ids[i]!, this.listed);
     };
     await Promise.all(Array.from({ length: Math.min(LIST_READS, ids.length) }, reader));
+    // ISO times and ids compare as plain text (no locale rules: thousands of comparisons).
+    const compare = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
     const key = (l: RunListing): string => (l.kind === 'ok' ? l.record.createdAt : '');
-    return listings.sort((a, b) => key(b).localeCompare(key(a)) || idOf(a).localeCompare(idOf(b)));
+    return listings.sort((a, b) => compare(key(b), key(a)) || compare(idOf(a), idOf(b)));
   }
 
   /** The metrics lines, read within bounds (see metrics-reader.ts); a torn last line (a crash mid-append) is dropped. */
@@ -275,9 +283,9 @@ export class RunStore {
     return this.withResumeCheck(next);
   }
 
-  private async read(id: string): Promise<RunListing> {
+  private async read(id: string, cache?: RunListingCache): Promise<RunListing> {
     const kept = this.unsaved.get(id);
-    const listing = kept ? { kind: 'ok' as const, record: kept } : await readRunListing(this.directory(id), id);
+    const listing = kept ? { kind: 'ok' as const, record: kept } : await (cache ? cache.read(this.directory(id), id) : readRunListing(this.directory(id), id));
     return listing.kind === 'ok' ? { kind: 'ok', record: await this.withResumeCheck(listing.record) } : listing;
   }
 
