@@ -6,7 +6,7 @@ function row(id: string, best: number | null, sweep?: { id: string; name: string
   const name = sweep ? `${sweep.name} #${sweep.trial + 1}` : `run ${id}`;
   return {
     id, record: undefined, name, status: 'completed', dataset: 'MNIST', layers: '784-50-10 relu', optimizer: 'SGD', lr: 0.1,
-    bestTestAccuracy: best, seconds: 1, createdAt: `2026-11-30T00:00:0${id.length % 10}.000Z`, problem: undefined, sweep,
+    bestTestAccuracy: best, seconds: 1, createdAt: `2026-11-30T00:00:0${id.length % 10}.000Z`, problem: undefined, stalled: undefined, sweep,
     text: `${name} ${sweep?.name ?? ''}`.toLowerCase(),
   };
 }

@@ -35,6 +35,14 @@ describe('runs table', () => {
     expect(filterAndSort(rows, '784-50 completed', 'name', false).map((r) => r.id)).toEqual(['1']);
   });
 
+  it('a run flagged stuck at chance says so, and the filter finds it by "stalled"', () => {
+    const base = listing('4', 'stuck', 0.1, [50]);
+    const stuck = rowOf(base.kind === 'ok' ? { ...base, record: { ...base.record, stalled: 'stuck at chance: try a smaller learning rate' } } : base);
+    expect(stuck.stalled).toBe('stuck at chance: try a smaller learning rate');
+    expect(rows[0]!.stalled).toBeUndefined();
+    expect(filterAndSort([...rows, stuck], 'stalled', 'name', false).map((r) => r.id)).toEqual(['4']);
+  });
+
   it('sorts names as people read them, and dates newest first', () => {
     const named = ['run #10', 'run #9', 'Run #1'].map((name, i) => rowOf(listing(String(i + 1), name, null, [50])));
     expect(filterAndSort(named, '', 'name', false).map((r) => r.name)).toEqual(['Run #1', 'run #9', 'run #10']);

@@ -16,6 +16,8 @@ export interface RunRow {
   readonly createdAt: string;
   /** Why a run failed, diverged, was interrupted, or why its folder is unreadable. */
   readonly problem: string | undefined;
+  /** Why a run that ended is flagged stuck at chance, with what to try (see stalledAtChance). */
+  readonly stalled: string | undefined;
   /** The sweep a trial belongs to (its id and name) and its trial number from 0; undefined for other runs. */
   readonly sweep: { readonly id: string; readonly name: string; readonly trial: number } | undefined;
   /** What the filter searches, lower case: the visible columns, the id and the sweep's name. */
@@ -28,12 +30,12 @@ type RowFields = Omit<RunRow, 'text'>;
 
 const withText = (row: RowFields): RunRow => ({
   ...row,
-  text: `${row.name} ${row.status} ${row.dataset} ${row.layers} ${row.optimizer} ${row.id} ${row.sweep?.name ?? ''}`.toLowerCase(),
+  text: `${row.name} ${row.status}${row.stalled ? ' stalled' : ''} ${row.dataset} ${row.layers} ${row.optimizer} ${row.id} ${row.sweep?.name ?? ''}`.toLowerCase(),
 });
 
 export function rowOf(listing: RunListing): RunRow {
   if (listing.kind !== 'ok') {
-    return withText({ id: listing.id, record: undefined, name: listing.id, status: listing.kind, dataset: '', layers: '', optimizer: '', lr: null, bestTestAccuracy: null, seconds: null, createdAt: '', problem: listing.problem, sweep: undefined });
+    return withText({ id: listing.id, record: undefined, name: listing.id, status: listing.kind, dataset: '', layers: '', optimizer: '', lr: null, bestTestAccuracy: null, seconds: null, createdAt: '', problem: listing.problem, stalled: undefined, sweep: undefined });
   }
   const { record } = listing;
   const { network, dataset, optimizer } = record.config;
@@ -50,6 +52,7 @@ export function rowOf(listing: RunListing): RunRow {
     seconds: record.summary?.seconds ?? null,
     createdAt: record.createdAt,
     problem: record.reason,
+    stalled: record.stalled,
     sweep: record.sweep ? { id: record.sweep.id, name: record.sweep.name, trial: record.sweep.trial } : undefined,
   });
 }
