@@ -1,31 +1,13 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { nextTick } from 'vue';
-import type { ApiEnvelope, TestImage } from '../../src-shared/api';
+import type { TestImage } from '../../src-shared/api';
 import { parseTrainConfig } from '../../src-shared/config';
 import type { RunRecord } from '../../src-shared/run-record';
-import { ApiClient, setApiClient } from '../api/client';
+import { fakeHost, type HostCall } from '../test-support/fake-host';
 import { argmax, defaultRun, finishedRuns, formatPercent, testImageInput, useDrawStore } from './draw';
 import { useRunsStore } from './runs';
 
-interface Call {
-  method: string;
-  params: Record<string, unknown>;
-  resolve: (envelope: ApiEnvelope) => void;
-}
-
-/** A host whose answers the test gives by hand, in any order. */
-function fakeHost(): Call[] {
-  const calls: Call[] = [];
-  setApiClient(
-    new ApiClient({
-      mode: 'web',
-      invoke: (method, params) => new Promise<ApiEnvelope>((resolve) => calls.push({ method, params: params as Record<string, unknown>, resolve })),
-      onEvent: () => () => undefined,
-    }),
-  );
-  return calls;
-}
 
 function record(id: string, status: RunRecord['status'], finishedAt: string, summary = true): RunRecord {
   return {
@@ -78,7 +60,7 @@ describe('pure helpers', () => {
 });
 
 describe('useDrawStore', () => {
-  let calls: Call[];
+  let calls: HostCall[];
   beforeEach(() => {
     setActivePinia(createPinia());
     calls = fakeHost();

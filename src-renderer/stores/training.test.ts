@@ -1,32 +1,14 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { nextTick } from 'vue';
-import type { ApiEnvelope, RunQueueState } from '../../src-shared/api';
+import type { RunQueueState } from '../../src-shared/api';
 import { parseTrainConfig } from '../../src-shared/config';
 import type { RunRecord } from '../../src-shared/run-record';
-import { ApiClient, setApiClient } from '../api/client';
+import { fakeHost, type HostCall } from '../test-support/fake-host';
 import { activeRunRows, queueDescription, queueSummary } from './active-runs';
 import { useRunsStore } from './runs';
 import { useTrainingStore } from './training';
 
-interface Call {
-  method: string;
-  params: Record<string, unknown>;
-  resolve: (envelope: ApiEnvelope) => void;
-}
-
-/** A host whose answers the test gives by hand. */
-function fakeHost(): Call[] {
-  const calls: Call[] = [];
-  setApiClient(
-    new ApiClient({
-      mode: 'web',
-      invoke: (method, params) => new Promise<ApiEnvelope>((resolve) => calls.push({ method, params: params as Record<string, unknown>, resolve })),
-      onEvent: () => () => undefined,
-    }),
-  );
-  return calls;
-}
 
 function record(id: string, status: RunRecord['status'], createdAt = '2025-01-01T00:00:00.000Z'): RunRecord {
   return {
@@ -80,7 +62,7 @@ describe('the list of active runs', () => {
 });
 
 describe('useTrainingStore with several runs', () => {
-  let calls: Call[];
+  let calls: HostCall[];
   beforeEach(() => {
     setActivePinia(createPinia());
     calls = fakeHost();
