@@ -20,6 +20,11 @@ const none = z.object({}).strict();
 
 export const MAX_WEIGHT_TILES = 100;
 const MAX_TEST_IMAGES = 100;
+/** Mistakes a confusion matrix lists overall (most confident first), and image indices it keeps per cell. */
+export const MAX_CONFUSION_MISTAKES = 100;
+export const MAX_CELL_IMAGES = 100;
+/** Test images one classifiedImages request may name. */
+const MAX_CLASSIFIED_IMAGES = 100;
 /** The base64 of the largest .onnx file a client may import (48 MiB for 36 MiB). */
 const MAX_ONNX_BASE64 = Math.ceil(ONNX_LIMITS.maxImportBytes / 3) * 4;
 /** The largest request either transport accepts (a WebSocket frame, an IPC payload): an imported .onnx and its envelope. */
@@ -69,6 +74,12 @@ export const apiRequestSchemas = {
   firstLayerWeights: z.object({ id: runIdSchema, units: z.number().int().min(1).max(MAX_WEIGHT_TILES).default(36) }).strict(),
   testImages: z
     .object({ dataset: datasetSchema, offset: z.number().int().min(0), count: z.number().int().min(1).max(MAX_TEST_IMAGES) })
+    .strict(),
+  /** A finished run's confusion matrix on its dataset's whole test set, with its most confident mistakes. */
+  confusion: byId,
+  /** Test images by index with the run's class probabilities for each (the Inspect view's mistakes). */
+  classifiedImages: z
+    .object({ id: runIdSchema, indices: z.array(z.number().int().min(0).max(Number.MAX_SAFE_INTEGER)).min(1).max(MAX_CLASSIFIED_IMAGES) })
     .strict(),
   gradientCheck: z.object({ config: z.unknown(), samples: gradientCheckSamplesSchema }).strict(),
   cancelGradientCheck: none,
@@ -175,6 +186,41 @@ export interface TestImage {
   readonly cols: number;
 }
 
+/** One test image the network got wrong: its true label, its prediction and the prediction's probability. */
+export interface ConfusionMistake {
+  readonly index: number;
+  readonly label: number;
+  readonly predicted: number;
+  readonly confidence: number;
+}
+
+/** What the network predicts on the whole test set: counts by true label (rows) and prediction (columns). */
+export interface ConfusionMatrix {
+  readonly classes: number;
+  /** Test images counted (the whole test split). */
+  readonly images: number;
+  /** classes x classes: counts[label][predicted]. */
+  readonly counts: number[][];
+  /** Per true class, the share predicted right; null for a class with no test images. */
+  readonly perClassAccuracy: Array<number | null>;
+  readonly accuracy: number;
+  /** The MAX_CONFUSION_MISTAKES most confident mistakes, most confident first. */
+  readonly mistakes: ConfusionMistake[];
+  /** classes x classes: the test indices of each off-diagonal cell, most confident first, at most MAX_CELL_IMAGES (empty on the diagonal). */
+  readonly cellImages: number[][][];
+}
+
+/** A run's confusion matrix, the checkpoint's iteration it was computed at and how long it took. */
+export interface ConfusionReport extends ConfusionMatrix {
+  readonly iteration: number | null;
+  readonly seconds: number;
+}
+
+/** A test image and the class probabilities a run gives it. */
+export interface ClassifiedImage extends TestImage {
+  readonly probabilities: number[];
+}
+
 /** The engine's check, and how long it took in its process. */
 export interface GradientCheckReport extends GradientCheckResult {
   readonly seconds: number;
@@ -233,6 +279,8 @@ interface ApiResults {
   /** null while the run has no weights yet (queued, starting, or ended before its first checkpoint). */
   firstLayerWeights: WeightTiles | null;
   testImages: TestImage[];
+  confusion: ConfusionReport;
+  classifiedImages: ClassifiedImage[];
   gradientCheck: GradientCheckReport;
   cancelGradientCheck: null;
   layerGraph: LayerTrace;
@@ -285,7 +333,7 @@ export type WorkbenchEvent =
   /** Desktop only: an application-menu command for the renderer to carry out. */
   | { readonly type: 'menu'; readonly action: MenuAction };
 
-export type MenuAction = 'open-config' | 'save-config' | 'export-run' | 'export-onnx' | 'show-network' | 'show-train' | 'show-runs' | 'show-draw' | 'show-gradient-check' | 'show-graph' | 'show-sweeps';
+export type MenuAction = 'open-config' | 'save-config' | 'export-run' | 'export-onnx' | 'show-network' | 'show-train' | 'show-runs' | 'show-draw' | 'show-gradient-check' | 'show-graph' | 'show-sweeps' | 'show-inspect';
 
 /** A request's number, chosen by the client and echoed in its answer. */
 export const requestIdSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);

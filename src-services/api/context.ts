@@ -10,6 +10,7 @@ import type { RunSupervisor } from '../trainers/run-supervisor';
 import type { TrainerProcessFactory } from '../trainers/trainer-process';
 import { UserError } from './errors';
 import { HelperSlots } from './helper-slots';
+import { ConfusionCache } from './inspect';
 import { PredictorPool } from './predictors';
 
 /** What differs between hosts: the desktop opens folders and dialogs natively; the web host cannot. */
@@ -64,6 +65,8 @@ export interface ServiceContext {
   readonly hooks: WorkbenchHostHooks;
   readonly datasets: DatasetCache;
   readonly predictors: PredictorPool;
+  /** Confusion matrices computed, by run and checkpoint version. */
+  readonly confusions: ConfusionCache;
   readonly gradientCheck: ExclusiveJob;
   /** Caps the short-lived helper processes (traces, gradient checks). */
   readonly helpers: HelperSlots;
@@ -87,6 +90,7 @@ export function createServiceContext(options: WorkbenchServiceOptions, emit: (ev
     hooks: options.hooks ?? {},
     datasets: new DatasetCache(),
     predictors: new PredictorPool(supervisor, trainerFactory, budget),
+    confusions: new ConfusionCache(),
     gradientCheck: new ExclusiveJob(),
     helpers: new HelperSlots(options.helperSlots?.limit, options.helperSlots?.queue),
     memoryBudget: budget,

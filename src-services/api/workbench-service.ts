@@ -8,6 +8,7 @@ import { datasetsHandlers } from './datasets';
 import { workbenchEventOf } from './events';
 import { graphHandlers } from './graph';
 import type { Handlers } from './handlers';
+import { inspectHandlers } from './inspect';
 import { onnxHandlers } from './onnx';
 import { runsHandlers } from './runs';
 import { sweepsHandlers } from './sweeps';
@@ -23,6 +24,7 @@ const handlers: Handlers<ApiMethod> = {
   ...onnxHandlers,
   ...datasetsHandlers,
   ...graphHandlers,
+  ...inspectHandlers,
 };
 
 /** The request schemas seen per method, so that validating method M's params gives M's parsed params. */
