@@ -7,7 +7,7 @@ import { join } from 'node:path';
 
 const from = join('test-results', 'e2e', 'screenshots');
 const to = join('docs', 'screenshots');
-const views = ['network', 'train', 'runs', 'draw', 'gradient-check', 'graph', 'sweeps'];
+const views = ['network', 'train', 'runs', 'draw', 'gradient-check', 'graph', 'sweeps', 'inspect'];
 const taken = existsSync(from) ? readdirSync(from).filter((name) => name.endsWith('.png') && !name.startsWith('electron-')) : [];
 const missing = views.filter((view) => !taken.includes(`${view}.png`));
 if (missing.length > 0) {

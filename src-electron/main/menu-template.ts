@@ -34,6 +34,7 @@ export function menuTemplate(options: MenuOptions): MenuItemConstructorOptions[]
         { label: 'Gradient Check', accelerator: 'CmdOrCtrl+5', click: menu('show-gradient-check') },
         { label: 'Graph', accelerator: 'CmdOrCtrl+6', click: menu('show-graph') },
         { label: 'Sweeps', accelerator: 'CmdOrCtrl+7', click: menu('show-sweeps') },
+        { label: 'Inspect', accelerator: 'CmdOrCtrl+8', click: menu('show-inspect') },
         { type: 'separator' },
         { role: 'reload' },
         ...(options.devTools ? [{ role: 'toggleDevTools' } as const] : []),

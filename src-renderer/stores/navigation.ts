@@ -9,6 +9,7 @@ export const VIEWS = [
   { id: 'gradient-check', label: 'Gradient check' },
   { id: 'graph', label: 'Graph' },
   { id: 'sweeps', label: 'Sweeps' },
+  { id: 'inspect', label: 'Inspect' },
 ] as const;
 
 export type ViewId = (typeof VIEWS)[number]['id'];
