@@ -15,8 +15,10 @@ import type { Handlers } from './handlers';
 /** The learner's lens: what a finished run gets right and wrong on its test set. */
 export type InspectMethod = 'confusion' | 'classifiedImages';
 
-/** Test images per predict request: 3 MB of float32 MNIST pixels on the wire. */
-const CONFUSION_BATCH = 1000;
+/** Pixels per predict request: 1000 MNIST images, 3 MB of float32 on the wire; fewer images when they are bigger. */
+const BATCH_PIXELS = 1000 * 784;
+/** Pixels one classifiedImages reply carries at most (as JSON numbers), as testImages. */
+const MAX_REPLY_PIXELS = 2_000_000;
 /** One batch's reply may take this long; the whole test set at most CONFUSION_TIMEOUT_MS. */
 const BATCH_TIMEOUT_MS = 60_000;
 const CONFUSION_TIMEOUT_MS = 300_000;
@@ -47,7 +49,7 @@ export class ConfusionCache {
 }
 
 /** A run whose checkpoint is final, with its network loaded, and its dataset's test split checked against the network. */
-async function loadedRun(ctx: ServiceContext, id: string): Promise<{ record: RunRecord; process: TrainerProcess; test: Dataset['test'] }> {
+async function loadedRun(ctx: ServiceContext, id: string, check: (test: Dataset['test']) => void = () => undefined): Promise<{ record: RunRecord; process: TrainerProcess; test: Dataset['test'] }> {
   const record = await ctx.store.get(id);
   if (ctx.supervisor.activeRunIds.includes(id) || ctx.supervisor.queuedRunIds.includes(id)) {
     throw new UserError(`run "${record.name}" is still training: inspect it once it has ended`);
@@ -56,10 +58,12 @@ async function loadedRun(ctx: ServiceContext, id: string): Promise<{ record: Run
   const pixels = test.rows * test.cols;
   if (pixels !== record.config.network.inputSize) throw new UserError(`run "${record.name}" takes ${record.config.network.inputSize} inputs, its dataset's test images have ${pixels} pixels`);
   if (test.count === 0) throw new UserError(`the test set of run "${record.name}" is empty`);
+  // What the request asks of the test set is checked before a process loads the network.
+  check(test);
   return { record, process: await ctx.predictors.processFor(id), test };
 }
 
-/** Class probabilities of test images [start, start + rows) (float32, as the Draw view gets them). */
+/** Class probabilities of the test images `indices` (float32, as the Draw view gets them). */
 async function probabilitiesOf(process: TrainerProcess, test: Dataset['test'], indices: ArrayLike<number>, timeoutMs: number): Promise<{ probabilities: Float32Array; classes: number }> {
   const size = test.rows * test.cols;
   const images = new Float32Array(indices.length * size);
@@ -76,11 +80,12 @@ async function computeConfusion(ctx: ServiceContext, id: string): Promise<Confus
   const { record, process, test } = await loadedRun(ctx, id);
   const classes = record.config.network.outputSize;
   const tally = new ConfusionTally(classes);
-  const indices = new Int32Array(CONFUSION_BATCH);
-  for (let start = 0; start < test.count; start += CONFUSION_BATCH) {
+  const batchRows = Math.max(1, Math.floor(BATCH_PIXELS / (test.rows * test.cols)));
+  const indices = new Int32Array(batchRows);
+  for (let start = 0; start < test.count; start += batchRows) {
     const elapsed = performance.now() - started;
     if (elapsed > CONFUSION_TIMEOUT_MS) throw new UserError(`the confusion matrix of run "${record.name}" took longer than ${CONFUSION_TIMEOUT_MS / 1000} s (${start} of ${test.count} test images done)`);
-    const rows = Math.min(CONFUSION_BATCH, test.count - start);
+    const rows = Math.min(batchRows, test.count - start);
     const batch = indices.subarray(0, rows);
     for (let r = 0; r < rows; r++) batch[r] = start + r;
     const { probabilities } = await probabilitiesOf(process, test, batch, Math.min(BATCH_TIMEOUT_MS, CONFUSION_TIMEOUT_MS - elapsed));
@@ -112,11 +117,14 @@ export const inspectHandlers = {
   },
 
   classifiedImages: async (ctx, { id, indices }) => {
-    const { process, test } = await loadedRun(ctx, id);
-    const outside = indices.find((index) => index >= test.count);
-    if (outside !== undefined) throw new UserError(`the test set has ${test.count} images; index ${outside} is past its end`);
-    const { probabilities, classes } = await probabilitiesOf(process, test, indices, BATCH_TIMEOUT_MS);
+    const { process, test } = await loadedRun(ctx, id, ({ count, rows, cols }) => {
+      const outside = indices.find((index) => index >= count);
+      if (outside !== undefined) throw new UserError(`the test set has ${count} images; index ${outside} is past its end`);
+      const most = Math.max(1, Math.floor(MAX_REPLY_PIXELS / (rows * cols)));
+      if (indices.length > most) throw new UserError(`at most ${most} test images of ${rows}x${cols} pixels come at once, ${indices.length} were asked`);
+    });
     const size = test.rows * test.cols;
+    const { probabilities, classes } = await probabilitiesOf(process, test, indices, BATCH_TIMEOUT_MS);
     return indices.map((index, r): ClassifiedImage => ({
       index,
       label: test.labels[index]!,
