@@ -51,12 +51,11 @@ export function centreOfMass(
 }
 
 /**
- * Box-filter weights along one axis: weights[o][s] is how much of source pixel
- * `first + s` falls inside output pixel o, divided by the output pixel's span,
- * so the weights of each output pixel sum to 1.
+ * Box-filter weights along one axis: weights[o][s] is how much of source pixel `s` falls inside output
+ * pixel o, which spans `span` source pixels from o * span, divided by the span. The same span on both
+ * axes keeps the aspect ratio; the last output pixel may be only partly covered by the source.
  */
-function coverageWeights(srcLength: number, dstLength: number): Float64Array[] {
-  const span = srcLength / dstLength;
+function coverageWeights(srcLength: number, dstLength: number, span: number): Float64Array[] {
   const weights: Float64Array[] = [];
   for (let o = 0; o < dstLength; o++) {
     const start = o * span;
@@ -119,15 +118,15 @@ export function preprocessDigit(
   // below 0.05) are carried along when they still fit the field, and dropped (stray specks) otherwise.
   const scale = FIT_SIDE / Math.max(inkBox.width, inkBox.height);
   const anyInk = inkBounds(ink, width, height, 0) ?? inkBox;
-  const fits = Math.round(anyInk.width * scale) <= MNIST_SIDE && Math.round(anyInk.height * scale) <= MNIST_SIDE;
+  const fits = anyInk.width * scale <= MNIST_SIDE && anyInk.height * scale <= MNIST_SIDE;
   const { left, top, width: boxW, height: boxH } = fits ? anyInk : inkBox;
-  // A 1-pixel-thin stroke must still leave a row or column behind.
-  const outW = Math.max(1, Math.round(boxW * scale));
-  const outH = Math.max(1, Math.round(boxH * scale));
+  // Every output pixel the scaled ink touches (the 1e-9 keeps an exact fit from adding an empty one).
+  const outW = Math.min(MNIST_SIDE, Math.ceil(boxW * scale - 1e-9));
+  const outH = Math.min(MNIST_SIDE, Math.ceil(boxH * scale - 1e-9));
 
   // The box filter is separable, so the 2-D coverage weight is wx * wy.
-  const wx = coverageWeights(boxW, outW);
-  const wy = coverageWeights(boxH, outH);
+  const wx = coverageWeights(boxW, outW, 1 / scale);
+  const wy = coverageWeights(boxH, outH, 1 / scale);
   const scaled = new Float32Array(outW * outH);
   for (let oy = 0; oy < outH; oy++) {
     for (let ox = 0; ox < outW; ox++) {
