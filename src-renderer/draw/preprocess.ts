@@ -6,7 +6,7 @@
 export const MNIST_SIDE = 28;
 
 /** Longer side of the scaled digit; MNIST leaves a 4-pixel margin around it. */
-const FIT_SIDE = 20;
+export const FIT_SIDE = 20;
 
 /**
  * Faint anti-aliasing or stray brush pixels up to this do not count as ink when

@@ -2,6 +2,8 @@
 // the last one and re-render), drawn onto any 2-D canvas context, and read back
 // as an ink image for the MNIST preprocessing.
 
+import { FIT_SIDE } from './preprocess';
+
 /** The pad's side in CSS pixels; the ink image is PAD_SIDE x PAD_SIDE whatever the devicePixelRatio. */
 export const PAD_SIDE = 280;
 
@@ -14,9 +16,6 @@ export const BASE_STROKE_WIDTH = 19;
  * drawn at whatever pad width lands there after the digit is fitted into 20x20 pixels.
  */
 export const MNIST_STROKE_WIDTH = 2.4;
-
-/** The 20x20 box a digit is fitted into (see preprocess.ts). */
-const FIT_SIDE = 20;
 
 /** The thinnest line of the ink, so a dot or a tiny drawing still leaves ink to measure. */
 const MIN_INK_WIDTH = 4;
