@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { test as base, expect, type Page } from '@playwright/test';
 import { writeRunFixtures } from '../src-services/runs/test-support/run-fixtures';
 import type { RunRecord } from '../src-shared/run-record';
-import { WEB_TOKEN } from './session';
+import { startOwnHost } from './own-host';
 
 /**
  * The Runs view with many stored runs: its own web host over its own run store of 300 fixture runs (two
@@ -23,20 +22,9 @@ const test = base.extend<object, { scaleHost: ScaleHost }>({
     async ({}, use) => {
       rmSync(runsDirectory, { recursive: true, force: true });
       const records = await writeRunFixtures(runsDirectory, { runs: 300, sweeps: 2, trialsPerSweep: 50 });
-      const host: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src-web/index.ts', '--port', '0', '--token', WEB_TOKEN, '--runs-dir', runsDirectory, '--concurrency', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
-      const exited = new Promise((done) => host.once('exit', done));
-      const url = await new Promise<string>((found, fail) => {
-        let output = '';
-        host.stdout?.on('data', (chunk: Buffer) => {
-          output += chunk.toString();
-          const match = /Open (http:\/\/\S+)/.exec(output);
-          if (match?.[1]) found(match[1]);
-        });
-        host.once('exit', (code) => fail(new Error(`the web host exited (${code}) before it listened:\n${output}`)));
-      });
-      await use({ url, records });
-      host.kill('SIGTERM');
-      await exited;
+      const host = await startOwnHost(runsDirectory);
+      await use({ url: host.url, records });
+      await host.stop();
     },
     { scope: 'worker' },
   ],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { centreOfMass, MNIST_SIDE, preprocessDigit } from './preprocess';
+import { centreOfMass, centringShift, inkBounds, MNIST_SIDE, preprocessDigit } from './preprocess';
 
 function canvas(width: number, height: number): Float32Array {
   return new Float32Array(width * height);
@@ -45,11 +45,14 @@ function preprocessOrFail(ink: Float32Array, width: number, height: number): Flo
   return out;
 }
 
+/** Where MNIST has the centre of mass of every test image: in [14, 15) on both axes, from pixel centres. */
 function expectCentred(image: Float32Array): void {
   const com = centreOfMass(image, MNIST_SIDE, MNIST_SIDE);
   if (com === null) throw new Error('expected a non-blank image');
-  expect(Math.abs(com.x - 14)).toBeLessThanOrEqual(0.5);
-  expect(Math.abs(com.y - 14)).toBeLessThanOrEqual(0.5);
+  for (const c of [com.x, com.y]) {
+    expect(c).toBeGreaterThanOrEqual(14);
+    expect(c).toBeLessThan(15);
+  }
 }
 
 describe('centreOfMass', () => {
@@ -73,6 +76,33 @@ describe('centreOfMass', () => {
   });
 });
 
+describe('centringShift', () => {
+  it('moves a centre of mass into [14, 15), flooring rather than rounding', () => {
+    expect(centringShift(14)).toBe(0);
+    expect(centringShift(14.5)).toBe(0);
+    expect(centringShift(14.99)).toBe(0);
+    expect(centringShift(13.99)).toBe(1);
+    expect(centringShift(13.5)).toBe(1);
+    expect(centringShift(15)).toBe(-1);
+    expect(centringShift(3.2)).toBe(11);
+  });
+
+  it('reads a centre a float32 rounding below 14 as 14', () => {
+    expect(centringShift(13.999999)).toBe(0);
+  });
+});
+
+describe('inkBounds', () => {
+  it('boxes the pixels above the threshold', () => {
+    const ink = canvas(10, 8);
+    fillRect(ink, 10, 2, 3, 4, 2);
+    ink[0] = 0.04;
+    expect(inkBounds(ink, 10, 8)).toEqual({ left: 2, top: 3, width: 4, height: 2 });
+    expect(inkBounds(ink, 10, 8, 0)).toEqual({ left: 0, top: 0, width: 6, height: 5 });
+    expect(inkBounds(canvas(4, 4), 4, 4)).toBeNull();
+  });
+});
+
 describe('preprocessDigit', () => {
   it('returns null for an empty canvas', () => {
     expect(preprocessDigit(canvas(280, 280), 280, 280)).toBeNull();
@@ -83,6 +113,15 @@ describe('preprocessDigit', () => {
     expect(preprocessDigit(ink, 50, 50)).toBeNull();
     ink[0] = 0.06;
     expect(preprocessDigit(ink, 50, 50)).not.toBeNull();
+  });
+
+  it('keeps faint pixels next to the ink when they fit, without letting them set the scale', () => {
+    const ink = canvas(28, 28);
+    fillRect(ink, 28, 10, 4, 6, 20);
+    fillRect(ink, 28, 9, 4, 1, 20, 0.04);
+    const out = preprocessOrFail(ink, 28, 28);
+    expect(boundingBox(out)).toMatchObject({ width: 7, height: 20 });
+    expect(Array.from(out).filter((v) => Math.abs(v - 0.04) < 1e-6)).toHaveLength(20);
   });
 
   it('fits a tall rectangle to 20 pixels high, keeping its aspect ratio', () => {

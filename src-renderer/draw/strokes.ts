@@ -2,11 +2,56 @@
 // the last one and re-render), drawn onto any 2-D canvas context, and read back
 // as an ink image for the MNIST preprocessing.
 
+import { FIT_SIDE } from './preprocess';
+
 /** The pad's side in CSS pixels; the ink image is PAD_SIDE x PAD_SIDE whatever the devicePixelRatio. */
 export const PAD_SIDE = 280;
 
 /** Stroke width for a mouse or finger: about what a pen on paper gives once scaled down to 28x28. */
 export const BASE_STROKE_WIDTH = 19;
+
+/**
+ * Width of MNIST's strokes in its 28x28 images: the test set's median is 2.40 pixels (twice the ink's
+ * mass over its gradient's total length, measured in strokes-width.test.ts). The ink the model reads is
+ * drawn at whatever pad width lands there after the digit is fitted into 20x20 pixels.
+ */
+export const MNIST_STROKE_WIDTH = 2.4;
+
+/** The thinnest line of the ink, so a dot or a tiny drawing still leaves ink to measure. */
+const MIN_INK_WIDTH = 4;
+
+/** A drawing whose ink is smaller than this on both sides (in pad pixels) is too small to read. */
+export const MIN_DRAWING_SIDE = 48;
+
+/**
+ * The strokes as the model's ink: the line width follows the drawing's size (its longer side, from the
+ * points' extent), so that once the digit is fitted into 20x20 the line is MNIST_STROKE_WIDTH wide, for a
+ * digit written large or small. Pen pressure still thins or thickens it by the same factor as on screen.
+ */
+export function inkStrokes(strokes: readonly Stroke[]): Stroke[] {
+  let minX = Infinity;
+  let maxX = -Infinity;
+  let minY = Infinity;
+  let maxY = -Infinity;
+  for (const stroke of strokes) {
+    for (const p of stroke) {
+      minX = Math.min(minX, p.x);
+      maxX = Math.max(maxX, p.x);
+      minY = Math.min(minY, p.y);
+      maxY = Math.max(maxY, p.y);
+    }
+  }
+  if (maxX < minX) return [];
+  const extent = Math.max(maxX - minX, maxY - minY);
+  // The fitted box is the extent plus one line width (half at each round end): w * 20 / (extent + w) = target.
+  const width = Math.max(MIN_INK_WIDTH, (MNIST_STROKE_WIDTH * extent) / (FIT_SIDE - MNIST_STROKE_WIDTH));
+  return strokes.map((stroke) => stroke.map((p) => ({ x: p.x, y: p.y, width: (width * p.width) / BASE_STROKE_WIDTH })));
+}
+
+/** Whether ink with this bounding box (null: none) is too small to classify: the view asks to draw larger. */
+export function tooSmallToRead(box: { width: number; height: number } | null): boolean {
+  return box !== null && Math.max(box.width, box.height) < MIN_DRAWING_SIDE;
+}
 
 /** Drag-and-drop type carrying the index of a test image from the strip onto the pad. */
 export const TEST_IMAGE_MIME = 'application/x-backprop-test-image';

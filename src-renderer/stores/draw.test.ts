@@ -5,11 +5,11 @@ import type { TestImage } from '../../src-shared/api';
 import { parseTrainConfig } from '../../src-shared/config';
 import type { RunRecord } from '../../src-shared/run-record';
 import { fakeHost, type HostCall } from '../test-support/fake-host';
-import { argmax, defaultRun, finishedRuns, formatPercent, testImageInput, useDrawStore } from './draw';
+import { argmax, defaultRun, finishedRuns, formatPercent, runAccuracy, testImageInput, useDrawStore } from './draw';
 import { useRunsStore } from './runs';
 
 
-function record(id: string, status: RunRecord['status'], finishedAt: string, summary = true): RunRecord {
+function record(id: string, status: RunRecord['status'], finishedAt: string, summary = true, best = 0.9): RunRecord {
   return {
     formatVersion: 1,
     id,
@@ -21,7 +21,7 @@ function record(id: string, status: RunRecord['status'], finishedAt: string, sum
     finishedAt,
     dtype: 'float32',
     versions: { app: '0', node: '20' },
-    ...(summary ? { summary: { iterations: 10, trainAccuracy: 0.9, testAccuracy: 0.9, bestTestAccuracy: 0.9, seconds: 1 } } : {}),
+    ...(summary ? { summary: { iterations: 10, trainAccuracy: 0.9, testAccuracy: 0.9, bestTestAccuracy: best, seconds: 1 } } : {}),
   };
 }
 
@@ -38,6 +38,19 @@ const flush = async (): Promise<void> => {
 const probs = (digit: number): number[] => Array.from({ length: 10 }, (_, i) => (i === digit ? 0.91 : 0.01));
 
 describe('pure helpers', () => {
+  it('defaults to the finished run with the highest best test accuracy, the newest on a tie', () => {
+    const runs = finishedRuns([
+      record('new', 'completed', '2025-01-05T00:00:00.000Z', true, 0.95),
+      record('top', 'stopped', '2025-01-03T00:00:00.000Z', true, 0.982),
+      record('tie', 'completed', '2025-01-02T00:00:00.000Z', true, 0.982),
+      record('none', 'completed', '2025-01-06T00:00:00.000Z', false),
+    ]);
+    expect(defaultRun(runs)?.id).toBe('top');
+    expect(runAccuracy(runs[2]!)).toBe(0.982);
+    expect(runAccuracy(runs[0]!)).toBeUndefined();
+    // Without any accuracy: the newest.
+    expect(defaultRun([runs[0]!])?.id).toBe('none');
+  });
   it('lists finished runs newest first and defaults to one with a summary', () => {
     const runs = [
       record('a', 'completed', '2025-01-02T00:00:00.000Z'),

@@ -26,9 +26,23 @@ export function finishedRuns(records: readonly RunRecord[]): RunRecord[] {
   return records.filter((r) => FINISHED_STATUSES.includes(r.status)).sort((a, b) => finishedTime(b) - finishedTime(a));
 }
 
-/** The run to classify with until the user picks one: the newest finished run with a summary. */
+/** A run's best test accuracy over its evaluations, else its final one; undefined when it has none. */
+export function runAccuracy(run: RunRecord): number | undefined {
+  const accuracy = run.summary?.bestTestAccuracy ?? run.summary?.testAccuracy;
+  return typeof accuracy === 'number' && Number.isFinite(accuracy) ? accuracy : undefined;
+}
+
+/**
+ * The run to classify with until the user picks one: the finished run with the highest best test accuracy
+ * (the first of `runs` on a tie, so the newest), else the first.
+ */
 export function defaultRun(runs: readonly RunRecord[]): RunRecord | undefined {
-  return runs.find((r) => r.summary !== undefined) ?? runs[0];
+  let best: RunRecord | undefined;
+  for (const run of runs) {
+    const accuracy = runAccuracy(run);
+    if (accuracy !== undefined && (best === undefined || accuracy > runAccuracy(best)!)) best = run;
+  }
+  return best ?? runs[0];
 }
 
 /** Index of the largest value; -1 for none. */
