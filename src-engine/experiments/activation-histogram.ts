@@ -25,7 +25,7 @@ export const BOOK_HISTOGRAM = { samples: 1000, nodes: 100, layers: 5, bins: 30 }
  * The range the histograms cover: the book's (0, 1) for sigmoid and ReLU (ReLU's values above 1 and its zeros
  * fall outside or in the first bin, as in figure 6-14), and tanh's whole range (-1, 1) so its bell shows whole.
  */
-export function histogramRange(activation: HistogramActivation): readonly [number, number] {
+function histogramRange(activation: HistogramActivation): readonly [number, number] {
   return activation === 'tanh' ? [-1, 1] : [0, 1];
 }
 

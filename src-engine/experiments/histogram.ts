@@ -13,7 +13,7 @@ export interface Histogram {
 }
 
 /** The largest bin count a histogram takes (the book draws 30). */
-export const MAX_HISTOGRAM_BINS = 1000;
+const MAX_HISTOGRAM_BINS = 1000;
 
 /** Bins `values` into `bins` equal bins over [lo, hi], the way numpy does (the right edge goes in the last bin). */
 export function histogram(values: ArrayLike<number>, bins: number, [lo, hi]: readonly [number, number]): Histogram {

@@ -28,18 +28,23 @@ export function networkActivations(net: MultiLayerNet, split: DatasetSplit, samp
   const rows = Math.min(samples, split.count);
   const x = Tensor.zeros([rows, split.rows * split.cols], net.dtype);
   net.ops.gatherRows(split.images, Int32Array.from({ length: rows }, (_, i) => i), PIXEL_SCALE, x);
-  const outputs: Array<{ name: string; values: Float64Array; relu: boolean }> = [];
+  // Two passes, so that no layer's output has to be kept: the first finds the ReLU layers' common range, the
+  // second bins each layer's output as it comes (a layer reuses its output buffer on its next call).
+  let largest = 0;
+  forEachActivation(net, x, (output, relu) => {
+    if (relu) for (const v of output.data) if (v > largest) largest = v;
+  });
+  const reluRange: readonly [number, number] = [0, largest > 0 ? largest : 1];
+  const layers: LayerActivations[] = [];
+  forEachActivation(net, x, (output, relu, name) => layers.push({ name, histogram: histogram(output.data, BOOK_HISTOGRAM.bins, relu ? reluRange : [0, 1]) }));
+  return { samples: rows, layers };
+}
+
+/** Runs x forward through the net in inference mode, handing each ReLU or sigmoid layer's output to `visit`. */
+function forEachActivation(net: MultiLayerNet, x: Tensor, visit: (output: Tensor, relu: boolean, name: string) => void): void {
   let out = x;
   for (const layer of net.layers) {
     out = layer.forward(out, false);
-    // A layer reuses its output buffer on the next call: the values are copied out before that.
-    if (layer instanceof Relu || layer instanceof Sigmoid) outputs.push({ name: layer.name, values: Float64Array.from(out.data), relu: layer instanceof Relu });
+    if (layer instanceof Relu || layer instanceof Sigmoid) visit(out, layer instanceof Relu, layer.name);
   }
-  let largest = 0;
-  for (const { values, relu } of outputs) if (relu) for (const v of values) if (v > largest) largest = v;
-  const reluRange: readonly [number, number] = [0, largest > 0 ? largest : 1];
-  return {
-    samples: rows,
-    layers: outputs.map(({ name, values, relu }) => ({ name, histogram: histogram(values, BOOK_HISTOGRAM.bins, relu ? reluRange : [0, 1]) })),
-  };
 }
