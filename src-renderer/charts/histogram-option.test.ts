@@ -14,14 +14,17 @@ describe('histogramChartOption', () => {
   });
 
   it('labels only the ends of the range and keeps the shared y maximum', () => {
-    expect([option.xAxis.axisLabel.formatter('', 0), option.xAxis.axisLabel.formatter('', 9)]).toEqual(['0', '1']);
+    expect([0, 1, 9].map((i) => option.xAxis.axisLabel.formatter('', i))).toEqual(['0', '', '1']);
+    expect(histogramChartOption(histogram([7.31849], 3, [0, 7.31849]), 'relu', 1).xAxis.axisLabel.formatter('', 2)).toBe('7.32');
     expect(option.yAxis.max).toBe(4);
   });
 });
 
 describe('sharedYMax', () => {
   const layers = [histogram([0.1, 0.1, 0.1], 2, [0, 1]), histogram([0.9], 2, [0, 1])];
-  it('is the tallest bar of all the panels, or the cap when that is lower', () => {
+  it('is the tallest bar of all the panels rounded up to a half power of ten, or the cap when that is lower', () => {
+    expect(sharedYMax([histogram(new Array<number>(36793).fill(0.5), 1, [0, 1])])).toBe(40000);
+    expect(sharedYMax([histogram(new Array<number>(33356).fill(0.5), 1, [0, 1])], 7000)).toBe(7000);
     expect(sharedYMax(layers)).toBe(3);
     expect(sharedYMax(layers, 2)).toBe(2);
     expect(sharedYMax(layers, 7000)).toBe(3);
