@@ -1,12 +1,13 @@
 import { z } from 'zod';
+import type { NetworkActivations } from '../src-engine/experiments/network-activations';
 import type { GradientCheckResult } from '../src-engine/gradient-check';
 import type { LayerTrace } from '../src-engine/graph/layer-graph';
 import { datasetSchema, type ConfigIssue, type TrainConfig } from './config';
-import { LAYER_GRAPH_BATCH, ONNX_LIMITS } from './limits';
+import { ACTIVATION_SAMPLES, LAYER_GRAPH_BATCH, ONNX_LIMITS } from './limits';
 import type { LossBuckets } from './series/buckets';
 import { RUN_ID_PATTERN, type OnnxReport, type RunListing, type RunRecord, type StoredEvaluation } from './run-record';
 import type { StoredSweep, Sweep } from './sweep';
-import { gradientCheckSamplesSchema, layerGraphBatchSchema, type LogLevel, type TrainerEventOf } from './trainer-protocol';
+import { activationSamplesSchema, gradientCheckSamplesSchema, layerGraphBatchSchema, type LogLevel, type TrainerEventOf } from './trainer-protocol';
 
 /**
  * The workbench API: what the renderer may ask of its host. The desktop app serves it over Electron IPC
@@ -72,6 +73,8 @@ export const apiRequestSchemas = {
   openRunFolder: byId,
   predict: z.object({ id: runIdSchema, pixels: z.array(z.number().min(0).max(1)).min(1).max(1_000_000) }).strict(),
   firstLayerWeights: z.object({ id: runIdSchema, units: z.number().int().min(1).max(MAX_WEIGHT_TILES).default(36) }).strict(),
+  /** Each hidden layer's activations as histograms, for the first `samples` test images through the run's network. */
+  activationHistograms: z.object({ id: runIdSchema, samples: activationSamplesSchema.default(ACTIVATION_SAMPLES.default) }).strict(),
   testImages: z
     .object({ dataset: datasetSchema, offset: z.number().int().min(0), count: z.number().int().min(1).max(MAX_TEST_IMAGES) })
     .strict(),
@@ -248,6 +251,9 @@ export interface ImportedOnnxModel extends OnnxModelDescription {
 /** One forward/backward pass as the Graph view draws it: the engine's own type. */
 export type { LayerTrace };
 
+/** A run's activation histograms on test images: the engine's own type. */
+export type { NetworkActivations };
+
 /** A sweep definition shipped in resources/sweeps. */
 export interface SweepPreset {
   readonly file: string;
@@ -278,6 +284,7 @@ interface ApiResults {
   predict: Prediction;
   /** null while the run has no weights yet (queued, starting, or ended before its first checkpoint). */
   firstLayerWeights: WeightTiles | null;
+  activationHistograms: NetworkActivations;
   testImages: TestImage[];
   confusion: ConfusionReport;
   classifiedImages: ClassifiedImage[];

@@ -9,6 +9,9 @@ export const GRADIENT_CHECK_SAMPLES = { min: 1, max: 32, default: 3 } as const;
 /** Images in the Graph view's one forward/backward pass. */
 export const LAYER_GRAPH_BATCH = { min: 1, max: 1000, default: 100 } as const;
 
+/** Test images a run's activation histograms pass through its network (the book's experiment uses 1000 inputs). */
+export const ACTIVATION_SAMPLES = { min: 1, max: 1000, default: 1000 } as const;
+
 /**
  * What an .onnx file may ask of the process that runs it, checked before anything is allocated: the file and
  * its parts are counted on the wire before it is decoded, and every tensor the graph computes is sized for a

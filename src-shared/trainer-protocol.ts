@@ -1,11 +1,12 @@
 import { z } from 'zod';
+import type { NetworkActivations } from '../src-engine/experiments/network-activations';
 import type { GradientCheckResult } from '../src-engine/gradient-check';
 import type { EvaluationRecord } from '../src-engine/training/evaluation-record';
 import type { TrainingStatus } from '../src-engine/training/training-run';
 import type { LayerTrace } from './api';
 import { trainConfigSchema } from './config';
 import { schemaFor } from './exact-schema';
-import { GRADIENT_CHECK_SAMPLES, LAYER_GRAPH_BATCH } from './limits';
+import { ACTIVATION_SAMPLES, GRADIENT_CHECK_SAMPLES, LAYER_GRAPH_BATCH } from './limits';
 import { backendNameSchema, onnxReportSchema, type TrainingOutcome } from './run-record';
 
 /**
@@ -21,6 +22,7 @@ const floatArray = z.union([z.instanceof(Float32Array), z.instanceof(Float64Arra
 
 export const gradientCheckSamplesSchema = z.number().int().min(GRADIENT_CHECK_SAMPLES.min).max(GRADIENT_CHECK_SAMPLES.max).default(GRADIENT_CHECK_SAMPLES.default);
 export const layerGraphBatchSchema = z.number().int().min(LAYER_GRAPH_BATCH.min).max(LAYER_GRAPH_BATCH.max);
+export const activationSamplesSchema = z.number().int().min(ACTIVATION_SAMPLES.min).max(ACTIVATION_SAMPLES.max);
 
 const runTargetSchema = z
   .object({
@@ -72,6 +74,8 @@ export const trainerCommandSchema = z.discriminatedUnion('type', [
       samples: gradientCheckSamplesSchema,
     })
     .strict(),
+  /** The loaded network's activation histograms on the first `samples` test images. */
+  z.object({ type: z.literal('activationHistograms'), requestId, samples: activationSamplesSchema }).strict(),
 ]);
 export type TrainerCommand = z.infer<typeof trainerCommandSchema>;
 export type TrainerCommandInput = z.input<typeof trainerCommandSchema>;
@@ -127,6 +131,18 @@ const layerTraceSchema = schemaFor<LayerTrace>()(
   }),
 );
 
+const histogramSchema = z.object({
+  counts: z.array(z.number().int().min(0)).readonly(),
+  edges: z.array(z.number()).readonly(),
+  below: z.number().int().min(0),
+  above: z.number().int().min(0),
+  mean: anyNumber,
+  std: anyNumber,
+});
+const networkActivationsSchema = schemaFor<NetworkActivations>()(
+  z.object({ samples: z.number().int(), layers: z.array(z.object({ name: z.string(), histogram: histogramSchema })).readonly() }),
+);
+
 const logLevelSchema = z.enum(['info', 'warn', 'error']);
 export type LogLevel = z.infer<typeof logLevelSchema>;
 
@@ -168,6 +184,7 @@ export const trainerEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('layerGraph'), requestId, trace: layerTraceSchema }),
   z.object({ type: z.literal('onnxExport'), requestId, model: z.instanceof(Uint8Array), report: onnxReportSchema }),
   z.object({ type: z.literal('gradientCheck'), requestId, ...gradientCheckResultSchema.shape }),
+  z.object({ type: z.literal('activationHistograms'), requestId, activations: networkActivationsSchema }),
   /** A request (predict, evaluate, ...) that could not be served; the run itself goes on. */
   z.object({ type: z.literal('requestFailed'), requestId, reason: z.string() }),
 ]);

@@ -2,6 +2,7 @@ import type { TrainConfig } from '../src-shared/config';
 import type { TrainerCommandOf, TrainerEventOf } from '../src-shared/trainer-protocol';
 import type { Backend } from '../src-engine/backend';
 import type { Dataset } from '../src-engine/dataset';
+import { networkActivations } from '../src-engine/experiments/network-activations';
 import { runGradientCheck } from '../src-engine/gradient-check';
 import { traceLayers } from '../src-engine/graph/layer-graph';
 import { Tensor } from '../src-engine/tensor';
@@ -48,6 +49,11 @@ export async function layerGraph(
   const { trainer } = await host.createTrainer(command.config);
   const trace = traceLayers(trainer.net, (await host.dataset(command.config.dataset)).train, command.batchSize);
   return { type: 'layerGraph', requestId: command.requestId, trace };
+}
+
+/** The activation histograms of the network it holds, on the first test images (the Inspect view). */
+export function activationHistograms(trainer: Trainer<TrainConfig>, dataset: Dataset, command: TrainerCommandOf<'activationHistograms'>): TrainerEventOf<'activationHistograms'> {
+  return { type: 'activationHistograms', requestId: command.requestId, activations: networkActivations(trainer.net, dataset.test, command.samples) };
 }
 
 /** The network it holds as ONNX, validated by onnxruntime on the test set. */

@@ -87,6 +87,15 @@ describe('the trainer process under Node', () => {
     expect(check.type === 'gradientCheck' && check.bound).toBe(1e-9);
     expect(check.type === 'gradientCheck' && Object.keys(check.differences).sort()).toEqual(['W1', 'W2', 'b1', 'b2']);
     if (check.type === 'gradientCheck') for (const value of Object.values(check.differences)) expect(value).toBeLessThanOrEqual(check.bound);
+    trainer.send({ type: 'activationHistograms', requestId: 'h', samples: 300 });
+    const histograms = await until('activationHistograms');
+    expect(histograms.type === 'activationHistograms' && histograms.activations.samples).toBe(300);
+    if (histograms.type === 'activationHistograms') {
+      expect(histograms.activations.layers.map((l) => l.name)).toEqual(['Relu1']);
+      const { counts, below, above } = histograms.activations.layers[0]!.histogram;
+      // Every one of the 300 test images' 16 hidden activations lands in a bin: the range ends at the largest.
+      expect([counts.reduce((a, b) => a + b, 0), below, above]).toEqual([300 * 16, 0, 0]);
+    }
     trainer.send({ type: 'predict', requestId: 'bad', images: new Float32Array(5), rows: 2 });
     const failure = await until('requestFailed');
     expect(failure).toMatchObject({ requestId: 'bad', reason: expect.stringMatching(/5 values for 2 images of 196 pixels/) });

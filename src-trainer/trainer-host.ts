@@ -13,7 +13,7 @@ import { restoreCheckpoint } from '../src-services/runs/checkpoint-fit';
 import { trimMetrics } from '../src-services/runs/metrics-writer';
 import type { RunFileWriterSync } from '../src-services/runs/run-files';
 import { RunRecorder } from '../src-services/runs/run-recorder';
-import { exportOnnx, exportWeights, gradientCheck, layerGraph, predict } from './requests';
+import { activationHistograms, exportOnnx, exportWeights, gradientCheck, layerGraph, predict } from './requests';
 import { detectTransport, type Transport } from './transport';
 import { CHECKPOINT_FILE, METRICS_FILE } from '../src-services/runs/run-layout';
 
@@ -186,6 +186,11 @@ class TrainerHost {
       case 'gradientCheck':
         this.transport.send(await gradientCheck(command, await this.dataset(command.config.dataset)));
         return;
+      case 'activationHistograms': {
+        const { trainer } = this.requireSession();
+        this.transport.send(activationHistograms(trainer, await this.dataset(trainer.config.dataset), command));
+        return;
+      }
     }
   }
 

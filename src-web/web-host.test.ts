@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GRADIENT_CHECK_CANCELLED } from '../src-shared/api';
+import { GRADIENT_CHECK_CANCELLED, type NetworkActivations } from '../src-shared/api';
 import type { RunListing, RunRecord } from '../src-shared/run-record';
 import { writeDenseIdxDataset } from '../src-services/data/idx-fixtures';
 import { RunStore } from '../src-services/runs/run-store';
@@ -104,6 +104,14 @@ describe('web host', () => {
     expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     const wrongSize = await client.call('predict', { id: record.id, pixels: [0.5] });
     expect(!wrongSize.ok && wrongSize.error).toContain('1 pixels given');
+
+    // The activation histograms of up to 1000 test images (the default; this set has 200) through the run's
+    // network, and no more than the cap.
+    const activations = await client.value<NetworkActivations>('activationHistograms', { id: record.id });
+    expect([activations.samples, activations.layers.map((l) => l.name)]).toEqual([200, ['Relu1']]);
+    expect(activations.layers[0]!.histogram.counts.reduce((a, b) => a + b, 0)).toBe(200 * 8);
+    const tooMany = await client.call('activationHistograms', { id: record.id, samples: 5000 });
+    expect(!tooMany.ok && tooMany.error).toMatch(/samples/);
 
     const images = await client.value<Array<{ label: number; pixels: number[] }>>('testImages', { dataset: { kind: 'mnist' }, offset: 0, count: 2 });
     expect(images.map((i) => i.label)).toEqual([7, 2]);

@@ -1,11 +1,12 @@
 import { MAX_WEIGHT_TILES, type WeightTiles } from '../../src-shared/api';
+import { checkLayerGraphBudget } from '../limits/memory-budget';
 import { requestFromTrainer } from '../trainers/trainer-requests';
 import type { ServiceContext } from './context';
 import { UserError } from './errors';
 import type { Handlers } from './handlers';
 
 /** The stored runs: listing, metrics, renaming, deleting, and what their networks hold and predict. */
-export type RunsMethod = 'listRuns' | 'runMetrics' | 'runCurve' | 'renameRun' | 'deleteRun' | 'openRunFolder' | 'predict' | 'firstLayerWeights';
+export type RunsMethod = 'listRuns' | 'runMetrics' | 'runCurve' | 'renameRun' | 'deleteRun' | 'openRunFolder' | 'predict' | 'firstLayerWeights' | 'activationHistograms';
 
 /**
  * The first layer's weights, one tile per hidden unit: from the live network while it trains, else the
@@ -79,4 +80,13 @@ export const runsHandlers = {
   },
 
   firstLayerWeights: (ctx, { id, units }) => firstLayerWeights(ctx, id, units),
+
+  activationHistograms: async (ctx, { id, samples }) => {
+    const record = await ctx.store.get(id);
+    // One forward pass of `samples` images: within what the Graph view's trace of as many images may take.
+    checkLayerGraphBudget(record.config, samples, ctx.memoryBudget, `run "${record.name}"`);
+    const process = await ctx.predictors.processFor(id);
+    const reply = await requestFromTrainer(process, { type: 'activationHistograms', samples }, 'activationHistograms', { timeoutMs: 60_000 });
+    return reply.activations;
+  },
 } satisfies Handlers<RunsMethod>;
