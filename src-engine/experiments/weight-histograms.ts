@@ -1,7 +1,7 @@
 import { histogram, type Histogram } from './histogram';
 
 /** The bins of a layer's weight histogram (the book's 30). */
-export const WEIGHT_HISTOGRAM_BINS = 30;
+const WEIGHT_HISTOGRAM_BINS = 30;
 
 /** One affine layer's weights (W1, W2, ...): binned over ±max|w| of the layer, with their extremes. */
 export interface LayerWeightHistogram {
