@@ -257,10 +257,7 @@ export type { LayerTrace };
 /** A run's activation histograms on test images: the engine's own type. */
 export type { NetworkActivations };
 
-/** One affine layer's weight histogram: the engine's own type. */
-export type { LayerWeightHistogram };
-
-/** A run's weight histograms, W1 first; `iteration` is the checkpoint's when they come from one. */
+/** A run's weight histograms (the engine's LayerWeightHistogram), W1 first; `iteration` is the checkpoint's when they come from one. */
 export interface WeightHistograms {
   readonly layers: readonly LayerWeightHistogram[];
   readonly iteration: number | null;

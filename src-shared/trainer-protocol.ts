@@ -146,7 +146,7 @@ const histogramSchema = z.object({
 const networkActivationsSchema = schemaFor<NetworkActivations>()(
   z.object({ samples: z.number().int(), layers: z.array(z.object({ name: z.string(), histogram: histogramSchema })).readonly() }),
 );
-export const layerWeightHistogramSchema = schemaFor<LayerWeightHistogram>()(z.object({ name: z.string(), histogram: histogramSchema, min: anyNumber, max: anyNumber }));
+const layerWeightHistogramSchema = schemaFor<LayerWeightHistogram>()(z.object({ name: z.string(), histogram: histogramSchema, min: anyNumber, max: anyNumber }));
 
 const logLevelSchema = z.enum(['info', 'warn', 'error']);
 export type LogLevel = z.infer<typeof logLevelSchema>;
