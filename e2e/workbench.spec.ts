@@ -83,6 +83,9 @@ test('configure a small net, train one epoch with pause and resume, see it in Ru
   const accuracy = await page.getByTestId('test-accuracy').textContent();
   expect(Number.parseFloat(accuracy ?? '')).toBeGreaterThan(80);
   await expect(page.getByTestId('evaluations')).toHaveText('7 evaluations');
+  // The finished run's weights per layer: a histogram of W1 and of W2, each summarised for screen readers.
+  await expect(page.getByTestId('weight-histogram-W1').getByRole('img')).toHaveAttribute('aria-label', /^W1: std [\d.e-]+, range ±[\d.e-]+$/);
+  await expect(page.getByTestId('weight-histogram-W2').getByRole('img')).toHaveAttribute('aria-label', /^W2: std /);
   await shoot(page, testInfo, 'train');
 
   // Runs: the run is listed with its accuracy; ticking it overlays its curves.

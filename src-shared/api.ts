@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import type { NetworkActivations } from '../src-engine/experiments/network-activations';
+import type { LayerWeightHistogram } from '../src-engine/experiments/weight-histograms';
 import type { GradientCheckResult } from '../src-engine/gradient-check';
 import type { LayerTrace } from '../src-engine/graph/layer-graph';
 import { datasetSchema, type ConfigIssue, type TrainConfig } from './config';
-import { ACTIVATION_SAMPLES, LAYER_GRAPH_BATCH, ONNX_LIMITS } from './limits';
+import { ACTIVATION_SAMPLES, LAYER_GRAPH_BATCH, ONNX_LIMITS, WEIGHT_HISTOGRAM_BINS } from './limits';
 import type { LossBuckets } from './series/buckets';
 import { RUN_ID_PATTERN, type OnnxReport, type RunListing, type RunRecord, type StoredEvaluation } from './run-record';
 import type { StoredSweep, Sweep } from './sweep';
-import { activationSamplesSchema, gradientCheckSamplesSchema, layerGraphBatchSchema, type LogLevel, type TrainerEventOf } from './trainer-protocol';
+import { activationSamplesSchema, gradientCheckSamplesSchema, layerGraphBatchSchema, weightHistogramBinsSchema, type LogLevel, type TrainerEventOf } from './trainer-protocol';
 
 /**
  * The workbench API: what the renderer may ask of its host. The desktop app serves it over Electron IPC
@@ -75,6 +76,8 @@ export const apiRequestSchemas = {
   firstLayerWeights: z.object({ id: runIdSchema, units: z.number().int().min(1).max(MAX_WEIGHT_TILES).default(36) }).strict(),
   /** Each hidden layer's activations as histograms, for the first `samples` test images through the run's network. */
   activationHistograms: z.object({ id: runIdSchema, samples: activationSamplesSchema.default(ACTIVATION_SAMPLES.default) }).strict(),
+  /** Each affine layer's weights as a histogram over ±max|w|, from the live network while it trains, else the checkpoint. */
+  weightHistograms: z.object({ id: runIdSchema, bins: weightHistogramBinsSchema.default(WEIGHT_HISTOGRAM_BINS.default) }).strict(),
   testImages: z
     .object({ dataset: datasetSchema, offset: z.number().int().min(0), count: z.number().int().min(1).max(MAX_TEST_IMAGES) })
     .strict(),
@@ -254,6 +257,12 @@ export type { LayerTrace };
 /** A run's activation histograms on test images: the engine's own type. */
 export type { NetworkActivations };
 
+/** A run's weight histograms (the engine's LayerWeightHistogram), W1 first; `iteration` is the checkpoint's when they come from one. */
+export interface WeightHistograms {
+  readonly layers: readonly LayerWeightHistogram[];
+  readonly iteration: number | null;
+}
+
 /** A sweep definition shipped in resources/sweeps. */
 export interface SweepPreset {
   readonly file: string;
@@ -285,6 +294,8 @@ interface ApiResults {
   /** null while the run has no weights yet (queued, starting, or ended before its first checkpoint). */
   firstLayerWeights: WeightTiles | null;
   activationHistograms: NetworkActivations;
+  /** null while the run has no weights yet, like firstLayerWeights. */
+  weightHistograms: WeightHistograms | null;
   testImages: TestImage[];
   confusion: ConfusionReport;
   classifiedImages: ClassifiedImage[];

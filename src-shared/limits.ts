@@ -12,6 +12,9 @@ export const LAYER_GRAPH_BATCH = { min: 1, max: 1000, default: 100 } as const;
 /** Test images a run's activation histograms pass through its network (the book's experiment uses 1000 inputs). */
 export const ACTIVATION_SAMPLES = { min: 1, max: 1000, default: 1000 } as const;
 
+/** Bins of each layer's weight histogram in the Train view (the book draws 30). */
+export const WEIGHT_HISTOGRAM_BINS = { min: 1, max: 100, default: 30 } as const;
+
 /**
  * What an .onnx file may ask of the process that runs it, checked before anything is allocated: the file and
  * its parts are counted on the wire before it is decoded, and every tensor the graph computes is sized for a

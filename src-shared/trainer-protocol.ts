@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import type { NetworkActivations } from '../src-engine/experiments/network-activations';
+import type { LayerWeightHistogram } from '../src-engine/experiments/weight-histograms';
 import type { GradientCheckResult } from '../src-engine/gradient-check';
 import type { EvaluationRecord } from '../src-engine/training/evaluation-record';
 import type { TrainingStatus } from '../src-engine/training/training-run';
 import type { LayerTrace } from './api';
 import { trainConfigSchema } from './config';
 import { schemaFor } from './exact-schema';
-import { ACTIVATION_SAMPLES, GRADIENT_CHECK_SAMPLES, LAYER_GRAPH_BATCH } from './limits';
+import { ACTIVATION_SAMPLES, GRADIENT_CHECK_SAMPLES, LAYER_GRAPH_BATCH, WEIGHT_HISTOGRAM_BINS } from './limits';
 import { backendNameSchema, onnxReportSchema, type TrainingOutcome } from './run-record';
 
 /**
@@ -23,6 +24,7 @@ const floatArray = z.union([z.instanceof(Float32Array), z.instanceof(Float64Arra
 export const gradientCheckSamplesSchema = z.number().int().min(GRADIENT_CHECK_SAMPLES.min).max(GRADIENT_CHECK_SAMPLES.max).default(GRADIENT_CHECK_SAMPLES.default);
 export const layerGraphBatchSchema = z.number().int().min(LAYER_GRAPH_BATCH.min).max(LAYER_GRAPH_BATCH.max);
 export const activationSamplesSchema = z.number().int().min(ACTIVATION_SAMPLES.min).max(ACTIVATION_SAMPLES.max);
+export const weightHistogramBinsSchema = z.number().int().min(WEIGHT_HISTOGRAM_BINS.min).max(WEIGHT_HISTOGRAM_BINS.max);
 
 const runTargetSchema = z
   .object({
@@ -76,6 +78,8 @@ export const trainerCommandSchema = z.discriminatedUnion('type', [
     .strict(),
   /** The loaded network's activation histograms on the first `samples` test images. */
   z.object({ type: z.literal('activationHistograms'), requestId, samples: activationSamplesSchema }).strict(),
+  /** The loaded network's weight histograms, one per affine layer. */
+  z.object({ type: z.literal('weightHistograms'), requestId, bins: weightHistogramBinsSchema }).strict(),
 ]);
 export type TrainerCommand = z.infer<typeof trainerCommandSchema>;
 export type TrainerCommandInput = z.input<typeof trainerCommandSchema>;
@@ -142,6 +146,7 @@ const histogramSchema = z.object({
 const networkActivationsSchema = schemaFor<NetworkActivations>()(
   z.object({ samples: z.number().int(), layers: z.array(z.object({ name: z.string(), histogram: histogramSchema })).readonly() }),
 );
+const layerWeightHistogramSchema = schemaFor<LayerWeightHistogram>()(z.object({ name: z.string(), histogram: histogramSchema, min: anyNumber, max: anyNumber }));
 
 const logLevelSchema = z.enum(['info', 'warn', 'error']);
 export type LogLevel = z.infer<typeof logLevelSchema>;
@@ -185,6 +190,7 @@ export const trainerEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('onnxExport'), requestId, model: z.instanceof(Uint8Array), report: onnxReportSchema }),
   z.object({ type: z.literal('gradientCheck'), requestId, ...gradientCheckResultSchema.shape }),
   z.object({ type: z.literal('activationHistograms'), requestId, activations: networkActivationsSchema }),
+  z.object({ type: z.literal('weightHistograms'), requestId, layers: z.array(layerWeightHistogramSchema).max(1000) }),
   /** A request (predict, evaluate, ...) that could not be served; the run itself goes on. */
   z.object({ type: z.literal('requestFailed'), requestId, reason: z.string() }),
 ]);

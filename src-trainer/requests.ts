@@ -3,6 +3,7 @@ import type { TrainerCommandOf, TrainerEventOf } from '../src-shared/trainer-pro
 import type { Backend } from '../src-engine/backend';
 import type { Dataset } from '../src-engine/dataset';
 import { networkActivations } from '../src-engine/experiments/network-activations';
+import { weightHistograms as layerWeightHistograms } from '../src-engine/experiments/weight-histograms';
 import { runGradientCheck } from '../src-engine/gradient-check';
 import { traceLayers } from '../src-engine/graph/layer-graph';
 import { Tensor } from '../src-engine/tensor';
@@ -54,6 +55,11 @@ export async function layerGraph(
 /** The activation histograms of the network it holds, on the first test images (the Inspect view). */
 export function activationHistograms(trainer: Trainer<TrainConfig>, dataset: Dataset, command: TrainerCommandOf<'activationHistograms'>): TrainerEventOf<'activationHistograms'> {
   return { type: 'activationHistograms', requestId: command.requestId, activations: networkActivations(trainer.net, dataset.test, command.samples) };
+}
+
+/** The weight histograms of the network it holds, one per affine layer (the Train view, next to the weight tiles). */
+export function weightHistograms(trainer: Trainer<TrainConfig>, command: TrainerCommandOf<'weightHistograms'>): TrainerEventOf<'weightHistograms'> {
+  return { type: 'weightHistograms', requestId: command.requestId, layers: layerWeightHistograms(trainer.net.params, command.bins) };
 }
 
 /** The network it holds as ONNX, validated by onnxruntime on the test set. */

@@ -96,6 +96,10 @@ describe('the trainer process under Node', () => {
       // Every one of the 300 test images' 16 hidden activations lands in a bin: the range ends at the largest.
       expect([counts.reduce((a, b) => a + b, 0), below, above]).toEqual([300 * 16, 0, 0]);
     }
+    trainer.send({ type: 'weightHistograms', requestId: 'wh', bins: 30 });
+    const weightHistograms = await until('weightHistograms');
+    if (weightHistograms.type !== 'weightHistograms') throw new Error('no weight histograms');
+    expect(weightHistograms.layers.map((l) => [l.name, l.histogram.counts.length, l.histogram.counts.reduce((a, b) => a + b, 0)])).toEqual([['W1', 30, PIXELS * 16], ['W2', 30, 16 * 10]]);
     trainer.send({ type: 'predict', requestId: 'bad', images: new Float32Array(5), rows: 2 });
     const failure = await until('requestFailed');
     expect(failure).toMatchObject({ requestId: 'bad', reason: expect.stringMatching(/5 values for 2 images of 196 pixels/) });

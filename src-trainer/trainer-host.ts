@@ -13,7 +13,7 @@ import { restoreCheckpoint } from '../src-services/runs/checkpoint-fit';
 import { trimMetrics } from '../src-services/runs/metrics-writer';
 import type { RunFileWriterSync } from '../src-services/runs/run-files';
 import { RunRecorder } from '../src-services/runs/run-recorder';
-import { activationHistograms, exportOnnx, exportWeights, gradientCheck, layerGraph, predict } from './requests';
+import { activationHistograms, exportOnnx, exportWeights, gradientCheck, layerGraph, predict, weightHistograms } from './requests';
 import { detectTransport, type Transport } from './transport';
 import { CHECKPOINT_FILE, METRICS_FILE } from '../src-services/runs/run-layout';
 
@@ -191,6 +191,9 @@ class TrainerHost {
         this.transport.send(activationHistograms(trainer, await this.dataset(trainer.config.dataset), command));
         return;
       }
+      case 'weightHistograms':
+        this.transport.send(weightHistograms(this.requireSession().trainer, command));
+        return;
     }
   }
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GRADIENT_CHECK_CANCELLED, type NetworkActivations } from '../src-shared/api';
+import { GRADIENT_CHECK_CANCELLED, type NetworkActivations, type WeightHistograms } from '../src-shared/api';
 import type { RunListing, RunRecord } from '../src-shared/run-record';
 import { writeDenseIdxDataset } from '../src-services/data/idx-fixtures';
 import { RunStore } from '../src-services/runs/run-store';
@@ -97,6 +97,14 @@ describe('web host', () => {
     const tiles = await client.value<{ units: number; inputSize: number; data: number[] }>('firstLayerWeights', { id: record.id });
     expect(tiles.units).toBe(8);
     expect(tiles.data).toHaveLength(8 * 784);
+
+    // From the checkpoint of the finished run: every weight of each affine layer binned over ±max|w|.
+    const weights = await client.value<WeightHistograms>('weightHistograms', { id: record.id });
+    expect(weights.iteration).toBe(60);
+    expect(weights.layers.map((l) => [l.name, l.histogram.counts.length, l.histogram.counts.reduce((a, b) => a + b, 0)])).toEqual([['W1', 30, 784 * 8], ['W2', 30, 8 * 10]]);
+    expect(weights.layers[0]!.histogram.edges[30]).toBe(Math.max(-weights.layers[0]!.min, weights.layers[0]!.max));
+    const tooManyBins = await client.call('weightHistograms', { id: record.id, bins: 101 });
+    expect(!tooManyBins.ok && tooManyBins.error).toMatch(/bins/);
 
     const { probabilities } = await client.value<{ probabilities: number[] }>('predict', { id: record.id, pixels: new Array(784).fill(0.5) });
     expect(probabilities).toHaveLength(10);

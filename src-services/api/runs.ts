@@ -1,4 +1,5 @@
-import { MAX_WEIGHT_TILES, type WeightTiles } from '../../src-shared/api';
+import { weightHistograms } from '../../src-engine/experiments/weight-histograms';
+import { MAX_WEIGHT_TILES, type WeightHistograms, type WeightTiles } from '../../src-shared/api';
 import { checkLayerGraphBudget } from '../limits/memory-budget';
 import { requestFromTrainer } from '../trainers/trainer-requests';
 import type { ServiceContext } from './context';
@@ -6,7 +7,7 @@ import { UserError } from './errors';
 import type { Handlers } from './handlers';
 
 /** The stored runs: listing, metrics, renaming, deleting, and what their networks hold and predict. */
-export type RunsMethod = 'listRuns' | 'runMetrics' | 'runCurve' | 'renameRun' | 'deleteRun' | 'openRunFolder' | 'predict' | 'firstLayerWeights' | 'activationHistograms';
+export type RunsMethod = 'listRuns' | 'runMetrics' | 'runCurve' | 'renameRun' | 'deleteRun' | 'openRunFolder' | 'predict' | 'firstLayerWeights' | 'activationHistograms' | 'weightHistograms';
 
 /**
  * The first layer's weights, one tile per hidden unit: from the live network while it trains, else the
@@ -39,6 +40,20 @@ async function firstLayerWeights(ctx: ServiceContext, id: string, units: number)
   const data = new Array<number>(count * inputSize);
   for (let u = 0; u < count; u++) for (let i = 0; i < inputSize; i++) data[u * inputSize + i] = values[i * hidden + u]!;
   return { data, units: count, inputSize, iteration };
+}
+
+/** Each affine layer's weight histogram, from the live network while it trains, else the checkpoint; null while there are none. */
+async function runWeightHistograms(ctx: ServiceContext, id: string, bins: number): Promise<WeightHistograms | null> {
+  const live = ctx.supervisor.readyProcessOf(id);
+  if (live) {
+    const reply = await requestFromTrainer(live, { type: 'weightHistograms', bins }, 'weightHistograms', { timeoutMs: 10_000 });
+    return { layers: reply.layers, iteration: null };
+  }
+  await ctx.store.get(id);
+  const checkpoint = await ctx.store.readCheckpoint(id);
+  if (!checkpoint) return null;
+  const iteration = typeof checkpoint.meta.iteration === 'number' ? checkpoint.meta.iteration : null;
+  return { layers: weightHistograms(checkpoint.tensors, bins), iteration };
 }
 
 export const runsHandlers = {
@@ -80,6 +95,8 @@ export const runsHandlers = {
   },
 
   firstLayerWeights: (ctx, { id, units }) => firstLayerWeights(ctx, id, units),
+
+  weightHistograms: (ctx, { id, bins }) => runWeightHistograms(ctx, id, bins),
 
   activationHistograms: async (ctx, { id, samples }) => {
     const record = await ctx.store.get(id);

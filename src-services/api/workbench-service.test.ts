@@ -108,6 +108,8 @@ describe('runs while they start', () => {
     expect(await service.handle('firstLayerWeights', { id: first.value.id })).toEqual({ ok: true, value: null });
     expect(await service.handle('firstLayerWeights', { id: second.value.id })).toEqual({ ok: true, value: null });
     expect(await service.handle('firstLayerWeights', { id: 'no-such-run' })).toMatchObject({ ok: false });
+    expect(await service.handle('weightHistograms', { id: first.value.id })).toEqual({ ok: true, value: null });
+    expect(await service.handle('weightHistograms', { id: second.value.id })).toEqual({ ok: true, value: null });
     const queue = await service.handle('runQueue', {});
     expect(queue).toMatchObject({ ok: true, value: { concurrency: 1, training: 1, queued: [{ runId: second.value.id, position: 1, waitingFor: 'slot' }] } });
     // Every connected renderer was told the same.
