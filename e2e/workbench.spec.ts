@@ -122,6 +122,25 @@ test('configure a small net, train one epoch with pause and resume, see it in Ru
   await page.mouse.up();
   await expect(page.getByTestId('prediction')).toHaveText(/^\d \(\d+(\.\d+)? ?%\)$/);
   await expectProbabilitiesOfPrediction(page);
+  // Saliency: d logit(class) / d pixel of the predicted class, as red and blue over the input; then a chosen class.
+  const predictedDigit = (await page.getByTestId('prediction').textContent())!.charAt(0);
+  const saliencyMap = page.getByTestId('saliency-map');
+  await expect(saliencyMap).toHaveAttribute('data-class', predictedDigit);
+  await expect(page.getByTestId('saliency-caption')).toContainText('score = the logit before softmax');
+  await expect(page.getByTestId('saliency-caption')).toContainText('(predicted), p = ');
+  const coloured = await saliencyMap.evaluate((canvas: HTMLCanvasElement) => {
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) if (data[i] !== data[i + 1] || data[i + 2] !== data[i + 1]) count++;
+    return count;
+  });
+  expect(coloured).toBeGreaterThan(0);
+  const otherDigit = String((Number(predictedDigit) + 1) % 10);
+  await page.getByTestId('saliency-class').selectOption(otherDigit);
+  await expect(saliencyMap).toHaveAttribute('data-class', otherDigit);
+  await expect(page.getByTestId('saliency-caption')).not.toContainText('(predicted)');
+  await page.getByTestId('saliency-class').selectOption('predicted');
+  await expect(saliencyMap).toHaveAttribute('data-class', predictedDigit);
   await shoot(page, testInfo, 'draw');
 
   // The exported file imports back and classifies the same drawing; a broken file is refused with the reason.
@@ -131,6 +150,7 @@ test('configure a small net, train one epoch with pause and resume, see it in Ru
   await expect(page.getByTestId('onnx-summary')).toContainText('Gemm, Relu, Softmax');
   await expect(page.getByTestId('model-picker')).toContainText('e2e-small-net.onnx');
   await expect(page.getByTestId('model-picker')).toHaveValue(/^onnx-/);
+  await expect(page.getByTestId('saliency-panel')).toContainText('an imported ONNX model only predicts here');
   await expect(page.getByTestId('prediction')).toHaveText(/^\d \(\d+(\.\d+)? ?%\)$/);
   await page.getByTestId('draw-clear').click();
 

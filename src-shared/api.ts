@@ -73,6 +73,10 @@ export const apiRequestSchemas = {
   deleteRun: byId,
   openRunFolder: byId,
   predict: z.object({ id: runIdSchema, pixels: z.array(z.number().min(0).max(1)).min(1).max(1_000_000) }).strict(),
+  /** d logit(class) / d pixel of one image through the run's network; classIndex absent: the predicted class. */
+  inputGradient: z
+    .object({ id: runIdSchema, pixels: z.array(z.number().min(0).max(1)).min(1).max(1_000_000), classIndex: z.number().int().min(0).max(100_000).optional() })
+    .strict(),
   firstLayerWeights: z.object({ id: runIdSchema, units: z.number().int().min(1).max(MAX_WEIGHT_TILES).default(36) }).strict(),
   /** Each hidden layer's activations as histograms, for the first `samples` test images through the run's network. */
   activationHistograms: z.object({ id: runIdSchema, samples: activationSamplesSchema.default(ACTIVATION_SAMPLES.default) }).strict(),
@@ -172,6 +176,15 @@ export interface RunCurve {
 
 /** Class probabilities of one image. */
 export interface Prediction {
+  readonly probabilities: number[];
+}
+
+/** The saliency of one image: d score(class) / d pixel, the score being the class's logit before softmax. */
+export interface InputSaliency {
+  /** One value per input pixel. */
+  readonly gradient: number[];
+  /** The class the gradient is for (the predicted one when none was asked). */
+  readonly classIndex: number;
   readonly probabilities: number[];
 }
 
@@ -291,6 +304,7 @@ interface ApiResults {
   /** The folder's path; the desktop app also opens it in the file manager. */
   openRunFolder: { path: string; opened: boolean };
   predict: Prediction;
+  inputGradient: InputSaliency;
   /** null while the run has no weights yet (queued, starting, or ended before its first checkpoint). */
   firstLayerWeights: WeightTiles | null;
   activationHistograms: NetworkActivations;

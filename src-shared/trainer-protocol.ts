@@ -62,6 +62,8 @@ export const trainerCommandSchema = z.discriminatedUnion('type', [
       rows: z.number().int().min(1).max(100_000),
     })
     .strict(),
+  /** d logit(class) / d pixel for one image of inputSize pixels; no classIndex: the predicted class. */
+  z.object({ type: z.literal('inputGradient'), requestId, pixels: z.instanceof(Float32Array), classIndex: z.number().int().min(0).max(100_000).optional() }).strict(),
   z.object({ type: z.literal('evaluate'), requestId }).strict(),
   z.object({ type: z.literal('exportWeights'), requestId }).strict(),
   /** Build the config's network and trace one forward/backward pass on the first training images. */
@@ -180,6 +182,7 @@ export const trainerEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('log'), level: logLevelSchema, message: z.string() }),
   z.object({ type: z.literal('loaded'), iteration: z.number().int() }),
   z.object({ type: z.literal('prediction'), requestId, probabilities: z.instanceof(Float32Array), rows: z.number().int(), cols: z.number().int() }),
+  z.object({ type: z.literal('inputGradient'), requestId, gradient: z.instanceof(Float32Array), classIndex: z.number().int(), probabilities: z.instanceof(Float32Array) }),
   z.object({ type: z.literal('evaluation'), requestId, record: evaluationRecordSchema }),
   z.object({
     type: z.literal('weights'),

@@ -6,6 +6,7 @@ import { networkActivations } from '../src-engine/experiments/network-activation
 import { weightHistograms as layerWeightHistograms } from '../src-engine/experiments/weight-histograms';
 import { runGradientCheck } from '../src-engine/gradient-check';
 import { traceLayers } from '../src-engine/graph/layer-graph';
+import { inputGradient } from '../src-engine/networks/input-gradient';
 import { Tensor } from '../src-engine/tensor';
 import type { Trainer } from '../src-engine/training/trainer';
 import { selectBackend } from '../src-services/backends/select-backend';
@@ -32,6 +33,18 @@ export function predict(trainer: Trainer<TrainConfig>, command: TrainerCommandOf
   const probabilities = new Float32Array(scores.size);
   probabilities.set(exact.data);
   return { type: 'prediction', requestId: command.requestId, probabilities, rows: command.rows, cols };
+}
+
+/** The saliency of one image: d logit(class) / d pixel through the network it holds (float32 on the wire). */
+export function saliency(trainer: Trainer<TrainConfig>, command: TrainerCommandOf<'inputGradient'>): TrainerEventOf<'inputGradient'> {
+  const result = inputGradient(trainer.net, command.pixels, command.classIndex);
+  return {
+    type: 'inputGradient',
+    requestId: command.requestId,
+    gradient: Float32Array.from(result.gradient),
+    classIndex: result.classIndex,
+    probabilities: Float32Array.from(result.probabilities),
+  };
 }
 
 /** A copy of every parameter (the weight tiles of the Train view, an export). */

@@ -79,6 +79,9 @@ describe('the trainer process under Node', () => {
       const sum = prediction.probabilities.subarray(0, 10).reduce((a, b) => a + b, 0);
       expect(sum).toBeCloseTo(1, 5); // float32 probabilities: ~1e-7 each
     }
+    trainer.send({ type: 'inputGradient', requestId: 's1', pixels: new Float32Array(PIXELS).fill(0.5), classIndex: 3 });
+    const saliency = await until('inputGradient');
+    expect(saliency.type === 'inputGradient' && [saliency.classIndex, saliency.gradient.length, saliency.probabilities.length]).toEqual([3, PIXELS, 10]);
     trainer.send({ type: 'exportWeights', requestId: 'w' });
     const weights = await until('weights');
     expect(weights.type === 'weights' && weights.tensors.map((t) => [t.name, t.shape])).toEqual([['W1', [PIXELS, 16]], ['b1', [16]], ['W2', [16, 10]], ['b2', [10]]]);
@@ -103,6 +106,8 @@ describe('the trainer process under Node', () => {
     trainer.send({ type: 'predict', requestId: 'bad', images: new Float32Array(5), rows: 2 });
     const failure = await until('requestFailed');
     expect(failure).toMatchObject({ requestId: 'bad', reason: expect.stringMatching(/5 values for 2 images of 196 pixels/) });
+    trainer.send({ type: 'inputGradient', requestId: 's2', pixels: new Float32Array(PIXELS), classIndex: 10 });
+    expect(await until('requestFailed', 2)).toMatchObject({ requestId: 's2', reason: expect.stringMatching(/class 10 is not one of 0\.\.9/) });
   });
 
   it('refuses a trace or a gradient check over the memory budget before building it, and outlives a Ctrl+C', async () => {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GRADIENT_CHECK_CANCELLED, type NetworkActivations, type WeightHistograms } from '../src-shared/api';
+import { GRADIENT_CHECK_CANCELLED, type InputSaliency, type NetworkActivations, type WeightHistograms } from '../src-shared/api';
 import type { RunListing, RunRecord } from '../src-shared/run-record';
 import { writeDenseIdxDataset } from '../src-services/data/idx-fixtures';
 import { RunStore } from '../src-services/runs/run-store';
@@ -112,6 +112,25 @@ describe('web host', () => {
     expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
     const wrongSize = await client.call('predict', { id: record.id, pixels: [0.5] });
     expect(!wrongSize.ok && wrongSize.error).toContain('1 pixels given');
+
+    // The saliency map, d logit(class) / d pixel, from the process holding the run's network.
+    const pixels = Array.from({ length: 784 }, (_, i) => (i % 28) / 28);
+    const predicted = await client.value<InputSaliency>('inputGradient', { id: record.id, pixels });
+    const { probabilities: expected } = await client.value<{ probabilities: number[] }>('predict', { id: record.id, pixels });
+    expect(predicted.gradient).toHaveLength(784);
+    expect(predicted.classIndex).toBe(expected.indexOf(Math.max(...expected)));
+    predicted.probabilities.forEach((p, i) => expect(p).toBeCloseTo(expected[i]!, 6));
+    const other = (predicted.classIndex + 1) % 10;
+    const chosen = await client.value<InputSaliency>('inputGradient', { id: record.id, pixels, classIndex: other });
+    expect(chosen.classIndex).toBe(other);
+    expect(chosen.gradient.some((g, i) => g !== predicted.gradient[i])).toBe(true);
+    expect(chosen.gradient.some((g) => g !== 0)).toBe(true);
+    const noSuchClass = await client.call('inputGradient', { id: record.id, pixels, classIndex: 10 });
+    expect(!noSuchClass.ok && noSuchClass.error).toContain('has classes 0..9');
+    const negative = await client.call('inputGradient', { id: record.id, pixels, classIndex: -1 });
+    expect(!negative.ok && negative.error).toMatch(/classIndex/);
+    const shortImage = await client.call('inputGradient', { id: record.id, pixels: [0.5] });
+    expect(!shortImage.ok && shortImage.error).toContain('1 pixels given');
 
     // The activation histograms of up to 1000 test images (the default; this set has 200) through the run's
     // network, and no more than the cap.

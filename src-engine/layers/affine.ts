@@ -20,6 +20,7 @@ export class Affine implements ParameterLayer {
   private x: Operand | undefined;
   private out: Tensor | undefined;
   private dx: Tensor | undefined;
+  private inputDx: Tensor | undefined;
 
   constructor(W: Tensor, b: Tensor, ops: TensorOps, options: { name?: string; computeInputGradient?: boolean } = {}) {
     if (W.shape.length !== 2 || b.shape.length !== 1 || b.shape[0] !== W.shape[1]) {
@@ -61,5 +62,17 @@ export class Affine implements ParameterLayer {
     this.dx = reuse(this.dx, this.computeInputGradient ? x.shape : [0], this.W.dtype);
     if (this.computeInputGradient) this.ops.matmulTransposedB(dout, this.W, this.dx);
     return this.dx;
+  }
+
+  /**
+   * dx = dout W^T alone, whatever computeInputGradient says: for questions about the input itself (the
+   * saliency map), never called by training, so the first layer's training backward stays as cheap as before.
+   */
+  inputGradient(dout: Tensor): Tensor {
+    const x = this.x;
+    if (!x) throw new Error(`${this.name}.inputGradient called before forward`);
+    this.inputDx = reuse(this.inputDx, [rowsOf(x), this.W.shape[0]], this.W.dtype);
+    this.ops.matmulTransposedB(dout, this.W, this.inputDx);
+    return this.inputDx;
   }
 }

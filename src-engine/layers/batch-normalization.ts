@@ -68,4 +68,19 @@ export class BatchNormalization implements ParameterLayer {
     this.ops.batchNormBackward(dout, this.gamma, this.saved, { dx: this.dx, dgamma: this.dgamma, dbeta: this.dbeta });
     return this.dx;
   }
+
+  /**
+   * The backward of the inference forward, where mean and var are the running constants:
+   * dx = dout * gamma / sqrt(runningVar + eps). Training never calls it.
+   */
+  inferenceBackward(dout: Tensor): Tensor {
+    this.dx = reuse(this.dx, dout.shape, dout.dtype);
+    const features = this.gamma.size;
+    const { data } = dout;
+    for (let i = 0; i < data.length; i++) {
+      const f = i % features;
+      this.dx.data[i] = (data[i] * this.gamma.data[f]) / Math.sqrt(this.runningVar.data[f] + BATCH_NORM_EPS);
+    }
+    return this.dx;
+  }
 }

@@ -52,4 +52,11 @@ export class Dropout implements Layer {
     this.ops.mul(dout, this.mask, this.dx);
     return this.dx;
   }
+
+  /** The backward of the inference forward: dx = dout * (1 - ratio), or dout itself when inverted. */
+  inferenceBackward(dout: Tensor): Tensor {
+    this.dx = reuse(this.dx, dout.shape, dout.dtype);
+    this.ops.scale(dout, this.inverted ? 1 : 1 - this.ratio, this.dx);
+    return this.dx;
+  }
 }

@@ -7,7 +7,7 @@ import { UserError } from './errors';
 import type { Handlers } from './handlers';
 
 /** The stored runs: listing, metrics, renaming, deleting, and what their networks hold and predict. */
-export type RunsMethod = 'listRuns' | 'runMetrics' | 'runCurve' | 'renameRun' | 'deleteRun' | 'openRunFolder' | 'predict' | 'firstLayerWeights' | 'activationHistograms' | 'weightHistograms';
+export type RunsMethod = 'listRuns' | 'runMetrics' | 'runCurve' | 'renameRun' | 'deleteRun' | 'openRunFolder' | 'predict' | 'inputGradient' | 'firstLayerWeights' | 'activationHistograms' | 'weightHistograms';
 
 /**
  * The first layer's weights, one tile per hidden unit: from the live network while it trains, else the
@@ -92,6 +92,19 @@ export const runsHandlers = {
     const process = await ctx.predictors.processFor(id);
     const reply = await requestFromTrainer(process, { type: 'predict', images: Float32Array.from(pixels), rows: 1 }, 'prediction', { timeoutMs: 30_000 });
     return { probabilities: Array.from(reply.probabilities) };
+  },
+
+  inputGradient: async (ctx, { id, pixels, classIndex }) => {
+    const inputs = await ctx.predictors.inputSize(id);
+    if (pixels.length !== inputs) throw new UserError(`inputGradient: ${pixels.length} pixels given, run ${id} takes ${inputs}`);
+    if (classIndex !== undefined) {
+      const classes = (await ctx.store.get(id)).config.network.outputSize;
+      if (classIndex >= classes) throw new UserError(`inputGradient: class ${classIndex} given, run ${id} has classes 0..${classes - 1}`);
+    }
+    const process = await ctx.predictors.processFor(id);
+    const command = { type: 'inputGradient' as const, pixels: Float32Array.from(pixels), classIndex };
+    const reply = await requestFromTrainer(process, command, 'inputGradient', { timeoutMs: 30_000 });
+    return { gradient: Array.from(reply.gradient), classIndex: reply.classIndex, probabilities: Array.from(reply.probabilities) };
   },
 
   firstLayerWeights: (ctx, { id, units }) => firstLayerWeights(ctx, id, units),
