@@ -1,39 +1,16 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { nextTick } from 'vue';
 import type { TestImage } from '../../src-shared/api';
-import { parseTrainConfig } from '../../src-shared/config';
 import type { RunRecord } from '../../src-shared/run-record';
-import { fakeHost, type HostCall } from '../test-support/fake-host';
+import { fakeHost, flush, type HostCall } from '../test-support/fake-host';
+import { testRecord, testSummary } from '../test-support/run-records';
 import { argmax, defaultRun, finishedRuns, formatPercent, runAccuracy, testImageInput, useDrawStore } from './draw';
 import { useRunsStore } from './runs';
 
 
 function record(id: string, status: RunRecord['status'], finishedAt: string, summary = true, best = 0.9): RunRecord {
-  return {
-    formatVersion: 1,
-    id,
-    name: `run ${id}`,
-    config: parseTrainConfig({}),
-    status,
-    createdAt: '2025-01-01T00:00:00.000Z',
-    updatedAt: finishedAt,
-    finishedAt,
-    dtype: 'float32',
-    versions: { app: '0', node: '20' },
-    ...(summary ? { summary: { iterations: 10, trainAccuracy: 0.9, testAccuracy: 0.9, bestTestAccuracy: best, seconds: 1 } } : {}),
-  };
+  return testRecord(id, { status, updatedAt: finishedAt, finishedAt, ...(summary ? { summary: testSummary(best) } : {}) });
 }
-
-/**
- * Lets the store react to an answer: every promise it chains on the answer settles before the next macrotask,
- * however many there are (a fixed count of microtask turns would let a longer chain finish after the checks).
- * The zero-delay timer is that macrotask boundary, not a wait for time to pass.
- */
-const flush = async (): Promise<void> => {
-  await new Promise<void>((resolve) => setTimeout(resolve, 0));
-  await nextTick();
-};
 
 const probs = (digit: number): number[] => Array.from({ length: 10 }, (_, i) => (i === digit ? 0.91 : 0.01));
 

@@ -1,33 +1,14 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { nextTick } from 'vue';
 import type { ConfusionReport } from '../../src-shared/api';
-import { parseTrainConfig } from '../../src-shared/config';
 import type { RunRecord } from '../../src-shared/run-record';
-import { fakeHost } from '../test-support/fake-host';
+import { fakeHost, flush } from '../test-support/fake-host';
+import { testRecord, testSummary } from '../test-support/run-records';
 import { bestRun, useInspectStore } from './inspect';
 
 function record(id: string, best: number | null, finishedAt = '2025-01-02T00:00:00.000Z'): RunRecord {
-  return {
-    formatVersion: 1,
-    id,
-    name: `run ${id}`,
-    config: parseTrainConfig({}),
-    status: 'completed',
-    createdAt: '2025-01-01T00:00:00.000Z',
-    updatedAt: finishedAt,
-    finishedAt,
-    dtype: 'float32',
-    versions: { app: '0', node: '20' },
-    summary: { iterations: 10, trainAccuracy: 0.9, testAccuracy: 0.9, bestTestAccuracy: best, seconds: 1 },
-  };
+  return testRecord(id, { updatedAt: finishedAt, finishedAt, summary: testSummary(best) });
 }
-
-/** Lets the store react to an answer (a macrotask boundary, not a wait for time). */
-const flush = async (): Promise<void> => {
-  await new Promise<void>((resolve) => setTimeout(resolve, 0));
-  await nextTick();
-};
 
 const report = (cellImages: number[][][]): ConfusionReport => ({
   classes: 2,

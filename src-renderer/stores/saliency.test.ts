@@ -1,15 +1,8 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { nextTick } from 'vue';
 import type { InputSaliency } from '../../src-shared/api';
-import { fakeHost, type HostCall } from '../test-support/fake-host';
+import { fakeHost, flush, type HostCall } from '../test-support/fake-host';
 import { useSaliencyStore } from './saliency';
-
-/** Lets the store react to an answer: the zero-delay timer is a macrotask boundary, not a wait for time. */
-const flush = async (): Promise<void> => {
-  await new Promise<void>((resolve) => setTimeout(resolve, 0));
-  await nextTick();
-};
 
 const answer = (classIndex: number): InputSaliency => ({ gradient: [0.5, -0.25], classIndex, probabilities: [0.3, 0.7] });
 

@@ -1,34 +1,18 @@
 import { createPinia, setActivePinia } from 'pinia';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { nextTick } from 'vue';
 import type { RunQueueState } from '../../src-shared/api';
 import { parseTrainConfig } from '../../src-shared/config';
 import type { RunRecord } from '../../src-shared/run-record';
-import { fakeHost, type HostCall } from '../test-support/fake-host';
+import { fakeHost, flush, type HostCall } from '../test-support/fake-host';
+import { testRecord } from '../test-support/run-records';
 import { activeRunRows, queueDescription, queueSummary } from './active-runs';
 import { useRunsStore } from './runs';
 import { useTrainingStore } from './training';
 
 
 function record(id: string, status: RunRecord['status'], createdAt = '2025-01-01T00:00:00.000Z'): RunRecord {
-  return {
-    formatVersion: 1,
-    id,
-    name: `run ${id}`,
-    config: parseTrainConfig({}),
-    status,
-    createdAt,
-    updatedAt: createdAt,
-    dtype: 'float32',
-    versions: { app: '0', node: '20' },
-  };
+  return testRecord(id, { status, createdAt, updatedAt: createdAt });
 }
-
-/** Lets the store react to an answer: the zero-delay timer is a macrotask boundary, not a wait for time. */
-const flush = async (): Promise<void> => {
-  await new Promise<void>((resolve) => setTimeout(resolve, 0));
-  await nextTick();
-};
 
 const queueOf = (queued: RunQueueState['queued'], training = 2): RunQueueState => ({ concurrency: 2, training, memoryBudgetBytes: 4e9, queued });
 

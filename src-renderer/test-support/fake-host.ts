@@ -1,3 +1,4 @@
+import { nextTick } from 'vue';
 import type { ApiEnvelope } from '../../src-shared/api';
 import { ApiClient, setApiClient } from '../api/client';
 
@@ -19,4 +20,14 @@ export function fakeHost(): HostCall[] {
     }),
   );
   return calls;
+}
+
+/**
+ * Lets a store react to an answer: every promise it chains on the answer settles before the next macrotask,
+ * however many there are (a fixed count of microtask turns would let a longer chain finish after the checks).
+ * The zero-delay timer is that macrotask boundary, not a wait for time to pass.
+ */
+export async function flush(): Promise<void> {
+  await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  await nextTick();
 }
