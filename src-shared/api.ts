@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { InputActivations } from '../src-engine/experiments/input-activations';
+import type { InputActivations, LayerActivation } from '../src-engine/experiments/input-activations';
 import type { NetworkActivations } from '../src-engine/experiments/network-activations';
 import type { LayerWeightHistogram } from '../src-engine/experiments/weight-histograms';
 import type { GradientCheckResult } from '../src-engine/gradient-check';
@@ -296,6 +296,9 @@ export interface ImportedOnnxModel extends OnnxModelDescription {
 
 /** One forward/backward pass as the Graph view draws it: the engine's own type. */
 export type { LayerTrace };
+
+/** One layer's output for one input (inputActivations): the engine's own type. */
+export type { LayerActivation };
 
 /** A run's activation histograms on test images: the engine's own type. */
 export type { NetworkActivations };

@@ -11,7 +11,7 @@ import { Tensor } from '../tensor';
 export const MAX_LAYER_UNITS = 4096;
 
 /** The kinds of layer whose output is shown (Dropout only scales at inference, so its output adds nothing). */
-export type ActivationLayerKind = 'Affine' | 'BatchNorm' | 'Relu' | 'Sigmoid';
+type ActivationLayerKind = 'Affine' | 'BatchNorm' | 'Relu' | 'Sigmoid';
 
 /** What one layer gave for one input. */
 export interface LayerActivation {

@@ -106,7 +106,7 @@ async function checkpointTime(ctx: ServiceContext, id: string): Promise<number |
 /** Every layer's output for a drawn image or a test image by index, through the run's own network. */
 async function insideInput(ctx: ServiceContext, id: string, request: { pixels?: number[] | undefined; testIndex?: number | undefined }): Promise<InsideInput> {
   let process: TrainerProcess;
-  let pixels: Float32Array;
+  let pixels: Float32Array<ArrayBuffer>;
   let testImage: TestImage | null = null;
   if (request.testIndex !== undefined) {
     const index = request.testIndex;
