@@ -10,7 +10,7 @@ import { expect, screenshotView, test } from './fixtures';
 /** The rows the panel shows for a 784-50-20-10 BatchNorm ReLU net: every Affine, BatchNorm and ReLU. */
 const LAYERS = ['Affine1', 'BatchNorm1', 'Relu1', 'Affine2', 'BatchNorm2', 'Relu2', 'Affine3'];
 
-/** Each ReLU row's count of zero units is the number of its cells that hold exactly 0, as the grid's readout says. */
+/** Each ReLU row's count of zero units is the number of its cells that hold exactly 0, as the grid's readout (keys, then mouse) says. */
 async function expectConsistentReluRow(panel: Locator, page: Page): Promise<void> {
   const relu = panel.locator('[data-layer="Relu1"]');
   await expect(relu).toHaveAttribute('data-size', '50');
@@ -33,6 +33,13 @@ async function expectConsistentReluRow(panel: Locator, page: Page): Promise<void
     if (value === 0) readZeros++;
   }
   expect(readZeros).toBe(zeros);
+  // The mouse reads the same: the cell in the second row, second column is unit 11 (cells are square).
+  const box = (await cells.boundingBox())!;
+  const side = box.width / 10;
+  await cells.hover({ position: { x: side * 1.5, y: side * 1.5 } });
+  await expect(readout).toHaveText(/^unit 11: /);
+  await page.mouse.move(0, 0);
+  await expect(readout).toHaveText(/^colours: black 0 … yellow /);
 }
 
 test('inside one input: a drawn digit and test images layer by layer, with their saliency maps', async ({ app: page }, testInfo) => {
