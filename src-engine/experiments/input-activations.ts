@@ -50,7 +50,7 @@ function kindOf(layer: Layer): ActivationLayerKind | undefined {
   return undefined;
 }
 
-function describe(name: string, kind: ActivationLayerKind, data: ArrayLike<number>, maxUnits: number): LayerActivation {
+function summarise(name: string, kind: ActivationLayerKind, data: ArrayLike<number>, maxUnits: number): LayerActivation {
   let min = Infinity;
   let max = -Infinity;
   let zeros = 0;
@@ -82,7 +82,7 @@ export function inputActivations(net: MultiLayerNet, pixels: ArrayLike<number>, 
     out = layer.forward(out, false);
     const kind = kindOf(layer);
     // Copied now: the layer reuses its output buffer on its next call.
-    if (kind) layers.push(describe(layer.name, kind, out.data, maxUnits));
+    if (kind) layers.push(summarise(layer.name, kind, out.data, maxUnits));
   }
   const scores = out.data;
   let predicted = 0;
