@@ -50,7 +50,9 @@ export const hasGradientFlow = (run: GradientFlowRun): boolean => run.evaluation
 export function gradientFlowLines(runs: readonly GradientFlowRun[], view: GradientFlowView) {
   const several = runs.length > 1;
   const layers = gradientFlowLayers(runs);
-  return runs.filter(hasGradientFlow).flatMap((run, r) => {
+  // r counts every run, those without a gradient flow too: a run keeps the colour the overlay's other charts give it.
+  return runs.flatMap((run, r) => {
+    if (!hasGradientFlow(run)) return [];
     const points = measured(run.evaluations);
     const picked = view.layer === undefined ? Array.from({ length: layers }, (_, l) => l) : [view.layer];
     return picked.map((l) => {
@@ -81,6 +83,9 @@ export function shortNumber(value: number | null): string {
   return magnitude >= 1e-3 && magnitude < 1e4 ? String(Number(value.toPrecision(3))) : value.toExponential(2);
 }
 
+/** A log axis's label: 0.01 to 100 as they are, beyond as 1e-8 or 1e3. */
+const powerOfTen = (v: number): string => (v >= 0.01 && v <= 100 ? String(v) : v.toExponential(0).replace('e+', 'e'));
+
 export function gradientFlowChartOption(runs: readonly GradientFlowRun[], view: GradientFlowView) {
   const label = GRADIENT_STATISTICS.find((s) => s.key === view.statistic)!.label;
   return {
@@ -91,7 +96,7 @@ export function gradientFlowChartOption(runs: readonly GradientFlowRun[], view: 
     tooltip: { trigger: 'axis' as const, valueFormatter: (v: unknown) => (typeof v === 'number' ? shortNumber(v) : '–') },
     xAxis: { type: 'value' as const, name: 'iteration', nameLocation: 'middle' as const, nameGap: 24, min: 0 },
     yAxis: view.log
-      ? { type: 'log' as const, name: label, logBase: 10, axisLabel: { formatter: (v: number) => v.toExponential(0) } }
+      ? { type: 'log' as const, name: label, logBase: 10, axisLabel: { formatter: powerOfTen } }
       : { type: 'value' as const, name: label, axisLabel: { formatter: (v: number) => shortNumber(v) } },
     series: gradientFlowLines(runs, view),
   };
