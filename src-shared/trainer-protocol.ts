@@ -8,7 +8,7 @@ import type { TrainingStatus } from '../src-engine/training/training-run';
 import type { LayerTrace } from './api';
 import { trainConfigSchema } from './config';
 import { schemaFor } from './exact-schema';
-import { ACTIVATION_SAMPLES, GRADIENT_CHECK_SAMPLES, LAYER_GRAPH_BATCH, WEIGHT_HISTOGRAM_BINS } from './limits';
+import { ACTIVATION_SAMPLES, GRADIENT_CHECK_SAMPLES, LAYER_GRAPH_BATCH, MAX_AFFINE_LAYERS, WEIGHT_HISTOGRAM_BINS } from './limits';
 import { backendNameSchema, onnxReportSchema, type TrainingOutcome } from './run-record';
 
 /**
@@ -99,6 +99,11 @@ const evaluationRecordSchema = schemaFor<EvaluationRecord>()(
     trainLoss: anyNumber,
     testLoss: anyNumber,
     final: z.boolean(),
+    gradients: z
+      .array(z.object({ weightNorm: anyNumber, biasNorm: anyNumber, updateRatio: anyNumber }))
+      .max(MAX_AFFINE_LAYERS)
+      .readonly()
+      .optional(),
   }),
 );
 
