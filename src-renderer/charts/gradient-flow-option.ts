@@ -91,7 +91,7 @@ export function gradientFlowChartOption(runs: readonly GradientFlowRun[], view: 
   return {
     backgroundColor: 'transparent',
     animation: false,
-    grid: { left: 64, right: 16, top: 36, bottom: 40 },
+    grid: { left: 64, right: 16, top: 60, bottom: 40 },
     legend: { top: 4, type: 'scroll' as const },
     tooltip: { trigger: 'axis' as const, valueFormatter: (v: unknown) => (typeof v === 'number' ? shortNumber(v) : '–') },
     xAxis: { type: 'value' as const, name: 'iteration', nameLocation: 'middle' as const, nameGap: 24, min: 0 },
