@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Backend, BackgroundKernels, FloatArray, OptimizerRule } from '../../src-engine/backend';
+import { convKernels } from '../../src-engine/backends/ts/conv';
 import { projectRoot } from '../data/load-dataset';
 
 /**
@@ -16,7 +17,7 @@ export interface NativeInfo {
   readonly hardwareThreads: number;
 }
 
-interface NativeBinding extends Omit<Backend, 'name' | 'optimizerStep' | 'background'> {
+interface NativeBinding extends Omit<Backend, 'name' | 'optimizerStep' | 'background' | keyof typeof convKernels> {
   /** The rule travels as a number (see elementwise.h). */
   optimizerStep(rule: number, w: FloatArray, g: FloatArray, s1: FloatArray, s2: FloatArray, n: number, lr: number, p1: number, p2: number, eps: number): void;
   sparseMatmulAsync: BackgroundKernels['sparseMatmul'];
@@ -80,6 +81,8 @@ export function loadNativeBackend(): Backend {
     sparseMatmul: b.sparseMatmul,
     sparseMatmulTransposed: b.sparseMatmulTransposed,
     prefetchSparseRows: b.prefetchSparseRows,
+    // The convolution kernels are the TypeScript reference's until the addon has its own.
+    ...convKernels,
     background: { sparseMatmul: b.sparseMatmulAsync, gatherMatmul: b.gatherMatmulAsync, done: b.backgroundDone, wait: b.backgroundWait },
   };
 }
