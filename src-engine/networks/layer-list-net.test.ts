@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { nativeForTests } from '../../src-services/backends/native-for-tests';
 import { bundledMnistDirectory, loadIdxDataset } from '../../src-services/data/load-dataset';
+import type { Backend } from '../backend';
 import { createTsBackend } from '../backends/ts-backend';
 import type { Dataset } from '../dataset';
 import { gradientCheckBound, meanAbsoluteDifferences } from '../gradient';
@@ -11,6 +13,8 @@ import { LayerListNet } from './layer-list-net';
 import { deepConvNet, layerShapes, simpleConvNet, type LayerListSpec } from './layer-list-spec';
 
 const backend = createTsBackend();
+// The gradient checks run on both backends, the native one wherever it loads.
+const backends: Backend[] = nativeForTests.backend ? [backend, nativeForTests.backend] : [backend];
 
 describe('layer lists: shapes and parameters', () => {
   it('SimpleConvNet has the book\'s layers, shapes and parameters W1, b1 (conv), W2, b2, W3, b3 (affine)', () => {
@@ -60,13 +64,13 @@ describe('layer lists: shapes and parameters', () => {
 });
 
 describe('gradient checks in float64', () => {
-  it('the book\'s ch7 gradient_check: SimpleConvNet on one (1, 10, 10) input, 10 filters 3x3, hidden 10, std 0.01', () => {
+  it.each(backends.map((b) => [b.name, b] as const))('the book\'s ch7 gradient_check: SimpleConvNet on one (1, 10, 10) input, 10 filters 3x3, hidden 10, std 0.01 (%s backend)', (_, b) => {
     // Central differences (h = 1e-4) are the derivative only where no ReLU input and no max-pool comparison is
     // within reach of the perturbation; the book's own stored run (W1 1.6e-6, b1 2.9e-6) has such a crossing.
     // Seed 0's draw has none (the delta-free check agrees to 1e-12 below), so the dtype's bound applies.
     for (const delta of [1e-7, 0]) {
       const rng = new Rng(0);
-      const net = new LayerListNet(simpleConvNet({ input: [1, 10, 10], filters: 10, size: 3, hidden: 10, output: 10, weightInit: 0.01 }), { backend, dtype: 'float64', rng });
+      const net = new LayerListNet(simpleConvNet({ input: [1, 10, 10], filters: 10, size: 3, hidden: 10, output: 10, weightInit: 0.01 }), { backend: b, dtype: 'float64', rng });
       net.lastLayer.delta = delta;
       const x = Tensor.from(Array.from({ length: 100 }, () => rng.uniform()), [1, 1, 10, 10], 'float64');
       const t = Int32Array.from([1]);
@@ -82,7 +86,7 @@ describe('gradient checks in float64', () => {
     }
   });
 
-  it('every layer type (conv with stride and pad, BatchNorm on images, sigmoid, pool, affine, dropout) passes with lossDelta 0', () => {
+  it.each(backends.map((b) => [b.name, b] as const))('every layer type (conv with stride and pad, BatchNorm on images, sigmoid, pool, affine, dropout) passes with lossDelta 0 (%s backend)', (_, b) => {
     const spec: LayerListSpec = {
       input: [2, 6, 6],
       layers: [
@@ -94,7 +98,7 @@ describe('gradient checks in float64', () => {
       weightInit: 'he',
     };
     const rng = new Rng(4);
-    const net = new LayerListNet(spec, { backend, dtype: 'float64', rng });
+    const net = new LayerListNet(spec, { backend: b, dtype: 'float64', rng });
     net.lastLayer.delta = 0;
     expect(Object.keys(net.params)).toEqual(['W1', 'b1', 'gamma1', 'beta1', 'W2', 'b2', 'W3', 'b3', 'W4', 'b4']);
     expect(net.params.gamma1.shape).toEqual([3 * 3 * 3]);

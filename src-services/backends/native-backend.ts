@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Backend, BackgroundKernels, FloatArray, OptimizerRule } from '../../src-engine/backend';
-import { convKernels } from '../../src-engine/backends/ts/conv';
 import { projectRoot } from '../data/load-dataset';
 
 /**
@@ -17,7 +16,7 @@ export interface NativeInfo {
   readonly hardwareThreads: number;
 }
 
-interface NativeBinding extends Omit<Backend, 'name' | 'optimizerStep' | 'background' | keyof typeof convKernels> {
+interface NativeBinding extends Omit<Backend, 'name' | 'optimizerStep' | 'background'> {
   /** The rule travels as a number (see elementwise.h). */
   optimizerStep(rule: number, w: FloatArray, g: FloatArray, s1: FloatArray, s2: FloatArray, n: number, lr: number, p1: number, p2: number, eps: number): void;
   sparseMatmulAsync: BackgroundKernels['sparseMatmul'];
@@ -81,8 +80,11 @@ export function loadNativeBackend(): Backend {
     sparseMatmul: b.sparseMatmul,
     sparseMatmulTransposed: b.sparseMatmulTransposed,
     prefetchSparseRows: b.prefetchSparseRows,
-    // The convolution kernels are the TypeScript reference's until the addon has its own.
-    ...convKernels,
+    im2col: b.im2col,
+    col2im: b.col2im,
+    maxPoolForward: b.maxPoolForward,
+    maxPoolBackward: b.maxPoolBackward,
+    transposeBatch: b.transposeBatch,
     background: { sparseMatmul: b.sparseMatmulAsync, gatherMatmul: b.gatherMatmulAsync, done: b.backgroundDone, wait: b.backgroundWait },
   };
 }
