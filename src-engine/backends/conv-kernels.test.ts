@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { WindowArgs } from '../backend';
+import { TensorOps } from '../ops';
 import { Rng } from '../rng';
+import { Tensor } from '../tensor';
 import { createTsBackend } from './ts-backend';
 
 const b = createTsBackend();
@@ -145,5 +147,33 @@ describe('transposeBatch', () => {
     const out = new Float64Array(12);
     b.transposeBatch(Float64Array.from(range(12)), out, 2, 2, 3);
     expect(Array.from(out)).toEqual([1, 4, 2, 5, 3, 6, 7, 10, 8, 11, 9, 12]);
+  });
+});
+
+describe('the named conv operations of TensorOps check shapes first, naming them', () => {
+  const ops = new TensorOps(b);
+  const window = { height: 2, width: 2, stride: 1, pad: 0 };
+
+  it('im2col, col2im and max pooling need (N, C, H, W) images and outputs of the implied shapes', () => {
+    expect(() => ops.im2col(Tensor.zeros([2, 9], 'float64'), window, Tensor.zeros([8, 4], 'float64'))).toThrow('im2col: images need (N, C, H, W); got images (2, 9)');
+    expect(() => ops.im2col(Tensor.zeros([2, 1, 3, 3], 'float64'), window, Tensor.zeros([8, 3], 'float64'))).toThrow('im2col: col needs (N*out_h*out_w, C*FH*FW) = (8, 4); got x (2, 1, 3, 3), col (8, 3)');
+    expect(() => ops.col2im(Tensor.zeros([8, 4], 'float64'), { ...window, height: 4 }, Tensor.zeros([2, 1, 3, 3], 'float64'))).toThrow('col2im: a 4x2 window does not fit (2, 1, 3, 3) images padded by 0');
+    expect(() => ops.maxPoolForward(Tensor.zeros([1, 2, 3, 3], 'float64'), window, Tensor.zeros([1, 2, 2, 2], 'float64'), new Int32Array(7))).toThrow(
+      'maxPoolForward: out and argmax need (N, C, out_h, out_w), 8 values; got x (1, 2, 3, 3), out (1, 2, 2, 2), argmax (7)',
+    );
+    expect(() => ops.maxPoolBackward(Tensor.zeros([1, 2, 2, 1], 'float64'), new Int32Array(8), window, Tensor.zeros([1, 2, 3, 3], 'float64'))).toThrow(
+      "maxPoolBackward: dout and argmax need the forward's (N, C, out_h, out_w), 8 values; got dout (1, 2, 2, 1), argmax (8), dx (1, 2, 3, 3)",
+    );
+  });
+
+  it('channelsFirst and channelsLast move between rows (N*H*W, C) and images (N, C, H, W)', () => {
+    const rows = Tensor.from(range(12), [6, 2], 'float64');
+    const images = Tensor.zeros([2, 2, 3, 1], 'float64');
+    ops.channelsFirst(rows, images);
+    expect(Array.from(images.data)).toEqual([1, 3, 5, 2, 4, 6, 7, 9, 11, 8, 10, 12]);
+    const back = Tensor.zeros([6, 2], 'float64');
+    ops.channelsLast(images, back);
+    expect(Array.from(back.data)).toEqual(range(12));
+    expect(() => ops.channelsFirst(Tensor.zeros([6, 3], 'float64'), images)).toThrow('channelsFirst: rows (N*H*W, C) become images (N, C, H, W); got rows (6, 3), images (2, 2, 3, 1)');
   });
 });

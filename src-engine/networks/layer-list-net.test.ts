@@ -43,6 +43,21 @@ describe('layer lists: shapes and parameters', () => {
     expect(rms(net.params.W6) / Math.sqrt(2 / (64 * 9))).toBeCloseTo(1, 1);
   });
 
+  it('keeps BatchNorm running statistics for checkpoints, and predicts deterministically at inference (dropout scaled, not drawn)', () => {
+    const spec: LayerListSpec = { input: [1, 4, 4], layers: [{ type: 'conv', filters: 2, size: 3, stride: 1, pad: 0 }, { type: 'batchnorm' }, { type: 'relu' }, { type: 'dropout', ratio: 0.5 }, { type: 'affine', units: 3 }], output: 3, weightInit: 'he' };
+    const rng = new Rng(9);
+    const net = new LayerListNet(spec, { backend, dtype: 'float64', rng });
+    expect(Object.keys(net.runningStatistics)).toEqual(['runningMean1', 'runningVar1']);
+    expect(net.runningStatistics.runningMean1.shape).toEqual([2 * 2 * 2]);
+    const x = Tensor.from(Array.from({ length: 5 * 16 }, () => rng.normal()), [5, 1, 4, 4], 'float64');
+    net.predict(x, true);
+    expect(net.runningStatistics.runningVar1.data.some((v) => v > 0)).toBe(true);
+    const first = Array.from(net.predict(x, false).data);
+    expect(Array.from(net.predict(x, false).data)).toEqual(first);
+    const trained = [Array.from(net.predict(x, true).data), Array.from(net.predict(x, true).data)];
+    expect(trained[0]).not.toEqual(trained[1]);
+  });
+
   it('refuses layers that do not fit, naming the layer and the shapes', () => {
     const spec = (layers: LayerListSpec['layers'], input: LayerListSpec['input'] = [1, 8, 8]): LayerListSpec => ({ input, layers, output: 10, weightInit: 0.01 });
     expect(() => layerShapes(spec([{ type: 'affine', units: 20 }, { type: 'conv', filters: 4, size: 3, stride: 1, pad: 0 }]))).toThrow(
