@@ -71,7 +71,7 @@ describe('layer lists: shapes and parameters', () => {
     );
     expect(() => layerShapes(spec([{ type: 'conv', filters: 4, size: 3, stride: 0, pad: 0 }]))).toThrow('layers[0] (conv 4 filters 3x3): stride must be a whole number of at least 1, got 0');
     expect(() => layerShapes(spec([{ type: 'dropout', ratio: 1 }]))).toThrow('layers[0] (dropout): ratio must be at least 0 and below 1, got 1');
-    expect(() => layerShapes(spec([{ type: 'affine', units: 10 }], [1, 0, 8]))).toThrow('input: (C, H, W)[1] must be a whole number of at least 1, got 0');
+    expect(() => layerShapes(spec([{ type: 'affine', units: 10 }], [1, 0, 8]))).toThrow('input: H must be a whole number of at least 1, got 0');
     expect(() => new LayerListNet(spec([{ type: 'affine', units: 10 }]), { backend, dtype: 'float64', rng: new Rng(0) }).predict(Tensor.zeros([2, 63], 'float64'))).toThrow(
       'predict: x (2, 63) is not a batch of (1, 8, 8) inputs',
     );

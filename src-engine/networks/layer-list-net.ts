@@ -40,6 +40,7 @@ export class LayerListNet {
     this.spec = spec;
     this.ops = new TensorOps(options.backend);
     this.dtype = options.dtype;
+    // Layers are named Conv1, Relu1, Pool1, Affine1, Relu2, ... as in the book; weights W1, W2, ... across conv and affine.
     const counts: Record<string, number> = {};
     const next = (kind: string): number => (counts[kind] = (counts[kind] ?? 0) + 1);
     spec.layers.forEach((layer, i) => this.layers.push(this.build(layer, this.shapes[i], i === 0, next, options)));
@@ -53,14 +54,14 @@ export class LayerListNet {
         const W = this.weights([layer.filters, shape[0], layer.size, layer.size], shape[0] * layer.size * layer.size, options);
         const b = Tensor.zeros([layer.filters], this.dtype);
         const conv = new Convolution(W, b, this.ops, { stride: layer.stride, pad: layer.pad, name: `Conv${next('Conv')}`, computeInputGradient: !first });
-        this.addParameters(`${next('W')}`, { W, b }, { W: conv.dW, b: conv.db });
+        this.addParameters(next('weights'), { W, b }, { W: conv.dW, b: conv.db });
         return conv;
       }
       case 'affine': {
         const W = this.weights([size, layer.units], size, options);
         const b = Tensor.zeros([layer.units], this.dtype);
         const affine = new Affine(W, b, this.ops, { name: `Affine${next('Affine')}`, computeInputGradient: !first });
-        this.addParameters(`${next('W')}`, { W, b }, { W: affine.dW, b: affine.db });
+        this.addParameters(next('weights'), { W, b }, { W: affine.dW, b: affine.db });
         return affine;
       }
       case 'pool':
@@ -76,7 +77,7 @@ export class LayerListNet {
         const index = next('BatchNorm');
         const bn = new BatchNormalization(gamma, beta, this.ops, `BatchNorm${index}`);
         this.batchNorms.push(bn);
-        this.addParameters(`${index}`, { gamma, beta }, { gamma: bn.dgamma, beta: bn.dbeta });
+        this.addParameters(index, { gamma, beta }, { gamma: bn.dgamma, beta: bn.dbeta });
         return bn;
       }
       case 'dropout': {
@@ -95,10 +96,11 @@ export class LayerListNet {
     return W;
   }
 
-  private addParameters(suffix: string, params: Record<string, Tensor>, grads: Record<string, Tensor>): void {
+  /** Registers a layer's parameters and their gradients as W1, b1 (or gamma1, beta1), numbered by `index`. */
+  private addParameters(index: number, params: Record<string, Tensor>, grads: Record<string, Tensor>): void {
     for (const key of Object.keys(params)) {
-      this.params[`${key}${suffix}`] = params[key];
-      this.grads[`${key}${suffix}`] = grads[key];
+      this.params[`${key}${index}`] = params[key];
+      this.grads[`${key}${index}`] = grads[key];
     }
   }
 

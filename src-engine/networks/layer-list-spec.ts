@@ -70,8 +70,8 @@ function nextShape(spec: LayerSpec, where: string, shape: readonly number[], fro
  * gives. A layer that does not fit the shape it gets is refused with a RangeError naming it and the shapes.
  */
 export function layerShapes(spec: LayerListSpec): number[][] {
-  spec.input.forEach((d, i) => requireInteger('input', `(C, H, W)[${i}]`, d, 1));
   if (spec.input.length !== 3) throw new RangeError(`input must be (C, H, W), got ${describeShape(spec.input)}`);
+  spec.input.forEach((d, i) => requireInteger('input', ['C', 'H', 'W'][i], d, 1));
   requireInteger('output', 'the number of classes', spec.output, 1);
   const shapes: number[][] = [[...spec.input]];
   spec.layers.forEach((layer, i) => {
