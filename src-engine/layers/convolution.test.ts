@@ -8,6 +8,13 @@ import { Convolution } from './convolution';
 
 const ops = new TensorOps(createTsBackend());
 
+/** sum(a * b) over every entry. */
+function dot(a: Tensor, b: Tensor): number {
+  let sum = 0;
+  for (let i = 0; i < a.size; i++) sum += a.data[i] * b.data[i];
+  return sum;
+}
+
 function random(shape: number[], rng: Rng): Tensor {
   const t = Tensor.zeros(shape, 'float64');
   for (let i = 0; i < t.size; i++) t.data[i] = rng.normal();
@@ -74,7 +81,7 @@ describe('Convolution (the book\'s common/layers.py)', () => {
     const b = random([3], rng);
     const conv = new Convolution(W, b, ops, { stride: 2, pad: 1 });
     const dout = random([2, 3, 3, 3], rng);
-    const objective = (): number => conv.forward(x).data.reduce((s, v, i) => s + v * dout.data[i], 0);
+    const objective = (): number => dot(conv.forward(x), dout);
     const numerical = { W: numericalGradient(objective, W), b: numericalGradient(objective, b), x: numericalGradient(objective, x) };
     conv.forward(x);
     const dx = conv.backward(dout);

@@ -37,7 +37,7 @@ describe('layer lists: shapes and parameters', () => {
     expect(Object.keys(net.params)).toEqual(['W1', 'b1', 'W2', 'b2', 'W3', 'b3', 'W4', 'b4', 'W5', 'b5', 'W6', 'b6', 'W7', 'b7', 'W8', 'b8']);
     expect(net.params.W4.shape).toEqual([32, 32, 3, 3]);
     expect(net.params.W7.shape).toEqual([1024, 50]);
-    const rms = (t: Tensor): number => Math.sqrt(t.data.reduce((s, v) => s + v * v, 0) / t.size);
+    const rms = (t: Tensor): number => Math.sqrt(Array.from(t.data, (v) => v * v).reduce((a, b) => a + b, 0) / t.size);
     // 9216 draws each: the sample std is within 3% of sqrt(2 / fan_in) with overwhelming probability.
     expect(rms(net.params.W4) / Math.sqrt(2 / (32 * 9))).toBeCloseTo(1, 1);
     expect(rms(net.params.W6) / Math.sqrt(2 / (64 * 9))).toBeCloseTo(1, 1);
@@ -95,7 +95,7 @@ describe('gradient checks in float64', () => {
       expect(Object.keys(differences)).toEqual(['W1', 'b1', 'W2', 'b2', 'W3', 'b3']);
       for (const [key, value] of Object.entries(differences)) expect(value, `${key} (delta ${delta})`).toBeLessThanOrEqual(gradientCheckBound('float64', delta));
       // The check means something only if the gradients themselves are far above the bound.
-      const meanAbs = (key: string): number => backprop[key].data.reduce((s, v) => s + Math.abs(v), 0) / backprop[key].size;
+      const meanAbs = (key: string): number => Array.from(backprop[key].data, Math.abs).reduce((a, b) => a + b, 0) / backprop[key].size;
       expect(meanAbs('W1')).toBeGreaterThan(1e-4);
       expect(meanAbs('b3')).toBeGreaterThan(0.1);
     }

@@ -66,7 +66,7 @@ export function backendContract(get: () => Backend): void {
       const what = `${JSON.stringify(window)}`;
       for (const F of DTYPES) {
         // Small integers tie often inside a window: the first maximum must win on both backends.
-        const x = F.from({ length: image }, () => rng.integer(5) - 2);
+        const x = F.from(Array.from({ length: image }, () => rng.integer(5) - 2));
         const both = (run: (k: Backend, which: 0 | 1) => FloatArray): [FloatArray, FloatArray] => [run(b, 0), run(reference, 1)];
         const [col, colRef] = both((k) => { const out = new F(cols).fill(NaN); k.im2col(x, out, ...window); return out; });
         expect(Array.from(col), `im2col ${what} ${F.name}`).toEqual(Array.from(colRef));
