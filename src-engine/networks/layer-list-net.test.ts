@@ -101,27 +101,31 @@ describe('gradient checks in float64', () => {
     }
   });
 
-  it.each(backends.map((b) => [b.name, b] as const))('every layer type (conv with stride and pad, BatchNorm on images, sigmoid, pool, affine, dropout) passes with lossDelta 0 (%s backend)', (_, b) => {
-    const spec: LayerListSpec = {
-      input: [2, 6, 6],
-      layers: [
-        { type: 'conv', filters: 3, size: 3, stride: 2, pad: 1 }, { type: 'batchnorm' }, { type: 'sigmoid' },
-        { type: 'conv', filters: 4, size: 2, stride: 1, pad: 1 }, { type: 'relu' }, { type: 'pool', size: 2, stride: 1 },
-        { type: 'affine', units: 6 }, { type: 'dropout', ratio: 0.3 }, { type: 'affine', units: 10 },
-      ],
-      output: 10,
-      weightInit: 'he',
-    };
-    const rng = new Rng(4);
-    const net = new LayerListNet(spec, { backend: b, dtype: 'float64', rng });
-    net.lastLayer.delta = 0;
-    expect(Object.keys(net.params)).toEqual(['W1', 'b1', 'gamma1', 'beta1', 'W2', 'b2', 'W3', 'b3', 'W4', 'b4']);
-    expect(net.params.gamma1.shape).toEqual([3 * 3 * 3]);
-    const x = Tensor.from(Array.from({ length: 3 * 72 }, () => rng.normal()), [3, 72], 'float64');
-    const t = Int32Array.from([2, 7, 7]);
-    const [numerical, backprop] = net.withFrozenDropout(x, t, () => [net.numericalGradient(x, t), net.gradient(x, t)] as const);
-    for (const [key, value] of Object.entries(meanAbsoluteDifferences(backprop, numerical))) expect(value, key).toBeLessThanOrEqual(gradientCheckBound('float64', 0));
-  });
+  const dtypes = ['float64', 'float32'] as const;
+  it.each(backends.flatMap((b) => dtypes.map((dtype) => [b.name, dtype, b] as const)))(
+    'every layer type (conv with stride and pad, BatchNorm on images, sigmoid, pool, affine, dropout) passes with lossDelta 0 (%s backend, %s)',
+    (_, dtype, b) => {
+      const spec: LayerListSpec = {
+        input: [2, 6, 6],
+        layers: [
+          { type: 'conv', filters: 3, size: 3, stride: 2, pad: 1 }, { type: 'batchnorm' }, { type: 'sigmoid' },
+          { type: 'conv', filters: 4, size: 2, stride: 1, pad: 1 }, { type: 'relu' }, { type: 'pool', size: 2, stride: 1 },
+          { type: 'affine', units: 6 }, { type: 'dropout', ratio: 0.3 }, { type: 'affine', units: 10 },
+        ],
+        output: 10,
+        weightInit: 'he',
+      };
+      const rng = new Rng(4);
+      const net = new LayerListNet(spec, { backend: b, dtype, rng });
+      net.lastLayer.delta = 0;
+      expect(Object.keys(net.params)).toEqual(['W1', 'b1', 'gamma1', 'beta1', 'W2', 'b2', 'W3', 'b3', 'W4', 'b4']);
+      expect(net.params.gamma1.shape).toEqual([3 * 3 * 3]);
+      const x = Tensor.from(Array.from({ length: 3 * 72 }, () => rng.normal()), [3, 72], dtype);
+      const t = Int32Array.from([2, 7, 7]);
+      const [numerical, backprop] = net.withFrozenDropout(x, t, () => [net.numericalGradient(x, t), net.gradient(x, t)] as const);
+      for (const [key, value] of Object.entries(meanAbsoluteDifferences(backprop, numerical))) expect(value, key).toBeLessThanOrEqual(gradientCheckBound(dtype, 0));
+    },
+  );
 });
 
 describe.skipIf(!nativeForTests.backend)('DeepConvNet (ch8) gradient check on the native backend', () => {
