@@ -1,7 +1,8 @@
 // The convolution and pooling exports of chapter 7: im2col and its adjoint col2im, max pooling forward and
 // backward, and the batched transpose between (N, H*W, C) rows and (N, C, H*W) images. The loops are those of
-// the TypeScript reference (src-engine/backends/ts/conv.ts), which the backend contract tests them against;
-// a call is split across the pool by image (each image's rows, planes or matrices are written by one task).
+// the TypeScript reference (src-engine/backends/ts/conv.ts), which the backend contract tests them against,
+// plus a bounds-free path for windows wholly inside the image; a call is split across the pool by image (each
+// image's rows, planes or matrices are written by one task).
 #include <algorithm>
 #include <limits>
 #include <string>
@@ -58,15 +59,26 @@ template <typename T>
 void im2col_image(const Window g, const T* x, T* col, int64_t b) {
   const int64_t k = g.c * g.fh * g.fw;
   for (int64_t oy = 0; oy < g.out_h; ++oy) {
+    const int64_t y0 = oy * g.stride - g.pad;
     for (int64_t ox = 0; ox < g.out_w; ++ox) {
+      const int64_t x0 = ox * g.stride - g.pad;
       T* row = col + ((b * g.out_h + oy) * g.out_w + ox) * k;
+      if (y0 >= 0 && x0 >= 0 && y0 + g.fh <= g.h && x0 + g.fw <= g.w) {
+        // The whole window is inside the image (most windows): plain copies of FW pixels, no bounds per pixel.
+        for (int64_t ch = 0; ch < g.c; ++ch) {
+          const T* src = x + ((b * g.c + ch) * g.h + y0) * g.w + x0;
+          for (int64_t ky = 0; ky < g.fh; ++ky, src += g.w, row += g.fw)
+            for (int64_t kx = 0; kx < g.fw; ++kx) row[kx] = src[kx];
+        }
+        continue;
+      }
       for (int64_t ch = 0; ch < g.c; ++ch) {
         const T* plane = x + (b * g.c + ch) * g.h * g.w;
         for (int64_t ky = 0; ky < g.fh; ++ky) {
-          const int64_t y = oy * g.stride + ky - g.pad;
+          const int64_t y = y0 + ky;
           T* out = row + (ch * g.fh + ky) * g.fw;
           for (int64_t kx = 0; kx < g.fw; ++kx) {
-            const int64_t xx = ox * g.stride + kx - g.pad;
+            const int64_t xx = x0 + kx;
             out[kx] = y >= 0 && y < g.h && xx >= 0 && xx < g.w ? plane[y * g.w + xx] : T(0);
           }
         }
@@ -81,16 +93,26 @@ void col2im_image(const Window g, const T* col, T* dx, int64_t b) {
   const int64_t k = g.c * g.fh * g.fw;
   std::fill(dx + b * g.c * g.h * g.w, dx + (b + 1) * g.c * g.h * g.w, T(0));
   for (int64_t oy = 0; oy < g.out_h; ++oy) {
+    const int64_t y0 = oy * g.stride - g.pad;
     for (int64_t ox = 0; ox < g.out_w; ++ox) {
+      const int64_t x0 = ox * g.stride - g.pad;
       const T* row = col + ((b * g.out_h + oy) * g.out_w + ox) * k;
+      if (y0 >= 0 && x0 >= 0 && y0 + g.fh <= g.h && x0 + g.fw <= g.w) {
+        for (int64_t ch = 0; ch < g.c; ++ch) {
+          T* dst = dx + ((b * g.c + ch) * g.h + y0) * g.w + x0;
+          for (int64_t ky = 0; ky < g.fh; ++ky, dst += g.w, row += g.fw)
+            for (int64_t kx = 0; kx < g.fw; ++kx) dst[kx] += row[kx];
+        }
+        continue;
+      }
       for (int64_t ch = 0; ch < g.c; ++ch) {
         T* plane = dx + (b * g.c + ch) * g.h * g.w;
         for (int64_t ky = 0; ky < g.fh; ++ky) {
-          const int64_t y = oy * g.stride + ky - g.pad;
+          const int64_t y = y0 + ky;
           if (y < 0 || y >= g.h) continue;
           const T* in = row + (ch * g.fh + ky) * g.fw;
           for (int64_t kx = 0; kx < g.fw; ++kx) {
-            const int64_t xx = ox * g.stride + kx - g.pad;
+            const int64_t xx = x0 + kx;
             if (xx >= 0 && xx < g.w) plane[y * g.w + xx] += in[kx];
           }
         }
