@@ -16,6 +16,10 @@ export function slidingOutputSize(size: number, filter: number, stride: number, 
 
 /** (out_h, out_w) of a window over (.., H, W) images, or a RangeError naming `what` and the shapes. */
 export function windowOutput(what: string, image: readonly number[], window: Window): [number, number] {
+  const { height, width, stride, pad } = window;
+  if (![height, width, stride].every((d) => Number.isInteger(d) && d >= 1) || !(Number.isInteger(pad) && pad >= 0)) {
+    throw new RangeError(`${what}: a ${height}x${width} window with stride ${stride} and pad ${pad} needs whole numbers, at least 1 (pad at least 0)`);
+  }
   const [h, w] = image.slice(-2);
   const outH = slidingOutputSize(h, window.height, window.stride, window.pad);
   const outW = slidingOutputSize(w, window.width, window.stride, window.pad);

@@ -158,6 +158,7 @@ describe('the named conv operations of TensorOps check shapes first, naming them
     expect(() => ops.im2col(Tensor.zeros([2, 9], 'float64'), window, Tensor.zeros([8, 4], 'float64'))).toThrow('im2col: images need (N, C, H, W); got images (2, 9)');
     expect(() => ops.im2col(Tensor.zeros([2, 1, 3, 3], 'float64'), window, Tensor.zeros([8, 3], 'float64'))).toThrow('im2col: col needs (N*out_h*out_w, C*FH*FW) = (8, 4); got x (2, 1, 3, 3), col (8, 3)');
     expect(() => ops.col2im(Tensor.zeros([8, 4], 'float64'), { ...window, height: 4 }, Tensor.zeros([2, 1, 3, 3], 'float64'))).toThrow('col2im: a 4x2 window does not fit (2, 1, 3, 3) images padded by 0');
+    expect(() => ops.im2col(Tensor.zeros([2, 1, 3, 3], 'float64'), { ...window, stride: 0 }, Tensor.zeros([8, 4], 'float64'))).toThrow('im2col: a 2x2 window with stride 0 and pad 0 needs whole numbers, at least 1 (pad at least 0)');
     expect(() => ops.maxPoolForward(Tensor.zeros([1, 2, 3, 3], 'float64'), window, Tensor.zeros([1, 2, 2, 2], 'float64'), new Int32Array(7))).toThrow(
       'maxPoolForward: out and argmax need (N, C, out_h, out_w), 8 values; got x (1, 2, 3, 3), out (1, 2, 2, 2), argmax (7)',
     );
