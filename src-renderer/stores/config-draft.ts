@@ -1,5 +1,9 @@
+import type { LayerListSpec } from '../../src-engine/networks/layer-list-spec';
+import type { NetworkSpec } from '../../src-engine/networks/network-spec';
 import { OPTIMIZER_DEFAULTS, type OptimizerType } from '../../src-engine/optimizers';
 import { safeParseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../src-shared/config';
+import { describeLayers } from '../network/layer-rows';
+import { defaultLayerList, layerListNetworkInput, layerListOf, mlpOf, weightDecayOf, type NetworkKind } from '../network/network-kind';
 
 /**
  * The Network view's form, as the user types it: numbers stay strings until they parse, so a half-typed or
@@ -11,8 +15,14 @@ export interface ConfigDraft {
   name: string;
   datasetKind: TrainConfig['dataset']['kind'];
   datasetPath: string;
+  /** Fully connected (hiddenSizes ...) or a layer list (chapter 7's conv nets). */
+  networkKind: NetworkKind;
+  /** The layer list, kept while the fully connected fields are shown (and the reverse). */
+  layerList: LayerListSpec;
+  /** Numbers typed in the layer list that do not parse (the list holds their last good value meanwhile). */
+  layerListEntryErrors: number;
   hiddenSizes: string[];
-  activation: TrainConfig['network']['activation'];
+  activation: NetworkSpec['activation'];
   initKind: 'std' | 'he' | 'xavier';
   initStd: string;
   weightDecay: string;
@@ -73,21 +83,26 @@ export function draftFromConfig(config: TrainConfig, options: { fromPreset?: boo
 }
 
 function filledDraft(config: TrainConfig): ConfigDraft {
-  const init = config.network.weightInit;
+  const layerList = layerListOf(config.network);
+  const mlp = mlpOf(config.network);
+  const init = mlp.weightInit;
   const { training } = config;
   return {
     base: config,
     name: config.name ?? '',
     datasetKind: config.dataset.kind,
     datasetPath: config.dataset.kind === 'idx' ? config.dataset.path : '',
-    hiddenSizes: config.network.hiddenSizes.map(String),
-    activation: config.network.activation,
+    networkKind: layerList ? 'layers' : 'mlp',
+    layerList: layerList ?? defaultLayerList(),
+    layerListEntryErrors: 0,
+    hiddenSizes: mlp.hiddenSizes.map(String),
+    activation: mlp.activation,
     initKind: typeof init === 'number' ? 'std' : init === 'he' || init === 'relu' ? 'he' : 'xavier',
     initStd: typeof init === 'number' ? String(init) : '0.01',
-    weightDecay: String(config.network.weightDecay),
-    batchNorm: config.network.batchNorm,
-    dropout: String(config.network.dropout),
-    invertedDropout: config.network.invertedDropout,
+    weightDecay: String(weightDecayOf(layerList ?? mlp)),
+    batchNorm: mlp.batchNorm,
+    dropout: String(mlp.dropout),
+    invertedDropout: mlp.invertedDropout,
     optimizer: config.optimizer.type,
     lr: String(config.optimizer.lr),
     lrTyped: false,
@@ -164,8 +179,8 @@ function configInputFromDraft(draft: ConfigDraft): Record<string, unknown> {
   return {
     ...(draft.name.trim() ? { name: draft.name.trim() } : {}),
     dataset: draft.datasetKind === 'mnist' ? { kind: 'mnist' } : { kind: 'idx', path: draft.datasetPath.trim() },
-    network: {
-      ...draft.base.network,
+    network: draft.networkKind === 'layers' ? layerListNetworkInput(draft.layerList, numeric(draft.weightDecay)) : {
+      ...mlpOf(draft.base.network),
       hiddenSizes: draft.hiddenSizes.map(numeric),
       activation: draft.activation,
       weightInit: draft.initKind === 'std' ? numeric(draft.initStd) : draft.initKind,
@@ -200,10 +215,18 @@ export interface DraftValidation {
   readonly errors: Readonly<Record<string, string>>;
 }
 
+/** Why the draft's layer list cannot be trained as typed, before the schema sees it; undefined in the MLP mode or when it fits. */
+function layerListProblem(draft: ConfigDraft): string | undefined {
+  if (draft.networkKind !== 'layers') return undefined;
+  if (draft.layerListEntryErrors > 0) return `${draft.layerListEntryErrors === 1 ? 'A number' : `${draft.layerListEntryErrors} numbers`} in the layer list ${draft.layerListEntryErrors === 1 ? 'is' : 'are'} not valid`;
+  return describeLayers(draft.layerList).problem;
+}
+
 export function validateDraft(draft: ConfigDraft): DraftValidation {
   const result = safeParseTrainConfig(configInputFromDraft(draft));
-  if (result.ok) return { config: result.config, errors: {} };
-  const errors: Record<string, string> = {};
-  for (const issue of result.issues) errors[issue.field] ??= issue.message;
+  const problem = layerListProblem(draft);
+  if (result.ok && !problem) return { config: result.config, errors: {} };
+  const errors: Record<string, string> = problem ? { 'network.layers': problem } : {};
+  if (!result.ok) for (const issue of result.issues) errors[issue.field] ??= issue.message;
   return { config: undefined, errors };
 }
