@@ -164,8 +164,9 @@ const inputActivationsSchema = schemaFor<InputActivations>()(
       .array(
         z.object({
           name: z.string().max(100),
-          kind: z.enum(['Affine', 'BatchNorm', 'Relu', 'Sigmoid']),
+          kind: z.enum(['Convolution', 'Pooling', 'Affine', 'BatchNorm', 'Relu', 'Sigmoid']),
           size: z.number().int().min(0),
+          shape: z.tuple([z.number().int().min(1).max(MAX_LAYER_UNITS), z.number().int().min(1).max(MAX_LAYER_UNITS), z.number().int().min(1).max(MAX_LAYER_UNITS)]).readonly().optional(),
           values: z.array(anyNumber).max(MAX_LAYER_UNITS).readonly(),
           min: anyNumber,
           max: anyNumber,
