@@ -11,7 +11,7 @@ export interface ConvWeights {
 }
 
 /** One filter as a grey image: FH x FW bytes, its smallest weight black (0), its largest white (255). */
-export interface FilterImage {
+interface FilterImage {
   readonly filter: number;
   readonly pixels: Uint8ClampedArray;
   readonly min: number;

@@ -1,7 +1,7 @@
 import { layerShapes, type LayerListSpec, type LayerSpec } from '../../src-engine/networks/layer-list-spec';
 
 /** One row of the layer-list editor: what the layer gives and holds, or why it does not fit. */
-export interface LayerRow {
+interface LayerRow {
   readonly layer: LayerSpec;
   /** The per-sample shape the layer gives, e.g. [30, 24, 24]; undefined when it or a layer before it does not fit. */
   readonly shape: readonly number[] | undefined;
