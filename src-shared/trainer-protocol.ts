@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_LAYER_UNITS, type InputActivations } from '../src-engine/experiments/input-activations';
+import { MAX_FEATURE_MAP_UNITS, type InputActivations } from '../src-engine/experiments/input-activations';
 import type { NetworkActivations } from '../src-engine/experiments/network-activations';
 import type { LayerWeightHistogram } from '../src-engine/experiments/weight-histograms';
 import type { GradientCheckResult } from '../src-engine/gradient-check';
@@ -158,6 +158,8 @@ const networkActivationsSchema = schemaFor<NetworkActivations>()(
 );
 /** A net has at most 33 Affine layers (32 hidden), each followed by at most a BatchNorm and an activation. */
 const MAX_ACTIVATION_LAYERS = 100;
+/** One size of an image output's (C, H, W). */
+const mapSize = z.number().int().min(1).max(100_000);
 const inputActivationsSchema = schemaFor<InputActivations>()(
   z.object({
     layers: z
@@ -166,8 +168,8 @@ const inputActivationsSchema = schemaFor<InputActivations>()(
           name: z.string().max(100),
           kind: z.enum(['Convolution', 'Pooling', 'Affine', 'BatchNorm', 'Relu', 'Sigmoid']),
           size: z.number().int().min(0),
-          shape: z.tuple([z.number().int().min(1).max(MAX_LAYER_UNITS), z.number().int().min(1).max(MAX_LAYER_UNITS), z.number().int().min(1).max(MAX_LAYER_UNITS)]).readonly().optional(),
-          values: z.array(anyNumber).max(MAX_LAYER_UNITS).readonly(),
+          shape: z.tuple([mapSize, mapSize, mapSize]).readonly().optional(),
+          values: z.array(anyNumber).max(MAX_FEATURE_MAP_UNITS).readonly(),
           min: anyNumber,
           max: anyNumber,
           zeros: z.number().int().min(0).nullable(),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTsBackend } from '../backends/ts-backend';
-import type { LayerListSpec } from '../networks/layer-list-spec';
+import { simpleConvNet, type LayerListSpec } from '../networks/layer-list-spec';
 import { LayerListNet } from '../networks/layer-list-net';
 import { MultiLayerNet } from '../networks/multi-layer-net';
 import type { NetworkSpec } from '../networks/network-spec';
@@ -111,5 +111,12 @@ describe('layerActivation (one layer of a conv net)', () => {
     ]);
     expect(shown[3]).toMatchObject({ name: 'Affine1', kind: 'Affine', size: 2 });
     expect(shown[3]).not.toHaveProperty('shape');
+  });
+
+  it("carries all of SimpleConvNet's feature maps, past the flat layers' cap", () => {
+    const net = new LayerListNet(simpleConvNet({ filters: 8 }), { backend, dtype: 'float64', rng: new Rng(1) });
+    const conv = net.layers[0]!;
+    const shown = layerActivation(conv, conv.forward(Tensor.zeros([1, 1, 28, 28], 'float64'), false), 100)!;
+    expect([shown.size, shown.values.length, shown.shape]).toEqual([8 * 24 * 24, 8 * 24 * 24, [8, 24, 24]]);
   });
 });

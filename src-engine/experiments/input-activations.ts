@@ -10,7 +10,9 @@ import { softmax } from '../networks/input-gradient';
 import { Tensor } from '../tensor';
 
 /** Units of one layer an answer carries at most (a 64 x 64 grid): a wider layer's first ones, its counts over all. */
-export const MAX_LAYER_UNITS = 4096;
+const MAX_LAYER_UNITS = 4096;
+/** Values of an image output (a conv's or pooling's feature maps) an answer carries at most: the book's SimpleConvNet's 30x24x24 all fit. */
+export const MAX_FEATURE_MAP_UNITS = 20_000;
 
 /** The kinds of layer whose output is shown (Dropout only scales at inference, so its output adds nothing). */
 type ActivationLayerKind = 'Convolution' | 'Pooling' | 'Affine' | 'BatchNorm' | 'Relu' | 'Sigmoid';
@@ -24,7 +26,7 @@ export interface LayerActivation {
   readonly size: number;
   /** The output's per-sample shape (C, H, W) when it is images (a conv, a pooling, a ReLU after them): values are channel by channel, row by row. */
   readonly shape?: readonly [channels: number, height: number, width: number];
-  /** The first min(size, maxUnits) outputs, in unit order. */
+  /** The first min(size, maxUnits) outputs, in unit order (of an image output, min(size, MAX_FEATURE_MAP_UNITS)). */
   readonly values: readonly number[];
   /** Over all `size` units. */
   readonly min: number;
@@ -68,13 +70,16 @@ function summarise(name: string, kind: ActivationLayerKind, data: ArrayLike<numb
     if (v === 0) zeros++;
     if (v < SATURATION || v > 1 - SATURATION) saturated++;
   }
-  const values = Array.from({ length: Math.min(data.length, maxUnits) }, (_, i) => data[i]);
   const [, channels, height, width] = shape;
   const images = shape.length === 4 && channels !== undefined && height !== undefined && width !== undefined ? { shape: [channels, height, width] as const } : {};
+  const values = Array.from({ length: Math.min(data.length, 'shape' in images ? MAX_FEATURE_MAP_UNITS : maxUnits) }, (_, i) => data[i]);
   return { name, kind, size: data.length, ...images, values, min, max, zeros: kind === 'Relu' ? zeros : null, saturated: kind === 'Sigmoid' ? saturated : null };
 }
 
-/** What one layer gave for one input (its output tensor for a batch of 1), or undefined for a layer not shown (Dropout). */
+/**
+ * What one layer gave for one input (its output tensor for a batch of 1), or undefined for a layer not shown
+ * (Dropout): its first maxUnits values, or for an image output its feature maps, up to MAX_FEATURE_MAP_UNITS.
+ */
 export function layerActivation(layer: Layer, output: Tensor, maxUnits = MAX_LAYER_UNITS): LayerActivation | undefined {
   const kind = kindOf(layer);
   // Copied now: the layer reuses its output buffer on its next call.
