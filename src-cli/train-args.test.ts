@@ -9,7 +9,7 @@ import { parseTrainArgs } from './train-args';
 describe('npm run train flags', () => {
   it('no flags give the book\'s run', async () => {
     const { config, json } = await parseTrainArgs([]);
-    expect(config.network.hiddenSizes).toEqual([50]);
+    expect(config.network).toMatchObject({ hiddenSizes: [50] });
     expect(config.optimizer.lr).toBe(0.1);
     expect(json).toBe(false);
   });
@@ -28,9 +28,7 @@ describe('npm run train flags', () => {
     const file = join(dir, 'run.json');
     await writeFile(file, JSON.stringify({ network: { hiddenSizes: [100, 100], activation: 'sigmoid' }, training: { iterations: 50 }, seed: 3 }));
     const { config } = await parseTrainArgs(['--config', file, '--hidden', '20', '--epochs', '2', '--dtype', 'float64', '--init', 'he', '--dataset', '/data/fashion', '--json']);
-    expect(config.network.hiddenSizes).toEqual([20]);
-    expect(config.network.activation).toBe('sigmoid');
-    expect(config.network.weightInit).toBe('he');
+    expect(config.network).toMatchObject({ hiddenSizes: [20], activation: 'sigmoid', weightInit: 'he' });
     expect(config.training.epochs).toBe(2);
     expect(config.training.iterations).toBeUndefined();
     expect(config.seed).toBe(3);

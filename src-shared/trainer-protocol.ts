@@ -133,7 +133,7 @@ const layerTraceSchema = schemaFor<LayerTrace>()(
     layers: z.array(
       z.object({
         name: z.string(),
-        kind: z.enum(['Affine', 'BatchNorm', 'Relu', 'Sigmoid', 'Dropout', 'SoftmaxWithLoss']),
+        kind: z.enum(['Convolution', 'Pooling', 'Affine', 'BatchNorm', 'Relu', 'Sigmoid', 'Dropout', 'SoftmaxWithLoss']),
         inputShape: z.array(z.number().int()).readonly(),
         outputShape: z.array(z.number().int()).readonly(),
         outputGradientNorm: z.number(),

@@ -21,11 +21,11 @@ import { exportTrainerToOnnx } from '../src-services/onnx/export-run';
 
 /** Class probabilities of the network it holds for `rows` images (float32 on the wire, computed in the run's dtype). */
 export function predict(trainer: Trainer<TrainConfig>, command: TrainerCommandOf<'predict'>): TrainerEventOf<'prediction'> {
-  const inputs = trainer.net.spec.inputSize;
+  const inputs = trainer.net.inputSize;
   if (command.images.length !== command.rows * inputs) {
     throw new RangeError(`predict: ${command.images.length} values for ${command.rows} images of ${inputs} pixels`);
   }
-  const x = Tensor.zeros([command.rows, inputs], trainer.config.dtype);
+  const x = Tensor.zeros([command.rows, ...trainer.net.inputShape], trainer.config.dtype);
   x.data.set(command.images);
   const scores = trainer.net.predict(x, false);
   const cols = scores.size / command.rows;

@@ -3,7 +3,7 @@ import { BatchNormalization } from '../layers/batch-normalization';
 import type { Layer } from '../layers/layer';
 import { Relu } from '../layers/relu';
 import { Sigmoid } from '../layers/sigmoid';
-import type { MultiLayerNet } from '../networks/multi-layer-net';
+import type { TrainableNetwork } from '../networks/trainable-network';
 import { softmax } from '../networks/input-gradient';
 import { Tensor } from '../tensor';
 
@@ -72,12 +72,12 @@ function summarise(name: string, kind: ActivationLayerKind, data: ArrayLike<numb
  * layer's output: Affine1 = x W1 + b1, BatchNorm1, Relu1, ..., the last Affine = the class scores, then
  * softmax(scores). The network's state is untouched: only layer buffers are reused.
  */
-export function inputActivations(net: MultiLayerNet, pixels: ArrayLike<number>, maxUnits = MAX_LAYER_UNITS): InputActivations {
-  const { inputSize } = net.spec;
+export function inputActivations(net: TrainableNetwork, pixels: ArrayLike<number>, maxUnits = MAX_LAYER_UNITS): InputActivations {
+  const { inputSize } = net;
   if (pixels.length !== inputSize) throw new RangeError(`inputActivations: ${pixels.length} pixels, the network takes ${inputSize}`);
   if (!(Number.isInteger(maxUnits) && maxUnits >= 1)) throw new RangeError(`inputActivations: maxUnits must be a positive integer, got ${maxUnits}`);
   const layers: LayerActivation[] = [];
-  let out = Tensor.from(pixels, [1, inputSize], net.dtype);
+  let out = Tensor.from(pixels, [1, ...net.inputShape], net.dtype);
   for (const layer of net.layers) {
     out = layer.forward(out, false);
     const kind = kindOf(layer);

@@ -1,6 +1,7 @@
 import type { OnnxReport } from '../../src-shared/run-record';
 import type { Dataset } from '../../src-engine/dataset';
 import { BATCH_NORM_EPS } from '../../src-engine/layers/batch-normalization';
+import { MultiLayerNet } from '../../src-engine/networks/multi-layer-net';
 import { Tensor } from '../../src-engine/tensor';
 import type { Trainer } from '../../src-engine/training/trainer';
 import type { TrainConfig } from '../../src-shared/config';
@@ -25,7 +26,7 @@ function engineTestLogits(trainer: Trainer, dataset: Dataset): Float32Array {
   const { test } = dataset;
   const size = test.rows * test.cols;
   const net = trainer.net;
-  const classes = net.spec.outputSize;
+  const classes = net.outputSize;
   const logits = new Float32Array(test.count * classes);
   for (let start = 0; start < test.count; start += BATCH) {
     const rows = Math.min(BATCH, test.count - start);
@@ -40,6 +41,9 @@ function engineTestLogits(trainer: Trainer, dataset: Dataset): Float32Array {
 export async function exportTrainerToOnnx(trainer: Trainer<TrainConfig>, dataset: Dataset, info: RunExportInfo): Promise<RunExport> {
   const { config } = trainer;
   const net = trainer.net;
+  if (!(net instanceof MultiLayerNet)) {
+    throw new RangeError(`ONNX export takes multilayer perceptrons (network.hiddenSizes) only: run${info.runName ? ` "${info.runName}"` : ''} is a layer-list network (network.layers), whose convolutions and pooling the exporter does not write yet`);
+  }
   const sizes = [net.spec.inputSize, ...net.spec.hiddenSizes, net.spec.outputSize];
   const layers: AffineWeights[] = [];
   const { dropout, invertedDropout } = net.spec;
