@@ -64,12 +64,12 @@ const layerSchema = schemaFor<LayerSpec>()(
   ], { error: 'Must be a layer: type one of conv, pool, affine, relu, sigmoid, batchnorm, dropout' }),
 );
 
-/** "layers[3] (pool 5x5): its window ..." from layerShapes: the index and the words after the layer's name. */
-const LAYER_MESSAGE = /^layers\[(\d+)\] \([^)]*\): (.*)$/s;
+/** "layers[3] (pool 5x5): its window ..." or "layers[1] (conv ...) needs images ..." from layerShapes: the index and the words after the layer's name. */
+const LAYER_MESSAGE = /^layers\[(\d+)\] \([^)]*\):? (.*)$/s;
 
 /**
  * A layer-list network (chapter 7's and 8's convolutional networks; told apart from the MLP by `layers`):
- * each layer must fit the shape the one before gives (layerShapes), the list must end in `output` scores.
+ * its fields (the shapes are checked by layerListIssues once they are valid).
  */
 const layerListNetworkSchema = z
   .object({
@@ -82,22 +82,29 @@ const layerListNetworkSchema = z
     /** The 1e-7 inside the cross-entropy's log when absent; 0 turns it off. */
     lossDelta: z.number().finite().min(0).max(1e-2).optional(),
   })
-  .strict()
-  .superRefine((network, ctx) => {
-    try {
-      layerShapes(network);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const layer = LAYER_MESSAGE.exec(message);
-      ctx.addIssue({ code: 'custom', path: layer ? ['layers', Number(layer[1])] : ['layers'], message: layer ? layer[2] : message.charAt(0).toUpperCase() + message.slice(1) });
-      return;
-    }
-    const weightLayers = network.layers.filter((layer) => layer.type === 'conv' || layer.type === 'affine').length;
-    if (weightLayers > MAX_AFFINE_LAYERS) ctx.addIssue({ code: 'custom', path: ['layers'], message: `At most ${MAX_AFFINE_LAYERS} conv and affine layers, got ${weightLayers}` });
-    const parameters = layerListParameterCount(network);
-    if (parameters > L.maxParameters) ctx.addIssue({ code: 'custom', path: ['layers'], message: `At most ${L.maxParameters.toLocaleString('en-US')} trainable values, this network has ${parameters.toLocaleString('en-US')}` });
-  });
+  .strict();
 type LayerListSchemaMatches = Assert<SameShape<z.output<typeof layerListNetworkSchema>, LayerListSpec>>;
+
+/**
+ * What a layer list that passed its schema may still get wrong, as issues: a layer that does not fit the shape
+ * the one before gives (layerShapes), no `output` scores at the end, too many weight layers or values.
+ */
+function layerListIssues(network: LayerListSpec): Array<{ path: Array<string | number>; message: string }> {
+  try {
+    layerShapes(network);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const layer = LAYER_MESSAGE.exec(message);
+    return [layer ? { path: ['layers', Number(layer[1])], message: layer[2]! } : { path: ['layers'], message: message.charAt(0).toUpperCase() + message.slice(1) }];
+  }
+  const issues: Array<{ path: Array<string | number>; message: string }> = [];
+  const weightLayers = network.layers.filter((layer) => layer.type === 'conv' || layer.type === 'affine').length;
+  if (weightLayers > MAX_AFFINE_LAYERS) issues.push({ path: ['layers'], message: `At most ${MAX_AFFINE_LAYERS} conv and affine layers, got ${weightLayers}` });
+  const parameters = layerListParameterCount(network);
+  if (parameters > L.maxParameters) issues.push({ path: ['layers'], message: `At most ${L.maxParameters.toLocaleString('en-US')} trainable values, this network has ${parameters.toLocaleString('en-US')}` });
+  return issues;
+}
+
 
 /** The network of a config: the MLP (network.hiddenSizes ...), or a layer list (network.layers). */
 export type NetworkConfig = z.output<typeof networkSchema> | z.output<typeof layerListNetworkSchema>;
@@ -118,8 +125,10 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
  */
 const networkConfigSchema = z.custom<z.input<typeof networkSchema> | z.input<typeof layerListNetworkSchema>>(() => true).transform((value: unknown, ctx): NetworkConfig => {
   const result = isRecord(value) && 'layers' in value ? layerListNetworkSchema.safeParse(value, { error: plainConfigMessage }) : networkSchema.safeParse(value, { error: plainConfigMessage });
-  if (result.success) return result.data;
-  for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message, input: value });
+  // The shapes are checked once every field is valid: a layer refused by its own field is not refused twice.
+  const issues = result.success ? ('layers' in result.data ? layerListIssues(result.data) : []) : result.error.issues;
+  if (result.success && issues.length === 0) return result.data;
+  for (const issue of issues) ctx.addIssue({ code: 'custom', path: issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key)), message: issue.message, input: value });
   return z.NEVER;
 });
 

@@ -1,5 +1,6 @@
 import { OPTIMIZER_DEFAULTS, type OptimizerType } from '../../src-engine/optimizers';
-import { safeParseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../src-shared/config';
+import { isLayerListNetwork, safeParseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../src-shared/config';
+import { networkSpec, type Activation } from '../../src-engine/networks/network-spec';
 
 /**
  * The Network view's form, as the user types it: numbers stay strings until they parse, so a half-typed or
@@ -12,7 +13,7 @@ export interface ConfigDraft {
   datasetKind: TrainConfig['dataset']['kind'];
   datasetPath: string;
   hiddenSizes: string[];
-  activation: TrainConfig['network']['activation'];
+  activation: Activation;
   initKind: 'std' | 'he' | 'xavier';
   initStd: string;
   weightDecay: string;
@@ -73,21 +74,23 @@ export function draftFromConfig(config: TrainConfig, options: { fromPreset?: boo
 }
 
 function filledDraft(config: TrainConfig): ConfigDraft {
-  const init = config.network.weightInit;
+  // The form edits the MLP: a layer-list network's config fills it with the book's MLP (its layers are not shown here).
+  const network = isLayerListNetwork(config.network) ? networkSpec({ weightInit: config.network.weightInit }) : config.network;
+  const init = network.weightInit;
   const { training } = config;
   return {
     base: config,
     name: config.name ?? '',
     datasetKind: config.dataset.kind,
     datasetPath: config.dataset.kind === 'idx' ? config.dataset.path : '',
-    hiddenSizes: config.network.hiddenSizes.map(String),
-    activation: config.network.activation,
+    hiddenSizes: network.hiddenSizes.map(String),
+    activation: network.activation,
     initKind: typeof init === 'number' ? 'std' : init === 'he' || init === 'relu' ? 'he' : 'xavier',
     initStd: typeof init === 'number' ? String(init) : '0.01',
-    weightDecay: String(config.network.weightDecay),
-    batchNorm: config.network.batchNorm,
-    dropout: String(config.network.dropout),
-    invertedDropout: config.network.invertedDropout,
+    weightDecay: String(network.weightDecay),
+    batchNorm: network.batchNorm,
+    dropout: String(network.dropout),
+    invertedDropout: network.invertedDropout,
     optimizer: config.optimizer.type,
     lr: String(config.optimizer.lr),
     lrTyped: false,
