@@ -135,17 +135,20 @@ export class LayerListNet implements TrainableNetwork {
    * operand (sparse rows). A layer buffer, valid until the next forward.
    */
   predict(x: Operand, train = false): Tensor {
+    const n = x.shape[0] ?? 0;
+    const [c, h, w] = this.spec.input;
+    const fits = x instanceof Tensor ? x.shape.length >= 2 && x.size === n * this.inputSize : x.shape[1] === this.inputSize;
+    if (!fits) throw new RangeError(`predict: x ${describeShape(x.shape)} is not a batch of (${c}, ${h}, ${w}) inputs`);
     let out: Tensor;
     let rest = 0;
     if (this.firstAffine) {
-      if (x.shape[1] !== this.inputSize) throw new RangeError(`predict: x ${describeShape(x.shape)} is not a batch of ${this.inputSize} inputs`);
+      // An Affine reads rows of any operand (sparse rows too).
       out = this.firstAffine.forward(x);
       rest = 1;
-    } else {
-      const n = x.shape[0] ?? 0;
-      const [c, h, w] = this.spec.input;
-      if (!(x instanceof Tensor) || x.shape.length < 2 || x.size !== n * c * h * w) throw new RangeError(`predict: x ${describeShape(x.shape)} is not a batch of (${c}, ${h}, ${w}) inputs`);
+    } else if (x instanceof Tensor) {
       out = x.reshape([n, c, h, w]);
+    } else {
+      throw new RangeError(`predict: ${this.layers[0]?.name ?? 'the first layer'} reads images, not rows of sparse pixels`);
     }
     for (let i = rest; i < this.layers.length; i++) out = this.layers[i].forward(out, train);
     return out;

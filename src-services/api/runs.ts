@@ -35,6 +35,13 @@ async function firstLayerWeights(ctx: ServiceContext, id: string, units: number)
     values = w1.data;
     iteration = typeof checkpoint.meta.iteration === 'number' ? checkpoint.meta.iteration : null;
   }
+  if (shape.length === 4) {
+    // A convolution's W1 is (FN, C, FH, FW): a tile is one filter, its C*FH*FW weights as they are stored (the book's visualize_filter).
+    const [filters = 0, ...window] = shape;
+    const inputSize = window.reduce((a, b) => a * b, 1);
+    const count = Math.min(units, filters, MAX_WEIGHT_TILES);
+    return { data: Array.from({ length: count * inputSize }, (_, i) => values[i]!), units: count, inputSize, iteration };
+  }
   const [inputSize = 0, hidden = 0] = shape;
   const count = Math.min(units, hidden, MAX_WEIGHT_TILES);
   // W1 is inputSize x hidden; a tile is one column (the weights into one hidden unit).
