@@ -16,11 +16,6 @@ export function networkClasses(network: NetworkConfig): number {
   return isLayerListNetwork(network) ? network.output : network.outputSize;
 }
 
-/** The field naming the network's classes, for messages. */
-export function networkClassesField(network: NetworkConfig): string {
-  return isLayerListNetwork(network) ? 'network.output' : 'network.outputSize';
-}
-
 /** One layer in a label: conv30×5 (stride and pad when not 1 and 0: conv32×3s2p1), pool2, 100 for an affine, bn, drop0.5. */
 function layerLabel(layer: LayerSpec): string | undefined {
   switch (layer.type) {
