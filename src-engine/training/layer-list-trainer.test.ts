@@ -4,6 +4,8 @@ import { nativeForTests } from '../../src-services/backends/native-for-tests';
 import { bundledMnistDirectory, loadIdxDataset } from '../../src-services/data/load-dataset';
 import type { Backend } from '../backend';
 import { createTsBackend } from '../backends/ts-backend';
+import { runGradientCheck } from '../gradient-check';
+import { traceLayers } from '../graph/layer-graph';
 import type { LayerListSpec } from '../networks/layer-list-spec';
 import { OPTIMIZER_DEFAULTS } from '../optimizers';
 import type { EvaluationRecord } from './evaluation-record';
@@ -56,5 +58,28 @@ describe('a layer list trains through the same trainer as the MLP', () => {
     expect(background.losses).toEqual(inPlace.losses);
     expect(background.evaluations).toEqual(inPlace.evaluations);
     expect(trained({ hiddenSizes: [50], weightDecay: 0.01 }, native, { input: 'dense' }).evaluations).toEqual(background.evaluations);
+  });
+
+  it('a conv net\'s layer trace (the Graph view) and gradient check (the Gradient check view) run on its own layers', () => {
+    const conv: LayerListSpec = { input: [1, 28, 28], layers: [{ type: 'conv', filters: 2, size: 3, stride: 1, pad: 0 }, { type: 'sigmoid' }, { type: 'pool', size: 2, stride: 2 }, { type: 'affine', units: 10 }], output: 10, weightInit: 0.1, lossDelta: 0 };
+    const trainer = new Trainer(trainSpec({ network: conv, training: schedule }), mnist, createTsBackend());
+    const trace = traceLayers(trainer.net, mnist.train, 4);
+    expect(trace.layers.map((l) => [l.kind, l.inputShape, l.outputShape])).toEqual([
+      ['Convolution', [4, 1, 28, 28], [4, 2, 26, 26]],
+      ['Sigmoid', [4, 2, 26, 26], [4, 2, 26, 26]],
+      ['Pooling', [4, 2, 26, 26], [4, 2, 13, 13]],
+      ['Affine', [4, 2, 13, 13], [4, 10]],
+      ['SoftmaxWithLoss', [4, 10], []],
+    ]);
+    // The first layer's dx is never computed; its weight gradient is.
+    expect(trace.layers[0]!.inputGradientNorm).toBeNull();
+    expect(trace.layers[0]!.weightGradientNorm).toBeGreaterThan(0);
+    // float64 without the loss's delta: backprop and central differences agree within the check's bound. Without
+    // the pooling: its max switches where two window values lie within the h = 1e-4 perturbation, and over
+    // MNIST's flat background many windows tie (see layer-list-net.test.ts for the book's own check).
+    const smooth: LayerListSpec = { ...conv, layers: [{ type: 'conv', filters: 1, size: 3, stride: 1, pad: 0 }, { type: 'sigmoid' }, { type: 'affine', units: 10 }] };
+    const check = runGradientCheck({ network: smooth, dtype: 'float64', seed: 1 }, mnist, createTsBackend(), 1);
+    expect(Object.keys(check.differences)).toEqual(['W1', 'b1', 'W2', 'b2']);
+    for (const difference of Object.values(check.differences)) expect(difference).toBeLessThanOrEqual(check.bound);
   });
 });
