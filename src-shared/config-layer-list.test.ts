@@ -1,11 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { deepConvNet, simpleConvNet } from '../src-engine/networks/layer-list-spec';
 import { isLayerListNetwork, parseTrainConfig, safeParseTrainConfig } from './config';
 import { networkClasses, networkInputSize, networkLabel, weightLayerNames } from './network-config';
-
-const preset = (name: string): unknown => JSON.parse(readFileSync(join(__dirname, '..', 'resources', 'presets', name), 'utf8'));
 
 /** The issues of a config whose network is this layer list (every other field at its default). */
 function issuesOf(layers: unknown, network: Record<string, unknown> = {}): Array<{ field: string; message: string }> {
@@ -17,16 +13,6 @@ function issuesOf(layers: unknown, network: Record<string, unknown> = {}): Array
 const conv = (filters: number, size: number, more: Record<string, number> = {}) => ({ type: 'conv', filters, size, ...more });
 
 describe('a layer-list network in the config', () => {
-  it('reads the presets as the engine\'s SimpleConvNet (ch7) and DeepConvNet (ch8), Adam lr 0.001, batch 100, 20 epochs, 1000 samples per evaluation', () => {
-    const simple = parseTrainConfig(preset('simple-convnet.json'));
-    expect(simple.network).toEqual(simpleConvNet());
-    expect(simple.optimizer).toEqual({ type: 'adam', lr: 0.001, beta1: 0.9, beta2: 0.999 });
-    expect(simple.training).toMatchObject({ batchSize: 100, epochs: 20, evaluateEvery: 'epoch', evaluationSamples: 1000, sampling: 'replacement' });
-    const deep = parseTrainConfig(preset('deep-convnet.json'));
-    expect(deep.network).toEqual(deepConvNet());
-    expect(deep.optimizer.type).toBe('adam');
-  });
-
   it('fills a layer\'s defaults: conv stride 1 pad 0, pool 2x2 stride 2, dropout 0.5; input (1, 28, 28), 10 classes, std 0.01', () => {
     const config = parseTrainConfig({ network: { layers: [conv(4, 3), { type: 'pool' }, { type: 'dropout' }, { type: 'affine', units: 10 }] } });
     expect(config.network).toEqual({
@@ -39,12 +25,12 @@ describe('a layer-list network in the config', () => {
 
   it('tells the two kinds apart by `layers`, and labels, sizes and names the weight layers of each', () => {
     const mlp = parseTrainConfig({}).network;
-    const simple = parseTrainConfig(preset('simple-convnet.json')).network;
+    const simple = parseTrainConfig({ network: simpleConvNet() }).network;
     expect(isLayerListNetwork(mlp)).toBe(false);
     expect(isLayerListNetwork(simple)).toBe(true);
     expect(networkLabel(mlp)).toBe('784-50-10 relu');
     expect(networkLabel(simple)).toBe('conv30×5 pool2 100 10');
-    expect(networkLabel(parseTrainConfig(preset('deep-convnet.json')).network)).toBe('conv16×3p1 conv16×3p1 pool2 conv32×3p1 conv32×3p2 pool2 conv64×3p1 conv64×3p1 pool2 50 drop0.5 10 drop0.5');
+    expect(networkLabel(parseTrainConfig({ network: deepConvNet() }).network)).toBe('conv16×3p1 conv16×3p1 pool2 conv32×3p1 conv32×3p2 pool2 conv64×3p1 conv64×3p1 pool2 50 drop0.5 10 drop0.5');
     expect([networkInputSize(simple), networkClasses(simple)]).toEqual([784, 10]);
     expect(weightLayerNames(simple)).toEqual(['Conv1', 'Affine1', 'Affine2']);
     expect(weightLayerNames(mlp)).toEqual(['Affine1', 'Affine2']);
