@@ -203,13 +203,16 @@ const MLP_ONLY_FLAGS = ['hidden', 'activation', 'batch-norm', 'dropout', 'invert
 
 /**
  * A layer-list network (a config with network.layers) takes --init, --weight-decay and --loss-delta as the
- * MLP does; the flags that build an MLP's hidden layers are refused rather than silently ignored.
+ * MLP does; the flags that build an MLP's hidden layers are refused rather than silently ignored, and so is
+ * --export (the ONNX exporter writes MLPs only).
  */
 function refuseMlpFlags(input: Json, given: ReadonlySet<Flag>, source: string | undefined): void {
   const network = input.network;
   if (!network || typeof network !== 'object' || Array.isArray(network) || !('layers' in network)) return;
   const flag = MLP_ONLY_FLAGS.find((f) => given.has(f));
   if (flag) throw new FlagError(`--${flag} shapes an MLP's hidden layers, but ${source ?? 'the config'} has a layer-list network (network.layers): change its layers instead`);
+  // Refused before training, not after it: the exporter writes MLPs only for now.
+  if (given.has('export')) throw new FlagError(`--export writes MLPs (network.hiddenSizes) only for now, and ${source ?? 'the config'} has a layer-list network (network.layers)`);
 }
 
 /** --init's names: he (= relu) or xavier (= sigmoid); a number is a std. */
