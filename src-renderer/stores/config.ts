@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
 import type { OptimizerType } from '../../src-engine/optimizers';
-import { parseTrainConfig, safeParseTrainConfig, type TrainConfig } from '../../src-shared/config';
+import { isLayerListNetwork, parseTrainConfig, safeParseTrainConfig, type TrainConfig } from '../../src-shared/config';
 import { errorMessage, useApi } from '../api/client';
 import { downloadText } from '../composables/download';
 import { changeOptimizer, draftFromConfig, dropStalePresetName, learningRateHint, PRESETS, validateDraft, type ConfigDraft, type PresetId } from './config-draft';
@@ -52,14 +52,18 @@ export const useConfigStore = defineStore('config', () => {
     fileMessage.value = undefined;
   }
 
-  function load(config: TrainConfig): void {
+  /** Fills the form from `config`; a layer-list (convolutional) network is refused with the reason: the form edits the MLP. */
+  function load(config: TrainConfig, source: string): void {
+    if (isLayerListNetwork(config.network)) {
+      throw new Error(`${source} has a layer-list network (network.layers), which this form does not edit yet: train it with npm run train -- --config ${source}`);
+    }
     draft.value = draftFromConfig(config);
   }
 
   /** A JSON text from a file the user chose: loaded only if it is a valid config, else the reason. */
   function loadText(text: string, source: string): void {
     try {
-      load(parseTrainConfig(JSON.parse(text), source));
+      load(parseTrainConfig(JSON.parse(text), source), source);
       fileMessage.value = { kind: 'ok', text: `Loaded ${source}` };
     } catch (error) {
       fileMessage.value = { kind: 'error', text: error instanceof SyntaxError ? `${source}: not JSON (${error.message})` : errorMessage(error) };
@@ -72,7 +76,7 @@ export const useConfigStore = defineStore('config', () => {
     try {
       const opened = await api.call('openConfigFile', {});
       if (opened) {
-        load(opened.config);
+        load(opened.config, opened.path);
         fileMessage.value = { kind: 'ok', text: `Loaded ${opened.path}` };
       }
     } catch (error) {
