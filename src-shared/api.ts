@@ -219,7 +219,7 @@ export interface InsideInput extends InputActivations {
 }
 
 export interface WeightTiles {
-  /** units x inputSize values, row-major: one tile per hidden unit of the first layer. */
+  /** units x inputSize values, row-major: one tile per hidden unit of the first layer (of a conv net: per filter, its C*FH*FW weights). */
   readonly data: number[];
   readonly units: number;
   readonly inputSize: number;
