@@ -62,9 +62,9 @@ function decoded(bytes: Uint8Array, limits: OnnxInspectionLimits, refuse: Refuse
 }
 
 /**
- * Reads an .onnx file and checks, before onnxruntime sees it, that it is an MLP this app can run within its
- * limits: the file's size and entry counts (on the wire, before decoding), no external data or other
- * unchecked feature, one float32 [N, features] input, supported operators only, every tensor the graph
+ * Reads an .onnx file and checks, before onnxruntime sees it, that it is an MLP or conv net this app can run
+ * within its limits: the file's size and entry counts (on the wire, before decoding), no external data or other
+ * unchecked feature, one float32 [N, features] or [N, 1, height, width] input, supported operators only, every tensor the graph
  * computes sized for a batch of `validationBatch` images within budget, and a float32 [N, classes] output
  * whose computed shape is what it declares. Errors name the file and what is wrong.
  */

@@ -14,7 +14,7 @@ function refuseNonTensorType(info: OnnxValueInfo, refuse: Refuse): void {
   const type = info.type;
   if (!type) return;
   const kinds = (['sequence_type', 'map_type', 'opaque_type', 'sparse_tensor_type', 'optional_type'] as const).filter((k) => type[k] !== undefined);
-  if (kinds.length) refuse(`${quote(info.name)} is a ${kinds[0]!.replace('_type', '').replace('_', ' ')}, not a tensor: this app runs MLPs on plain tensors`);
+  if (kinds.length) refuse(`${quote(info.name)} is a ${kinds[0]!.replace('_type', '').replace('_', ' ')}, not a tensor: this app runs networks on plain tensors`);
 }
 
 /**
