@@ -59,6 +59,7 @@ const refused: Array<[string, OnnxGraph, string]> = [
   ['MaxPool auto_pad', convGraph({ pool: [intsAttribute('kernel_shape', [2, 2]), text('auto_pad', 'VALID')] }), 'node "p" (MaxPool) has auto_pad "VALID"; this app runs only explicit pads (auto_pad NOTSET)'],
   ['MaxPool ceil_mode', convGraph({ pool: [intsAttribute('kernel_shape', [2, 2]), intAttribute('ceil_mode', 1)] }), 'node "p" (MaxPool) has ceil_mode 1; this app runs only ceil_mode 0 (floor, as the book\'s pooling)'],
   ['dilated MaxPool', convGraph({ pool: [intsAttribute('kernel_shape', [2, 2]), intsAttribute('dilations', [1, 2])] }), 'node "p" (MaxPool) has dilations [1, 2]; this app runs only dilations 1'],
+  ['MaxPool padded by its window', convGraph({ pool: [intsAttribute('kernel_shape', [2, 3]), intsAttribute('pads', [1, 3, 0, 0])] }), 'node "p" (MaxPool) has pads [1, 3, 0, 0] for a 2x3 window; each pad must be smaller than the window'],
   ['MaxPool without a kernel', convGraph({ pool: [intsAttribute('strides', [2, 2])] }), 'node "p" (MaxPool) has no kernel_shape'],
   ['MaxPool indices', convGraph({ node: (n) => n.map((x) => (x.name === 'p' ? { ...x, output: ['pool', 'indices'] } : x)) }), 'node "p" (MaxPool) has 2 outputs; MaxPool gives 1 to 1'],
   ['a text attribute other than auto_pad', convGraph({ conv: [text('mode', 'fast')] }), 'attribute "mode" of node "c" holds text: the operators this app runs take only numbers as attributes (and auto_pad)'],

@@ -8,13 +8,15 @@ import { elements, input, intAttribute, intsAttribute, textAttribute, type Opera
  */
 
 /** What Conv and MaxPool share: NOTSET auto_pad, dilations 1, and a window that fits the padded image. */
-function window(call: OperatorCall, x: readonly number[], kernel: readonly number[]): { outH: number; outW: number } {
+function window(call: OperatorCall, x: readonly number[], kernel: readonly number[], padBelowKernel: boolean): { outH: number; outW: number } {
   const autoPad = textAttribute(call, 'auto_pad', 'NOTSET');
   if (autoPad !== 'NOTSET') call.refuse(`${call.label} has auto_pad ${quote(autoPad)}; this app runs only explicit pads (auto_pad NOTSET)`);
   const dilations = intsAttribute(call, 'dilations', 2, 1, [1, 1]);
   if (dilations.some((d) => d !== 1)) call.refuse(`${call.label} has dilations ${formatDims(dilations)}; this app runs only dilations 1`);
   const strides = intsAttribute(call, 'strides', 2, 1, [1, 1]);
   const pads = intsAttribute(call, 'pads', 4, 0, [0, 0, 0, 0]);
+  // A pooling window may not lie wholly in the padding (onnxruntime refuses it with an internal error).
+  if (padBelowKernel && pads.some((p, i) => p >= kernel[i % 2]!)) call.refuse(`${call.label} has pads ${formatDims(pads)} for a ${kernel.join('x')} window; each pad must be smaller than the window`);
   // out = floor((size + pad_begin + pad_end - kernel) / stride) + 1, as the book's // and ceil_mode 0.
   const [outH, outW] = [0, 1].map((i) => {
     const room = x[2 + i]! + pads[i]! + pads[2 + i]! - kernel[i]!;
@@ -45,7 +47,7 @@ export function conv(call: OperatorCall): OperatorResult {
     const b = input(call, 2).dims;
     if (b.length !== 1 || b[0] !== m) call.refuse(`${call.label} has a bias of ${formatDims(b)} for ${m} filters`);
   }
-  const { outH, outW } = window(call, x, kernel);
+  const { outH, outW } = window(call, x, kernel, false);
   const dims = [x[0]!, m, outH, outW];
   return { outputs: [{ dims, type: 'float32' }], multiplyAdds: elements(dims) * c * kH * kW };
 }
@@ -58,7 +60,7 @@ export function maxPool(call: OperatorCall): OperatorResult {
   if (ceilMode !== 0) call.refuse(`${call.label} has ceil_mode ${ceilMode}; this app runs only ceil_mode 0 (floor, as the book's pooling)`);
   const storageOrder = intAttribute(call, 'storage_order', 0);
   if (storageOrder !== 0 && storageOrder !== 1) call.refuse(`${call.label} has storage_order ${storageOrder}; it is 0 or 1`);
-  const { outH, outW } = window(call, x, kernel);
+  const { outH, outW } = window(call, x, kernel, true);
   const dims = [x[0]!, x[1]!, outH, outW];
   return { outputs: [{ dims, type: 'float32' }], multiplyAdds: elements(dims) * kernel[0]! * kernel[1]! };
 }
