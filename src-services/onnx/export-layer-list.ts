@@ -47,7 +47,9 @@ export function buildLayerListModel(exp: LayerListExport): Uint8Array<ArrayBuffe
   const param = (source: Readonly<Record<string, Values>>, name: string, shape: readonly number[]): ArrayLike<number> => {
     const value = source[name];
     if (!value) throw new Error(`the network has no ${name} to export`);
-    if (value.data.length !== elements(shape)) throw new Error(`${name} has ${value.data.length} values; the layer list needs [${shape.join(', ')}]`);
+    if (value.data.length !== elements(shape) || value.shape.join() !== shape.join()) {
+      throw new Error(`${name} is [${value.shape.join(', ')}] with ${value.data.length} values; the layer list needs [${shape.join(', ')}]`);
+    }
     return value.data;
   };
   const constant = (name: string, dims: number[], values: ArrayLike<number>): string => {

@@ -168,3 +168,17 @@ describe('ONNX round-trip of a conv net, validated by onnxruntime-node', () => {
     expect(report.passed).toBe(true);
   });
 });
+
+describe('the layer-list export', () => {
+  it('refuses parameters that do not fit the layer list, naming them', () => {
+    const net = new LayerListNet(plain, { backend: createTsBackend(), dtype: 'float32', rng: new Rng(1) });
+    const base = { spec: plain, runningStatistics: {}, batchNormEpsilon: BATCH_NORM_EPS, producerVersion: 'test', docString: '', metadata: {} };
+    const { W1: _w1, ...withoutW1 } = net.params;
+    expect(() => buildLayerListModel({ ...base, params: withoutW1 })).toThrow('the network has no W1 to export');
+    // W2 transposed: as many values, the wrong orientation.
+    expect(() => buildLayerListModel({ ...base, params: { ...net.params, W2: { shape: [20, 576], data: net.params.W2!.data } } })).toThrow('W2 is [20, 576] with 11520 values; the layer list needs [576, 20]');
+    const withBatchNormSpec = { ...base, spec: withBatchNorm };
+    const bnNet = new LayerListNet(withBatchNorm, { backend: createTsBackend(), dtype: 'float32', rng: new Rng(1) });
+    expect(() => buildLayerListModel({ ...withBatchNormSpec, params: bnNet.params })).toThrow('the network has no runningMean1 to export');
+  });
+});
