@@ -11,7 +11,7 @@
  */
 export type DType = 'float32' | 'float64';
 export type FloatArray = Float32Array | Float64Array;
-export type BackendName = 'ts' | 'native';
+export type BackendName = 'ts' | 'native' | 'wasm';
 
 /** The stateful rules of chapter 6 (SGD is axpby). */
 export type OptimizerRule = 'momentum' | 'nesterov' | 'adagrad' | 'rmsprop' | 'adam';

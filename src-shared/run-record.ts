@@ -18,7 +18,7 @@ export const finiteOrNull = (value: number): number | null => (Number.isFinite(v
 /** T's JSON form: the fields K, which may be NaN or ±Infinity, become `number | null` (see finiteOrNull). */
 type NonFiniteAsNull<T, K extends keyof T> = { readonly [P in keyof T]: P extends K ? T[P] | null : T[P] };
 
-export const backendNameSchema = schemaFor<BackendName>()(z.enum(['ts', 'native']));
+export const backendNameSchema = schemaFor<BackendName>()(z.enum(['ts', 'native', 'wasm']));
 
 const runStatusSchema = z.enum(['queued', 'running', 'paused', 'completed', 'stopped', 'failed', 'diverged', 'interrupted']);
 export type RunStatus = z.infer<typeof runStatusSchema>;

@@ -68,7 +68,7 @@ function scaledPixel(value: number, scale: number, out: FloatArray): number {
  * A sparse product's shapes and dtypes (the dense operand is W, rowLength x n, or for the transposed product
  * dout, rows x n) and every pixel it reads: inside the stored arrays and the dense row.
  */
-function checkSparseProduct(name: string, transposed: boolean, args: SparseProductArgs): void {
+export function checkSparseProduct(name: string, transposed: boolean, args: SparseProductArgs): void {
   const [rowStart, columns, values, rowLength, indices, , dense, n, out] = args;
   requireDims(name, { rowLength, n });
   requireSameDtype(name, dense, out);
