@@ -3,13 +3,12 @@
 #include "../src/portable.h"
 
 #define BPW_ISA wasm
-#ifndef BPW_NR_F32
 #define BPW_NR_F32 12
-#endif
-#ifndef BPW_NR_F64
 #define BPW_NR_F64 6
-#endif
 #define BPW_VBYTES 16
+// One pixel at a time into one set of 7 accumulators: SIMD128 has no FMA to hide and V8 gives it 16
+// vector registers, and two sets spilled (100 MNIST rows x W 784x50: 155 -> 113 us forward).
 #define BPW_SPARSE_NV 7
+#define BPW_SPARSE_PAIRS 0
 #include "../src/gemm_isa.inc"
 #include "../src/sparse_isa.inc"
