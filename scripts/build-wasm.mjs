@@ -53,6 +53,12 @@ function toolchain() {
   if (probe.status !== 0) return { missing: `${clang} is not installed` };
   if (!existsSync(join(sysroot, 'lib', 'wasm32-wasi', 'libc.a'))) return { missing: `wasi-libc is not installed (no ${sysroot}/lib/wasm32-wasi/libc.a)` };
   if (spawnSync('wasm-ld', ['--version']).status !== 0) return { missing: 'wasm-ld is not installed (Debian: lld)' };
+  const major = /clang version (\d+)/.exec(probe.stdout)?.[1] ?? '<version>';
+  const builtins = spawnSync(clang, ['--target=wasm32-wasi', `--sysroot=${sysroot}`, '-print-libgcc-file-name'], { encoding: 'utf8' }).stdout?.trim();
+  if (!builtins || !existsSync(builtins)) return { missing: `clang's wasm32 runtime is not installed (Debian: libclang-rt-${major}-dev-wasm32)` };
+  if (!existsSync(join(sysroot, 'include', 'wasm32-wasi', 'c++', 'v1', 'vector')) || !existsSync(join(sysroot, 'lib', 'wasm32-wasi', 'libc++abi.a'))) {
+    return { missing: `the wasm32 C++ library is not installed (Debian: libc++-${major}-dev-wasm32 libc++abi-${major}-dev-wasm32)` };
+  }
   return { version: probe.stdout.split('\n')[0].trim() };
 }
 
