@@ -91,6 +91,8 @@ export const runRecordSchema = z.object({
   updatedAt: z.string(),
   finishedAt: z.string().optional(),
   backend: backendNameSchema.optional(),
+  /** Set when the config said auto and the native addon did not load here: which backend ran instead, and why. */
+  backendNote: z.string().max(1000).optional(),
   dtype: dtypeSchema,
   versions: z.object({ app: z.string(), node: z.string() }),
   /** Why a run failed or diverged, in words for the user. */

@@ -31,15 +31,15 @@ export function selectBackend(request: BackendRequest): BackendSelection {
     return {
       backend: loadWasmBackend(),
       warning:
-        `the native addon is not available (${nativeReason}), so the same kernels run as WebAssembly: about 3 times slower than native, ` +
-        'no compiler needed. Run "npm install" with a C++ compiler installed to build the addon.',
+        `the native addon is not available here: ${nativeReason}. The WebAssembly build of the same kernels runs instead: slower than native, ` +
+        'and no compiler needed. Run "npm install" with a C++ compiler installed to build the addon.',
     };
   } catch (error) {
     return {
       backend: createTsBackend(),
       warning:
-        `neither the native addon (${nativeReason}) nor the WebAssembly kernels (${reasonOf(error)}) load here, so the much slower ` +
-        'TypeScript backend is used. Run "npm install" to build the addon.',
+        `neither the native addon nor the WebAssembly kernels load here (native: ${nativeReason}; WebAssembly: ${reasonOf(error)}). ` +
+        'The much slower TypeScript backend runs instead. Run "npm install" to build the addon.',
     };
   }
 }
