@@ -8,6 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { parseTrainConfig } from '../src-shared/config';
 import type { Backend, DType } from '../src-engine/backend';
 import { loadNativeBackend, nativeInfo, setNativeThreads } from '../src-services/backends/native-backend';
+import { loadWasmBackend } from '../src-services/backends/wasm/wasm-backend';
+import { wasmModulePath } from '../src-services/backends/wasm/wasm-module';
+import { statSync } from 'node:fs';
 import { createTsBackend } from '../src-engine/backends/ts-backend';
 import type { InputFormat } from '../src-engine/training/split-images';
 import { Trainer } from '../src-engine/training/trainer';
@@ -53,7 +56,7 @@ function gemmGflops(backend: Backend, shape: GemmShape, dtype: DType): number {
 }
 
 /** The first layer's products for a random 100-image batch, dense (gathered) and sparse, in microseconds. */
-function firstLayerProducts(native: Backend, mnist: Dataset): Record<string, number> {
+function firstLayerProducts(backend: Backend, mnist: Dataset): Record<string, number> {
   const pixels = mnist.train.rows * mnist.train.cols;
   const images = sparseImagesOf(mnist.train.images, mnist.train.count, pixels);
   const rows = 100;
@@ -75,11 +78,11 @@ function firstLayerProducts(native: Backend, mnist: Dataset): Record<string, num
   const micros = (fn: () => void): number => time(() => (draw(), fn()), { minSeconds: 0.3 }).medianSeconds * 1e6;
   const drawOnly = micros(() => undefined);
   return {
-    gatherMicros: micros(() => native.gatherRows(mnist.train.images, pixels, indices, 1 / 255, x)) - drawOnly,
-    denseForwardMicros: micros(() => native.gemm(false, false, rows, n, pixels, 1, x, w, 0, out)) - drawOnly,
-    denseTransposedMicros: micros(() => native.gemm(true, false, pixels, n, rows, 1, x, dy, 0, dw)) - drawOnly,
-    sparseForwardMicros: micros(() => native.sparseMatmul(images.rowStart, images.columns, images.values, pixels, indices, 1 / 255, w, n, out)) - drawOnly,
-    sparseTransposedMicros: micros(() => native.sparseMatmulTransposed(images.rowStart, images.columns, images.values, pixels, indices, 1 / 255, dy, n, dw)) - drawOnly,
+    gatherMicros: micros(() => backend.gatherRows(mnist.train.images, pixels, indices, 1 / 255, x)) - drawOnly,
+    denseForwardMicros: micros(() => backend.gemm(false, false, rows, n, pixels, 1, x, w, 0, out)) - drawOnly,
+    denseTransposedMicros: micros(() => backend.gemm(true, false, pixels, n, rows, 1, x, dy, 0, dw)) - drawOnly,
+    sparseForwardMicros: micros(() => backend.sparseMatmul(images.rowStart, images.columns, images.values, pixels, indices, 1 / 255, w, n, out)) - drawOnly,
+    sparseTransposedMicros: micros(() => backend.sparseMatmulTransposed(images.rowStart, images.columns, images.values, pixels, indices, 1 / 255, dy, n, dw)) - drawOnly,
   };
 }
 
@@ -94,6 +97,13 @@ async function main(): Promise<void> {
     results.native = nativeInfo();
   } catch (error) {
     console.warn(`native backend unavailable: ${(error as Error).message}`);
+  }
+  let wasm: Backend | undefined;
+  try {
+    wasm = loadWasmBackend();
+    results.wasm = { path: wasmModulePath(), bytes: statSync(wasmModulePath()).size };
+  } catch (error) {
+    console.warn(`WebAssembly backend unavailable: ${(error as Error).message}`);
   }
   const ts = createTsBackend();
   const allThreads = native ? nativeInfo().hardwareThreads : 1;
@@ -110,15 +120,16 @@ async function main(): Promise<void> {
         setNativeThreads(allThreads);
         row.nativeAll = gemmGflops(native, shape, dtype);
       }
+      if (wasm) row.wasm = gemmGflops(wasm, shape, dtype);
       if (!shape.large) row.ts = gemmGflops(ts, shape, dtype);
       gemm.push(row);
       const fmt = (v: unknown): string => (typeof v === 'number' ? v.toFixed(1) : '-');
-      gemmRows.push([shape.label, dtype, fmt(row.native1), fmt(row.nativeAll), fmt(row.ts)]);
+      gemmRows.push([shape.label, dtype, fmt(row.native1), fmt(row.nativeAll), fmt(row.wasm), fmt(row.ts)]);
     }
   }
   results.gemm = gemm;
   console.log(`\nGEMM, GFLOP/s (best of repeated runs; native all threads = ${allThreads})`);
-  console.log(table(['shape', 'dtype', 'native 1 thread', `native ${allThreads} threads`, 'ts'], gemmRows));
+  console.log(table(['shape', 'dtype', 'native 1 thread', `native ${allThreads} threads`, 'wasm (1 thread)', 'ts'], gemmRows));
 
   if (!skipTraining) {
     // The book's default run: 784-50-10, std 0.01, SGD lr 0.1, batch 100, 10000 iterations, 17 evaluations.
@@ -131,6 +142,7 @@ async function main(): Promise<void> {
     sparseImagesOf(mnist.test.images, mnist.test.count, mnist.test.rows * mnist.test.cols);
     const encodeSeconds = (performance.now() - encodeStart) / 1000;
     if (native) results.firstLayer = firstLayerProducts(native, mnist);
+    if (wasm) results.firstLayerWasm = firstLayerProducts(wasm, mnist);
     const training: Array<Record<string, unknown>> = [];
     const trainRows: Array<Array<string | number>> = [];
     const runs: Array<{ backend: Backend; dtype: DType; iterations: number; input: InputFormat }> = [];
@@ -141,6 +153,8 @@ async function main(): Promise<void> {
         { backend: native, dtype: 'float64', iterations: 10000, input: 'auto' },
       );
     }
+    // The WebAssembly build of the same kernels: the backend 'auto' takes where the addon is not built.
+    if (wasm) runs.push({ backend: wasm, dtype: 'float32', iterations: 10000, input: 'auto' }, { backend: wasm, dtype: 'float64', iterations: 10000, input: 'auto' });
     // The TypeScript backend needs minutes for the whole run: by default it is timed on its first 600 updates.
     const tsIterations = args.has('--ts-training') ? 10000 : 600;
     runs.push({ backend: ts, dtype: 'float32', iterations: tsIterations, input: 'auto' });
@@ -171,18 +185,18 @@ async function main(): Promise<void> {
       ]);
     }
     results.training = { dataLoadSeconds: loadSeconds, encodeSeconds, runs: training };
-    if (results.firstLayer) {
-      const f = results.firstLayer as Record<string, number>;
-      console.log('\nFirst layer of one training step, 100 MNIST images x W (784x50 float32), microseconds (median of repeats)');
-      console.log(
-        table(
-          ['input', 'x W', 'x^T dY (dW)'],
-          [
-            ['dense: gather /255 + GEMM', (f.gatherMicros + f.denseForwardMicros).toFixed(1), f.denseTransposedMicros.toFixed(1)],
-            ['sparse: nonzero pixels only', f.sparseForwardMicros.toFixed(1), f.sparseTransposedMicros.toFixed(1)],
-          ],
-        ),
+    const firstLayerRows: string[][] = [];
+    for (const [name, value] of [['native', results.firstLayer], ['wasm', results.firstLayerWasm]] as const) {
+      if (!value) continue;
+      const f = value as Record<string, number>;
+      firstLayerRows.push(
+        [`${name}, dense: gather /255 + GEMM`, (f.gatherMicros + f.denseForwardMicros).toFixed(1), f.denseTransposedMicros.toFixed(1)],
+        [`${name}, sparse: nonzero pixels only`, f.sparseForwardMicros.toFixed(1), f.sparseTransposedMicros.toFixed(1)],
       );
+    }
+    if (firstLayerRows.length > 0) {
+      console.log('\nFirst layer of one training step, 100 MNIST images x W (784x50 float32), microseconds (median of repeats)');
+      console.log(table(['input', 'x W', 'x^T dY (dW)'], firstLayerRows));
     }
     console.log(
       `\nDefault training run (10000 iterations with evaluations at i % 600 == 0; data loading ${loadSeconds.toFixed(2)} s and sparse encoding ${encodeSeconds.toFixed(2)} s apart)`,
