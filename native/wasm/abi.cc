@@ -46,6 +46,10 @@ const bpw_runtime kRuntime{nullptr, &inline_parallel_for, 1, 0.0, &scratch, null
 
 }  // namespace
 
+/** A 64-byte aligned block of `bytes` bytes kept across calls (an encoded image set), or 0 without memory. */
+BPW_EXPORT(alloc) void* bpw_alloc(uint32_t bytes) { return aligned_alloc(64, (bytes + 63) / 64 * 64); }
+BPW_EXPORT(release) void bpw_release(void* block) { free(block); }
+
 /** A 64-byte aligned region of at least `bytes` bytes for one call's arguments, valid until the next arena call. */
 BPW_EXPORT(arena) void* bpw_arena(uint32_t bytes) { return arena_buffer.get(bytes == 0 ? 64 : bytes); }
 

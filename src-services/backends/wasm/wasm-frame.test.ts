@@ -65,3 +65,48 @@ describe('WebAssembly backend: arguments in linear memory', () => {
     expect(() => wasm.gemm(false, false, 2 ** 31, 0, 0, 1, f, f, 0, f)).toThrow(/gemm: m must be a non-negative integer/);
   });
 });
+
+describe('WebAssembly backend: encoded image sets kept in module memory', () => {
+  /** A set of `count` images large enough to be kept (over 16384 stored pixels), columns < 300. */
+  const bigSet = (count: number, seed: number) => {
+    const rowStart = new Int32Array(count + 1);
+    const cols: number[] = [];
+    for (let i = 0; i < count; i++) {
+      for (let c = (i + seed) % 3; c < 300; c += 3 + ((i * seed) % 4)) cols.push(c);
+      rowStart[i + 1] = cols.length;
+    }
+    return { rowStart, columns: Uint16Array.from(cols), values: Uint8Array.from(cols, (c, j) => 1 + ((c + j + seed) % 255)) };
+  };
+
+  it('give the products of the TypeScript reference, across more sets than are kept and back to the first', () => {
+    const sets = [1, 2, 3, 4, 5, 6].map((seed) => bigSet(400, seed));
+    expect(sets[0]!.columns.length).toBeGreaterThan(16384);
+    const n = 19;
+    const w = Float64Array.from({ length: 300 * n }, (_, i) => Math.sin(i));
+    const indices = Int32Array.from({ length: 37 }, (_, r) => (r * 53) % 400);
+    const dout = Float64Array.from({ length: 37 * n }, (_, i) => Math.cos(i));
+    for (const set of [...sets, sets[0]!, sets[5]!]) {
+      const args = [set.rowStart, set.columns, set.values, 300, indices, 1 / 255] as const;
+      const [out, want] = [new Float64Array(37 * n), new Float64Array(37 * n)];
+      wasm.sparseMatmul(...args, w, n, out);
+      ts.sparseMatmul(...args, w, n, want);
+      const [dW, wantT] = [new Float64Array(300 * n).fill(NaN), new Float64Array(300 * n)];
+      wasm.sparseMatmulTransposed(...args, dout, n, dW);
+      ts.sparseMatmulTransposed(...args, dout, n, wantT);
+      // Float64 sums of the same terms in another order: 1e-12 relative to their size (|terms| <= 1).
+      for (const [a, b] of [[out, want], [dW, wantT]] as const) for (let i = 0; i < b.length; i++) expect(Math.abs(a[i]! - b[i]!)).toBeLessThanOrEqual(1e-12 * 300);
+    }
+  });
+
+  it('check every call: indices outside the set, a rowLength at or under the widest column, a malformed set', () => {
+    const set = bigSet(400, 7);
+    const w = new Float32Array(300 * 4);
+    const call = (rowStart: Int32Array, rowLength: number, indices: Int32Array) => () => wasm.sparseMatmul(rowStart, set.columns, set.values, rowLength, indices, 1, w, 4, new Float32Array(indices.length * 4));
+    expect(call(set.rowStart, 300, new Int32Array([0, 399]))).not.toThrow();
+    expect(call(set.rowStart, 300, new Int32Array([0, 400]))).toThrow(/sparseMatmul: index 400 at position 1 is outside \[0, 400\)/);
+    expect(call(set.rowStart, 200, new Int32Array([1]))).toThrow(/sparseMatmul: image 1 has pixel column 2\d\d outside rowLength 200/);
+    const broken = Int32Array.from(set.rowStart);
+    broken[200] = set.columns.length + 5;
+    expect(call(broken, 300, new Int32Array([199]))).toThrow(/sparseMatmul: image 199 spans pixels \[\d+, \d+\) outside the \d+ stored/);
+  });
+});

@@ -3,14 +3,17 @@ import { requireLength, requireNoOverlap, requireSameDtype } from '../../../src-
 import { checkSparseProduct } from '../../../src-engine/backends/ts/images';
 import { dtypeFlag, requireKind, requireWasmDims } from './wasm-checks';
 import { IN, OUT, type WasmFrame } from './wasm-frame';
+import { ResidentImageSets, type ResidentSet } from './wasm-image-sets';
 import type { WasmKernels } from './wasm-module';
 
 /**
  * The first layer's input kernels. The image sets are large (MNIST's training pixels are 47 MB, its sparse
- * encoding 27 MB), so a call copies only the rows its batch reads: the gather's source rows, or the batch's
- * pixel lists as a small encoding of its own (image r of the batch is row r), which the same kernel reads.
+ * encoding 27 MB): an encoded set the size of a dataset is kept in module memory across calls
+ * (wasm-image-sets.ts); otherwise a call copies only the rows its batch reads: the gather's source rows, or
+ * the batch's pixel lists as a small encoding of its own (image r of the batch is row r).
  */
 export function imageKernels(k: WasmKernels, f: WasmFrame): Pick<Backend, 'gatherRows' | 'sparseMatmul' | 'sparseMatmulTransposed' | 'prefetchSparseRows'> {
+  const sets = new ResidentImageSets(k);
   const sparse = (name: string, transposed: boolean, args: SparseProductArgs): void => {
     const [rowStart, columns, values, rowLength, indices, scale, dense, n, out] = args;
     requireKind(name, rowStart, Int32Array, 'rowStart');
@@ -18,6 +21,11 @@ export function imageKernels(k: WasmKernels, f: WasmFrame): Pick<Backend, 'gathe
     requireKind(name, values, Uint8Array, 'values');
     requireKind(name, indices, Int32Array, 'indices');
     requireWasmDims(name, { rowLength, n });
+    const resident = sets.find(rowStart, columns, values);
+    if (resident && resident.widest < rowLength) {
+      residentProduct(name, transposed, args, resident);
+      return;
+    }
     checkSparseProduct(name, transposed, args);
     const rows = indices.length;
     let pixels = 0;
@@ -48,6 +56,29 @@ export function imageKernels(k: WasmKernels, f: WasmFrame): Pick<Backend, 'gathe
     }
     batchStart[rows] = at;
     k.sparseMatmul(dtypeFlag(out), transposed ? 1 : 0, f.pointer(sStart), f.pointer(sColumns), f.pointer(sValues), rowLength, f.pointer(sIndices), rows, scale, f.pointer(sDense), n, f.pointer(sOut));
+    f.finish();
+  };
+
+  /** A product over a set kept in module memory: only the batch's indices, the dense operand and out travel. */
+  const residentProduct = (name: string, transposed: boolean, args: SparseProductArgs, set: ResidentSet): void => {
+    const [rowStart, columns, values, rowLength, indices, scale, dense, n, out] = args;
+    const rows = indices.length;
+    requireSameDtype(name, dense, out);
+    const [denseRows, outRows] = transposed ? [rows, rowLength] : [rowLength, rows];
+    requireLength(name, dense, denseRows * n, `${transposed ? 'dout' : 'W'} ${denseRows}x${n}`);
+    requireLength(name, out, outRows * n, `out ${outRows}x${n}`);
+    requireNoOverlap(name, out, dense, 'out must not overlap its input');
+    for (const encoding of [rowStart, columns, values, indices]) requireNoOverlap(name, out, encoding, 'out must not overlap rowStart, columns, values or indices');
+    for (let r = 0; r < rows; r++) {
+      const i = indices[r]!;
+      if (!(i >= 0 && i < set.images)) throw new RangeError(`${name}: index ${i} at position ${r} is outside [0, ${set.images})`);
+    }
+    f.begin();
+    const sIndices = f.add(indices, rows, IN);
+    const sDense = f.add(dense, denseRows * n, IN);
+    const sOut = f.add(out, outRows * n, OUT);
+    f.place();
+    k.sparseMatmul(dtypeFlag(out), transposed ? 1 : 0, set.rowStart, set.columns, set.values, rowLength, f.pointer(sIndices), rows, scale, f.pointer(sDense), n, f.pointer(sOut));
     f.finish();
   };
 

@@ -11,6 +11,9 @@ import { projectRoot } from '../../data/load-dataset';
 export interface WasmKernels {
   readonly memory: WebAssembly.Memory;
   arena(bytes: number): number;
+  /** A block kept across calls (64-byte aligned), 0 when memory cannot grow; release() frees it. */
+  alloc(bytes: number): number;
+  release(block: number): void;
   gemm(f64: number, ta: number, tb: number, m: number, n: number, k: number, alpha: number, a: number, b: number, beta: number, c: number): void;
   addBias(f64: number, x: number, rows: number, cols: number, bias: number, relu: number): void;
   colSums(f64: number, x: number, rows: number, cols: number, out: number): void;
@@ -39,7 +42,7 @@ export interface WasmKernels {
 }
 
 const FUNCTIONS = [
-  'arena', 'gemm', 'addBias', 'colSums', 'reluForward', 'reluBackward', 'sigmoidForward', 'sigmoidBackward', 'softmaxRows', 'softmaxCrossEntropy',
+  'arena', 'alloc', 'release', 'gemm', 'addBias', 'colSums', 'reluForward', 'reluBackward', 'sigmoidForward', 'sigmoidBackward', 'softmaxRows', 'softmaxCrossEntropy',
   'softmaxCrossEntropyBackward', 'axpby', 'optimizerStep', 'batchNormForward', 'batchNormBackward', 'sumSquares', 'mul', 'argmaxRows', 'gatherRows',
   'sparseMatmul',
 ] as const satisfies ReadonlyArray<Exclude<keyof WasmKernels, 'memory'>>;
