@@ -32,3 +32,19 @@ describe('backend choice', () => {
     expect(selectBackend('ts').warning).toBeUndefined();
   });
 });
+
+describe('BACKPROP_SKIP_NATIVE=1', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+    vi.resetModules();
+  });
+
+  it('leaves even a built addon unused: auto takes the WebAssembly kernels', async () => {
+    vi.resetModules();
+    vi.stubEnv('BACKPROP_SKIP_NATIVE', '1');
+    const { selectBackend } = await import('./select-backend');
+    const { backend, warning } = selectBackend('auto');
+    expect(backend.name).toBe('wasm');
+    expect(warning).toMatch(/^the native addon is not available here: BACKPROP_SKIP_NATIVE=1 leaves the addon unused\./);
+  });
+});
