@@ -1,16 +1,18 @@
-import type { Backend, FloatArray, OptimizerRule } from '../../../src-engine/backend';
+import type { Backend, BackgroundKernels, FloatArray, OptimizerRule } from '../../../src-engine/backend';
 import { requireLength, requireNoOverlap, requireSameDtype } from '../../../src-engine/backends/ts/checks';
 import { dtypeFlag, requireKind, requireWasmDims } from './wasm-checks';
 import { IN, INOUT, OUT, WasmFrame } from './wasm-frame';
 import { imageKernels } from './wasm-images';
-import { loadWasmKernels, type WasmKernels } from './wasm-module';
+import { WasmBackground } from './wasm-background';
+import { loadWasmKernels, wasmModulePath, type WasmKernels } from './wasm-module';
 
 /**
  * The WebAssembly backend: the native addon's kernels (elementwise.cc, and the GEMM and sparse kernels of
  * gemm_base.cc with SIMD128 vectors) compiled to one .wasm, run by Node's own WebAssembly engine, so it needs
  * no compiler on the user's machine. Each method checks its arguments as the reference backend does (same
  * error classes and messages), copies what the kernel reads into the module's memory, runs it and copies
- * back what it wrote (wasm-frame.ts). One thread, no background kernels: evaluations run in place.
+ * back what it wrote (wasm-frame.ts). Its background kernels run a second instance of the module on a
+ * worker thread (wasm-background.ts), so evaluations overlap training as on the addon.
  */
 const RULES: Readonly<Record<OptimizerRule, number>> = { momentum: 1, nesterov: 2, adagrad: 3, rmsprop: 4, adam: 5 };
 
@@ -213,6 +215,17 @@ function createWasmBackend(k: WasmKernels): Backend {
 
     ...normKernels(k, f),
     ...imageKernels(k, f),
+    background: backgroundKernels(new WasmBackground(wasmModulePath())),
+  };
+}
+
+/** The worker's kernels as plain functions (callers may copy them into an object of their own). */
+function backgroundKernels(worker: WasmBackground): BackgroundKernels {
+  return {
+    sparseMatmul: (...args) => worker.sparseMatmul(...args),
+    gatherMatmul: (src, rowLength, indices, scale, w, n, out) => worker.gatherMatmul(src, rowLength, indices, scale, w, n, out),
+    done: (ticket) => worker.done(ticket),
+    wait: (ticket) => worker.wait(ticket),
   };
 }
 
