@@ -53,7 +53,7 @@
     {
       "target_name": "backprop_native",
       "sources": [
-        "src/addon.cc", "src/args.cc", "src/background.cc", "src/dense.cc", "src/elementwise.cc", "src/gather.cc",
+        "src/addon.cc", "src/args.cc", "src/background.cc", "src/conv.cc", "src/dense.cc", "src/elementwise.cc", "src/gather.cc",
         "src/runtime.cc", "src/sparse.cc", "src/thread_pool.cc",
       ],
       "dependencies": ["gemm_base", "gemm_avx2", "gemm_avx512"],

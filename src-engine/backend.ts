@@ -149,6 +149,29 @@ export interface Backend {
   /** out (rowLength x n) = X^T dout for the same sparse batch X and dout (rows x n): the first layer's dW. */
   sparseMatmulTransposed(...args: SparseProductArgs): void;
 
+  /**
+   * The book's im2col (common/util.py): col (N*out_h*out_w, C*FH*FW) from x (N, C, H, W) padded with zeros,
+   * rows ordered (N, out_h, out_w) and columns (C, FH, FW); out_h = (H + 2 pad - FH) / stride + 1 (floored,
+   * as the book's //), likewise out_w. col must not overlap x.
+   */
+  im2col(x: FloatArray, col: FloatArray, ...window: WindowArgs): void;
+
+  /** Its adjoint col2im: dx (N, C, H, W) = the sum of every patch of col over its window, padding cut off (overwrites dx). */
+  col2im(col: FloatArray, dx: FloatArray, ...window: WindowArgs): void;
+
+  /**
+   * The book's max Pooling forward: out (N, C, out_h, out_w) = the max of each FH x FW window of x (padding
+   * counts as 0, as in the book's im2col), argmax (same layout) = its index ky * FW + kx in the window, the
+   * first maximum on ties (np.argmax). out must not overlap x.
+   */
+  maxPoolForward(x: FloatArray, out: FloatArray, argmax: Int32Array, ...window: WindowArgs): void;
+
+  /** Its backward: dx (N, C, H, W) = dout scattered to each window's argmax, overlapping windows adding up (overwrites dx). */
+  maxPoolBackward(dout: FloatArray, argmax: Int32Array, dx: FloatArray, ...window: WindowArgs): void;
+
+  /** out[b, j, i] = x[b, i, j] for batch matrices of rows x cols (the book's transpose(0, 3, 1, 2) and back). out must not overlap x. */
+  transposeBatch(x: FloatArray, out: FloatArray, batch: number, rows: number, cols: number): void;
+
   /** Kernels that run on a thread of their own while the caller goes on; absent on the TypeScript backend. */
   readonly background?: BackgroundKernels;
 }
@@ -168,6 +191,21 @@ export type SparseProductArgs = [
   dense: FloatArray,
   n: number,
   out: FloatArray,
+];
+
+/**
+ * The geometry of a window sliding over an (N, C, H, W) batch, for convolution and pooling: the batch's sizes,
+ * the window's (filter) height and width, the stride and the zero padding on every side.
+ */
+export type WindowArgs = [
+  n: number,
+  channels: number,
+  height: number,
+  width: number,
+  filterHeight: number,
+  filterWidth: number,
+  stride: number,
+  pad: number,
 ];
 
 /**

@@ -1,5 +1,6 @@
-import type { Backend } from './backend';
+import type { Backend, WindowArgs } from './backend';
 import { describeShape, Tensor } from './tensor';
+import { windowOutput, type Window } from './window';
 
 /**
  * The input of the first Affine when it is not a dense Tensor: a minibatch that multiplies itself (the
@@ -223,6 +224,48 @@ export class TensorOps {
     this.backend.gatherRows(pixels, colsOf(out), indices, scale, out.data);
   }
 
+  /** col = im2col(x) for x (N, C, H, W): rows ordered (N, out_h, out_w), columns (C, FH, FW). */
+  im2col(x: Tensor, window: Window, col: Tensor): void {
+    const { args, rows, cols } = this.sweep('im2col', x, window);
+    if (col.size !== rows * cols) throw misfit('im2col', `col needs (N*out_h*out_w, C*FH*FW) = (${rows}, ${cols})`, { x, col });
+    this.backend.im2col(x.data, col.data, ...args);
+  }
+
+  /** dx = col2im(col): every patch added back onto its window of the (N, C, H, W) image, padding cut off. */
+  col2im(col: Tensor, window: Window, dx: Tensor): void {
+    const { args, rows, cols } = this.sweep('col2im', dx, window);
+    if (col.size !== rows * cols) throw misfit('col2im', `col needs (N*out_h*out_w, C*FH*FW) = (${rows}, ${cols})`, { col, dx });
+    this.backend.col2im(col.data, dx.data, ...args);
+  }
+
+  /** out = the max of each window of x (N, C, H, W), argmax = its place in the window (the first on ties). */
+  maxPoolForward(x: Tensor, window: Window, out: Tensor, argmax: Int32Array): void {
+    const { args, pooled } = this.sweep('maxPoolForward', x, window);
+    if (out.size !== pooled || argmax.length !== pooled) throw misfit('maxPoolForward', `out and argmax need (N, C, out_h, out_w), ${pooled} values`, { x, out, argmax });
+    this.backend.maxPoolForward(x.data, out.data, argmax, ...args);
+  }
+
+  /** dx = dout scattered to each window's argmax (overlapping windows add up). */
+  maxPoolBackward(dout: Tensor, argmax: Int32Array, window: Window, dx: Tensor): void {
+    const { args, pooled } = this.sweep('maxPoolBackward', dx, window);
+    if (dout.size !== pooled || argmax.length !== pooled) throw misfit('maxPoolBackward', `dout and argmax need the forward's (N, C, out_h, out_w), ${pooled} values`, { dout, argmax, dx });
+    this.backend.maxPoolBackward(dout.data, argmax, dx.data, ...args);
+  }
+
+  /** images (N, C, H, W) from rows (N*H*W, C): the book's reshape(N, H, W, C).transpose(0, 3, 1, 2). */
+  channelsFirst(rows: Tensor, images: Tensor): void {
+    const [n, c, h, w] = images.shape;
+    if (images.shape.length !== 4 || rows.shape.length !== 2 || rows.shape[0] !== n * h * w || rows.shape[1] !== c) throw misfit('channelsFirst', 'rows (N*H*W, C) become images (N, C, H, W)', { rows, images });
+    this.backend.transposeBatch(rows.data, images.data, n, h * w, c);
+  }
+
+  /** rows (N*H*W, C) from images (N, C, H, W): the book's transpose(0, 2, 3, 1).reshape(-1, C). */
+  channelsLast(images: Tensor, rows: Tensor): void {
+    const [n, c, h, w] = images.shape;
+    if (images.shape.length !== 4 || rows.shape.length !== 2 || rows.shape[0] !== n * h * w || rows.shape[1] !== c) throw misfit('channelsLast', 'images (N, C, H, W) become rows (N*H*W, C)', { images, rows });
+    this.backend.transposeBatch(images.data, rows.data, n, c, h * w);
+  }
+
   /** Momentum: v <- momentum * v - lr * dW; W <- W + v. */
   momentumStep(W: Tensor, dW: Tensor, v: Tensor, rates: { lr: number; momentum: number }): void {
     checkStep('momentumStep', W, dW, v);
@@ -260,6 +303,15 @@ export class TensorOps {
     const labels = new Int32Array(rowsOf(x));
     this.backend.argmaxRows(t.data, labels.length, colsOf(x), labels);
     return labels;
+  }
+
+  /** The kernel arguments of a window over the (N, C, H, W) images, and the sizes they imply. */
+  private sweep(op: string, images: Tensor, window: Window): { args: WindowArgs; rows: number; cols: number; pooled: number } {
+    if (images.shape.length !== 4) throw misfit(op, 'images need (N, C, H, W)', { images });
+    const [n, c, h, w] = images.shape;
+    const [outH, outW] = windowOutput(op, images.shape, window);
+    const args: WindowArgs = [n, c, h, w, window.height, window.width, window.stride, window.pad];
+    return { args, rows: n * outH * outW, cols: c * window.height * window.width, pooled: n * c * outH * outW };
   }
 
   private checkBatchNorm(op: string, x: Tensor, out: Tensor, state: BatchNormState): number {

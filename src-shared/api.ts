@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { InputActivations, LayerActivation } from '../src-engine/experiments/input-activations';
 import type { NetworkActivations } from '../src-engine/experiments/network-activations';
 import type { LayerWeightHistogram } from '../src-engine/experiments/weight-histograms';
 import type { GradientCheckResult } from '../src-engine/gradient-check';
@@ -33,6 +34,10 @@ const MAX_ONNX_BASE64 = Math.ceil(ONNX_LIMITS.maxImportBytes / 3) * 4;
 export const MAX_REQUEST_BYTES = MAX_ONNX_BASE64 + 64 * 1024;
 /** Arrays and objects nested deeper than this are refused before parsing: no request needs more than a handful of levels. */
 export const MAX_REQUEST_DEPTH = 32;
+
+/** Pixels of one image a request may carry (a 1000x1000 image; the MNIST ones have 784). */
+const MAX_IMAGE_PIXELS = 1_000_000;
+const imagePixel = z.number({ error: 'each pixel must be a number' }).min(0, 'each pixel must be between 0 and 1').max(1, 'each pixel must be between 0 and 1');
 
 /** Most buckets one curve request may ask for: two per pixel of a 4K-wide chart. */
 export const MAX_CURVE_POINTS = 8192;
@@ -77,6 +82,25 @@ export const apiRequestSchemas = {
   inputGradient: z
     .object({ id: runIdSchema, pixels: z.array(z.number().min(0).max(1)).min(1).max(1_000_000), classIndex: z.number().int().min(0).max(100_000).optional() })
     .strict(),
+  /**
+   * One input's way through the run's network: every Affine, BatchNorm and activation layer's output and the
+   * class probabilities, for a drawn image (`pixels` in [0, 1]) or a test image of the run's dataset (`testIndex`).
+   */
+  inputActivations: z
+    .object({
+      id: runIdSchema,
+      pixels: z.array(imagePixel).min(1, 'the image has no pixels').max(MAX_IMAGE_PIXELS, `an image has at most ${MAX_IMAGE_PIXELS} pixels`).optional(),
+      testIndex: z
+        .number({ error: 'the test image index must be a number' })
+        .int('the test image index must be a whole number')
+        .min(0, 'the test image index must be 0 or more')
+        .max(Number.MAX_SAFE_INTEGER, 'the test image index is too large')
+        .optional(),
+    })
+    .strict()
+    .refine((r) => (r.pixels === undefined) !== (r.testIndex === undefined), {
+      message: 'give either pixels (a drawn image) or testIndex (a test image), one of the two',
+    }),
   firstLayerWeights: z.object({ id: runIdSchema, units: z.number().int().min(1).max(MAX_WEIGHT_TILES).default(36) }).strict(),
   /** Each hidden layer's activations as histograms, for the first `samples` test images through the run's network. */
   activationHistograms: z.object({ id: runIdSchema, samples: activationSamplesSchema.default(ACTIVATION_SAMPLES.default) }).strict(),
@@ -188,6 +212,12 @@ export interface InputSaliency {
   readonly probabilities: number[];
 }
 
+/** What one input does inside a run's network (the engine's InputActivations), with the test image when one was asked by index. */
+export interface InsideInput extends InputActivations {
+  /** The test image as stored, with its label; null for a drawn image. */
+  readonly testImage: TestImage | null;
+}
+
 export interface WeightTiles {
   /** units x inputSize values, row-major: one tile per hidden unit of the first layer. */
   readonly data: number[];
@@ -267,6 +297,9 @@ export interface ImportedOnnxModel extends OnnxModelDescription {
 /** One forward/backward pass as the Graph view draws it: the engine's own type. */
 export type { LayerTrace };
 
+/** One layer's output for one input (inputActivations): the engine's own type. */
+export type { LayerActivation };
+
 /** A run's activation histograms on test images: the engine's own type. */
 export type { NetworkActivations };
 
@@ -305,6 +338,7 @@ interface ApiResults {
   openRunFolder: { path: string; opened: boolean };
   predict: Prediction;
   inputGradient: InputSaliency;
+  inputActivations: InsideInput;
   /** null while the run has no weights yet (queued, starting, or ended before its first checkpoint). */
   firstLayerWeights: WeightTiles | null;
   activationHistograms: NetworkActivations;

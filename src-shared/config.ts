@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DType } from '../src-engine/backend';
 import { schemaFor, type Assert, type SameShape } from './exact-schema';
+import { MAX_HIDDEN_LAYERS } from './limits';
 import { DEFAULT_NETWORK, type NetworkSpec } from '../src-engine/networks/network-spec';
 import { OPTIMIZER_DEFAULTS, type OptimizerSpec } from '../src-engine/optimizers';
 import { DEFAULT_TRAINING, type TrainingSchedule, type TrainSpec } from '../src-engine/training/train-spec';
@@ -26,7 +27,7 @@ const weightInitSchema = z.union([
 const networkSchema = z
   .object({
     inputSize: z.number().int().min(1).max(1_000_000).default(DEFAULT_NETWORK.inputSize),
-    hiddenSizes: z.array(z.number().int().min(1).max(8192)).max(32).default(() => [...DEFAULT_NETWORK.hiddenSizes]),
+    hiddenSizes: z.array(z.number().int().min(1).max(8192)).max(MAX_HIDDEN_LAYERS).default(() => [...DEFAULT_NETWORK.hiddenSizes]),
     outputSize: z.number().int().min(2).max(100_000).default(DEFAULT_NETWORK.outputSize),
     activation: activationSchema.default(DEFAULT_NETWORK.activation),
     weightInit: weightInitSchema.default(DEFAULT_NETWORK.weightInit),

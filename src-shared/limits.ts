@@ -3,6 +3,11 @@
  * offers what a schema refuses. Plain numbers (no zod) so the renderer can import them on their own.
  */
 
+/** Hidden layers a network may have. */
+export const MAX_HIDDEN_LAYERS = 32;
+/** Affine layers a network has at most: one per hidden layer and the output layer (the gradient flow's entries per evaluation). */
+export const MAX_AFFINE_LAYERS = MAX_HIDDEN_LAYERS + 1;
+
 /** Images per gradient check: the numerical gradient costs two loss evaluations per parameter per image. */
 export const GRADIENT_CHECK_SAMPLES = { min: 1, max: 32, default: 3 } as const;
 

@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import type { BackendName } from '../src-engine/backend';
 import type { EvaluationRecord } from '../src-engine/training/evaluation-record';
+import type { LayerGradientFlow } from '../src-engine/training/gradient-flow';
 import type { TrainingResult } from '../src-engine/training/training-run';
 import { dtypeSchema, trainConfigSchema } from './config';
 import { schemaFor } from './exact-schema';
+import { MAX_AFFINE_LAYERS } from './limits';
 import { sweepTagSchema } from './sweep';
 
 /** run.json: what the run store keeps about one run, next to its metrics and checkpoint. */
@@ -112,8 +114,14 @@ export type RunRecord = z.infer<typeof runRecordSchema>;
 /** The engine's evaluation fields that a diverged run makes NaN or ±Infinity. */
 type MeasuredField = 'trainAccuracy' | 'testAccuracy' | 'trainLoss' | 'testLoss';
 
+/** One layer's gradient flow as stored: a norm or ratio that is not finite (an overflowing gradient, W_before = 0) as null. */
+export type StoredLayerGradientFlow = NonFiniteAsNull<LayerGradientFlow, keyof LayerGradientFlow>;
+
 /** An evaluation as stored in metrics.jsonl and shown in the UI: the engine's record, non-finite values as null. */
-export type StoredEvaluation = NonFiniteAsNull<EvaluationRecord, MeasuredField>;
+export type StoredEvaluation = NonFiniteAsNull<Omit<EvaluationRecord, 'gradients'>, MeasuredField> & {
+  /** Absent in runs recorded before the gradient flow was (and on evaluations made on request). */
+  readonly gradients?: readonly StoredLayerGradientFlow[];
+};
 
 const storedEvaluationSchema = schemaFor<StoredEvaluation>()(
   z.object({
@@ -124,11 +132,16 @@ const storedEvaluationSchema = schemaFor<StoredEvaluation>()(
     trainLoss: z.number().nullable(),
     testLoss: z.number().nullable(),
     final: z.boolean(),
+    gradients: z
+      .array(z.object({ weightNorm: z.number().nullable(), biasNorm: z.number().nullable(), updateRatio: z.number().nullable() }))
+      .max(MAX_AFFINE_LAYERS)
+      .readonly()
+      .optional(),
   }),
 );
 
 export function storedEvaluation(record: EvaluationRecord): StoredEvaluation {
-  return {
+  const stored = {
     iteration: record.iteration,
     epoch: record.epoch,
     trainAccuracy: finiteOrNull(record.trainAccuracy),
@@ -137,6 +150,13 @@ export function storedEvaluation(record: EvaluationRecord): StoredEvaluation {
     testLoss: finiteOrNull(record.testLoss),
     final: record.final,
   };
+  if (!record.gradients) return stored;
+  const gradients = record.gradients.map((layer) => ({
+    weightNorm: finiteOrNull(layer.weightNorm),
+    biasNorm: finiteOrNull(layer.biasNorm),
+    updateRatio: finiteOrNull(layer.updateRatio),
+  }));
+  return { ...stored, gradients };
 }
 
 /** One line of metrics.jsonl (`type` first, as the writer has always put it). */

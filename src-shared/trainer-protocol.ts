@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_LAYER_UNITS, type InputActivations } from '../src-engine/experiments/input-activations';
 import type { NetworkActivations } from '../src-engine/experiments/network-activations';
 import type { LayerWeightHistogram } from '../src-engine/experiments/weight-histograms';
 import type { GradientCheckResult } from '../src-engine/gradient-check';
@@ -7,7 +8,7 @@ import type { TrainingStatus } from '../src-engine/training/training-run';
 import type { LayerTrace } from './api';
 import { trainConfigSchema } from './config';
 import { schemaFor } from './exact-schema';
-import { ACTIVATION_SAMPLES, GRADIENT_CHECK_SAMPLES, LAYER_GRAPH_BATCH, WEIGHT_HISTOGRAM_BINS } from './limits';
+import { ACTIVATION_SAMPLES, GRADIENT_CHECK_SAMPLES, LAYER_GRAPH_BATCH, MAX_AFFINE_LAYERS, WEIGHT_HISTOGRAM_BINS } from './limits';
 import { backendNameSchema, onnxReportSchema, type TrainingOutcome } from './run-record';
 
 /**
@@ -64,6 +65,8 @@ export const trainerCommandSchema = z.discriminatedUnion('type', [
     .strict(),
   /** d logit(class) / d pixel for one image of inputSize pixels; no classIndex: the predicted class. */
   z.object({ type: z.literal('inputGradient'), requestId, pixels: z.instanceof(Float32Array), classIndex: z.number().int().min(0).max(100_000).optional() }).strict(),
+  /** Every Affine, BatchNorm and activation layer's output for one image of inputSize pixels, and the softmax. */
+  z.object({ type: z.literal('inputActivations'), requestId, pixels: z.instanceof(Float32Array) }).strict(),
   z.object({ type: z.literal('evaluate'), requestId }).strict(),
   z.object({ type: z.literal('exportWeights'), requestId }).strict(),
   /** Build the config's network and trace one forward/backward pass on the first training images. */
@@ -96,6 +99,11 @@ const evaluationRecordSchema = schemaFor<EvaluationRecord>()(
     trainLoss: anyNumber,
     testLoss: anyNumber,
     final: z.boolean(),
+    gradients: z
+      .array(z.object({ weightNorm: anyNumber, biasNorm: anyNumber, updateRatio: anyNumber }))
+      .max(MAX_AFFINE_LAYERS)
+      .readonly()
+      .optional(),
   }),
 );
 
@@ -148,6 +156,29 @@ const histogramSchema = z.object({
 const networkActivationsSchema = schemaFor<NetworkActivations>()(
   z.object({ samples: z.number().int(), layers: z.array(z.object({ name: z.string(), histogram: histogramSchema })).readonly() }),
 );
+/** A net has at most 33 Affine layers (32 hidden), each followed by at most a BatchNorm and an activation. */
+const MAX_ACTIVATION_LAYERS = 100;
+const inputActivationsSchema = schemaFor<InputActivations>()(
+  z.object({
+    layers: z
+      .array(
+        z.object({
+          name: z.string().max(100),
+          kind: z.enum(['Affine', 'BatchNorm', 'Relu', 'Sigmoid']),
+          size: z.number().int().min(0),
+          values: z.array(anyNumber).max(MAX_LAYER_UNITS).readonly(),
+          min: anyNumber,
+          max: anyNumber,
+          zeros: z.number().int().min(0).nullable(),
+          saturated: z.number().int().min(0).nullable(),
+        }),
+      )
+      .max(MAX_ACTIVATION_LAYERS)
+      .readonly(),
+    probabilities: z.array(anyNumber).max(100_000).readonly(),
+    predicted: z.number().int().min(0),
+  }),
+);
 const layerWeightHistogramSchema = schemaFor<LayerWeightHistogram>()(z.object({ name: z.string(), histogram: histogramSchema, min: anyNumber, max: anyNumber }));
 
 const logLevelSchema = z.enum(['info', 'warn', 'error']);
@@ -184,6 +215,7 @@ export const trainerEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('loaded'), iteration: z.number().int() }),
   z.object({ type: z.literal('prediction'), requestId, probabilities: z.instanceof(Float32Array), rows: z.number().int(), cols: z.number().int() }),
   z.object({ type: z.literal('inputGradient'), requestId, gradient: z.instanceof(Float32Array), classIndex: z.number().int(), probabilities: z.instanceof(Float32Array) }),
+  z.object({ type: z.literal('inputActivations'), requestId, activations: inputActivationsSchema }),
   z.object({ type: z.literal('evaluation'), requestId, record: evaluationRecordSchema }),
   z.object({
     type: z.literal('weights'),

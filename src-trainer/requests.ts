@@ -2,6 +2,7 @@ import type { TrainConfig } from '../src-shared/config';
 import type { TrainerCommandOf, TrainerEventOf } from '../src-shared/trainer-protocol';
 import type { Backend } from '../src-engine/backend';
 import type { Dataset } from '../src-engine/dataset';
+import { inputActivations } from '../src-engine/experiments/input-activations';
 import { networkActivations } from '../src-engine/experiments/network-activations';
 import { weightHistograms as layerWeightHistograms } from '../src-engine/experiments/weight-histograms';
 import { runGradientCheck } from '../src-engine/gradient-check';
@@ -45,6 +46,11 @@ export function saliency(trainer: Trainer<TrainConfig>, command: TrainerCommandO
     classIndex: result.classIndex,
     probabilities: Float32Array.from(result.probabilities),
   };
+}
+
+/** Every layer's output for one image through the network it holds (the Draw and Inspect views' "Inside one input"). */
+export function layerActivations(trainer: Trainer<TrainConfig>, command: TrainerCommandOf<'inputActivations'>): TrainerEventOf<'inputActivations'> {
+  return { type: 'inputActivations', requestId: command.requestId, activations: inputActivations(trainer.net, command.pixels) };
 }
 
 /** A copy of every parameter (the weight tiles of the Train view, an export). */

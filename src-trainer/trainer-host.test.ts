@@ -66,6 +66,8 @@ describe('the trainer process under Node', () => {
     for (const e of progress) if (e.type === 'progress') { expect(e.start).toBe(next); next += e.losses.length; }
     // 2000 / 50 = 40 updates per epoch: after i = 0, 40, 80, then the final one at 120
     expect(events.flatMap((e) => (e.type === 'epoch' ? [e.record.iteration] : []))).toEqual([1, 41, 81, 120]);
+    // Each with the gradient flow of its update, per Affine layer, through the protocol's schema.
+    expect(events.flatMap((e) => (e.type === 'epoch' ? [e.record.gradients?.length] : []))).toEqual([2, 2, 2, 2]);
   });
 
   it('answers predict, evaluate and exportWeights requests, and gradient checks any config', async () => {
@@ -206,6 +208,10 @@ describe('RunSupervisor with real trainer processes', () => {
     const metricsA = await sup.store.readMetrics(a.id);
     expect(evaluatedAt(metricsA)).toEqual([1, 41, 81, 120]);
     expect(lossesOf(metricsA)).toHaveLength(120);
+    // metrics.jsonl keeps each evaluation's gradient flow: finite norms and ratios for both layers.
+    for (const line of metricsA) {
+      if (line.type === 'evaluation') expect(line.gradients?.every((l) => [l.weightNorm, l.biasNorm, l.updateRatio].every((v) => v !== null && v > 0))).toBe(true);
+    }
 
     const stopped = await sup.store.get(b.id);
     expect(stopped.status).toBe('stopped');

@@ -13,7 +13,7 @@ import { restoreCheckpoint } from '../src-services/runs/checkpoint-fit';
 import { trimMetrics } from '../src-services/runs/metrics-writer';
 import type { RunFileWriterSync } from '../src-services/runs/run-files';
 import { RunRecorder } from '../src-services/runs/run-recorder';
-import { activationHistograms, exportOnnx, exportWeights, gradientCheck, layerGraph, predict, saliency, weightHistograms } from './requests';
+import { activationHistograms, exportOnnx, exportWeights, gradientCheck, layerActivations, layerGraph, predict, saliency, weightHistograms } from './requests';
 import { detectTransport, type Transport } from './transport';
 import { CHECKPOINT_FILE, METRICS_FILE } from '../src-services/runs/run-layout';
 
@@ -171,6 +171,9 @@ class TrainerHost {
         return;
       case 'inputGradient':
         this.transport.send(saliency(this.requireSession().trainer, command));
+        return;
+      case 'inputActivations':
+        this.transport.send(layerActivations(this.requireSession().trainer, command));
         return;
       case 'evaluate':
         this.transport.send({ type: 'evaluation', requestId: command.requestId, record: this.requireSession().trainer.evaluate(false) });

@@ -96,6 +96,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add<SumSquares>(env, exports, "sumSquares");
   add<Mul>(env, exports, "mul");
   add<ArgmaxRows>(env, exports, "argmaxRows");
+  add<Im2col>(env, exports, "im2col");
+  add<Col2im>(env, exports, "col2im");
+  add<MaxPoolForward>(env, exports, "maxPoolForward");
+  add<MaxPoolBackward>(env, exports, "maxPoolBackward");
+  add<TransposeBatch>(env, exports, "transposeBatch");
   add<GatherRows>(env, exports, "gatherRows");
   add<SparseMatmul>(env, exports, "sparseMatmul");
   add<SparseMatmulTransposed>(env, exports, "sparseMatmulTransposed");

@@ -32,6 +32,13 @@ Napi::Value SumSquares(const Napi::CallbackInfo& info);
 Napi::Value Mul(const Napi::CallbackInfo& info);
 Napi::Value ArgmaxRows(const Napi::CallbackInfo& info);
 
+// conv.cc
+Napi::Value Im2col(const Napi::CallbackInfo& info);
+Napi::Value Col2im(const Napi::CallbackInfo& info);
+Napi::Value MaxPoolForward(const Napi::CallbackInfo& info);
+Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info);
+Napi::Value TransposeBatch(const Napi::CallbackInfo& info);
+
 // gather.cc
 Napi::Value GatherRows(const Napi::CallbackInfo& info);
 

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "../src/conv_kernels.h"
 #include "../src/elementwise.h"
 #include "../src/gemm_isa.h"
 
@@ -160,4 +161,46 @@ BPW_EXPORT(sparseMatmul) void bpw_sparse_matmul(int f64, int transposed, const i
   const bpw_sparse_args s{row_start, columns, values, indices, rows, n, row_length};
   if (f64) bpw_dspmm_wasm(&s, scale, static_cast<const double*>(in), static_cast<double*>(out), transposed, &kRuntime);
   else bpw_sspmm_wasm(&s, static_cast<float>(scale), static_cast<const float*>(in), static_cast<float*>(out), transposed, &kRuntime);
+}
+
+namespace {
+
+bpw::ConvGeometry window(int32_t n, int32_t c, int32_t h, int32_t w, int32_t fh, int32_t fw, int32_t stride, int32_t pad) {
+  bpw::ConvGeometry g{n, c, h, w, fh, fw, stride, pad, 0, 0};
+  g.out_h = (g.h + 2 * g.pad - g.fh) / g.stride + 1;
+  g.out_w = (g.w + 2 * g.pad - g.fw) / g.stride + 1;
+  return g;
+}
+
+}  // namespace
+
+// The convolution and pooling kernels over a window the caller has checked (at least 1, fitting the padded image).
+BPW_EXPORT(im2col) void bpw_im2col(int f64, const void* x, void* col, int32_t n, int32_t c, int32_t h, int32_t w, int32_t fh, int32_t fw, int32_t stride,
+                                   int32_t pad) {
+  const bpw::ConvGeometry g = window(n, c, h, w, fh, fw, stride, pad);
+  BPW_DTYPE(f64, for (int64_t b = 0; b < g.n; ++b) bpw::im2col_image(g, static_cast<const T*>(x), static_cast<T*>(col), b));
+}
+
+BPW_EXPORT(col2im) void bpw_col2im(int f64, const void* col, void* dx, int32_t n, int32_t c, int32_t h, int32_t w, int32_t fh, int32_t fw, int32_t stride,
+                                   int32_t pad) {
+  const bpw::ConvGeometry g = window(n, c, h, w, fh, fw, stride, pad);
+  BPW_DTYPE(f64, for (int64_t b = 0; b < g.n; ++b) bpw::col2im_image(g, static_cast<const T*>(col), static_cast<T*>(dx), b));
+}
+
+BPW_EXPORT(maxPoolForward) void bpw_max_pool_forward(int f64, const void* x, void* out, int32_t* argmax, int32_t n, int32_t c, int32_t h, int32_t w, int32_t fh,
+                                                     int32_t fw, int32_t stride, int32_t pad) {
+  const bpw::ConvGeometry g = window(n, c, h, w, fh, fw, stride, pad);
+  BPW_DTYPE(f64, for (int64_t p = 0; p < g.n * g.c; ++p) bpw::max_pool_plane(g, static_cast<const T*>(x), static_cast<T*>(out), argmax, p));
+}
+
+/** argmax values must be inside the window (checked by the caller). */
+BPW_EXPORT(maxPoolBackward) void bpw_max_pool_backward(int f64, const void* dout, const int32_t* argmax, void* dx, int32_t n, int32_t c, int32_t h, int32_t w,
+                                                       int32_t fh, int32_t fw, int32_t stride, int32_t pad) {
+  const bpw::ConvGeometry g = window(n, c, h, w, fh, fw, stride, pad);
+  BPW_DTYPE(f64, for (int64_t p = 0; p < g.n * g.c; ++p) bpw::max_pool_backward_plane(g, static_cast<const T*>(dout), argmax, static_cast<T*>(dx), p));
+}
+
+BPW_EXPORT(transposeBatch) void bpw_transpose_batch(int f64, const void* x, void* out, int32_t batch, int32_t rows, int32_t cols) {
+  const int64_t size = int64_t(rows) * cols;
+  BPW_DTYPE(f64, for (int64_t b = 0; b < batch; ++b) bpw::transpose(static_cast<const T*>(x) + b * size, static_cast<T*>(out) + b * size, rows, cols));
 }

@@ -1,6 +1,7 @@
 import type { Backend } from '../backend';
 import { activationsKernels } from './ts/activations';
 import { batchNormKernels } from './ts/batch-norm';
+import { convKernels } from './ts/conv';
 import { denseKernels } from './ts/dense';
 import { imagesKernels } from './ts/images';
 import { optimizerRulesKernels } from './ts/optimizer-rules';
@@ -21,4 +22,5 @@ const tsBackend: Backend = {
   ...optimizerRulesKernels,
   ...batchNormKernels,
   ...imagesKernels,
+  ...convKernels,
 };

@@ -40,7 +40,8 @@ export function inputGradient(net: MultiLayerNet, pixels: ArrayLike<number>, cla
   return { gradient: Float64Array.from(dout.data), classIndex: target, probabilities };
 }
 
-function softmax(scores: ArrayLike<number>): Float64Array {
+/** softmax(scores)_i = exp(s_i - max) / sum_j exp(s_j - max), in float64. */
+export function softmax(scores: ArrayLike<number>): Float64Array {
   let max = -Infinity;
   for (let i = 0; i < scores.length; i++) max = Math.max(max, scores[i]);
   const out = new Float64Array(scores.length);

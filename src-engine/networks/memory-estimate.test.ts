@@ -47,6 +47,14 @@ describe('memory estimates, before anything is allocated', () => {
     expect(bytes(trainSpec())).toBeLessThan(100e6);
   });
 
+  it('counts the copy of the weights without background evaluation too (the gradient flow\'s W before an update)', () => {
+    const spec = trainSpec({ network: { hiddenSizes: [100, 100] } });
+    const part = (background: boolean): number => estimateTrainingMemory(spec, { backgroundEvaluation: background }).parts.find((p) => p.label === 'evaluation copy of the weights')!.bytes;
+    expect(part(false)).toBe(parameterCount(spec.network) * 4);
+    expect(part(true)).toBe(part(false));
+    expect(estimateTrainingMemory(spec, { backgroundEvaluation: false }).bytes).toBeLessThan(estimateTrainingMemory(spec).bytes);
+  });
+
   it('estimates the gradient check and the layer trace with their own row counts', () => {
     const spec = trainSpec({ network: { hiddenSizes: [64] }, dtype: 'float64' });
     const check = estimateGradientCheckMemory(spec, 3);

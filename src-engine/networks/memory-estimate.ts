@@ -99,8 +99,9 @@ function estimate(parts: MemoryPart[]): MemoryEstimate {
 
 export interface TrainingEstimateOptions {
   /**
-   * Whether evaluations may run on a copy of the weights (the native backend's background thread): the copy
-   * and its own buffers are then counted. Default true (an upper bound for either backend).
+   * Whether evaluations may run on a copy of the weights (the native backend's background thread): the copy's
+   * own evaluation buffers are then counted. Default true (an upper bound for either backend). The copy itself
+   * is always counted: the gradient flow keeps W before an update in it.
    */
   readonly backgroundEvaluation?: boolean;
 }
@@ -108,7 +109,8 @@ export interface TrainingEstimateOptions {
 /**
  * A training run: parameters, gradients, optimizer state, the batch's activations, an evaluation chunk's
  * activations (the layers reallocate between batch and chunk shapes, so both may be alive at once), the
- * evaluation's copy of the weights, and the checkpoint buffer written at each evaluation.
+ * evaluation's copy of the weights (also the gradient flow's scratch), and the checkpoint buffer written at
+ * each evaluation.
  */
 export function estimateTrainingMemory(spec: Pick<TrainSpec, 'network' | 'optimizer' | 'training' | 'dtype'>, options: TrainingEstimateOptions = {}): MemoryEstimate {
   const { network, training } = spec;
@@ -131,7 +133,7 @@ export function estimateTrainingMemory(spec: Pick<TrainSpec, 'network' | 'optimi
     { label: `${optimizerName} state`, bytes: stateTensors * params * e, field: 'optimizer.type' },
     { label: `activations (batch of ${training.batchSize})`, bytes: batch.values * e + batch.maskBytes, field: 'training.batchSize' },
     { label: `evaluation (chunks of ${chunkRows} rows)`, bytes: chunkValues * e + (background ? 2 : 1) * chunk.maskBytes, field: 'training.evaluationSamples' },
-    { label: 'evaluation copy of the weights', bytes: background ? (params + stats) * e : 0, field: 'network.hiddenSizes' },
+    { label: 'evaluation copy of the weights', bytes: (params + stats) * e, field: 'network.hiddenSizes' },
     { label: 'checkpoint buffer', bytes: (params * (1 + stateTensors) + stats) * e, field: 'network.hiddenSizes' },
   ]);
 }

@@ -120,6 +120,8 @@ function backgroundThreadTests(native: () => Backend): void {
     const sync = trace(native(), { backgroundEvaluation: false });
     const background = trace(settledEachStep(native()), {});
     expect(background.records.map((r) => r.iteration)).toEqual([1, 91, 181, 271, 361, 400]);
+    // The gradient flow of each record's update is measured on the training thread and rides along with it.
+    expect(background.records.map((r) => r.gradients?.length)).toEqual([2, 2, 2, 2, 2, 2]);
     expect(background.records).toEqual(sync.records);
     expect(background.losses).toEqual(sync.losses);
     // The final record (400) is finalEvaluation()'s, not handed out by a step.

@@ -1,9 +1,14 @@
 import type { BackgroundKernels } from '../backend';
+import type { Tensor } from '../tensor';
 import { MultiLayerNet } from '../networks/multi-layer-net';
 import { Rng } from '../rng';
 import { BackgroundEvaluation, copyWeights } from './background-evaluation';
 import { EVALUATION_CHUNK, measureSplit, type EvaluationSplit, type SplitMeasure } from './evaluation';
 import type { EvaluationRecord } from './evaluation-record';
+import type { LayerGradientFlow } from './gradient-flow';
+
+/** The gradient flow measured at the update an evaluation follows, when there is one. */
+type Gradients = readonly LayerGradientFlow[] | undefined;
 
 export interface EvaluatorOptions {
   /** For a record's epoch = iteration / iterations per epoch. */
@@ -24,8 +29,8 @@ export class Evaluator {
   seconds = 0;
   private latest: EvaluationRecord | undefined;
   private readonly ready: EvaluationRecord[] = [];
-  private pending: { readonly job: BackgroundEvaluation; readonly iteration: number; readonly final: boolean } | undefined;
-  /** Holds a copy of the weights for the evaluation in flight. */
+  private pending: { readonly job: BackgroundEvaluation; readonly iteration: number; readonly final: boolean; readonly gradients: Gradients } | undefined;
+  /** Holds a copy of the weights for the evaluation in flight (between evaluations: scratch, see scratchWeights). */
   private copy: MultiLayerNet | undefined;
 
   constructor(
@@ -45,31 +50,40 @@ export class Evaluator {
   }
 
   /** Measures the current weights here and now; the record is returned, not queued. */
-  measure(iteration: number, final: boolean): EvaluationRecord {
-    return this.timed(() => this.record(iteration, measureSplit(this.net, this.splits[0]), measureSplit(this.net, this.splits[1]), final));
+  measure(iteration: number, final: boolean, gradients?: Gradients): EvaluationRecord {
+    return this.timed(() => this.record(iteration, measureSplit(this.net, this.splits[0]), measureSplit(this.net, this.splits[1]), final, gradients));
   }
 
   /** The extra evaluation after the last update, unless one of the schedule's already measured `iteration`. */
-  finalEvaluation(iteration: number): EvaluationRecord | undefined {
+  finalEvaluation(iteration: number, gradients?: Gradients): EvaluationRecord | undefined {
     this.settle();
     if (this.latest?.iteration === iteration) return undefined;
-    this.latest = this.measure(iteration, true);
+    this.latest = this.measure(iteration, true, gradients);
     return this.latest;
   }
 
   /** Evaluates the weights after update `iteration`: in the background when possible, else at once. */
-  start(iteration: number, final: boolean): void {
+  start(iteration: number, final: boolean, gradients?: Gradients): void {
     this.timed(() => {
       this.settleNow();
       const background = this.options.background;
       if (!background) {
-        this.accept(this.record(iteration, measureSplit(this.net, this.splits[0]), measureSplit(this.net, this.splits[1]), final));
+        this.accept(this.record(iteration, measureSplit(this.net, this.splits[0]), measureSplit(this.net, this.splits[1]), final, gradients));
         return;
       }
-      this.copy ??= new MultiLayerNet(this.net.spec, { backend: this.net.ops.backend, dtype: this.net.dtype, rng: new Rng(0) });
-      copyWeights(this.net, this.copy);
-      this.pending = { job: new BackgroundEvaluation(this.copy, background, this.splits, EVALUATION_CHUNK), iteration, final };
+      const copy = this.weightCopy();
+      copyWeights(this.net, copy);
+      this.pending = { job: new BackgroundEvaluation(copy, background, this.splits, EVALUATION_CHUNK), iteration, final, gradients };
     });
+  }
+
+  /**
+   * The weight matrices of the evaluation's copy as scratch space until the next start() (the gradient flow's
+   * W before an update): the evaluation in flight, which reads them, is settled first.
+   */
+  scratchWeights(): Tensor[] {
+    this.settle();
+    return this.weightCopy().affines.map((affine) => affine.W);
   }
 
   /** Takes over what the background thread has finished, without waiting. */
@@ -106,7 +120,7 @@ export class Evaluator {
     if (!pending) return;
     this.pending = undefined;
     const [train, test] = pending.job.finish();
-    this.accept(this.record(pending.iteration, train, test, pending.final));
+    this.accept(this.record(pending.iteration, train, test, pending.final, pending.gradients));
   }
 
   private accept(record: EvaluationRecord): void {
@@ -114,7 +128,12 @@ export class Evaluator {
     this.ready.push(record);
   }
 
-  private record(iteration: number, train: SplitMeasure, test: SplitMeasure, final: boolean): EvaluationRecord {
+  private weightCopy(): MultiLayerNet {
+    this.copy ??= new MultiLayerNet(this.net.spec, { backend: this.net.ops.backend, dtype: this.net.dtype, rng: new Rng(0) });
+    return this.copy;
+  }
+
+  private record(iteration: number, train: SplitMeasure, test: SplitMeasure, final: boolean, gradients: Gradients): EvaluationRecord {
     return {
       iteration,
       epoch: iteration / this.options.iterationsPerEpoch,
@@ -123,6 +142,7 @@ export class Evaluator {
       trainLoss: train.loss,
       testLoss: test.loss,
       final,
+      ...(gradients ? { gradients } : {}),
     };
   }
 

@@ -108,6 +108,52 @@ describe('Trainer', () => {
     expect(() => new Trainer(trainSpec({ network: { outputSize: 5 } }), mnist, backend)).toThrow(/network.outputSize is 5 but .* 10 classes/);
   });
 
+  it('records the gradient flow of each evaluated update: per Affine layer, SGD\'s ratio lr·‖dW‖/‖W_before‖', () => {
+    const lr = 0.1;
+    // 500 / 50 = 10 updates per epoch: evaluations after updates 0, 10, 20 and the final one after update 24.
+    const spec = trainSpec({ dtype: 'float64', optimizer: { type: 'sgd', lr }, network: { hiddenSizes: [8, 6] }, training: { iterations: 25, batchSize: 50, trainSubset: 500, evaluationSamples: 20 } });
+    const trainer = new Trainer(spec, mnist, backend);
+    const records: EvaluationRecord[] = [];
+    const weightNorms = new Map<number, number[]>();
+    while (!trainer.finished) {
+      // ‖W_before‖ per layer, before the update each record will follow.
+      weightNorms.set(trainer.iteration + 1, trainer.net.affines.map((a) => Math.sqrt(Array.from(a.W.data).reduce((sum, v) => sum + v * v, 0))));
+      const { evaluation } = trainer.advance();
+      if (evaluation) records.push(evaluation);
+    }
+    const final = trainer.finalEvaluation();
+    if (final) records.push(final);
+    expect(records.map((r) => [r.iteration, r.final, r.gradients?.length])).toEqual([[1, false, 3], [11, false, 3], [21, false, 3], [25, true, 3]]);
+    for (const record of records) {
+      record.gradients!.forEach((layer, l) => {
+        const ratio = (lr * layer.weightNorm) / weightNorms.get(record.iteration)![l];
+        // Float64 rounding of the update, the difference and the norms: a few units of 2^-53 (see gradient-flow.test.ts).
+        expect(Math.abs(layer.updateRatio - ratio), `iteration ${record.iteration} layer ${l + 1}`).toBeLessThanOrEqual(1e-15);
+        expect(layer.weightNorm).toBeGreaterThan(0);
+      });
+    }
+    // An evaluation asked for between updates measures the weights, not an update: it has no gradient flow.
+    expect(trainer.evaluate().gradients).toBeUndefined();
+  });
+
+  it('continues recording the gradient flow after a restore from a snapshot', () => {
+    const spec = trainSpec({ network: { hiddenSizes: [8] }, training: { iterations: 30, batchSize: 50, trainSubset: 500, evaluationSamples: 20 } });
+    const whole = new Trainer(spec, mnist, backend);
+    const all: EvaluationRecord[] = [];
+    whole.run({ onEvaluation: (r) => all.push(r) });
+    const first = new Trainer(spec, mnist, backend);
+    for (let i = 0; i < 15; i++) first.advance();
+    const { tensors, meta } = first.snapshot();
+    const resumed = new Trainer(spec, mnist, backend);
+    resumed.restore(tensors, meta);
+    const after: EvaluationRecord[] = [];
+    resumed.run({ onEvaluation: (r) => after.push(r) });
+    // The same updates on the same random stream: the same gradient flow, bit for bit.
+    expect(after.map((r) => r.iteration)).toEqual([21, 30]);
+    expect(after).toEqual(all.slice(-2));
+    expect(after.every((r) => r.gradients?.length === 2)).toBe(true);
+  });
+
   describe('sparse and dense first-layer input', () => {
     /** The loss after every update and every evaluation record (by iteration) of one run. */
     function runWith(input: InputFormat, config: TrainSpecInput, b: Backend): { format: string; losses: number[]; records: EvaluationRecord[] } {

@@ -9,6 +9,7 @@ import { BatchSampler } from './batch-sampler';
 import { restoreSnapshot, takeSnapshot, type TrainerSnapshot, type TrainerSnapshotMeta, type TrainingState } from './checkpoint-state';
 import type { EvaluationRecord } from './evaluation-record';
 import { Evaluator } from './evaluator';
+import { measureGradientFlow, type LayerGradientFlow } from './gradient-flow';
 import { holdOutValidation } from './hold-out';
 import { resolveInputFormat, splitImages, type InputFormat, type SplitImages } from './split-images';
 import { iterationsPerEpoch, totalIterations, type TrainSpec } from './train-spec';
@@ -69,6 +70,8 @@ export class Trainer<Config extends TrainSpec = TrainSpec> {
   private readonly labels: Int32Array;
   private readonly evaluator: Evaluator;
   private readonly clock: () => number;
+  /** The gradient flow of the last update that an evaluation follows, and the iteration (updates made) it led to. */
+  private gradientFlow: { readonly iteration: number; readonly layers: readonly LayerGradientFlow[] } | undefined;
 
   constructor(config: Config, source: Dataset, backend: Backend, options: TrainerOptions = {}) {
     this.config = config;
@@ -108,6 +111,16 @@ export class Trainer<Config extends TrainSpec = TrainSpec> {
     return every === 'epoch' ? iteration % this.iterationsPerEpoch === 0 : iteration % every === 0;
   }
 
+  /** The updates whose gradient flow an evaluation records: the schedule's and the last one (the final evaluation's). */
+  private gradientFlowDue(iteration: number): boolean {
+    return this.isEvaluationIteration(iteration) || iteration + 1 === this.totalIterations;
+  }
+
+  /** The gradient flow measured at the update that led to `iteration` updates made, if it was measured. */
+  private gradientFlowAt(iteration: number): readonly LayerGradientFlow[] | undefined {
+    return this.gradientFlow?.iteration === iteration ? this.gradientFlow.layers : undefined;
+  }
+
   /** One update on the next minibatch; returns the recorded batch loss. */
   step(): number {
     const indices = this.sampler.take();
@@ -115,7 +128,13 @@ export class Trainer<Config extends TrainSpec = TrainSpec> {
     const t = this.trainImages.labelsOf(indices, this.labels);
     const grads = this.net.gradient(x, t);
     const lossBefore = this.net.lastLoss;
-    this.optimizer.update(this.net.params, grads);
+    if (this.gradientFlowDue(this.iteration)) {
+      // Only on the updates an evaluation follows: the norms cost a pass over the gradients and weights.
+      const layers = measureGradientFlow(this.net.affines, this.net.ops, this.evaluator.scratchWeights(), () => this.optimizer.update(this.net.params, grads));
+      this.gradientFlow = { iteration: this.iteration + 1, layers };
+    } else {
+      this.optimizer.update(this.net.params, grads);
+    }
     this.iteration++;
     // The next batch is drawn once this step's dropout masks are (the random stream's order of drawing each
     // batch when needed), early enough for its pixels to come from memory during the after-update loss.
@@ -135,7 +154,7 @@ export class Trainer<Config extends TrainSpec = TrainSpec> {
     if (!evaluate && this.evaluator.idle) return { iteration, loss, diverged };
     const before = this.evaluator.seconds;
     this.evaluator.poll();
-    if (evaluate) this.evaluator.start(this.iteration, false);
+    if (evaluate) this.evaluator.start(this.iteration, false, this.gradientFlowAt(this.iteration));
     const evaluation = this.evaluator.next();
     const seconds = this.evaluator.seconds - before;
     return { iteration, loss, diverged, ...(evaluation ? { evaluation } : {}), ...(seconds > 0 ? { evaluationSeconds: seconds } : {}) };
@@ -164,7 +183,7 @@ export class Trainer<Config extends TrainSpec = TrainSpec> {
 
   /** The final evaluation, unless the schedule already evaluated after the last update. */
   finalEvaluation(): EvaluationRecord | undefined {
-    return this.evaluator.finalEvaluation(this.iteration);
+    return this.evaluator.finalEvaluation(this.iteration, this.gradientFlowAt(this.iteration));
   }
 
   /** Runs the remaining iterations synchronously (benchmarks, tests; the CLI takes them in slices, see TrainingRun). */

@@ -74,4 +74,21 @@ describe('the inspect store', () => {
     expect(inspect.error).toBe('run "x" has no saved weights yet');
     expect(inspect.loading).toBe(false);
   });
+
+  it('looks inside the most confident mistake until an image is picked, and keeps a pick only while it is in the test set', async () => {
+    const calls = fakeHost();
+    const inspect = useInspectStore();
+    expect(inspect.insideIndex).toBeUndefined();
+    const loading = inspect.load('run-1');
+    calls[0]!.resolve({ ok: true, value: report([[[], [3]], [[], []]]) });
+    await flush();
+    expect(inspect.insideIndex).toBe(3);
+    inspect.openImage(1);
+    expect(inspect.insideIndex).toBe(1);
+    // Past the 4 test images of this report: back to the most confident mistake.
+    inspect.openImage(4);
+    expect(inspect.insideIndex).toBe(3);
+    calls[1]!.resolve({ ok: true, value: [] });
+    await loading;
+  });
 });

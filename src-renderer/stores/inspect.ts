@@ -115,5 +115,18 @@ export const useInspectStore = defineStore('inspect', () => {
     }
   }
 
-  return { models, runId, report, reportRunId, loading, error, cell, cellImages, gallery, load, openCell };
+  /** The test image looked inside ("Inside one input"): the one picked, else the most confident mistake, else the first. */
+  const chosenInsideIndex = ref<number | undefined>();
+  const insideIndex = computed(() => {
+    const current = report.value;
+    if (!current) return undefined;
+    const chosen = chosenInsideIndex.value;
+    return chosen !== undefined && chosen < current.images ? chosen : (current.mistakes[0]?.index ?? 0);
+  });
+  /** Looks inside test image `index` (kept while it is in the inspected run's test set). */
+  function openImage(index: number): void {
+    chosenInsideIndex.value = index;
+  }
+
+  return { models, runId, report, reportRunId, loading, error, cell, cellImages, gallery, load, openCell, insideIndex, openImage };
 });

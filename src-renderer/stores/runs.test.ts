@@ -3,7 +3,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { computed, effectScope, nextTick } from 'vue';
 import type { ApiEnvelope } from '../../src-shared/api';
 import { parseTrainConfig } from '../../src-shared/config';
-import type { RunListing, RunRecord } from '../../src-shared/run-record';
+import type { RunListing, RunRecord, StoredEvaluation } from '../../src-shared/run-record';
+import { MAX_GRADIENT_SAMPLES } from '../../src-shared/series/gradient-thinning';
 import { ApiClient, setApiClient } from '../api/client';
 import { useRunsStore } from './runs';
 
@@ -58,5 +59,45 @@ describe('the runs store at thousands of runs', () => {
     runs.handle({ type: 'run', record: record('only', 'stopped') });
     expect(runs.listings).toHaveLength(2);
     expect(runs.records.map((r) => r.status)).toEqual(['stopped']);
+  });
+});
+
+describe('the gradient flow of a run followed live', () => {
+  beforeEach(() => {
+    setActivePinia(createPinia());
+    setApiClient(new ApiClient({ mode: 'web', invoke: async (): Promise<ApiEnvelope> => ({ ok: true, value: [] }), onEvent: () => () => undefined }));
+  });
+
+  const point = (iteration: number, final = false): StoredEvaluation => ({
+    iteration,
+    epoch: iteration / 600,
+    trainAccuracy: 0.9,
+    testAccuracy: 0.9,
+    trainLoss: 0.3,
+    testLoss: 0.3,
+    final,
+    gradients: [{ weightNorm: iteration * 1e-9, biasNorm: 1e-10, updateRatio: null }],
+  });
+
+  it('keeps every evaluation as it arrives, its gradient flow on at most MAX_GRADIENT_SAMPLES + 1 of them', () => {
+    const runs = useRunsStore();
+    const count = 3 * MAX_GRADIENT_SAMPLES;
+    for (let i = 1; i <= count; i++) runs.handle({ type: 'evaluation', runId: 'live', point: point(i) });
+    const evaluations = runs.metrics.get('live')!.evaluations;
+    expect(evaluations).toHaveLength(count);
+    const kept = evaluations.filter((e) => e.gradients).map((e) => e.iteration);
+    expect(kept.length).toBeLessThanOrEqual(MAX_GRADIENT_SAMPLES + 1);
+    // The first and the latest always: the chart starts at the beginning and shows where the run is now.
+    expect([kept[0], kept.at(-1)]).toEqual([1, count]);
+    expect(evaluations.at(-1)).toEqual(point(count));
+  });
+
+  it('replaces an evaluation it already holds where it is, and tells the final one apart', () => {
+    const runs = useRunsStore();
+    runs.handle({ type: 'evaluation', runId: 'live', point: { ...point(1), gradients: undefined } });
+    runs.handle({ type: 'evaluation', runId: 'live', point: point(601) });
+    runs.handle({ type: 'evaluation', runId: 'live', point: point(1) });
+    runs.handle({ type: 'evaluation', runId: 'live', point: point(601, true) });
+    expect(runs.metrics.get('live')!.evaluations).toEqual([point(1), point(601), point(601, true)]);
   });
 });

@@ -5,6 +5,7 @@ import type { RunListing, RunRecord, StoredEvaluation } from '../../src-shared/r
 import { errorMessage, useApi } from '../api/client';
 import { liveCurve, StoredCurve, type LossCurve } from '../charts/curves';
 import { LossSeries } from '../charts/loss-series';
+import { GradientThinning } from '../../src-shared/series/gradient-thinning';
 
 /** Time anchors a live run keeps at most: beyond, every other one is dropped. */
 const MAX_TIME_ANCHORS = 4096;
@@ -22,6 +23,8 @@ export interface LiveMetrics {
   /** (iteration, elapsed seconds) at each progress event, thinned to MAX_TIME_ANCHORS. */
   times: Array<readonly [number, number]>;
   evaluations: StoredEvaluation[];
+  /** Bounds the gradient flows `evaluations` keep as live evaluations append to them (a new one when they are replaced). */
+  thinning: GradientThinning;
   iteration: number;
   total: number;
   elapsedSeconds: number;
@@ -102,10 +105,16 @@ export const useRunsStore = defineStore('runs', () => {
   function live(runId: string): LiveMetrics {
     let entry = metrics.value.get(runId);
     if (!entry) {
-      entry = { series: new LossSeries(), times: [], evaluations: [], iteration: 0, total: 0, elapsedSeconds: 0, rate: [] };
+      entry = { series: new LossSeries(), times: [], evaluations: [], thinning: new GradientThinning(), iteration: 0, total: 0, elapsedSeconds: 0, rate: [] };
       metrics.value.set(runId, entry);
     }
     return entry;
+  }
+
+  /** The run's evaluations as the host read them (already thinned there); live ones append from here. */
+  function replaceEvaluations(entry: LiveMetrics, evaluations: readonly StoredEvaluation[]): void {
+    entry.evaluations = [...evaluations];
+    entry.thinning = new GradientThinning();
   }
 
   function touch(): void {
@@ -124,7 +133,7 @@ export const useRunsStore = defineStore('runs', () => {
         (answer: RunCurve) => {
           const entry = live(runId);
           // Every answer carries the evaluations: a new array only when they changed, so the accuracy chart is not rebuilt per zoom.
-          if (entry.evaluations.length !== answer.evaluations.length) entry.evaluations = [...answer.evaluations];
+          if (entry.evaluations.length !== answer.evaluations.length) replaceEvaluations(entry, answer.evaluations);
           entry.iteration = Math.max(entry.iteration, answer.iterations);
           touch();
         },
@@ -162,7 +171,7 @@ export const useRunsStore = defineStore('runs', () => {
     // Progress events that arrived meanwhile, past what the file held.
     for (let i = series.length; i < entry.series.length; i++) series.append(i, [entry.series.at(i)]);
     entry.series = series;
-    entry.evaluations = [...stored.evaluations];
+    replaceEvaluations(entry, stored.evaluations);
     entry.iteration = Math.max(entry.iteration, stored.losses.length);
     touch();
     return entry;
@@ -194,7 +203,12 @@ export const useRunsStore = defineStore('runs', () => {
       }
       case 'evaluation': {
         const entry = live(event.runId);
-        entry.evaluations = [...entry.evaluations.filter((e) => e.iteration !== event.point.iteration || e.final !== event.point.final), event.point];
+        const evaluations = [...entry.evaluations];
+        // One the stored metrics already held (loaded while it was sent) is replaced where it is.
+        const same = evaluations.findIndex((e) => e.iteration === event.point.iteration && e.final === event.point.final);
+        if (same >= 0) evaluations[same] = event.point;
+        else entry.thinning.push(evaluations, event.point);
+        entry.evaluations = evaluations;
         touch();
         break;
       }

@@ -14,7 +14,7 @@ describe('saliency store', () => {
   });
 
   it('asks for the predicted class by default and a chosen class once picked', async () => {
-    const saliency = useSaliencyStore();
+    const saliency = useSaliencyStore('draw');
     saliency.update('run-a', [0, 1]);
     expect(calls.map((c) => c.params)).toEqual([{ id: 'run-a', pixels: [0, 1] }]);
     expect(saliency.pending).toBe(true);
@@ -27,7 +27,7 @@ describe('saliency store', () => {
   });
 
   it('keeps one request in flight and only the latest input waiting', async () => {
-    const saliency = useSaliencyStore();
+    const saliency = useSaliencyStore('draw');
     saliency.update('run-a', [0.1]);
     saliency.update('run-a', [0.2]);
     saliency.update('run-a', [0.3]);
@@ -42,7 +42,7 @@ describe('saliency store', () => {
   });
 
   it('drops the answer of a request made before a clear, and shows a failure in plain words', async () => {
-    const saliency = useSaliencyStore();
+    const saliency = useSaliencyStore('draw');
     saliency.update('run-a', [0.1]);
     saliency.update(undefined, undefined);
     calls[0]!.resolve({ ok: true, value: answer(2) });
@@ -52,5 +52,17 @@ describe('saliency store', () => {
     calls[1]!.resolve({ ok: false, error: 'run "b" has no saved weights yet' });
     await flush();
     expect([saliency.result, saliency.error]).toEqual([undefined, 'Could not compute the saliency map: run "b" has no saved weights yet']);
+  });
+
+  it('keeps each view\'s map and class apart', async () => {
+    const draw = useSaliencyStore('draw');
+    const inspect = useSaliencyStore('inspect');
+    inspect.classChoice = 4;
+    draw.update('run-a', [0.1]);
+    inspect.update('run-a', [0.9]);
+    expect(calls.map((c) => c.params)).toEqual([{ id: 'run-a', pixels: [0.1] }, { id: 'run-a', pixels: [0.9], classIndex: 4 }]);
+    calls[1]!.resolve({ ok: true, value: answer(4) });
+    await flush();
+    expect([draw.result, inspect.result?.classIndex, inspect.computedInput]).toEqual([undefined, 4, [0.9]]);
   });
 });

@@ -1,7 +1,8 @@
 import { defineStore } from 'pinia';
-import { ref, shallowRef } from 'vue';
+import { computed, ref } from 'vue';
 import type { InputSaliency } from '../../src-shared/api';
-import { errorMessage, useApi } from '../api/client';
+import { useApi } from '../api/client';
+import { latestRequest } from './latest-request';
 
 /** Which class's score the saliency map is for: the predicted one, or a chosen class index. */
 export type SaliencyClass = 'predicted' | number;
@@ -13,66 +14,34 @@ interface SaliencyRequest {
 }
 
 /**
- * The Draw view's saliency map: d logit(class) / d pixel of the current input through the chosen run.
- * One request is in flight at a time; while it is, only the latest input waits (drawing asks on every
- * stroke, so this bounds the requests without a timer).
+ * A saliency map: d logit(class) / d pixel of an input through a run. One request is in flight at a time;
+ * while it is, only the latest input waits (drawing asks on every stroke, so this bounds the requests
+ * without a timer).
  */
-export const useSaliencyStore = defineStore('saliency', () => {
+function saliencyStore() {
   const classChoice = ref<SaliencyClass>('predicted');
-  const result = shallowRef<InputSaliency | undefined>();
-  /** The run the result came from, to tell a stale map from the current one. */
-  const computedFor = ref<string | undefined>();
-  const pending = ref(false);
-  const error = ref<string | undefined>();
-  let waiting: SaliencyRequest | undefined;
-  let inFlight = false;
-  /** Bumped by clear: answers to older requests are dropped. */
-  let epoch = 0;
+  const requests = latestRequest<SaliencyRequest, InputSaliency>((request) => {
+    const classIndex = request.classChoice === 'predicted' ? {} : { classIndex: request.classChoice };
+    return useApi().call('inputGradient', { id: request.runId, pixels: request.pixels, ...classIndex });
+  }, 'Could not compute the saliency map');
+  /** The run and the input the result came from, to tell a stale map from the current one. */
+  const computedFor = computed(() => requests.answered.value?.runId);
+  const computedInput = computed(() => requests.answered.value?.pixels);
 
   /** Asks for the map of `pixels` through run `runId` for the chosen class; nothing to ask for clears it. */
   function update(runId: string | undefined, pixels: number[] | undefined): void {
-    if (!runId || !pixels) {
-      clear();
-      return;
-    }
-    waiting = { runId, pixels, classChoice: classChoice.value };
-    if (!inFlight) void drain();
+    if (!runId || !pixels) requests.clear();
+    else requests.ask({ runId, pixels, classChoice: classChoice.value });
   }
 
-  async function drain(): Promise<void> {
-    inFlight = true;
-    pending.value = true;
-    while (waiting) {
-      const request = waiting;
-      waiting = undefined;
-      const started = epoch;
-      const classIndex = request.classChoice === 'predicted' ? {} : { classIndex: request.classChoice };
-      try {
-        const answer = await useApi().call('inputGradient', { id: request.runId, pixels: request.pixels, ...classIndex });
-        if (started === epoch) {
-          result.value = answer;
-          computedFor.value = request.runId;
-          error.value = undefined;
-        }
-      } catch (e) {
-        if (started === epoch) {
-          result.value = undefined;
-          error.value = `Could not compute the saliency map: ${errorMessage(e)}`;
-        }
-      }
-    }
-    inFlight = false;
-    pending.value = false;
-  }
+  const { result, pending, error, clear } = requests;
+  return { classChoice, result, computedFor, computedInput, pending, error, update, clear };
+}
 
-  /** Forgets the map and any waiting request (one in flight is answered into the void). */
-  function clear(): void {
-    epoch++;
-    waiting = undefined;
-    result.value = undefined;
-    computedFor.value = undefined;
-    error.value = undefined;
-  }
+/** Each view that shows a saliency map keeps its own (its input, its chosen class). */
+const stores = { draw: defineStore('saliency-draw', saliencyStore), inspect: defineStore('saliency-inspect', saliencyStore) };
+export type SaliencyView = keyof typeof stores;
 
-  return { classChoice, result, computedFor, pending, error, update, clear };
-});
+export function useSaliencyStore(view: SaliencyView) {
+  return stores[view]();
+}

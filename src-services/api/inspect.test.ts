@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiEnvelope, ClassifiedImage, ConfusionReport } from '../../src-shared/api';
+import type { ApiEnvelope, ClassifiedImage, ConfusionReport, InsideInput } from '../../src-shared/api';
 import { parseTrainConfig } from '../../src-shared/config';
 import { writeDenseIdxDataset } from '../data/idx-fixtures';
 import { RunStore } from '../runs/run-store';
@@ -81,5 +81,47 @@ describe('the confusion matrix of a trained run', () => {
     expect(await service.handle('classifiedImages', { id: runId, indices: [TEST_IMAGES] })).toEqual({ ok: false, error: `the test set has ${TEST_IMAGES} images; index ${TEST_IMAGES} is past its end` });
     expect(await service.handle('classifiedImages', { id: runId, indices: new Array(101).fill(0) })).toMatchObject({ ok: false, error: expect.stringMatching(/^classifiedImages: indices: Too big/) });
     expect(await service.handle('confusion', { id: 'no-such-run' })).toMatchObject({ ok: false });
+  });
+
+  it('takes a test image by index through every layer, and a drawn image the same way', async () => {
+    const [image] = valueOf<ClassifiedImage[]>(await service.handle('classifiedImages', { id: runId, indices: [7] }));
+    const inside = valueOf<InsideInput>(await service.handle('inputActivations', { id: runId, testIndex: 7 }));
+    expect(inside.testImage).toEqual({ index: 7, label: image!.label, pixels: image!.pixels, rows: 28, cols: 28 });
+    // 784-8-10 ReLU: Affine1, Relu1, Affine2 (the scores).
+    expect(inside.layers.map((l) => [l.name, l.kind, l.size, l.values.length])).toEqual([
+      ['Affine1', 'Affine', 8, 8],
+      ['Relu1', 'Relu', 8, 8],
+      ['Affine2', 'Affine', 10, 10],
+    ]);
+    const [affine, relu] = inside.layers;
+    expect(relu!.values).toEqual(affine!.values.map((v) => Math.max(v, 0)));
+    expect(relu!.zeros).toBe(relu!.values.filter((v) => v === 0).length);
+    // The same float32 network as classifiedImages: its probabilities to float32 precision (both softmax the same scores,
+    // one in float64 here, one in the backend's kernel then rounded to float32).
+    inside.probabilities.forEach((p, c) => expect(p).toBeCloseTo(image!.probabilities[c]!, 6));
+    expect(inside.predicted).toBe(image!.probabilities.indexOf(Math.max(...image!.probabilities)));
+
+    // The same image drawn (as pixels in [0, 1]): the same activations, no test image.
+    const drawn = valueOf<InsideInput>(await service.handle('inputActivations', { id: runId, pixels: image!.pixels.map((v) => v / 255) }));
+    expect(drawn.testImage).toBeNull();
+    expect(drawn.layers).toEqual(inside.layers);
+  });
+
+  it('names a bad test index or a bad image in plain words', async () => {
+    const refused = async (params: Record<string, unknown>): Promise<string> => {
+      const envelope = await service.handle('inputActivations', { id: runId, ...params });
+      if (envelope.ok) throw new Error('accepted');
+      return envelope.error;
+    };
+    expect(await refused({ testIndex: TEST_IMAGES })).toBe(`the test set has ${TEST_IMAGES} images; index ${TEST_IMAGES} is past its end`);
+    expect(await refused({ testIndex: -1 })).toBe('inputActivations: testIndex: the test image index must be 0 or more');
+    expect(await refused({ testIndex: 1.5 })).toBe('inputActivations: testIndex: the test image index must be a whole number');
+    expect(await refused({ testIndex: '3' })).toBe('inputActivations: testIndex: the test image index must be a number');
+    expect(await refused({ pixels: [0.5, 1.5] })).toBe('inputActivations: pixels.1: each pixel must be between 0 and 1');
+    expect(await refused({ pixels: [] })).toBe('inputActivations: pixels: the image has no pixels');
+    expect(await refused({ pixels: new Array(1_000_001).fill(0) })).toBe('inputActivations: pixels: an image has at most 1000000 pixels');
+    expect(await refused({ pixels: [0.5] })).toBe(`inputActivations: 1 pixels given, run ${runId} takes 784`);
+    expect(await refused({})).toBe('inputActivations: (message): give either pixels (a drawn image) or testIndex (a test image), one of the two');
+    expect(await refused({ pixels: new Array(784).fill(0), testIndex: 0 })).toBe('inputActivations: (message): give either pixels (a drawn image) or testIndex (a test image), one of the two');
   });
 });

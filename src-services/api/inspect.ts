@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PIXEL_SCALE } from '../../src-engine/training/split-images';
-import type { ClassifiedImage, ConfusionReport } from '../../src-shared/api';
+import type { ClassifiedImage, ConfusionReport, InsideInput, TestImage } from '../../src-shared/api';
 import type { RunRecord } from '../../src-shared/run-record';
 import type { Dataset } from '../../src-engine/dataset';
 import { ConfusionTally } from '../inspect/confusion-tally';
@@ -13,7 +13,7 @@ import { UserError } from './errors';
 import type { Handlers } from './handlers';
 
 /** The learner's lens: what a finished run gets right and wrong on its test set. */
-export type InspectMethod = 'confusion' | 'classifiedImages';
+export type InspectMethod = 'confusion' | 'classifiedImages' | 'inputActivations';
 
 /** Pixels per predict request: 1000 MNIST images, 3 MB of float32 on the wire; fewer images when they are bigger. */
 const BATCH_PIXELS = 1000 * 784;
@@ -103,6 +103,33 @@ async function checkpointTime(ctx: ServiceContext, id: string): Promise<number |
   }
 }
 
+/** Every layer's output for a drawn image or a test image by index, through the run's own network. */
+async function insideInput(ctx: ServiceContext, id: string, request: { pixels?: number[] | undefined; testIndex?: number | undefined }): Promise<InsideInput> {
+  let process: TrainerProcess;
+  let pixels: Float32Array<ArrayBuffer>;
+  let testImage: TestImage | null = null;
+  if (request.testIndex !== undefined) {
+    const index = request.testIndex;
+    const loaded = await loadedRun(ctx, id, ({ count }) => {
+      if (index >= count) throw new UserError(`the test set has ${count} images; index ${index} is past its end`);
+    });
+    const { test } = loaded;
+    const size = test.rows * test.cols;
+    const bytes = test.images.subarray(index * size, (index + 1) * size);
+    process = loaded.process;
+    pixels = Float32Array.from(bytes, (v) => v * PIXEL_SCALE);
+    testImage = { index, label: test.labels[index]!, pixels: Array.from(bytes), rows: test.rows, cols: test.cols };
+  } else {
+    const given = request.pixels ?? [];
+    const inputs = await ctx.predictors.inputSize(id);
+    if (given.length !== inputs) throw new UserError(`inputActivations: ${given.length} pixels given, run ${id} takes ${inputs}`);
+    process = await ctx.predictors.processFor(id);
+    pixels = Float32Array.from(given);
+  }
+  const reply = await requestFromTrainer(process, { type: 'inputActivations', pixels }, 'inputActivations', { timeoutMs: BATCH_TIMEOUT_MS });
+  return { ...reply.activations, testImage };
+}
+
 export const inspectHandlers = {
   confusion: async (ctx, { id }) => {
     await ctx.store.get(id);
@@ -134,4 +161,6 @@ export const inspectHandlers = {
       probabilities: Array.from(probabilities.subarray(r * classes, (r + 1) * classes)),
     }));
   },
+
+  inputActivations: (ctx, { id, ...request }) => insideInput(ctx, id, request),
 } satisfies Handlers<InspectMethod>;

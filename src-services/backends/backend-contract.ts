@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest';
-import type { Backend, FloatArray } from '../../src-engine/backend';
+import type { Backend, FloatArray, WindowArgs } from '../../src-engine/backend';
+import { createTsBackend } from '../../src-engine/backends/ts-backend';
 import { Rng } from '../../src-engine/rng';
 
 /**
@@ -44,7 +45,47 @@ function softmaxOracle(x: FloatArray, rows: number, cols: number): Float64Array 
   return y;
 }
 
+/** Up to 3 images of up to 3 channels of up to 9x9 pixels, a window of up to 5x5 that fits, stride 1-3, pad 0-2. */
+function randomWindow(rng: Rng): WindowArgs {
+  const [n, c, h, w] = [1 + rng.integer(3), 1 + rng.integer(3), 1 + rng.integer(9), 1 + rng.integer(9)];
+  const pad = rng.integer(3);
+  return [n, c, h, w, 1 + rng.integer(Math.min(h + 2 * pad, 5)), 1 + rng.integer(Math.min(w + 2 * pad, 5)), 1 + rng.integer(3), pad];
+}
+
 export function backendContract(get: () => Backend): void {
+  it('the convolution kernels match the TypeScript reference on random windows (padding, stride, overlap, float32 and float64)', () => {
+    const b = get();
+    const reference = createTsBackend();
+    const rng = new Rng(17);
+    for (let trial = 0; trial < 60; trial++) {
+      // The first window is large enough (320 000 col values) for the native backend to split it across threads.
+      const window: WindowArgs = trial === 0 ? [8, 4, 20, 20, 5, 5, 1, 2] : randomWindow(rng);
+      const [n, c, h, w, fh, fw, stride, pad] = window;
+      const [outH, outW] = [Math.floor((h + 2 * pad - fh) / stride) + 1, Math.floor((w + 2 * pad - fw) / stride) + 1];
+      const [image, cols, pooled] = [n * c * h * w, n * outH * outW * c * fh * fw, n * c * outH * outW];
+      const what = `${JSON.stringify(window)}`;
+      for (const F of DTYPES) {
+        // Small integers tie often inside a window: the first maximum must win on both backends.
+        const x = F.from(Array.from({ length: image }, () => rng.integer(5) - 2));
+        const both = (run: (k: Backend, which: 0 | 1) => FloatArray): [FloatArray, FloatArray] => [run(b, 0), run(reference, 1)];
+        const [col, colRef] = both((k) => { const out = new F(cols).fill(NaN); k.im2col(x, out, ...window); return out; });
+        expect(Array.from(col), `im2col ${what} ${F.name}`).toEqual(Array.from(colRef));
+        const cotangent = random(F, cols, rng);
+        const [dx, dxRef] = both((k) => { const out = new F(image).fill(NaN); k.col2im(cotangent, out, ...window); return out; });
+        expectClose(dx, dxRef, F, `col2im ${what}`);
+        const argmax = [new Int32Array(pooled), new Int32Array(pooled)];
+        const [out, outRef] = both((k, which) => { const o = new F(pooled).fill(NaN); k.maxPoolForward(x, o, argmax[which], ...window); return o; });
+        expect(Array.from(out), `maxPoolForward ${what} ${F.name}`).toEqual(Array.from(outRef));
+        expect(Array.from(argmax[0]), `maxPoolForward argmax ${what} ${F.name}`).toEqual(Array.from(argmax[1]));
+        const dout = random(F, pooled, rng);
+        const [dpool, dpoolRef] = both((k) => { const o = new F(image).fill(NaN); k.maxPoolBackward(dout, argmax[1], o, ...window); return o; });
+        expectClose(dpool, dpoolRef, F, `maxPoolBackward ${what}`);
+        const [t, tRef] = both((k) => { const o = new F(image).fill(NaN); k.transposeBatch(x, o, n, c, h * w); return o; });
+        expect(Array.from(t), `transposeBatch ${what} ${F.name}`).toEqual(Array.from(tRef));
+      }
+    }
+  });
+
   it('every "may alias" output gives the same numbers in place as into a separate array, matching a float64 oracle', () => {
     const b = get();
     const rng = new Rng(31);
@@ -110,6 +151,11 @@ export function backendContract(get: () => Backend): void {
       ['batchNormForward', () => b.batchNormForward(f(4), 2, 2, f(2), d(2), f(2), f(2), true, 0.9, 1e-7, f(4), f(4), f(2), f(4))],
       ['batchNormBackward', () => b.batchNormBackward(f(4), 2, 2, f(2), f(4), f(4), f(2), d(4), f(2), f(2))],
       ['mul', () => b.mul(f(4), f(4), d(4), 4)],
+      ['im2col', () => b.im2col(f(4), d(4), 1, 1, 2, 2, 2, 2, 1, 0)],
+      ['col2im', () => b.col2im(d(4), f(4), 1, 1, 2, 2, 2, 2, 1, 0)],
+      ['maxPoolForward', () => b.maxPoolForward(f(4), d(1), new Int32Array(1), 1, 1, 2, 2, 2, 2, 2, 0)],
+      ['maxPoolBackward', () => b.maxPoolBackward(d(1), new Int32Array(1), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
+      ['transposeBatch', () => b.transposeBatch(f(4), d(4), 1, 2, 2)],
       ['sparseMatmul', () => b.sparseMatmul(...sparse, 1, f(2), 1, d(1))],
       ['sparseMatmulTransposed', () => b.sparseMatmulTransposed(...sparse, 1, d(1), 1, f(2))],
     ];
@@ -151,6 +197,18 @@ export function backendContract(get: () => Backend): void {
       ['sparseMatmul W', () => b.sparseMatmul(...sparse, 1, f(1), 1, f(1))],
       ['sparseMatmul index', () => b.sparseMatmul(new Int32Array([0, 1]), new Uint16Array([0]), new Uint8Array([1]), 2, new Int32Array([1]), 1, f(2), 1, f(1))],
       ['sparseMatmulTransposed out', () => b.sparseMatmulTransposed(...sparse, 1, f(1), 1, f(1))],
+      ['im2col col', () => b.im2col(f(9), f(15), 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['im2col x', () => b.im2col(f(8), f(16), 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['im2col window larger than the padded image', () => b.im2col(f(4), f(9), 1, 1, 2, 2, 3, 3, 1, 0)],
+      ['im2col stride 0', () => b.im2col(f(4), f(4), 1, 1, 2, 2, 2, 2, 0, 0)],
+      ['im2col fractional pad', () => b.im2col(f(4), f(64), 1, 1, 2, 2, 2, 2, 1, 0.5)],
+      ['col2im dx', () => b.col2im(f(16), f(8), 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['maxPoolForward argmax', () => b.maxPoolForward(f(16), f(4), new Int32Array(3), 1, 1, 4, 4, 2, 2, 2, 0)],
+      ['maxPoolForward out', () => b.maxPoolForward(f(16), f(3), new Int32Array(4), 1, 1, 4, 4, 2, 2, 2, 0)],
+      ['maxPoolBackward argmax outside the window', () => b.maxPoolBackward(f(1), new Int32Array([4]), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
+      ['maxPoolBackward negative argmax', () => b.maxPoolBackward(f(1), new Int32Array([-1]), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
+      ['maxPoolBackward dx', () => b.maxPoolBackward(f(1), new Int32Array(1), f(3), 1, 1, 2, 2, 2, 2, 2, 0)],
+      ['transposeBatch out', () => b.transposeBatch(f(12), f(11), 2, 2, 3)],
       ['sparseMatmulTransposed column', () => b.sparseMatmulTransposed(new Int32Array([0, 1]), new Uint16Array([2]), new Uint8Array([1]), 2, new Int32Array([0]), 1, f(1), 1, f(2))],
     ];
     for (const [what, call] of calls) expect(call, what).toThrow(RangeError);
@@ -165,6 +223,11 @@ export function backendContract(get: () => Backend): void {
       ['gemm C on A', () => b.gemm(false, false, 2, 2, 2, 1, view(0, 4), new Float64Array(4), 0, view(2, 4))],
       ['gemm C on B', () => b.gemm(false, false, 2, 2, 2, 1, new Float64Array(4), view(0, 4), 0, view(3, 4))],
       ['colSums out on x', () => b.colSums(view(0, 6), 2, 3, view(4, 3))],
+      ['im2col col on x', () => b.im2col(view(0, 9), view(8, 16), 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['col2im dx on col', () => b.col2im(view(0, 16), view(15, 9), 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['maxPoolForward out on x', () => b.maxPoolForward(view(0, 16), view(3, 4), new Int32Array(4), 1, 1, 4, 4, 2, 2, 2, 0)],
+      ['maxPoolBackward dx on dout', () => b.maxPoolBackward(view(0, 4), new Int32Array(4), view(2, 16), 1, 1, 4, 4, 2, 2, 2, 0)],
+      ['transposeBatch out on x', () => b.transposeBatch(view(0, 6), view(5, 6), 1, 2, 3)],
       ['gatherRows out on indices', () => b.gatherRows(new Uint8Array(16), 8, indices, 1, view(0, 16))],
       ['sparseMatmul out on W', () => b.sparseMatmul(new Int32Array([0, 1]), new Uint16Array([0]), new Uint8Array([1]), 2, new Int32Array([0]), 1, view(0, 2), 1, view(1, 1))],
       ['sparseMatmul out on indices', () => b.sparseMatmul(new Int32Array([0, 1]), new Uint16Array([0]), new Uint8Array([1]), 2, new Int32Array(buffer, 64 * 4, 1), 1, new Float64Array(2), 1, view(32, 1))],
@@ -195,6 +258,13 @@ export function backendContract(get: () => Backend): void {
       expect(b.sumSquares(empty, 0)).toBe(0);
       b.argmaxRows(empty, 0, 0, new Int32Array(0));
       b.gatherRows(new Uint8Array(0), 4, new Int32Array(0), 1, empty);
+      b.im2col(empty, empty, 0, 3, 4, 4, 3, 3, 1, 1);
+      b.col2im(empty, empty, 0, 3, 4, 4, 3, 3, 1, 1);
+      b.maxPoolForward(empty, empty, new Int32Array(0), 0, 2, 4, 4, 2, 2, 2, 0);
+      b.maxPoolBackward(empty, new Int32Array(0), empty, 2, 0, 4, 4, 2, 2, 2, 0);
+      b.transposeBatch(empty, empty, 3, 0, 5);
+      // No channels: a batch of images with nothing in them gives no columns and no values.
+      b.im2col(empty, empty, 2, 0, 3, 3, 2, 2, 1, 0);
       const dW = new F(4).fill(NaN);
       b.sparseMatmulTransposed(new Int32Array([0, 1]), new Uint16Array([0]), new Uint8Array([1]), 2, new Int32Array(0), 1, empty, 2, dW);
       expect(Array.from(dW)).toEqual([0, 0, 0, 0]);

@@ -122,6 +122,9 @@ describe.skipIf(!nativeForTests.backend)('native backend', () => {
     const pixels = new Uint8Array(shared, 0, 64);
     expect(() => native.gatherRows(pixels, 8, new Int32Array([1]), 1, new Float32Array(shared, 0, 8))).toThrow(RangeError);
     expect(() => native.reluForward(f32, f32, new Uint8Array(3), 6)).toThrow(/mask needs 6 values, got 3/);
+    expect(() => native.im2col(f32, new Float32Array(9), 1, 1, 2, 3, 3, 3, 1, 0)).toThrow('im2col: the 3x3 window does not fit a 2x3 image padded by 0');
+    expect(() => native.im2col(f32, new Float32Array(5), 1, 1, 2, 3, 2, 2, 1, 0)).toThrow('im2col: col 2x4 needs 8 values, got 5');
+    expect(() => native.maxPoolBackward(f32, new Int32Array([0, 9, 0, 0, 0, 0]), new Float32Array(24), 1, 1, 4, 6, 2, 2, 2, 0)).toThrow('maxPoolBackward: argmax[1] = 9 is outside the 2x2 window');
     expect(() => (native.addBias as unknown as (...a: unknown[]) => void)(f32, 2, 3)).toThrow(/expected 5 arguments/);
   });
 

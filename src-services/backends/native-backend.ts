@@ -82,6 +82,11 @@ export function loadNativeBackend(): Backend {
     sparseMatmul: b.sparseMatmul,
     sparseMatmulTransposed: b.sparseMatmulTransposed,
     prefetchSparseRows: b.prefetchSparseRows,
+    im2col: b.im2col,
+    col2im: b.col2im,
+    maxPoolForward: b.maxPoolForward,
+    maxPoolBackward: b.maxPoolBackward,
+    transposeBatch: b.transposeBatch,
     background: { sparseMatmul: b.sparseMatmulAsync, gatherMatmul: b.gatherMatmulAsync, done: b.backgroundDone, wait: b.backgroundWait },
   };
 }

@@ -2,8 +2,10 @@ import { constants } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { MAX_CURVE_ITERATION, type RunCurve, type RunMetrics } from '../../src-shared/api';
 import { BucketBuilder } from '../../src-shared/series/buckets';
+import { GradientThinning } from '../../src-shared/series/gradient-thinning';
 import { totalIterations } from '../../src-engine/training/train-spec';
 import { errorMessage } from '../../src-shared/error-message';
+import { describeIssues } from '../../src-shared/trainer-protocol';
 import { metricsLineSchema, type MetricsLine, type RunRecord, type StoredEvaluation } from '../../src-shared/run-record';
 import { RunStoreError } from './run-listing';
 
@@ -86,7 +88,9 @@ export async function* metricsLines(file: string, maxIterations: number): AsyncG
     number++;
     let line: MetricsLine;
     try {
-      line = metricsLineSchema.parse(JSON.parse(row));
+      const parsed = metricsLineSchema.safeParse(JSON.parse(row));
+      if (!parsed.success) throw new Error(describeIssues(parsed.error));
+      line = parsed.data;
     } catch (error) {
       throw new RunStoreError(`${file}: line ${number} is not a metrics record (${errorMessage(error).split('\n')[0]})`);
     }
@@ -102,10 +106,14 @@ export async function* metricsLines(file: string, maxIterations: number): AsyncG
   }
 }
 
-/** Losses by iteration (gaps as null) and evaluations, of at most `maxIterations` iterations. */
+/**
+ * Losses by iteration (gaps as null) and evaluations, of at most `maxIterations` iterations; at most
+ * MAX_GRADIENT_SAMPLES evaluations (and the last) keep their gradient flow, spread over the run.
+ */
 export async function readRunMetrics(file: string, maxIterations: number): Promise<RunMetrics> {
   const losses: Array<number | null> = [];
   const evaluations: StoredEvaluation[] = [];
+  const thinning = new GradientThinning();
   for await (const line of metricsLines(file, maxIterations)) {
     if (line.type === 'losses') {
       // Holes are filled in order, so the array stays dense (a resumed run rewrites from its checkpoint).
@@ -113,7 +121,7 @@ export async function readRunMetrics(file: string, maxIterations: number): Promi
       for (const [i, value] of line.values.entries()) losses[line.start + i] = value;
     } else {
       const { type: _type, ...point } = line;
-      evaluations.push(point);
+      thinning.push(evaluations, point);
     }
   }
   return { losses, evaluations };
@@ -130,11 +138,13 @@ export interface CurveRequest {
 /**
  * A run's loss curve in at most `points` min/max buckets, read line by line: memory follows the budget,
  * not the run (a run of any length is answered; the file's size bound still holds). Time stamps are thinned
- * to about `points` by keeping every other one whenever there are twice as many.
+ * to about `points` by keeping every other one whenever there are twice as many; the evaluations' gradient
+ * flow like readRunMetrics's.
  */
 export async function readRunCurve(file: string, maxIterations: number, request: CurveRequest): Promise<RunCurve> {
   const builder = new BucketBuilder(request.from, request.to ?? Infinity, request.points, request.smoothing);
   const evaluations: StoredEvaluation[] = [];
+  const thinning = new GradientThinning();
   let times: Array<readonly [number, number]> = [];
   for await (const line of metricsLines(file, Math.min(maxIterations, MAX_CURVE_ITERATION))) {
     if (line.type === 'losses') {
@@ -143,7 +153,7 @@ export async function readRunCurve(file: string, maxIterations: number, request:
       if (times.length > 2 * request.points) times = times.filter((_, i) => i % 2 === 1);
     } else {
       const { type: _type, ...point } = line;
-      evaluations.push(point);
+      thinning.push(evaluations, point);
     }
   }
   return { iterations: builder.iterations, losses: builder.result(), evaluations, times };

@@ -2,6 +2,7 @@ import type { Backend, BackgroundKernels, FloatArray, OptimizerRule } from '../.
 import { requireLength, requireNoOverlap, requireSameDtype } from '../../../src-engine/backends/ts/checks';
 import { dtypeFlag, requireKind, requireWasmDims } from './wasm-checks';
 import { IN, INOUT, OUT, WasmFrame } from './wasm-frame';
+import { convKernels } from './wasm-conv';
 import { imageKernels } from './wasm-images';
 import { normKernels } from './wasm-norm';
 import { WasmBackground } from './wasm-background';
@@ -216,6 +217,7 @@ function createWasmBackend(k: WasmKernels): Backend {
 
     ...normKernels(k, f),
     ...imageKernels(k, f),
+    ...convKernels(k, f),
     background: backgroundKernels(new WasmBackground(wasmModulePath())),
   };
 }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { WindowArgs } from '../../../src-engine/backend';
 import { projectRoot } from '../../data/load-dataset';
 
 /**
@@ -39,12 +40,17 @@ export interface WasmKernels {
     f64: number, transposed: number, rowStart: number, columns: number, values: number, rowLength: number, indices: number, rows: number,
     scale: number, dense: number, n: number, out: number,
   ): void;
+  im2col(f64: number, x: number, col: number, ...window: WindowArgs): void;
+  col2im(f64: number, col: number, dx: number, ...window: WindowArgs): void;
+  maxPoolForward(f64: number, x: number, out: number, argmax: number, ...window: WindowArgs): void;
+  maxPoolBackward(f64: number, dout: number, argmax: number, dx: number, ...window: WindowArgs): void;
+  transposeBatch(f64: number, x: number, out: number, batch: number, rows: number, cols: number): void;
 }
 
 const FUNCTIONS = [
   'arena', 'alloc', 'release', 'gemm', 'addBias', 'colSums', 'reluForward', 'reluBackward', 'sigmoidForward', 'sigmoidBackward', 'softmaxRows', 'softmaxCrossEntropy',
   'softmaxCrossEntropyBackward', 'axpby', 'optimizerStep', 'batchNormForward', 'batchNormBackward', 'sumSquares', 'mul', 'argmaxRows', 'gatherRows',
-  'sparseMatmul',
+  'sparseMatmul', 'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward', 'transposeBatch',
 ] as const satisfies ReadonlyArray<Exclude<keyof WasmKernels, 'memory'>>;
 
 export function wasmModulePath(): string {

@@ -1,0 +1,178 @@
+import type { DType } from '../backend';
+import { numericalGradient } from '../gradient';
+import { Affine } from '../layers/affine';
+import { BatchNormalization } from '../layers/batch-normalization';
+import { Convolution } from '../layers/convolution';
+import { Dropout } from '../layers/dropout';
+import type { Layer } from '../layers/layer';
+import { Pooling } from '../layers/pooling';
+import { Relu } from '../layers/relu';
+import { Sigmoid } from '../layers/sigmoid';
+import { SoftmaxWithLoss } from '../layers/softmax-with-loss';
+import { TensorOps, type Targets } from '../ops';
+import type { Params } from '../optimizers';
+import { describeShape, Tensor } from '../tensor';
+import { layerShapes, type LayerListSpec, type LayerSpec } from './layer-list-spec';
+import { weightScale, type NetworkOptions } from './multi-layer-net';
+
+/**
+ * A network built from a layer list (SimpleConvNet, DeepConvNet, or any list that fits; see layer-list-spec.ts),
+ * ending in SoftmaxWithLoss. Parameters are numbered in order as the book's SimpleConvNet numbers them: W1, b1
+ * for the first conv or affine, W2, b2 for the next, ...; gamma1, beta1, ... for the BatchNorms. They are the
+ * very tensors the layers hold. Its public surface follows MultiLayerNet's.
+ */
+export class LayerListNet {
+  readonly spec: LayerListSpec;
+  /** The per-sample shape before and after every layer (shapes[0] is the input). */
+  readonly shapes: readonly (readonly number[])[];
+  readonly params: Record<string, Tensor> = {};
+  readonly layers: Layer[] = [];
+  readonly lastLayer: SoftmaxWithLoss;
+  readonly ops: TensorOps;
+  readonly dtype: DType;
+  private readonly grads: Record<string, Tensor> = {};
+  private readonly batchNorms: BatchNormalization[] = [];
+  private readonly dropouts: Dropout[] = [];
+  private labelsScratch = new Int32Array(0);
+
+  constructor(spec: LayerListSpec, options: NetworkOptions) {
+    this.shapes = layerShapes(spec);
+    this.spec = spec;
+    this.ops = new TensorOps(options.backend);
+    this.dtype = options.dtype;
+    // Layers are named Conv1, Relu1, Pool1, Affine1, Relu2, ... as in the book; weights W1, W2, ... across conv and affine.
+    const counts: Record<string, number> = {};
+    const next = (kind: string): number => (counts[kind] = (counts[kind] ?? 0) + 1);
+    spec.layers.forEach((layer, i) => this.layers.push(this.build(layer, this.shapes[i], i === 0, next, options)));
+    this.lastLayer = new SoftmaxWithLoss(this.ops);
+  }
+
+  private build(layer: LayerSpec, shape: readonly number[], first: boolean, next: (kind: string) => number, options: NetworkOptions): Layer {
+    const size = shape.reduce((a, b) => a * b, 1);
+    switch (layer.type) {
+      case 'conv': {
+        const W = this.weights([layer.filters, shape[0], layer.size, layer.size], shape[0] * layer.size * layer.size, options);
+        const b = Tensor.zeros([layer.filters], this.dtype);
+        const conv = new Convolution(W, b, this.ops, { stride: layer.stride, pad: layer.pad, name: `Conv${next('Conv')}`, computeInputGradient: !first });
+        this.addParameters(next('weights'), { W, b }, { W: conv.dW, b: conv.db });
+        return conv;
+      }
+      case 'affine': {
+        const W = this.weights([size, layer.units], size, options);
+        const b = Tensor.zeros([layer.units], this.dtype);
+        const affine = new Affine(W, b, this.ops, { name: `Affine${next('Affine')}`, computeInputGradient: !first });
+        this.addParameters(next('weights'), { W, b }, { W: affine.dW, b: affine.db });
+        return affine;
+      }
+      case 'pool':
+        return new Pooling(this.ops, { height: layer.size, width: layer.size, stride: layer.stride, name: `Pool${next('Pool')}` });
+      case 'relu':
+        return new Relu(this.ops, `Relu${next('Relu')}`);
+      case 'sigmoid':
+        return new Sigmoid(this.ops, `Sigmoid${next('Sigmoid')}`);
+      case 'batchnorm': {
+        const gamma = Tensor.zeros([size], this.dtype);
+        gamma.data.fill(1);
+        const beta = Tensor.zeros([size], this.dtype);
+        const index = next('BatchNorm');
+        const bn = new BatchNormalization(gamma, beta, this.ops, `BatchNorm${index}`);
+        this.batchNorms.push(bn);
+        this.addParameters(index, { gamma, beta }, { gamma: bn.dgamma, beta: bn.dbeta });
+        return bn;
+      }
+      case 'dropout': {
+        const dropout = new Dropout(this.ops, options.rng, { ratio: layer.ratio, inverted: false, name: `Dropout${next('Dropout')}` });
+        this.dropouts.push(dropout);
+        return dropout;
+      }
+    }
+  }
+
+  /** Gaussian weights of the spec's scale for this fan-in. */
+  private weights(shape: number[], fanIn: number, options: NetworkOptions): Tensor {
+    const W = Tensor.zeros(shape, this.dtype);
+    const scale = weightScale(this.spec.weightInit, fanIn);
+    for (let i = 0; i < W.size; i++) W.data[i] = scale * options.rng.normal();
+    return W;
+  }
+
+  /** Registers a layer's parameters and their gradients as W1, b1 (or gamma1, beta1), numbered by `index`. */
+  private addParameters(index: number, params: Record<string, Tensor>, grads: Record<string, Tensor>): void {
+    for (const key of Object.keys(params)) {
+      this.params[`${key}${index}`] = params[key];
+      this.grads[`${key}${index}`] = grads[key];
+    }
+  }
+
+  /** Raw class scores (no softmax) for x (N, C, H, W) or its rows (N, C*H*W). A layer buffer, valid until the next forward. */
+  predict(x: Tensor, train = false): Tensor {
+    const n = x.shape[0] ?? 0;
+    const [c, h, w] = this.spec.input;
+    if (x.shape.length < 2 || x.size !== n * c * h * w) throw new RangeError(`predict: x ${describeShape(x.shape)} is not a batch of (${c}, ${h}, ${w}) inputs`);
+    let out = x.reshape([n, c, h, w]);
+    for (const layer of this.layers) out = layer.forward(out, train);
+    return out;
+  }
+
+  /** Softmax cross-entropy of the scores. */
+  loss(x: Tensor, t: Targets, train = false): number {
+    return this.lastLayer.forward(this.predict(x, train), t);
+  }
+
+  /** Fraction of rows whose highest score is the target class. */
+  accuracy(x: Tensor, t: Targets): number {
+    const scores = this.predict(x, false);
+    const rows = scores.shape[0];
+    if (rows === 0) return 0;
+    if (this.labelsScratch.length !== rows) this.labelsScratch = new Int32Array(rows);
+    const predicted = this.labelsScratch;
+    this.ops.argmaxRows(scores, predicted);
+    const labels = t instanceof Tensor ? new Int32Array(rows) : t;
+    if (t instanceof Tensor) this.ops.argmaxRows(t, labels);
+    let correct = 0;
+    for (let i = 0; i < rows; i++) if (predicted[i] === labels[i]) correct++;
+    return correct / rows;
+  }
+
+  /** Backpropagation: forward for the loss, then every layer's backward in reverse order. */
+  gradient(x: Tensor, t: Targets): Params {
+    this.loss(x, t, true);
+    let dout = this.lastLayer.backward();
+    for (let i = this.layers.length - 1; i >= 0; i--) dout = this.layers[i].backward(dout);
+    return { ...this.grads };
+  }
+
+  /** Central differences on every parameter (slow; for gradient checks on tiny batches). */
+  numericalGradient(x: Tensor, t: Targets): Params {
+    const grads: Record<string, Tensor> = {};
+    for (const [key, param] of Object.entries(this.params)) grads[key] = numericalGradient(() => this.loss(x, t, true), param);
+    return grads;
+  }
+
+  /** Runs `fn` with every Dropout reusing one mask (drawn by a training forward first): gradient checks. */
+  withFrozenDropout<T>(x: Tensor, t: Targets, fn: () => T): T {
+    if (this.dropouts.length === 0) return fn();
+    this.loss(x, t, true);
+    for (const d of this.dropouts) d.frozen = true;
+    try {
+      return fn();
+    } finally {
+      for (const d of this.dropouts) d.frozen = false;
+    }
+  }
+
+  /** BatchNorm running statistics: not trained by the optimizer, but part of what a checkpoint keeps. */
+  get runningStatistics(): Record<string, Tensor> {
+    const stats: Record<string, Tensor> = {};
+    this.batchNorms.forEach((bn, index) => {
+      stats[`runningMean${index + 1}`] = bn.runningMean;
+      stats[`runningVar${index + 1}`] = bn.runningVar;
+    });
+    return stats;
+  }
+
+  /** The batch's loss from the last forward (without recomputing it). */
+  get lastLoss(): number {
+    return this.lastLayer.loss;
+  }
+}
