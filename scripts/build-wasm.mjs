@@ -28,8 +28,13 @@ const SOURCES = ['native/wasm/abi.cc', 'native/src/elementwise.cc', 'native/wasm
 const clang = process.env.CLANGXX ?? 'clang++';
 const sysroot = process.env.WASI_SYSROOT ?? '/usr';
 const COMPILE = ['--target=wasm32-wasi', `--sysroot=${sysroot}`, '-std=c++17', '-O3', '-msimd128', '-fno-exceptions', '-fno-rtti', '-fno-math-errno', '-fno-trapping-math', '-ffp-contract=fast'];
-// A reactor: no main, _initialize runs the constructors; only the kernels and the memory are exported.
-const LINK = ['--target=wasm32-wasi', `--sysroot=${sysroot}`, '-O3', '-mexec-model=reactor', '-fno-exceptions', '-Wl,--strip-all', '-Wl,--gc-sections'];
+// A reactor: no main, _initialize runs the constructors; only the kernels and the memory are exported. The
+// stack (1 MiB: the small GEMM keeps 32 KiB of B on it) comes first in memory, so an overflow traps instead
+// of overwriting the module's data.
+const LINK = [
+  '--target=wasm32-wasi', `--sysroot=${sysroot}`, '-O3', '-mexec-model=reactor', '-fno-exceptions',
+  '-Wl,--strip-all', '-Wl,--gc-sections', '-Wl,--stack-first', '-Wl,-z,stack-size=1048576',
+];
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
