@@ -1,7 +1,7 @@
 // `npm run bench`: GEMM throughput, the book's default training run end to end, and the trainer process's
 // message rate. Prints tables and writes bench/results/latest.json (--json also prints the JSON).
 // Flags: --quick (GEMM only), --skip-training, --ts-training (the full TypeScript-backend run, ~5 min).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,6 +53,20 @@ function gemmGflops(backend: Backend, shape: GemmShape, dtype: DType): number {
   for (let i = 0; i < b.length; i++) b[i] = ((i * 104729) % 1000) / 1000 - 0.5;
   const t = time(() => backend.gemm(shape.transA, shape.transB, shape.m, shape.n, shape.k, 1, a, b, 0, c), { minSeconds: backend.name === 'ts' ? 0.5 : 0.4 });
   return (2 * shape.m * shape.n * shape.k) / t.bestSeconds / 1e9;
+}
+
+/**
+ * CPU seconds the calling thread has used (Linux: /proc/self/task/<pid>/stat, 10 ms ticks), else undefined.
+ * On a machine other jobs share, a run's wall time grows with their load; the training thread's CPU time is
+ * what that run costs on an idle machine, whose other core takes the background kernels.
+ */
+function mainThreadCpuSeconds(): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The first layer's products for a random 100-image batch, dense (gathered) and sparse, in microseconds. */
@@ -161,7 +175,10 @@ async function main(): Promise<void> {
     for (const run of runs) {
       const config = parseTrainConfig({ dtype: run.dtype, training: { iterations: run.iterations } });
       const trainer = new Trainer(config, mnist, run.backend, { input: run.input });
+      const cpuBefore = mainThreadCpuSeconds();
       const result = trainer.run({}, { finalEvaluation: false });
+      const cpu = mainThreadCpuSeconds();
+      const mainThreadCpu = cpu !== undefined && cpuBefore !== undefined ? cpu - cpuBefore : undefined;
       const entry = {
         backend: run.backend.name,
         dtype: run.dtype,
@@ -171,6 +188,7 @@ async function main(): Promise<void> {
         seconds: result.seconds,
         evaluationSeconds: result.evaluationSeconds,
         iterationsPerSecond: result.iterationsPerSecond,
+        mainThreadCpuSeconds: mainThreadCpu,
         trainAccuracy: result.trainAccuracy,
         testAccuracy: result.testAccuracy,
         complete: run.iterations === 10000,
@@ -180,6 +198,7 @@ async function main(): Promise<void> {
         `${run.backend.name} ${run.dtype} ${entry.input}${entry.complete ? '' : ` (first ${run.iterations} iterations)`}`,
         result.seconds.toFixed(2),
         result.evaluationSeconds.toFixed(2),
+        mainThreadCpu === undefined ? '-' : mainThreadCpu.toFixed(2),
         result.iterationsPerSecond.toFixed(0),
         entry.complete ? result.testAccuracy.toFixed(4) : '-',
       ]);
@@ -201,7 +220,7 @@ async function main(): Promise<void> {
     console.log(
       `\nDefault training run (10000 iterations with evaluations at i % 600 == 0; data loading ${loadSeconds.toFixed(2)} s and sparse encoding ${encodeSeconds.toFixed(2)} s apart)`,
     );
-    console.log(table(['run', 'seconds', 'of which evaluation', 'iterations/s', 'test accuracy'], trainRows));
+    console.log(table(['run', 'seconds', 'of which evaluation', 'training thread CPU s', 'iterations/s', 'test accuracy'], trainRows));
 
     const rate = await measureMessageRate();
     results.messageRate = rate;
