@@ -32,7 +32,7 @@ accuracy every epoch) unless options or a config file say otherwise.
   --sampling replacement|shuffle
   --loss-delta D           the 1e-7 inside the cross-entropy log (0 turns it off)
   --record-loss after-update|before-update
-  --seed N  --dtype float32|float64  --backend auto|native|ts
+  --seed N  --dtype float32|float64  --backend auto|native|wasm|ts
   --input auto|sparse|dense  first-layer input: only nonzero pixels (sparse), the full x_batch (dense),
                            or sparse when under 40 % of the pixels are nonzero (auto, default: MNIST yes)
   --runs-dir DIR           the run store (default: the desktop app's, ~/.config/Backprop Workbench/runs on Linux)
@@ -133,7 +133,7 @@ const CHOICE_FLAGS = {
   sampling: ['replacement', 'shuffle'],
   'record-loss': ['after-update', 'before-update'],
   dtype: ['float32', 'float64'],
-  backend: ['auto', 'native', 'ts'],
+  backend: ['auto', 'native', 'wasm', 'ts'],
 } as const satisfies Partial<Record<Flag, readonly string[]>>;
 type ChoiceFlag = keyof typeof CHOICE_FLAGS;
 const INIT_NAMES = ['he', 'relu', 'xavier', 'sigmoid'] as const;
