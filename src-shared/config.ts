@@ -198,7 +198,7 @@ export const trainConfigSchema = z
     // The range first, stopping there: past it, .int()'s safe-integer bound would only repeat it in other words.
     seed: z.number().min(0).max(0xffffffff, { message: `Too large for a seed: at most ${0xffffffff}`, abort: true }).int().default(0),
     dtype: dtypeSchema.default('float32'),
-    backend: z.enum(['auto', 'native', 'ts']).default('auto'),
+    backend: z.enum(['auto', 'native', 'wasm', 'ts']).default('auto'),
   })
   .strict();
 /** The engine's TrainSpec plus what the app adds: a name, where the data comes from, the backend to use. */

@@ -188,7 +188,8 @@ export const trainerEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('ready'),
     backend: backendNameSchema,
-    warning: z.string().optional(),
+    /** Which backend 'auto' took instead of the native one, and why (kept in the run record as backendNote). */
+    warning: z.string().max(1000).optional(),
     iteration: z.number().int(),
     total: z.number().int(),
     /** The native kernels' thread count in this process (absent on the TypeScript backend). */

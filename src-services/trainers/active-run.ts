@@ -59,7 +59,7 @@ export class ActiveRun {
       case 'ready':
         this.ready = true;
         this.nameHelper();
-        this.setStatus('running', { backend: event.backend, reason: undefined, stalled: undefined });
+        this.setStatus('running', { backend: event.backend, backendNote: event.warning, reason: undefined, stalled: undefined });
         break;
       case 'paused':
         this.setStatus('paused');
