@@ -39,6 +39,18 @@ for (const [title, mode] of [['native sources portable', 'lint'], ['native addon
   process.stdout.write(`=== ${title}: ${result.status === 77 ? 'skipped' : result.status === 0 ? 'ok' : `FAILED (exit ${result.status ?? result.signal})`}\n`);
 }
 
+// The committed WebAssembly module (native/wasm/backprop.wasm) rebuilt from its sources where clang,
+// wasm-ld and wasi-libc are installed, and compared byte for byte: a stale module fails here.
+{
+  const title = 'WebAssembly module matches its sources';
+  process.stdout.write(`\n=== ${title}: node scripts/build-wasm.mjs --check\n`);
+  const result = spawnSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], { stdio: 'inherit' });
+  if (result.status === 77) skip(title, 'it cannot be rebuilt here (the reason is printed above); the unit tests still check its sources\' hashes');
+  else if (result.status === 0) passed++;
+  else failed++;
+  process.stdout.write(`=== ${title}: ${result.status === 77 ? 'skipped' : result.status === 0 ? 'ok' : `FAILED (exit ${result.status ?? result.signal})`}\n`);
+}
+
 step('import boundaries (eslint)', bin('eslint'), ['.']);
 step('no unused files, exports or dependencies (knip)', bin('knip'), []);
 step('typecheck (node)', bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit']);

@@ -133,7 +133,7 @@ const layerTraceSchema = schemaFor<LayerTrace>()(
     layers: z.array(
       z.object({
         name: z.string(),
-        kind: z.enum(['Affine', 'BatchNorm', 'Relu', 'Sigmoid', 'Dropout', 'SoftmaxWithLoss']),
+        kind: z.enum(['Convolution', 'Pooling', 'Affine', 'BatchNorm', 'Relu', 'Sigmoid', 'Dropout', 'SoftmaxWithLoss']),
         inputShape: z.array(z.number().int()).readonly(),
         outputShape: z.array(z.number().int()).readonly(),
         outputGradientNorm: z.number(),
@@ -191,7 +191,8 @@ export const trainerEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('ready'),
     backend: backendNameSchema,
-    warning: z.string().optional(),
+    /** Which backend 'auto' took instead of the native one, and why (kept in the run record as backendNote). */
+    warning: z.string().max(1000).optional(),
     iteration: z.number().int(),
     total: z.number().int(),
     /** The native kernels' thread count in this process (absent on the TypeScript backend). */

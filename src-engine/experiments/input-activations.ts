@@ -5,7 +5,7 @@ import type { Layer } from '../layers/layer';
 import { Pooling } from '../layers/pooling';
 import { Relu } from '../layers/relu';
 import { Sigmoid } from '../layers/sigmoid';
-import type { MultiLayerNet } from '../networks/multi-layer-net';
+import type { TrainableNetwork } from '../networks/trainable-network';
 import { softmax } from '../networks/input-gradient';
 import { Tensor } from '../tensor';
 
@@ -92,12 +92,12 @@ export function layerActivation(layer: Layer, output: Tensor, maxUnits = MAX_LAY
  * BatchNorm, ReLU and sigmoid layer's output (with its (C, H, W) shape when it is images): Affine1 = x W1 + b1,
  * BatchNorm1, Relu1, ..., the last Affine = the class scores, then softmax(scores). The network's state is untouched: only layer buffers are reused.
  */
-export function inputActivations(net: MultiLayerNet, pixels: ArrayLike<number>, maxUnits = MAX_LAYER_UNITS): InputActivations {
-  const { inputSize } = net.spec;
+export function inputActivations(net: TrainableNetwork, pixels: ArrayLike<number>, maxUnits = MAX_LAYER_UNITS): InputActivations {
+  const { inputSize } = net;
   if (pixels.length !== inputSize) throw new RangeError(`inputActivations: ${pixels.length} pixels, the network takes ${inputSize}`);
   if (!(Number.isInteger(maxUnits) && maxUnits >= 1)) throw new RangeError(`inputActivations: maxUnits must be a positive integer, got ${maxUnits}`);
   const layers: LayerActivation[] = [];
-  let out = Tensor.from(pixels, [1, inputSize], net.dtype);
+  let out = Tensor.from(pixels, [1, ...net.inputShape], net.dtype);
   for (const layer of net.layers) {
     out = layer.forward(out, false);
     const shown = layerActivation(layer, out, maxUnits);

@@ -28,6 +28,8 @@ export class Convolution implements ParameterLayer {
   private doutRows: Tensor | undefined;
   private dcol: Tensor | undefined;
   private dx: Tensor | undefined;
+  private inputDcol: Tensor | undefined;
+  private inputDx: Tensor | undefined;
 
   constructor(W: Tensor, b: Tensor, ops: TensorOps, options: { stride: number; pad: number; name?: string; computeInputGradient?: boolean }) {
     if (W.shape.length !== 4 || b.shape.length !== 1 || b.shape[0] !== W.shape[0]) {
@@ -87,5 +89,21 @@ export class Convolution implements ParameterLayer {
       this.ops.col2im(this.dcol, this.window, this.dx);
     }
     return this.dx;
+  }
+
+  /**
+   * dx = col2im(dout W) alone, whatever computeInputGradient says and without touching dW and db: for
+   * questions about the input itself (the saliency map), never called by training.
+   */
+  inputGradient(dout: Tensor): Tensor {
+    const { x, col } = this;
+    if (!x || !col) throw new Error(`${this.name}.inputGradient called before forward`);
+    this.doutRows = reuse(this.doutRows, [col.shape[0], this.W.shape[0]], this.W.dtype);
+    this.ops.channelsLast(dout, this.doutRows);
+    this.inputDcol = reuse(this.inputDcol, col.shape, this.W.dtype);
+    this.ops.matmul(this.doutRows, this.filters, this.inputDcol);
+    this.inputDx = reuse(this.inputDx, x.shape, this.W.dtype);
+    this.ops.col2im(this.inputDcol, this.window, this.inputDx);
+    return this.inputDx;
   }
 }

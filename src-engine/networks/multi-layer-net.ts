@@ -9,9 +9,10 @@ import { Sigmoid } from '../layers/sigmoid';
 import { SoftmaxWithLoss } from '../layers/softmax-with-loss';
 import { TensorOps, type Operand, type Targets } from '../ops';
 import type { Params } from '../optimizers';
-import type { Rng } from '../rng';
+import { Rng } from '../rng';
 import { Tensor } from '../tensor';
 import { networkSpec, type NetworkSpec, type WeightInit } from './network-spec';
+import type { TrainableNetwork } from './trainable-network';
 
 export interface NetworkOptions {
   readonly backend: Backend;
@@ -31,7 +32,7 @@ export function weightScale(init: WeightInit, fanIn: number): number {
  * then Affine and SoftmaxWithLoss. Parameters W1, b1, ..., W{L+1}, b{L+1} (and gamma1, beta1, ...) are the
  * very tensors the layers hold.
  */
-export class MultiLayerNet {
+export class MultiLayerNet implements TrainableNetwork {
   readonly spec: NetworkSpec;
   readonly params: Record<string, Tensor> = {};
   readonly layers: Layer[] = [];
@@ -78,6 +79,35 @@ export class MultiLayerNet {
       }
     }
     this.lastLayer = new SoftmaxWithLoss(this.ops, { delta: this.spec.lossDelta });
+  }
+
+  get inputSize(): number {
+    return this.spec.inputSize;
+  }
+
+  get inputShape(): readonly number[] {
+    return [this.spec.inputSize];
+  }
+
+  get outputSize(): number {
+    return this.spec.outputSize;
+  }
+
+  get lossDelta(): number {
+    return this.spec.lossDelta;
+  }
+
+  get weightLayers(): readonly Affine[] {
+    return this.affines;
+  }
+
+  get firstAffine(): Affine {
+    return this.affines[0];
+  }
+
+  /** The same spec with parameters of its own (evaluation copies, gradient-flow scratch). */
+  twin(): MultiLayerNet {
+    return new MultiLayerNet(this.spec, { backend: this.ops.backend, dtype: this.dtype, rng: new Rng(0) });
   }
 
   /** Raw class scores (no softmax). The result is a layer buffer, valid until the next forward. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { simpleConvNet } from '../../src-engine/networks/layer-list-spec';
 import { networkSpec } from '../../src-engine/networks/network-spec';
+import { parseTrainConfig } from '../../src-shared/config';
 import { layerListNetworkInput, layerListOf, mlpOf, weightDecayOf } from './network-kind';
 
 describe('network kind', () => {
@@ -8,8 +9,9 @@ describe('network kind', () => {
     const mlp = networkSpec({ hiddenSizes: [100], weightDecay: 0.1 });
     expect(layerListOf(mlp)).toBeUndefined();
     expect(mlpOf(mlp)).toBe(mlp);
-    expect(layerListOf(simpleConvNet())).toEqual(simpleConvNet());
-    expect(mlpOf(simpleConvNet())).toEqual(networkSpec());
+    const conv = parseTrainConfig({ network: simpleConvNet() }).network;
+    expect(layerListOf(conv)).toEqual(simpleConvNet());
+    expect(mlpOf(conv)).toEqual(networkSpec());
     expect(weightDecayOf(mlp)).toBe(0.1);
     expect(weightDecayOf(simpleConvNet())).toBe(0);
   });

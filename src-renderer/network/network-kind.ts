@@ -1,28 +1,26 @@
 import { simpleConvNet, type LayerListSpec } from '../../src-engine/networks/layer-list-spec';
 import { networkSpec, type NetworkSpec } from '../../src-engine/networks/network-spec';
-import type { TrainConfig } from '../../src-shared/config';
+import { isLayerListNetwork, type NetworkConfig } from '../../src-shared/config';
 
 /**
  * The two kinds of network a config can hold, as the Network view reads and writes them: the MLP of chapters
- * 5 and 6 (network.hiddenSizes ...) and a layer list (network.layers: chapter 7's conv nets). The guard is
- * the shared config's own test, the presence of `layers`.
+ * 5 and 6 (network.hiddenSizes ...) and a layer list (network.layers: chapter 7's conv nets), told apart by
+ * the shared config's own guard.
  */
-type ConfigNetwork = TrainConfig['network'] | LayerListSpec;
-
 export type NetworkKind = 'mlp' | 'layers';
 
 /** A config's layer-list network, undefined for the MLP. */
-export function layerListOf(network: ConfigNetwork): LayerListSpec | undefined {
-  return 'layers' in network ? network : undefined;
+export function layerListOf(network: NetworkConfig): LayerListSpec | undefined {
+  return isLayerListNetwork(network) ? network : undefined;
 }
 
 /** A config's MLP, or the book's 784-50-10 for a layer list (what the fully connected fields start from). */
-export function mlpOf(network: ConfigNetwork): NetworkSpec {
-  return 'layers' in network ? networkSpec() : network;
+export function mlpOf(network: NetworkConfig): NetworkSpec {
+  return isLayerListNetwork(network) ? networkSpec() : network;
 }
 
 /** A network's L2 weight decay lambda: the MLP's, or a layer list's (0 when it has none). */
-export function weightDecayOf(network: { readonly weightInit: unknown; readonly weightDecay?: number }): number {
+export function weightDecayOf(network: NetworkConfig | LayerListSpec): number {
   return network.weightDecay ?? 0;
 }
 

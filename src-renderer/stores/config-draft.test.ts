@@ -21,8 +21,7 @@ describe('config draft', () => {
 
   it('the 5-layer preset is 784-100x4-10 ReLU with He init', () => {
     const config = validateDraft(draftFromConfig(parseTrainConfig(PRESETS[1]!.config))).config!;
-    expect(config.network.hiddenSizes).toEqual([100, 100, 100, 100]);
-    expect(config.network.weightInit).toBe('he');
+    expect(config.network).toMatchObject({ hiddenSizes: [100, 100, 100, 100], weightInit: 'he' });
   });
 
   it('reports each bad field at its path, in words for a form', () => {

@@ -6,6 +6,7 @@ import type { ServiceContext } from './context';
 import { UserError } from './errors';
 import type { Handlers } from './handlers';
 import { weightTilesOf } from './weight-tiles';
+import { networkClasses } from '../../src-shared/network-config';
 
 /** The stored runs: listing, metrics, renaming, deleting, and what their networks hold and predict. */
 export type RunsMethod = 'listRuns' | 'runMetrics' | 'runCurve' | 'renameRun' | 'deleteRun' | 'openRunFolder' | 'predict' | 'inputGradient' | 'firstLayerWeights' | 'activationHistograms' | 'weightHistograms';
@@ -94,7 +95,7 @@ export const runsHandlers = {
     const inputs = await ctx.predictors.inputSize(id);
     if (pixels.length !== inputs) throw new UserError(`inputGradient: ${pixels.length} pixels given, run ${id} takes ${inputs}`);
     if (classIndex !== undefined) {
-      const classes = (await ctx.store.get(id)).config.network.outputSize;
+      const classes = networkClasses((await ctx.store.get(id)).config.network);
       if (classIndex >= classes) throw new UserError(`inputGradient: class ${classIndex} given, run ${id} has classes 0..${classes - 1}`);
     }
     const process = await ctx.predictors.processFor(id);
