@@ -72,15 +72,15 @@ describe('a convolutional run in the Draw and Inspect views', () => {
     expect(saliency.classIndex).toBe(probabilities.indexOf(Math.max(...probabilities)));
     expect(saliency.gradient.some((g) => g !== 0)).toBe(true);
     const inside = valueOf<InsideInput>(await service.handle('inputActivations', { id: runId, pixels }));
-    // Relu1 after the conv: 3 filters x 24 x 24; Affine1 the class scores.
-    expect(inside.layers.map((l) => [l.name, l.size])).toEqual([['Relu1', 3 * 24 * 24], ['Affine1', 10]]);
+    // Conv1 and Relu1: 3 feature maps of 24 x 24; Pool1 halves them; Affine1 the class scores, flat.
+    expect(inside.layers.map((l) => [l.name, l.size, l.shape])).toEqual([['Conv1', 3 * 24 * 24, [3, 24, 24]], ['Relu1', 3 * 24 * 24, [3, 24, 24]], ['Pool1', 3 * 12 * 12, [3, 12, 12]], ['Affine1', 10, undefined]]);
     expect(inside.predicted).toBe(saliency.classIndex);
     await expect(service.handle('predict', { id: runId, pixels: pixels.slice(1) })).resolves.toMatchObject({ ok: false, error: `predict: 783 pixels given, run ${runId} takes 784` });
   });
 
   it('shows its first layer\'s filters as 5x5 tiles, and exports to ONNX validated on its test set', async () => {
     const tiles = valueOf<WeightTiles>(await service.handle('firstLayerWeights', { id: runId, units: 16 }));
-    expect([tiles.units, tiles.inputSize]).toEqual([3, 25]);
+    expect([tiles.units, tiles.inputSize, tiles.filterShape]).toEqual([3, 25, [3, 1, 5, 5]]);
     const checkpoint = await supervisor.store.readCheckpoint(runId);
     expect(tiles.data).toEqual(Array.from(checkpoint!.tensors.W1!.data));
     // The trainer process loaded from the checkpoint holds a LayerListNet, which the exporter writes as Conv and MaxPool.
