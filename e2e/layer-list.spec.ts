@@ -6,6 +6,7 @@ test("the Network view's layer list: SimpleConvNet's shapes and parameters live,
   const editor = page.getByTestId('layer-list-editor');
   await expect(editor).toBeVisible();
   await page.getByTestId('layer-list-preset').selectOption('simple');
+  await expect(page.getByTestId('start-from-network')).toBeEnabled();
 
   // The book's SimpleConvNet: conv 30 5x5 -> ReLU -> pool 2x2 -> affine 100 -> ReLU -> affine 10.
   const shape = (i: number) => page.getByTestId(`layer-shape-${i}`);
@@ -21,7 +22,8 @@ test("the Network view's layer list: SimpleConvNet's shapes and parameters live,
   await screenshotView(page, testInfo, 'network-layer-list', { fullPage: true });
 
   // Editing a number re-infers every shape after it: 3x3 filters give 26x26 maps, 13x13 after pooling.
-  await page.getByTestId('layer-0-size').fill('3');
+  // (Each field is labelled with its layer for a screen reader.)
+  await page.getByLabel('Layer 1 (Convolution) Size').fill('3');
   await expect(shape(0)).toHaveText('30×26×26');
   await expect(shape(2)).toHaveText('30×13×13');
   await expect(params(3)).toHaveText((30 * 13 * 13 * 100 + 100).toLocaleString('en-US'));
@@ -42,6 +44,8 @@ test("the Network view's layer list: SimpleConvNet's shapes and parameters live,
   await page.getByTestId('layer-2-size').fill('2');
   await expect(page.getByTestId('layer-row-2')).not.toHaveAttribute('aria-invalid', 'true');
   await expect(shape(2)).toHaveText('30×13×13');
+  // The list fits again: Start is open (the training fields are shared with the fully connected network).
+  await expect(page.getByTestId('start-from-network')).toBeEnabled();
 
   // Add a batch normalization before layer 2, move it down with the keyboard, remove it.
   await page.getByTestId('new-layer-type').selectOption('batchnorm');
@@ -59,6 +63,14 @@ test("the Network view's layer list: SimpleConvNet's shapes and parameters live,
   await page.getByRole('tab', { name: 'Graph' }).click();
   await page.getByTestId('mode-layers').check();
   await expect(page.getByTestId('layer-shape-table')).toContainText('30×13×13');
+
+  // The whole-config preset of chapter 7: the layer list with train_convnet.py's Adam and schedule.
+  await page.getByRole('tab', { name: 'Network' }).click();
+  await page.getByTestId('preset').selectOption('ch7-simple-convnet');
+  await expect(page.getByTestId('layer-shape-0')).toHaveText('30×24×24');
+  await expect(page.getByTestId('optimizer')).toHaveValue('adam');
+  await expect(page.getByTestId('lr')).toHaveValue('0.001');
+  await expect(page.getByTestId('epochs')).toHaveValue('20');
 
   // Back to the fully connected network: its fields are as they were.
   await page.getByRole('tab', { name: 'Network' }).click();

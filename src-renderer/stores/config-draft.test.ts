@@ -94,6 +94,15 @@ describe('config draft', () => {
     expect(loaded.name).toBe('from a file');
   });
 
+  it("the ch7 preset is the book's SimpleConvNet trained as train_convnet.py does, in the layer list", () => {
+    const draft = draftFromConfig(parseTrainConfig(PRESETS.find((p) => p.id === 'ch7-simple-convnet')!.config));
+    expect(draft.networkKind).toBe('layers');
+    expect(draft.layerList.layers).toEqual(simpleConvNet().layers);
+    const config = validateDraft(draft).config!;
+    expect(config.network).toEqual({ ...simpleConvNet(), weightDecay: 0 });
+    expect([config.optimizer, config.training.epochs, config.training.evaluationSamples, config.training.sampling]).toEqual([{ type: 'adam', lr: 0.001, beta1: 0.9, beta2: 0.999 }, 20, 1000, 'replacement']);
+  });
+
   it('keeps a layer list beside the fully connected fields: switching back gives the same config', () => {
     const config = parseTrainConfig(PRESETS[1]!.config);
     const draft = draftFromConfig(config);

@@ -1,4 +1,4 @@
-import type { LayerListSpec } from '../../src-engine/networks/layer-list-spec';
+import { simpleConvNet, type LayerListSpec } from '../../src-engine/networks/layer-list-spec';
 import type { NetworkSpec } from '../../src-engine/networks/network-spec';
 import { OPTIMIZER_DEFAULTS, type OptimizerType } from '../../src-engine/optimizers';
 import { safeParseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../src-shared/config';
@@ -53,7 +53,7 @@ export interface ConfigDraft {
   preset?: { readonly name: string; readonly shape: string };
 }
 
-export type PresetId = 'ch5-two-layer' | 'five-layer-relu';
+export type PresetId = 'ch5-two-layer' | 'five-layer-relu' | 'ch7-simple-convnet';
 
 export const PRESETS: ReadonlyArray<{ id: PresetId; label: string; description: string; config: TrainConfigInput }> = [
   {
@@ -71,6 +71,17 @@ export const PRESETS: ReadonlyArray<{ id: PresetId; label: string; description: 
       network: { hiddenSizes: [100, 100, 100, 100], activation: 'relu', weightInit: 'he' },
       optimizer: { type: 'sgd', lr: 0.01 },
       training: { batchSize: 128, iterations: 2000 },
+    },
+  },
+  {
+    id: 'ch7-simple-convnet',
+    label: 'Book ch7 SimpleConvNet',
+    description: 'conv 30 5x5 → ReLU → pool 2x2 → affine 100 → ReLU → affine 10, std 0.01, Adam lr 0.001, batch 100, 20 epochs evaluated on 1000 samples (train_convnet.py; resources/presets/simple-convnet.json)',
+    config: {
+      name: 'SimpleConvNet (ch7 train_convnet.py)',
+      network: layerListNetworkInput(simpleConvNet(), 0),
+      optimizer: { type: 'adam', lr: 0.001 },
+      training: { batchSize: 100, epochs: 20, evaluateEvery: 'epoch', evaluationSamples: 1000, sampling: 'replacement' },
     },
   },
 ];
