@@ -43,4 +43,19 @@ test('a conv net from the layer list: trained, its first filters before and afte
   await page.keyboard.press('End');
   await expect(readout).toHaveText(/^channel 7 \(row 23, column 23\): /);
   await screenshotView(page, testInfo, 'inspect-conv-feature-maps', { fullPage: true });
+
+  // Draw: a drawn "1" is classified by the conv run and opened as its feature maps, layer by layer.
+  await page.getByRole('tab', { name: 'Draw' }).click();
+  const modelPicker = page.getByTestId('model-picker');
+  await modelPicker.selectOption((await modelPicker.locator('option', { hasText: 'conv from the layer list' }).getAttribute('value')) ?? '');
+  const box = (await page.getByTestId('draw-pad').boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.8, { steps: 12 });
+  await page.mouse.up();
+  await expect(page.getByTestId('prediction')).toHaveText(/^\d \(/);
+  const drawPanel = page.getByTestId('inside-input');
+  expect(await drawPanel.getByTestId('layer-row').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-layer')))).toEqual(['Conv1', 'Relu1', 'Pool1', 'Affine1', 'Relu2', 'Affine2']);
+  await expect(drawPanel.getByTestId('channel-maps')).toHaveText(['8 channels as 24×24 feature maps', '8 channels as 24×24 feature maps', '8 channels as 12×12 feature maps']);
+  await screenshotView(page, testInfo, 'draw-conv-feature-maps', { fullPage: true });
 });
