@@ -112,6 +112,7 @@ else {
     env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: e2eReport, BACKPROP_E2E_SKIP_FILE: electronSkipFile },
   });
   if (existsSync(electronSkipFile)) skip('end-to-end tests in the desktop app', readFileSync(electronSkipFile, 'utf8').trim());
+  const failedBefore = failed;
   try {
     const stats = JSON.parse(readFileSync(e2eReport, 'utf8')).stats;
     passed += stats.expected + stats.flaky;
@@ -120,6 +121,12 @@ else {
   } catch {
     failed++;
     process.stdout.write(`playwright wrote no report (exit ${e2e.status ?? e2e.signal})\n`);
+  }
+  // Playwright can fail before any test runs (its web server's port taken, a config error): its report then
+  // counts nothing, so the exit status is what says it failed.
+  if (e2e.status !== 0 && failed === failedBefore) {
+    failed++;
+    process.stdout.write(`playwright failed with no failing test counted (exit ${e2e.status ?? e2e.signal}): counted as one failure\n`);
   }
   rmSync(e2eDir, { recursive: true, force: true });
 }
