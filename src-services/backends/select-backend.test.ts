@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 /** selectBackend from fresh modules, with the addon and the module looked for where `paths` say. */
 async function selectWith(paths: { native?: string; wasm?: string }): Promise<typeof import('./select-backend')> {
   vi.resetModules();
+  // The suite may itself run with BACKPROP_SKIP_NATIVE=1 (the no-addon CI clone): these cases look for the addon.
+  vi.stubEnv('BACKPROP_SKIP_NATIVE', '0');
   vi.stubEnv('BACKPROP_NATIVE_PATH', paths.native ?? '/nonexistent/backprop_native.node');
   if (paths.wasm) vi.stubEnv('BACKPROP_WASM_PATH', paths.wasm);
   return import('./select-backend');
