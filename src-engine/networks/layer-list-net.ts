@@ -9,6 +9,7 @@ import { Pooling } from '../layers/pooling';
 import { Relu } from '../layers/relu';
 import { Sigmoid } from '../layers/sigmoid';
 import { SoftmaxWithLoss } from '../layers/softmax-with-loss';
+import { AccuracyCounter } from './accuracy';
 import { TensorOps, type Operand, type Targets } from '../ops';
 import type { Params } from '../optimizers';
 import { Rng } from '../rng';
@@ -44,12 +45,13 @@ export class LayerListNet implements TrainableNetwork {
   private readonly grads: Record<string, Tensor> = {};
   private readonly batchNorms: BatchNormalization[] = [];
   private readonly dropouts: Dropout[] = [];
-  private labelsScratch = new Int32Array(0);
+  private readonly accuracyCounter: AccuracyCounter;
 
   constructor(spec: LayerListSpec, options: NetworkOptions) {
     this.shapes = layerShapes(spec);
     this.spec = spec;
     this.ops = new TensorOps(options.backend);
+    this.accuracyCounter = new AccuracyCounter(this.ops);
     this.dtype = options.dtype;
     this.options = options;
     this.inputShape = [...spec.input];
@@ -169,17 +171,7 @@ export class LayerListNet implements TrainableNetwork {
 
   /** Fraction of rows whose highest score is the target class. */
   accuracy(x: Operand, t: Targets): number {
-    const scores = this.predict(x, false);
-    const rows = scores.shape[0];
-    if (rows === 0) return 0;
-    if (this.labelsScratch.length !== rows) this.labelsScratch = new Int32Array(rows);
-    const predicted = this.labelsScratch;
-    this.ops.argmaxRows(scores, predicted);
-    const labels = t instanceof Tensor ? new Int32Array(rows) : t;
-    if (t instanceof Tensor) this.ops.argmaxRows(t, labels);
-    let correct = 0;
-    for (let i = 0; i < rows; i++) if (predicted[i] === labels[i]) correct++;
-    return correct / rows;
+    return this.accuracyCounter.of(this.predict(x, false), t);
   }
 
   /** Backpropagation: forward for the loss, then every layer's backward in reverse order. */

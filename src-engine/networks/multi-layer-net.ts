@@ -7,6 +7,7 @@ import type { Layer } from '../layers/layer';
 import { Relu } from '../layers/relu';
 import { Sigmoid } from '../layers/sigmoid';
 import { SoftmaxWithLoss } from '../layers/softmax-with-loss';
+import { AccuracyCounter } from './accuracy';
 import { TensorOps, type Operand, type Targets } from '../ops';
 import type { Params } from '../optimizers';
 import { Rng } from '../rng';
@@ -42,11 +43,12 @@ export class MultiLayerNet implements TrainableNetwork {
   readonly lastLayer: SoftmaxWithLoss;
   readonly ops: TensorOps;
   readonly dtype: DType;
-  private labelsScratch = new Int32Array(0);
+  private readonly accuracyCounter: AccuracyCounter;
 
   constructor(spec: Partial<NetworkSpec>, options: NetworkOptions) {
     this.spec = networkSpec(spec);
     this.ops = new TensorOps(options.backend);
+    this.accuracyCounter = new AccuracyCounter(this.ops);
     this.dtype = options.dtype;
     const { inputSize, hiddenSizes, outputSize, activation, weightInit, batchNorm, dropout, invertedDropout } = this.spec;
     const sizes = [inputSize, ...hiddenSizes, outputSize];
@@ -135,17 +137,7 @@ export class MultiLayerNet implements TrainableNetwork {
 
   /** Fraction of rows whose highest score is the target class. */
   accuracy(x: Operand, t: Targets): number {
-    const scores = this.predict(x, false);
-    const rows = scores.shape[0];
-    if (rows === 0) return 0;
-    if (this.labelsScratch.length !== rows) this.labelsScratch = new Int32Array(rows);
-    const predicted = this.labelsScratch;
-    this.ops.argmaxRows(scores, predicted);
-    const labels = t instanceof Tensor ? new Int32Array(rows) : t;
-    if (t instanceof Tensor) this.ops.argmaxRows(t, labels);
-    let correct = 0;
-    for (let i = 0; i < rows; i++) if (predicted[i] === labels[i]) correct++;
-    return correct / rows;
+    return this.accuracyCounter.of(this.predict(x, false), t);
   }
 
   /** Backpropagation: forward for the loss, then every layer's backward in reverse order. */
