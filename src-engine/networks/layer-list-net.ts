@@ -1,9 +1,9 @@
 import type { DType } from '../backend';
-import { numericalGradient } from '../gradient';
+import { numericalGradients } from '../gradient';
 import { Affine } from '../layers/affine';
 import { BatchNormalization } from '../layers/batch-normalization';
 import { Convolution } from '../layers/convolution';
-import { Dropout } from '../layers/dropout';
+import { Dropout, withFrozenMasks } from '../layers/dropout';
 import type { Layer } from '../layers/layer';
 import { Pooling } from '../layers/pooling';
 import { Relu } from '../layers/relu';
@@ -186,21 +186,12 @@ export class LayerListNet implements TrainableNetwork {
 
   /** Central differences on every parameter (slow; for gradient checks on tiny batches). */
   numericalGradient(x: Tensor, t: Targets): Params {
-    const grads: Record<string, Tensor> = {};
-    for (const [key, param] of Object.entries(this.params)) grads[key] = numericalGradient(() => this.loss(x, t, true), param);
-    return grads;
+    return numericalGradients(this.params, () => this.loss(x, t, true));
   }
 
   /** Runs `fn` with every Dropout reusing one mask (drawn by a training forward first): gradient checks. */
   withFrozenDropout<T>(x: Tensor, t: Targets, fn: () => T): T {
-    if (this.dropouts.length === 0) return fn();
-    this.loss(x, t, true);
-    for (const d of this.dropouts) d.frozen = true;
-    try {
-      return fn();
-    } finally {
-      for (const d of this.dropouts) d.frozen = false;
-    }
+    return withFrozenMasks(this.dropouts, () => this.loss(x, t, true), fn);
   }
 
   /** BatchNorm running statistics: not trained by the optimizer, but part of what a checkpoint keeps. */

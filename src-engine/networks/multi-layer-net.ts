@@ -1,8 +1,8 @@
 import type { Backend, DType } from '../backend';
-import { numericalGradient } from '../gradient';
+import { numericalGradients } from '../gradient';
 import { Affine } from '../layers/affine';
 import { BatchNormalization } from '../layers/batch-normalization';
-import { Dropout } from '../layers/dropout';
+import { Dropout, withFrozenMasks } from '../layers/dropout';
 import type { Layer } from '../layers/layer';
 import { Relu } from '../layers/relu';
 import { Sigmoid } from '../layers/sigmoid';
@@ -172,21 +172,12 @@ export class MultiLayerNet implements TrainableNetwork {
 
   /** Runs `fn` with every Dropout reusing one mask (drawn by a training forward first): gradient checks. */
   withFrozenDropout<T>(x: Tensor, t: Targets, fn: () => T): T {
-    if (this.dropouts.length === 0) return fn();
-    this.loss(x, t, true);
-    for (const d of this.dropouts) d.frozen = true;
-    try {
-      return fn();
-    } finally {
-      for (const d of this.dropouts) d.frozen = false;
-    }
+    return withFrozenMasks(this.dropouts, () => this.loss(x, t, true), fn);
   }
 
   /** Central differences on every parameter (slow; for gradient checks on tiny batches). */
   numericalGradient(x: Tensor, t: Targets): Params {
-    const grads: Record<string, Tensor> = {};
-    for (const [key, param] of Object.entries(this.params)) grads[key] = numericalGradient(() => this.loss(x, t, true), param);
-    return grads;
+    return numericalGradients(this.params, () => this.loss(x, t, true));
   }
 
   /** The batch's loss from the last forward (without recomputing it). */
