@@ -5,6 +5,7 @@ import { IN, INOUT, OUT, WasmFrame } from './wasm-frame';
 import { convKernels } from './wasm-conv';
 import { imageKernels } from './wasm-images';
 import { normKernels } from './wasm-norm';
+import { elementwiseCalls } from './wasm-elementwise';
 import { WasmBackground } from './wasm-background';
 import { loadWasmKernels, wasmModulePath, type WasmKernels } from './wasm-module';
 
@@ -36,19 +37,7 @@ function createWasmBackend(k: WasmKernels): Backend {
       if (!(label >= 0 && label < cols)) throw new RangeError(`${name}: label ${label} at row ${r} is outside [0, ${cols})`);
     }
   };
-  /** Elementwise y = op(x) over n values, y written whole. */
-  const unary = (name: string, x: FloatArray, y: FloatArray, n: number, run: (dtype: number, px: number, py: number) => void): void => {
-    requireWasmDims(name, { n });
-    requireSameDtype(name, x, y);
-    requireLength(name, x, n, 'x');
-    requireLength(name, y, n, 'y');
-    f.begin();
-    const sx = f.add(x, n, IN);
-    const sy = f.add(y, n, OUT);
-    f.place();
-    run(dtypeFlag(x), f.pointer(sx), f.pointer(sy));
-    f.finish();
-  };
+  const { unary, binary } = elementwiseCalls(f);
 
   return {
     name: 'wasm',
@@ -134,18 +123,7 @@ function createWasmBackend(k: WasmKernels): Backend {
     },
 
     sigmoidBackward(dout, y, dx, n) {
-      requireWasmDims('sigmoidBackward', { n });
-      requireSameDtype('sigmoidBackward', dout, y, dx);
-      requireLength('sigmoidBackward', dout, n, 'dout');
-      requireLength('sigmoidBackward', y, n, 'y');
-      requireLength('sigmoidBackward', dx, n, 'dx');
-      f.begin();
-      const sd = f.add(dout, n, IN);
-      const sy = f.add(y, n, IN);
-      const sx = f.add(dx, n, OUT);
-      f.place();
-      k.sigmoidBackward(dtypeFlag(dout), f.pointer(sd), f.pointer(sy), f.pointer(sx), n);
-      f.finish();
+      binary('sigmoidBackward', [dout, 'dout'], [y, 'y'], [dx, 'dx'], n, (dtype, pd, py, px) => k.sigmoidBackward(dtype, pd, py, px, n));
     },
 
     softmaxRows(x, y, rows, cols) {

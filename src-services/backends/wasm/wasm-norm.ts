@@ -3,9 +3,11 @@ import { requireLength, requireSameDtype } from '../../../src-engine/backends/ts
 import { dtypeFlag, requireKind, requireWasmDims } from './wasm-checks';
 import { IN, INOUT, OUT, type WasmFrame } from './wasm-frame';
 import type { WasmKernels } from './wasm-module';
+import { elementwiseCalls } from './wasm-elementwise';
 
 /** Batch normalisation, the sum of squares, products and argmax. */
 export function normKernels(k: WasmKernels, f: WasmFrame): Pick<Backend, 'batchNormForward' | 'batchNormBackward' | 'sumSquares' | 'mul' | 'argmaxRows'> {
+  const { binary } = elementwiseCalls(f);
   return {
     batchNormForward(x, rows, cols, gamma, beta, runningMean, runningVar, train, momentum, eps, xc, xn, std, out) {
       requireWasmDims('batchNormForward', { rows, cols });
@@ -62,18 +64,7 @@ export function normKernels(k: WasmKernels, f: WasmFrame): Pick<Backend, 'batchN
     },
 
     mul(a, b, out, n) {
-      requireWasmDims('mul', { n });
-      requireSameDtype('mul', a, b, out);
-      requireLength('mul', a, n, 'a');
-      requireLength('mul', b, n, 'b');
-      requireLength('mul', out, n, 'out');
-      f.begin();
-      const sa = f.add(a, n, IN);
-      const sb = f.add(b, n, IN);
-      const so = f.add(out, n, OUT);
-      f.place();
-      k.mul(dtypeFlag(a), f.pointer(sa), f.pointer(sb), f.pointer(so), n);
-      f.finish();
+      binary('mul', [a, 'a'], [b, 'b'], [out, 'out'], n, (dtype, pa, pb, po) => k.mul(dtype, pa, pb, po, n));
     },
 
     argmaxRows(x, rows, cols, out) {
