@@ -6,6 +6,7 @@ import type { TrainingResult } from '../src-engine/training/training-run';
 import { dtypeSchema, trainConfigSchema } from './config';
 import { schemaFor } from './exact-schema';
 import { MAX_AFFINE_LAYERS } from './limits';
+import { trialPlacementSchema } from './queue-worker-info';
 import { sweepTagSchema } from './sweep';
 
 /** run.json: what the run store keeps about one run, next to its metrics and checkpoint. */
@@ -31,7 +32,7 @@ export type TrainingOutcome = Pick<TrainingResult, 'iterations' | 'trainAccuracy
 /** run.json's summary: the outcome's JSON form, and the best test accuracy of any evaluation. */
 export type RunSummary = NonFiniteAsNull<TrainingOutcome, 'trainAccuracy' | 'testAccuracy'> & { readonly bestTestAccuracy: number | null };
 
-const runSummarySchema = schemaFor<RunSummary>()(
+export const runSummarySchema = schemaFor<RunSummary>()(
   z.object({
     iterations: z.number().int().min(0),
     trainAccuracy: z.number().nullable(),
@@ -106,6 +107,8 @@ export const runRecordSchema = z.object({
   onnx: onnxReportSchema.optional(),
   /** A trial of a hyperparameter sweep: which sweep, which trial, what it varied. */
   sweep: sweepTagSchema.optional(),
+  /** A trial run on a job queue's worker (see src-services/queue): which worker trained it, on which host. */
+  worker: trialPlacementSchema.optional(),
   /** Present on stopped, interrupted and failed runs as the store reads them (see ResumeCheck). */
   resume: resumeCheckSchema.optional(),
 });
@@ -123,7 +126,7 @@ export type StoredEvaluation = NonFiniteAsNull<Omit<EvaluationRecord, 'gradients
   readonly gradients?: readonly StoredLayerGradientFlow[];
 };
 
-const storedEvaluationSchema = schemaFor<StoredEvaluation>()(
+export const storedEvaluationSchema = schemaFor<StoredEvaluation>()(
   z.object({
     iteration: z.number().int(),
     epoch: z.number(),
