@@ -36,13 +36,15 @@ export function connectionOptions(target: RedisTarget): RedisOptions {
  */
 export async function checkReachable(target: RedisTarget): Promise<void> {
   const client = new Redis({ ...connectionOptions(target), lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  // ioredis reports connection errors as events too; the awaited call below carries the one to report.
-  client.on('error', () => undefined);
+  // The socket's own error (ECONNREFUSED, ENOTFOUND...) comes as an event; the awaited call then only says the
+  // connection closed, so the event's message is the one to report.
+  let socketError: unknown;
+  client.on('error', (error) => (socketError ??= error));
   try {
     await client.connect();
     await client.ping();
   } catch (error) {
-    const message = errorMessage(error).replaceAll(target.password ?? '\u0000', '***');
+    const message = errorMessage(socketError ?? error).replaceAll(target.password ?? '\u0000', '***');
     throw new QueueUnreachableError(`cannot reach the queue's Redis server at ${target.shown}: ${message}`);
   } finally {
     client.disconnect();
