@@ -8,6 +8,7 @@ import { datasetSchema, type ConfigIssue, type TrainConfig } from './config';
 import { ACTIVATION_SAMPLES, LAYER_GRAPH_BATCH, ONNX_LIMITS, WEIGHT_HISTOGRAM_BINS } from './limits';
 import type { LossBuckets } from './series/buckets';
 import { RUN_ID_PATTERN, type OnnxReport, type RunListing, type RunRecord, type StoredEvaluation } from './run-record';
+import type { WorkerInfo } from './queue-worker-info';
 import type { StoredSweep, Sweep } from './sweep';
 import { activationSamplesSchema, gradientCheckSamplesSchema, layerGraphBatchSchema, weightHistogramBinsSchema, type LogLevel, type TrainerEventOf } from './trainer-protocol';
 
@@ -130,9 +131,12 @@ export const apiRequestSchemas = {
   /** Sweeps (chapter 6.5): presets, the stored ones, start (validated by the sweep schema), cancel, resume. */
   sweepPresets: none,
   listSweeps: none,
-  startSweep: z.object({ sweep: z.unknown() }).strict(),
+  /** onQueue: the trials go to the host's job queue (npm run web -- --queue URL) instead of its own trainers. */
+  startSweep: z.object({ sweep: z.unknown(), onQueue: z.boolean().default(false) }).strict(),
   cancelSweep: z.object({ id: runIdSchema }).strict(),
-  resumeSweep: z.object({ id: runIdSchema }).strict(),
+  resumeSweep: z.object({ id: runIdSchema, onQueue: z.boolean().default(false) }).strict(),
+  /** The host's sweep job queue, if it has one, and the workers registered there. */
+  sweepQueue: none,
   /** Retrain a trial's config on the full training set (no subset, no hold-out). */
   promoteTrial: byId,
   predictOnnx: z.object({ modelId: z.string().min(1).max(100), pixels: z.array(z.number().min(0).max(1)).min(1).max(1_000_000) }).strict(),
@@ -317,6 +321,15 @@ export interface SweepPreset {
   readonly sweep: Sweep;
 }
 
+/** A host's sweep job queue (see src-services/queue): its server (never its password) and its live workers. */
+export interface SweepQueueState {
+  /** null when this host has no queue (the embedded default: trials train here). */
+  readonly url: string | null;
+  readonly workers: readonly WorkerInfo[];
+  /** Why the workers could not be listed (the server unreachable), else null. */
+  readonly problem: string | null;
+}
+
 export interface SweepSummary extends StoredSweep {
   readonly trials: number;
   /** Whether this host is running it now (else it can be resumed if unfinished). */
@@ -364,6 +377,7 @@ interface ApiResults {
   startSweep: { id: string };
   cancelSweep: null;
   resumeSweep: { id: string };
+  sweepQueue: SweepQueueState;
   promoteTrial: RunRecord;
   /** null when the user cancelled the dialog. */
   openConfigFile: { path: string; config: TrainConfig } | null;

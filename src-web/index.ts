@@ -7,6 +7,7 @@ import { RunStore } from '../src-services/runs/run-store';
 import { RunSupervisor } from '../src-services/trainers/run-supervisor';
 import { nodeTrainerFactory } from '../src-services/trainers/trainer-process';
 import { WorkbenchService } from '../src-services/api/workbench-service';
+import { parseRedisUrl, type RedisTarget } from '../src-services/queue/redis-url';
 import { errorMessage } from '../src-shared/error-message';
 import { SESSION_TOKEN_PATTERN, SESSION_TOKEN_RULE } from '../src-shared/web-session';
 import { startWebHost } from './web-host';
@@ -20,6 +21,9 @@ Serves the workbench in a browser: open the printed URL (it carries this session
   --runs-dir DIR    the run store (default: the desktop app's)
   --concurrency N   runs training at once (default: the number of cores)
   --token TOKEN     a fixed session token (for scripts and tests; default: random)
+  --queue URL       let the Sweeps view run sweeps on this Redis job queue (redis://HOST:PORT), trained by
+                    \`npm run worker\` processes; off this machine the URL must carry a password
+                    (redis://USER:PASSWORD@HOST:PORT) or REDIS_PASSWORD must be set
   -h, --help
 `;
 
@@ -45,6 +49,7 @@ async function main(): Promise<void> {
         'runs-dir': { type: 'string' },
         concurrency: { type: 'string' },
         token: { type: 'string' },
+        queue: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -59,6 +64,12 @@ async function main(): Promise<void> {
   const port = integerFlag(values.port, 'port', 0, 65535, 5170);
   const concurrency = integerFlag(values.concurrency, 'concurrency', 1, 256, availableParallelism());
   if (values.token !== undefined && !SESSION_TOKEN_PATTERN.test(values.token)) fail(`--token must be ${SESSION_TOKEN_RULE}`);
+  let sweepQueue: RedisTarget | undefined;
+  try {
+    sweepQueue = values.queue === undefined ? undefined : parseRedisUrl(values.queue);
+  } catch (error) {
+    fail(errorMessage(error));
+  }
   const appVersion = process.env.npm_package_version ?? '0.0.0';
   const store = new RunStore(values['runs-dir'] ?? defaultRunsDirectory(), appVersion, undefined, { holder: 'the web host (npm run web)' });
   const factory = nodeTrainerFactory();
@@ -67,6 +78,7 @@ async function main(): Promise<void> {
     supervisor,
     trainerFactory: factory,
     info: { mode: 'web', platform: process.platform, cores: availableParallelism(), runsDirectory: store.root, versions: { app: appVersion, node: process.versions.node } },
+    ...(sweepQueue ? { sweepQueue } : {}),
   });
   await service.start();
   const host = await startWebHost({
@@ -79,7 +91,7 @@ async function main(): Promise<void> {
   if (values.host && !['127.0.0.1', 'localhost', '::1'].includes(values.host)) {
     process.stderr.write(`warning: listening on ${values.host}: anyone who can reach it and has the URL can train and delete runs\n`);
   }
-  process.stdout.write(`Backprop Workbench (web) — runs in ${store.root}\nOpen ${host.url}\n`);
+  process.stdout.write(`Backprop Workbench (web) — runs in ${store.root}\n${sweepQueue ? `Sweeps may run on the job queue at ${sweepQueue.shown}\n` : ''}Open ${host.url}\n`);
   let closing = false;
   const close = (): void => {
     if (closing) return;

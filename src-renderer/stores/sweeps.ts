@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref, watch } from 'vue';
-import type { SweepPreset, SweepSummary } from '../../src-shared/api';
+import type { SweepPreset, SweepQueueState, SweepSummary } from '../../src-shared/api';
 import type { RunRecord } from '../../src-shared/run-record';
 import { sweepSchema } from '../../src-shared/sweep';
 import { rankTrials, sweepProgress } from '../../src-shared/sweep-progress';
@@ -19,6 +19,10 @@ export const useSweepsStore = defineStore('sweeps', () => {
   const cancelling = ref<ReadonlySet<string>>(new Set());
   /** Trials of the selected sweep whose curves the user ticked (beside the top ones). */
   const plotted = ref<ReadonlySet<string>>(new Set());
+  /** The host's job queue (none by default: trials train on this host) and its workers, as last asked. */
+  const queue = ref<SweepQueueState>({ url: null, workers: [], problem: null });
+  /** Start and resume sweeps on the queue instead of this host's trainers (offered when the host has one). */
+  const onQueue = ref(false);
   const { busy, error, act } = useAction();
 
   const validation = computed(() => {
@@ -46,12 +50,22 @@ export const useSweepsStore = defineStore('sweeps', () => {
   async function refresh(): Promise<void> {
     try {
       const api = useApi();
-      [presets.value, sweeps.value] = await Promise.all([api.call('sweepPresets', {}), api.call('listSweeps', {})]);
+      [presets.value, sweeps.value, queue.value] = await Promise.all([api.call('sweepPresets', {}), api.call('listSweeps', {}), api.call('sweepQueue', {})]);
+      if (queue.value.url === null) onQueue.value = false;
       cancelling.value = new Set([...cancelling.value].filter((id) => sweeps.value.some((s) => s.id === id && s.active)));
       selectedId.value ??= sweeps.value[0]?.id;
       error.value = undefined;
     } catch (e) {
       error.value = errorMessage(e);
+    }
+  }
+
+  /** Asks the host for its queue's workers again (the Sweeps view does while it shows them). */
+  async function refreshQueue(): Promise<void> {
+    try {
+      queue.value = await useApi().call('sweepQueue', {});
+    } catch (e) {
+      queue.value = { ...queue.value, workers: [], problem: errorMessage(e) };
     }
   }
 
@@ -64,7 +78,7 @@ export const useSweepsStore = defineStore('sweeps', () => {
     act(async () => {
       const sweep = validation.value.sweep;
       if (!sweep) throw new Error('Fix the sweep definition first.');
-      const { id } = await useApi().call('startSweep', { sweep });
+      const { id } = await useApi().call('startSweep', { sweep, onQueue: onQueue.value });
       selectedId.value = id;
       await refresh();
     });
@@ -75,7 +89,7 @@ export const useSweepsStore = defineStore('sweeps', () => {
     });
   const resume = (id: string): Promise<void> =>
     act(async () => {
-      await useApi().call('resumeSweep', { id });
+      await useApi().call('resumeSweep', { id, onQueue: onQueue.value });
       await refresh();
     });
   const promote = (runId: string): Promise<RunRecord | undefined> => {
@@ -86,5 +100,5 @@ export const useSweepsStore = defineStore('sweeps', () => {
     }).then(() => record);
   };
 
-  return { presets, sweeps, selectedId, selected, trials, progress, ranking, text, validation, error, busy, cancelling, plotted, refresh, usePreset, start, cancel, resume, promote };
+  return { presets, sweeps, selectedId, selected, trials, progress, ranking, text, validation, error, busy, cancelling, plotted, queue, onQueue, refresh, refreshQueue, usePreset, start, cancel, resume, promote };
 });

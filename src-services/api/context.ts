@@ -5,6 +5,8 @@ import { OnnxRunner, type OnnxRunnerOptions } from '../onnx/onnx-runner';
 import type { MemoryBudget } from '../../src-shared/memory-budget';
 import { memoryBudget } from '../limits/memory-budget';
 import type { RunStore } from '../runs/run-store';
+import { QueueSweep } from '../queue/queue-sweep';
+import type { RedisTarget } from '../queue/redis-url';
 import { SweepRunner } from '../sweeps/sweep-runner';
 import type { RunSupervisor } from '../trainers/run-supervisor';
 import type { TrainerProcessFactory } from '../trainers/trainer-process';
@@ -33,6 +35,8 @@ export interface WorkbenchServiceOptions {
   readonly memoryBudget?: MemoryBudget;
   /** Helper processes at once and requests waiting for one (defaults HELPER_PROCESSES, HELPER_QUEUE). */
   readonly helperSlots?: { readonly limit: number; readonly queue: number };
+  /** A job queue sweeps may run on (`--queue URL`); without one, every sweep trains here. */
+  readonly sweepQueue?: RedisTarget;
 }
 
 /** One job of a kind at a time (the gradient check), which another request may cancel. */
@@ -74,6 +78,8 @@ export interface ServiceContext {
   readonly memoryBudget: MemoryBudget;
   readonly onnxModels: ImportedOnnxModels;
   readonly sweeps: SweepRunner;
+  /** The job queue sweeps may run on, when the host was given one. */
+  readonly sweepQueue: QueueSweep | undefined;
   /** Sweeps this host is running, by id, with what cancels each. */
   readonly activeSweeps: Map<string, AbortController>;
   emit(event: WorkbenchEvent): void;
@@ -82,6 +88,7 @@ export interface ServiceContext {
 export function createServiceContext(options: WorkbenchServiceOptions, emit: (event: WorkbenchEvent) => void): ServiceContext {
   const { supervisor, trainerFactory } = options;
   const budget = options.memoryBudget ?? memoryBudget();
+  const sweeps = new SweepRunner(supervisor, { budget });
   return {
     supervisor,
     store: supervisor.store,
@@ -95,7 +102,8 @@ export function createServiceContext(options: WorkbenchServiceOptions, emit: (ev
     helpers: new HelperSlots(options.helperSlots?.limit, options.helperSlots?.queue),
     memoryBudget: budget,
     onnxModels: new ImportedOnnxModels(new OnnxRunner(options.onnx)),
-    sweeps: new SweepRunner(supervisor, { budget }),
+    sweeps,
+    sweepQueue: options.sweepQueue ? new QueueSweep(sweeps, supervisor.store, options.sweepQueue) : undefined,
     activeSweeps: new Map(),
     emit,
   };

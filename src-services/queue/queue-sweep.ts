@@ -47,18 +47,36 @@ export class QueueSweep {
 
   /** Checks the server and the sweep (nothing is written before both pass), stores the definition and runs it. */
   async start(sweep: Sweep, options: QueueSweepOptions = {}): Promise<SweepResult> {
-    await checkReachable(this.target);
-    await this.runner.check(sweep);
-    const datasets = await this.datasets(sweep);
-    const id = await this.runner.prepare(sweep);
-    return this.run(id, sweep, datasets, options);
+    return this.run(await this.prepare(sweep), sweep, options);
   }
 
+  /**
+   * Checks the server, the sweep and its datasets, then stores the definition; returns the new sweep's id.
+   * Nothing is written when any check fails (an unreachable server included).
+   */
+  async prepare(sweep: Sweep): Promise<string> {
+    await checkReachable(this.target);
+    await this.runner.check(sweep);
+    await this.datasets(sweep);
+    return this.runner.prepare(sweep);
+  }
+
+  /** Reattaches to a stored sweep: records what its workers finished meanwhile, queues what is left. */
   async resume(id: string, options: QueueSweepOptions = {}): Promise<SweepResult> {
     await checkReachable(this.target);
     const sweep = await this.runner.definition(id);
     await this.runner.check(sweep);
-    return this.run(id, sweep, await this.datasets(sweep), options);
+    return this.run(id, sweep, options);
+  }
+
+  /** Refuses, with a clear message, when the queue's server cannot be reached. */
+  reachable(): Promise<void> {
+    return checkReachable(this.target);
+  }
+
+  /** The queue's server as messages name it (no password). */
+  get shown(): string {
+    return this.target.shown;
   }
 
   /** The live workers of the queue. */
@@ -83,7 +101,9 @@ export class QueueSweep {
     return found;
   }
 
-  private async run(id: string, sweep: Sweep, datasets: Map<string, DatasetIdentity>, options: QueueSweepOptions): Promise<SweepResult> {
+  /** Runs a prepared sweep (see prepare) on the queue until every trial is recorded or the signal aborts. */
+  async run(id: string, sweep: Sweep, options: QueueSweepOptions = {}): Promise<SweepResult> {
+    const datasets = await this.datasets(sweep);
     const started = performance.now();
     const total = trialCount(sweep);
     const connection = connectionOptions(this.target);
@@ -136,7 +156,11 @@ export class QueueSweep {
         }
         const tag = { id, name: sweep.name, trial: planned.trial, parameters: planned.parameters };
         const name = planned.config.name ?? `${sweep.name} #${planned.trial + 1}`;
-        const created = previous ?? (await this.store.create(planned.config, { name, sweep: tag }));
+        let created = previous;
+        if (!created) {
+          created = await this.store.create(planned.config, { name, sweep: tag });
+          options.onRecord?.(created);
+        }
         const claim = await this.store.claim(created.id, 'train');
         const jobId = trialJobId(id, planned.trial);
         const data: TrialJob = { runId: created.id, name, sweep: tag, config: planned.config, dataset: datasets.get(JSON.stringify(planned.config.dataset))! };
