@@ -1,7 +1,9 @@
 // `npm run bench`: GEMM throughput, the book's default training run end to end, and the trainer process's
 // message rate. Prints tables and writes bench/results/latest.json (--json also prints the JSON).
 // Flags: --quick (GEMM only), --skip-training, --ts-training (the full TypeScript-backend run, ~5 min),
-// --only-convnet (only the SimpleConvNet rows: native 1 and 2 threads against PyTorch, see simple-convnet.ts).
+// --only-convnet (only the SimpleConvNet rows: native 1 and 2 threads against PyTorch, see simple-convnet.ts),
+// --only-queue (only sweeps on a BullMQ job queue with 1, 2, 4 workers against the embedded path, see queue.ts;
+// it starts redis-server on a free loopback port).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,13 +21,15 @@ import { sparseImagesOf } from '../src-engine/sparse-images';
 import type { Dataset } from '../src-engine/dataset';
 import { bundledMnistDirectory, loadIdxDataset } from '../src-services/data/load-dataset';
 import { measureMessageRate } from './message-rate';
+import { measureQueue } from './queue';
 import { table, time } from './harness';
 import { timeSimpleConvNet, torchReference, type ConvNetRun } from './simple-convnet';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 const onlyConvNet = args.has('--only-convnet');
-const skipTraining = quick || onlyConvNet || args.has('--skip-training');
+const onlyQueue = args.has('--only-queue');
+const skipTraining = quick || onlyConvNet || onlyQueue || args.has('--skip-training');
 
 interface GemmShape {
   readonly label: string;
@@ -161,7 +165,7 @@ async function main(): Promise<void> {
   const allThreads = native ? nativeInfo().hardwareThreads : 1;
 
   // GEMM
-  if (!onlyConvNet) {
+  if (!onlyConvNet && !onlyQueue) {
     const gemmRows: Array<Array<string | number>> = [];
     const gemm: Array<Record<string, unknown>> = [];
     for (const shape of SHAPES) {
@@ -270,7 +274,13 @@ async function main(): Promise<void> {
     );
   }
 
-  if (!quick && native) await convNetTable(native, allThreads, results);
+  if (!quick && !onlyQueue && native) await convNetTable(native, allThreads, results);
+  // Sweeps on a job queue against the embedded path (needs redis-server; skipped with the reason without it).
+  if (onlyQueue || (!quick && !onlyConvNet)) {
+    const queue = await measureQueue(cpus().length);
+    results.queue = queue;
+    if ('skipped' in queue) console.log(`\nSweep queue bench skipped: ${queue.skipped}`);
+  }
 
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results');
   mkdirSync(out, { recursive: true });
