@@ -70,11 +70,13 @@ function vitestProject(project, title) {
   const report = join(reportDir, 'report.json');
   // scripts/vitest-global-setup.ts writes here why native-only tests are skipped, when they are.
   const nativeSkipFile = join(reportDir, 'native-skip.txt');
+  // src-services/queue/test-support/redis-server.ts writes here why the tests with a real Redis are skipped.
+  const redisSkipFile = join(reportDir, 'redis-skip.txt');
   process.stdout.write(`\n=== ${title}: vitest run --project ${project}\n`);
   const started = Date.now();
   const vitest = spawnSync(bin('vitest'), ['run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], {
     stdio: 'inherit',
-    env: { ...process.env, BACKPROP_NATIVE_SKIP_FILE: nativeSkipFile },
+    env: { ...process.env, BACKPROP_NATIVE_SKIP_FILE: nativeSkipFile, BACKPROP_REDIS_SKIP_FILE: redisSkipFile },
   });
   const failedBefore = failed;
   try {
@@ -82,7 +84,13 @@ function vitestProject(project, title) {
     passed += json.numPassedTests;
     failed += json.numFailedTests;
     const notRun = json.numPendingTests + json.numTodoTests;
-    if (notRun > 0) skip(`${title}: ${notRun} of ${json.numTotalTests}`, existsSync(nativeSkipFile) ? `native-only: ${readFileSync(nativeSkipFile, 'utf8').trim()}` : 'see the vitest output above');
+    if (notRun > 0) {
+      const reasons = [];
+      if (existsSync(nativeSkipFile)) reasons.push(`native-only: ${readFileSync(nativeSkipFile, 'utf8').trim()}`);
+      // Each test file with a real Redis says why it skipped; one line per distinct reason.
+      if (existsSync(redisSkipFile)) reasons.push(...new Set(readFileSync(redisSkipFile, 'utf8').trim().split('\n').map((reason) => `with a real Redis: ${reason}`)));
+      skip(`${title}: ${notRun} of ${json.numTotalTests}`, reasons.length > 0 ? reasons.join('; ') : 'see the vitest output above');
+    }
     // A suite that fails to load has no failing test of its own: count it so it cannot pass silently.
     failed += json.testResults.filter((suite) => suite.status === 'failed' && suite.assertionResults.length === 0).length;
   } catch {

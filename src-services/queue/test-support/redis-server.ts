@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +51,7 @@ export async function startTestRedis(): Promise<TestRedis | { readonly skipReaso
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   });
   const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGKILL');
       await exited;
@@ -61,6 +61,8 @@ export async function startTestRedis(): Promise<TestRedis | { readonly skipReaso
   if (ready !== undefined) {
     await stop();
     console.log(`\n[queue] tests with a real Redis skipped: ${ready}\n`);
+    // `npm test` (scripts/test-all.mjs) lists the reason in its closing summary.
+    if (process.env.BACKPROP_REDIS_SKIP_FILE) appendFileSync(process.env.BACKPROP_REDIS_SKIP_FILE, `${ready}\n`);
     return { skipReason: ready };
   }
   return { url: `redis://127.0.0.1:${port}`, port, stop };
