@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -130,5 +130,32 @@ describe.skipIf(!('url' in redis))('sweeps on a BullMQ queue with a real Redis',
     expect(resumed.ranked.every((r) => r.status === 'completed')).toBe(true);
     expect(new Set(resumed.ranked.map((r) => r.sweep!.trial))).toEqual(new Set([0, 1, 2, 3]));
     expect(trialFolders(store)).toHaveLength(4);
+  });
+
+  it('a coordinator killed (SIGKILL) mid-sweep: `npm run sweep -- --resume ID --queue URL` reattaches, every trial recorded once', async () => {
+    const dir = join(root, 'killed-coordinator');
+    const file = join(root, 'killed-coordinator.json');
+    writeFileSync(file, JSON.stringify(sweep));
+    const workers = await Promise.all([QueueWorker.start(workerOptions()), QueueWorker.start(workerOptions())]);
+    const cli = (...args: string[]) => spawn(process.execPath, ['--import', 'tsx', 'src-cli/sweep.ts', '--runs-dir', dir, '--queue', url, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const first = cli('--config', file);
+    // Killed as soon as it has recorded its first trial: the others are queued or training on the workers.
+    await new Promise<void>((resolve) => createInterface({ input: first.stdout! }).on('line', (line) => /^\[1\/4\]/.test(line) && resolve()));
+    const killed = new Promise((resolve) => first.once('exit', resolve));
+    first.kill('SIGKILL');
+    await killed;
+    const id = readdirSync(dir).find((f) => f.startsWith('sweep-'))!.slice('sweep-'.length, -'.json'.length);
+    const second = cli('--resume', id, '--json');
+    let json = '';
+    let log = '';
+    second.stdout!.on('data', (chunk: Buffer) => (json += chunk.toString()));
+    second.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    const code = await new Promise((resolve) => second.once('exit', resolve));
+    await Promise.all(workers.map((w) => w.close()));
+    expect(code, log).toBe(0);
+    const result = JSON.parse(json.trim().split('\n').at(-1)!) as { trials: Array<{ trial: number; status: string; rank: number | null }> };
+    expect(result.trials.map((t) => t.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    expect(result.trials.map((t) => t.trial).sort()).toEqual([0, 1, 2, 3]);
+    expect(readdirSync(dir).filter((f) => !f.endsWith('.json'))).toHaveLength(4);
   });
 });
