@@ -9,10 +9,10 @@ export interface OwnHost {
 
 /**
  * A web host of a spec's own, over its own run store (the shared workbench host keeps its store), on a
- * free port; resolves once it listens.
+ * free port, with any more flags of `npm run web` (`--queue URL`); resolves once it listens.
  */
-export async function startOwnHost(runsDirectory: string): Promise<OwnHost> {
-  const host: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src-web/index.ts', '--port', '0', '--token', WEB_TOKEN, '--runs-dir', runsDirectory, '--concurrency', '1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startOwnHost(runsDirectory: string, flags: readonly string[] = []): Promise<OwnHost> {
+  const host: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src-web/index.ts', '--port', '0', '--token', WEB_TOKEN, '--runs-dir', runsDirectory, '--concurrency', '1', ...flags], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise((done) => host.once('exit', done));
   const url = await new Promise<string>((found, fail) => {
     let output = '';
