@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { availableParallelism } from 'node:os';
+import { memoryBudget } from '../src-services/limits/memory-budget';
 import { QueueWorker } from '../src-services/queue/queue-worker';
 import { parseRedisUrl } from '../src-services/queue/redis-url';
 import { nodeTrainerFactory } from '../src-services/trainers/trainer-process';
@@ -18,6 +19,8 @@ Options:
                     it must ask for a password: redis://USER:PASSWORD@HOST:PORT, or REDIS_PASSWORD
                     (and REDIS_USERNAME for an ACL user) in the environment
   --concurrency N   trials training at once (default: the number of cores)
+  --memory-budget SIZE  what each trial, and the trials training at once, may use (e.g. 8GB, 75%;
+                    default: half of the RAM, or BACKPROP_MEMORY_BUDGET); a larger trial is refused
   -h, --help
 
 Ctrl+C (or SIGTERM) takes no more trials and waits for those in training; a second Ctrl+C quits at once
@@ -25,7 +28,7 @@ Ctrl+C (or SIGTERM) takes no more trials and waits for those in training; a seco
 `;
 
 async function main(argv: readonly string[]): Promise<number> {
-  const values = parseFlags(argv, { queue: { type: 'string' }, concurrency: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, (message) => new UsageError(message));
+  const values = parseFlags(argv, { queue: { type: 'string' }, concurrency: { type: 'string' }, 'memory-budget': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, (message) => new UsageError(message));
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
@@ -33,7 +36,8 @@ async function main(argv: readonly string[]): Promise<number> {
   if (!values.queue) throw new UsageError('give --queue redis://HOST:PORT, the server the sweep was started with');
   const target = parseRedisUrl(values.queue);
   const concurrency = values.concurrency === undefined ? availableParallelism() : flagNumber('concurrency', values.concurrency, 'positive integer');
-  const worker = await QueueWorker.start({ target, concurrency, factory: nodeTrainerFactory(), log: (line) => process.stdout.write(line) });
+  const budget = memoryBudget(values['memory-budget']);
+  const worker = await QueueWorker.start({ target, concurrency, factory: nodeTrainerFactory(), memoryBudget: budget, log: (line) => process.stdout.write(line) });
   process.stdout.write(`worker ${worker.placement.id}: taking trials from ${target.shown}, ${concurrency} at a time\n`);
   await new Promise<void>((resolve) => {
     const stop = onStopSignals({

@@ -85,7 +85,7 @@ export const sweepsHandlers = {
   resumeSweep: async (ctx, { id, onQueue }) => {
     if (ctx.activeSweeps.has(id)) throw new UserError(`sweep ${id} is already running`);
     // A stored definition is refused as a new one would be (too many trials, over budget), before it starts.
-    await ctx.sweeps.check(await ctx.sweeps.definition(id));
+    await ctx.sweeps.check(await ctx.sweeps.definition(id), onQueue ? { concurrency: 1 } : {});
     if (onQueue) {
       const queue = queueOf(ctx);
       await queue.reachable();

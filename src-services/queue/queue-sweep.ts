@@ -56,7 +56,8 @@ export class QueueSweep {
    */
   async prepare(sweep: Sweep): Promise<string> {
     await checkReachable(this.target);
-    await this.runner.check(sweep);
+    // Each trial must fit this host's budget alone (it may train here one day); workers check theirs.
+    await this.runner.check(sweep, { concurrency: 1 });
     await this.datasets(sweep);
     return this.runner.prepare(sweep);
   }
@@ -65,7 +66,7 @@ export class QueueSweep {
   async resume(id: string, options: QueueSweepOptions = {}): Promise<SweepResult> {
     await checkReachable(this.target);
     const sweep = await this.runner.definition(id);
-    await this.runner.check(sweep);
+    await this.runner.check(sweep, { concurrency: 1 });
     return this.run(id, sweep, options);
   }
 

@@ -7,6 +7,8 @@ import { Redis } from 'ioredis';
 import { errorMessage } from '../../src-shared/error-message';
 import { trialJobSchema, trialResultSchema, type TrialJob, type TrialProgress, type TrialResult } from '../../src-shared/queue';
 import type { TrialPlacement, WorkerInfo } from '../../src-shared/queue-worker-info';
+import type { MemoryBudget } from '../../src-shared/memory-budget';
+import { checkTrainingBudget, memoryBudget } from '../limits/memory-budget';
 import { RunStore } from '../runs/run-store';
 import { RunSupervisor } from '../trainers/run-supervisor';
 import type { TrainerProcessFactory } from '../trainers/trainer-process';
@@ -36,6 +38,8 @@ export interface QueueWorkerOptions {
   readonly lockDurationMs?: number;
   readonly stalledIntervalMs?: number;
   readonly log?: (line: string) => void;
+  /** What one trial may use on this machine (default: its budget, see memoryBudget); a larger trial is refused. */
+  readonly memoryBudget?: MemoryBudget;
   /** Called once a trial's checkpoint reached the queue, sent after an evaluation or at a pause of its trainer. */
   readonly onCheckpointSent?: (jobId: string, after: 'evaluation' | 'pause') => void;
 }
@@ -58,6 +62,7 @@ export class QueueWorker {
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   /** Local runs whose files were sent: deleted once their trainers let go of them. */
   private readonly sent: string[] = [];
+  private readonly budget: MemoryBudget;
 
   private constructor(
     private readonly options: QueueWorkerOptions,
@@ -66,6 +71,7 @@ export class QueueWorker {
     private readonly scratch: string,
     private worker: Worker | undefined = undefined,
   ) {
+    this.budget = options.memoryBudget ?? memoryBudget();
     const host = hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 200) || 'host';
     this.placement = { id: `${host}.${process.pid}.${randomBytes(2).toString('hex')}`, host };
   }
@@ -75,7 +81,12 @@ export class QueueWorker {
     await checkReachable(options.target);
     const scratch = await mkdtemp(join(tmpdir(), 'bpw-worker-'));
     const store = new RunStore(scratch, process.env.npm_package_version ?? '0.0.0', undefined, { holder: 'npm run worker' });
-    const supervisor = new RunSupervisor(store, options.factory, { concurrency: options.concurrency, reuseTrainers: true, ...(options.cores ? { cores: options.cores } : {}) });
+    const supervisor = new RunSupervisor(store, options.factory, {
+      concurrency: options.concurrency,
+      reuseTrainers: true,
+      ...(options.cores ? { cores: options.cores } : {}),
+      ...(options.memoryBudget ? { memoryBudgetBytes: options.memoryBudget.bytes } : {}),
+    });
     const redis = new Redis(connectionOptions(options.target));
     redis.on('error', () => undefined);
     const self = new QueueWorker(options, redis, supervisor, scratch);
@@ -135,6 +146,11 @@ export class QueueWorker {
       mine = await datasetIdentity(trial.config.dataset);
     } catch (error) {
       throw new UnrecoverableError(`worker ${this.placement.id} cannot read the dataset "${trial.dataset.name}": ${errorMessage(error)}`);
+    }
+    try {
+      checkTrainingBudget(trial.config, this.budget, `trial ${job.id}`);
+    } catch (error) {
+      throw new UnrecoverableError(`worker ${this.placement.id} refused the trial: ${errorMessage(error)}`);
     }
     if (mine.checksum !== trial.dataset.checksum) {
       throw new UnrecoverableError(

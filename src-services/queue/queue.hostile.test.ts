@@ -78,7 +78,11 @@ describe.skipIf(!('url' in redis))('hostile messages on a real queue', () => {
     expect(await failure('sw.trial-5', wrongData)).toBe(
       `worker ${worker.placement.id} refused the trial: its copy of the dataset "dense" (sha256 ${good.dataset.checksum.slice(0, 12)}…) is not the sweep's (sha256 000000000000…); give it the same files`,
     );
-    await Promise.all([events.close(), queue.close(), worker.close()]);
+    await worker.close();
+    // A machine whose budget the trial does not fit refuses it too, saying so.
+    const small = await QueueWorker.start({ target: parseRedisUrl(url), concurrency: 1, cores: 1, factory: testTrainerFactory(), memoryBudget: { bytes: 1000, source: 'the test' } });
+    expect(await failure('sw.trial-6', { ...good, sweep: { ...good.sweep, trial: 6 } })).toMatch(new RegExp(`^worker ${small.placement.id.replaceAll('.', '\\.')} refused the trial: .*budget`));
+    await Promise.all([events.close(), queue.close(), small.close()]);
   });
 
   it('the coordinator refuses files and results that a worker could not have sent: the trial fails with the reason, nothing else is written', async () => {

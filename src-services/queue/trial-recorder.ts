@@ -65,7 +65,11 @@ export class TrialRecorder {
   finish(runId: string, jobId: string, result: TrialResult): Promise<RunRecord> {
     return this.then(runId, async () => {
       const record = await this.store.get(runId);
-      if (isDone(record)) return record;
+      if (isDone(record)) {
+        // Recorded before (a coordinator stopped between recording and clean-up): only the clean-up is left.
+        await dropTrialFiles(this.redis, jobId).catch(() => undefined);
+        return record;
+      }
       let files;
       try {
         files = await readTrialFiles(this.redis, jobId);

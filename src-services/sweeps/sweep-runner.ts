@@ -65,9 +65,10 @@ export class SweepRunner {
   /**
    * Refuses a sweep of too many trials, an invalid trial config, a trial over the memory budget, or more
    * trials training at once than the budget holds (without holding the event loop: see checkSweep).
+   * `concurrency`: the trials that train at once on one machine, when not this supervisor's (a queue's).
    */
-  async check(sweep: Sweep): Promise<void> {
-    await checkSweep(sweep, { budget: this.budget, concurrency: this.concurrencyOf(sweep) });
+  async check(sweep: Sweep, options: { concurrency?: number } = {}): Promise<void> {
+    await checkSweep(sweep, { budget: this.budget, concurrency: options.concurrency ?? this.concurrencyOf(sweep) });
   }
 
   /** Checks the sweep (see check) and stores its definition; returns the new sweep's id. */
