@@ -168,6 +168,21 @@ export interface Backend {
   /** Its backward: dx (N, C, H, W) = dout scattered to each window's argmax, overlapping windows adding up (overwrites dx). */
   maxPoolBackward(dout: FloatArray, argmax: Int32Array, dx: FloatArray, ...window: WindowArgs): void;
 
+  /**
+   * The book's Convolution forward in one kernel: out (N, FN, out_h, out_w) = the convolution of x (N, C, H, W)
+   * with the `filters` filters w (FN, C, FH, FW), plus bias (FN) — the sums of im2col, col W^T + b and the
+   * transpose to channels first, without the col matrix: out[n, f, i, j] = bias[f] + sum over c, ky, kx of
+   * w[f, c, ky, kx] x[n, c, i*stride + ky - pad, j*stride + kx - pad], 0 in the padding. out must not overlap
+   * x, w or bias.
+   */
+  convForward(x: FloatArray, w: FloatArray, bias: FloatArray, out: FloatArray, filters: number, ...window: WindowArgs): void;
+
+  /** Its parameter gradients for dout (N, FN, out_h, out_w): dw (FN, C, FH, FW) = the sum over the batch and the windows of dout times the pixel each weight read, db (FN) = dout summed per filter (overwrites both; neither may overlap the others). */
+  convBackwardFilters(x: FloatArray, dout: FloatArray, dw: FloatArray, db: FloatArray, filters: number, ...window: WindowArgs): void;
+
+  /** Its input gradient: dx (N, C, H, W) = every window's w[f] dout[n, f, i, j] added where the window read x, padding cut off (overwrites dx; it must not overlap dout or w). */
+  convBackwardInput(dout: FloatArray, w: FloatArray, dx: FloatArray, filters: number, ...window: WindowArgs): void;
+
   /** out[b, j, i] = x[b, i, j] for batch matrices of rows x cols (the book's transpose(0, 3, 1, 2) and back). out must not overlap x. */
   transposeBatch(x: FloatArray, out: FloatArray, batch: number, rows: number, cols: number): void;
 

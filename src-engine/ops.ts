@@ -252,6 +252,27 @@ export class TensorOps {
     this.backend.maxPoolBackward(dout.data, argmax, dx.data, ...args);
   }
 
+  /** out (N, FN, out_h, out_w) = x (N, C, H, W) convolved with W (FN, C, FH, FW), plus b: im2col, col W^T + b and the transpose in one kernel. */
+  convForward(x: Tensor, W: Tensor, b: Tensor, window: Window, out: Tensor): void {
+    const { args, filters, planes } = this.convolution('convForward', x, W, window);
+    if (b.size !== filters || out.size !== planes) throw misfit('convForward', `b needs (FN) and out (N, FN, out_h, out_w), ${planes} values`, { x, W, b, out });
+    this.backend.convForward(x.data, W.data, b.data, out.data, filters, ...args);
+  }
+
+  /** dW = the sum over the windows of dout times the pixels each weight read (the book's dout^T col), db = dout summed per filter. */
+  convBackwardFilters(x: Tensor, dout: Tensor, window: Window, dW: Tensor, db: Tensor): void {
+    const { args, filters, planes } = this.convolution('convBackwardFilters', x, dW, window);
+    if (dout.size !== planes || db.size !== filters) throw misfit('convBackwardFilters', `dout needs the forward's (N, FN, out_h, out_w), ${planes} values, and db (FN)`, { x, dout, dW, db });
+    this.backend.convBackwardFilters(x.data, dout.data, dW.data, db.data, filters, ...args);
+  }
+
+  /** dx = every window's W dout added back where the window read x (the book's col2im(dout W)). */
+  convBackwardInput(dout: Tensor, W: Tensor, window: Window, dx: Tensor): void {
+    const { args, filters, planes } = this.convolution('convBackwardInput', dx, W, window);
+    if (dout.size !== planes) throw misfit('convBackwardInput', `dout needs the forward's (N, FN, out_h, out_w), ${planes} values`, { dout, W, dx });
+    this.backend.convBackwardInput(dout.data, W.data, dx.data, filters, ...args);
+  }
+
   /** images (N, C, H, W) from rows (N*H*W, C): the book's reshape(N, H, W, C).transpose(0, 3, 1, 2). */
   channelsFirst(rows: Tensor, images: Tensor): void {
     const [n, c, h, w] = images.shape;
@@ -312,6 +333,14 @@ export class TensorOps {
     const [outH, outW] = windowOutput(op, images.shape, window);
     const args: WindowArgs = [n, c, h, w, window.height, window.width, window.stride, window.pad];
     return { args, rows: n * outH * outW, cols: c * window.height * window.width, pooled: n * c * outH * outW };
+  }
+
+  /** A convolution's window over images (N, C, H, W) with filters W (FN, C, FH, FW): its arguments, FN and the output size. */
+  private convolution(op: string, images: Tensor, W: Tensor, window: Window): { args: WindowArgs; filters: number; planes: number } {
+    const { args, rows } = this.sweep(op, images, window);
+    const [fn, c, fh, fw] = W.shape;
+    if (W.shape.length !== 4 || c !== images.shape[1] || fh !== window.height || fw !== window.width) throw misfit(op, `W needs (FN, ${images.shape[1]}, ${window.height}, ${window.width})`, { images, W });
+    return { args, filters: fn, planes: rows * fn };
   }
 
   private checkBatchNorm(op: string, x: Tensor, out: Tensor, state: BatchNormState): number {

@@ -101,6 +101,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add<MaxPoolForward>(env, exports, "maxPoolForward");
   add<MaxPoolBackward>(env, exports, "maxPoolBackward");
   add<TransposeBatch>(env, exports, "transposeBatch");
+  add<ConvForward>(env, exports, "convForward");
+  add<ConvBackwardFilters>(env, exports, "convBackwardFilters");
+  add<ConvBackwardInput>(env, exports, "convBackwardInput");
   add<GatherRows>(env, exports, "gatherRows");
   add<SparseMatmul>(env, exports, "sparseMatmul");
   add<SparseMatmulTransposed>(env, exports, "sparseMatmulTransposed");

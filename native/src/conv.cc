@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "exports.h"
 #include "runtime.h"
@@ -52,6 +53,55 @@ void for_each_task(const Napi::CallbackInfo& info, int64_t tasks, int64_t values
   ThreadPool& pool = Runtime::of(info.Env()).pool();
   const int threads = values >= 65536 ? pool.threads() : 1;
   pool.parallel_for(tasks, threads, [](void* ctx, int64_t task, int) { (*static_cast<F*>(ctx))(task); }, &fn);
+}
+
+/** Like for_each_task, fn(task, worker): each worker has a scratch buffer of its own in the pool. */
+template <typename F>
+void for_each_task_on_worker(const Napi::CallbackInfo& info, int64_t tasks, int64_t values, F& fn) {
+  ThreadPool& pool = Runtime::of(info.Env()).pool();
+  const int threads = values >= 65536 ? pool.threads() : 1;
+  pool.parallel_for(tasks, threads, [](void* ctx, int64_t task, int worker) { (*static_cast<F*>(ctx))(task, worker); }, &fn);
+}
+
+/** n rounded up to whole 64-byte vectors of T. */
+template <typename T>
+int64_t whole_vectors(int64_t n) {
+  const int64_t lanes = 64 / static_cast<int64_t>(sizeof(T));
+  return (n + lanes - 1) / lanes * lanes;
+}
+
+/** The direct convolution's geometry for FN filters over the window g, padded for T. */
+template <typename T>
+bpw_conv_args conv_args(const Window& g, int64_t filters) {
+  return bpw_conv_args{g.n, g.c, g.h, g.w, filters, g.fh, g.fw, g.stride, g.pad, g.out_h, g.out_w, whole_vectors<T>(filters), whole_vectors<T>(g.c * g.fh * g.fw)};
+}
+
+template <typename T>
+void conv_pass(const bpw_conv_args* a, int pass, int64_t b, const T* in, const T* w, const T* bias, T* out, T* scratch) {
+  if constexpr (sizeof(T) == 8) kernels().dconv(a, pass, b, in, w, bias, out, scratch);
+  else kernels().sconv(a, pass, b, in, w, bias, out, scratch);
+}
+
+// The 2x2 stride-2 unpadded pooling of plane p (the book's and PyTorch's usual one), branch-free: the first
+// maximum of each window wins ties, as in max_pool_plane.
+template <typename T>
+void max_pool_2x2_plane(const Window g, const T* x, T* out, int32_t* argmax, int64_t p) {
+  const T* plane = x + p * g.h * g.w;
+  for (int64_t oy = 0; oy < g.out_h; ++oy) {
+    const T* r0 = plane + 2 * oy * g.w;
+    const T* r1 = r0 + g.w;
+    T* o = out + (p * g.out_h + oy) * g.out_w;
+    int32_t* a = argmax + (p * g.out_h + oy) * g.out_w;
+    for (int64_t ox = 0; ox < g.out_w; ++ox) {
+      T m = r0[2 * ox];
+      int32_t best = 0;
+      if (r0[2 * ox + 1] > m) m = r0[2 * ox + 1], best = 1;
+      if (r1[2 * ox] > m) m = r1[2 * ox], best = 2;
+      if (r1[2 * ox + 1] > m) m = r1[2 * ox + 1], best = 3;
+      o[ox] = m;
+      a[ox] = best;
+    }
+  }
 }
 
 // Image b's rows of col: row (b, oy, ox), column (ch, ky, kx) = x[b, ch, oy * stride + ky - pad, ox * stride + kx - pad], 0 in the padding.
@@ -233,7 +283,11 @@ Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
   if (g.pooled_size() > 0) args.no_overlap(out.data, out.bytes(), x.data, x.bytes(), "out must not overlap x");
   with_dtype(x.f64, [&](auto zero) {
     using T = decltype(zero);
-    auto task = [&](int64_t p) { max_pool_plane(g, x.as<T>(), out.as<T>(), argmax.data, p); };
+    const bool two_by_two = g.fh == 2 && g.fw == 2 && g.stride == 2 && g.pad == 0;
+    auto task = [&](int64_t p) {
+      if (two_by_two) max_pool_2x2_plane(g, x.as<T>(), out.as<T>(), argmax.data, p);
+      else max_pool_plane(g, x.as<T>(), out.as<T>(), argmax.data, p);
+    };
     for_each_task(info, g.n * g.c, g.image_size(), task);
   });
   return info.Env().Undefined();
@@ -275,6 +329,129 @@ Napi::Value TransposeBatch(const Napi::CallbackInfo& info) {
     using T = decltype(zero);
     auto task = [&](int64_t b) { transpose(x.as<T>() + b * rows * cols, out.as<T>() + b * rows * cols, rows, cols); };
     for_each_task(info, batch, size, task);
+  });
+  return info.Env().Undefined();
+}
+
+namespace {
+
+/** The arguments every convolution export shares after its arrays: filters, then the eight WindowArgs. */
+Window conv_window(Args& args, std::size_t first, int64_t* filters) {
+  *filters = args.dim(first, "filters");
+  return window_args(args, first + 1);
+}
+
+std::string filter_shape(int64_t filters, const Window& g) {
+  return std::to_string(filters) + "x" + std::to_string(g.c) + "x" + shape(g.fh, g.fw);
+}
+
+std::string conv_out_shape(int64_t filters, const Window& g) {
+  return std::to_string(g.n) + "x" + std::to_string(filters) + "x" + shape(g.out_h, g.out_w);
+}
+
+}  // namespace
+
+Napi::Value ConvForward(const Napi::CallbackInfo& info) {
+  Args args(info, "convForward", 13);
+  const Floats x = args.floats(0, "x"), w = args.floats(1, "w"), bias = args.floats(2, "bias"), out = args.floats(3, "out");
+  int64_t fn = 0;
+  const Window g = conv_window(args, 4, &fn);
+  const int64_t k = g.c * g.fh * g.fw, planes = fn * g.out_h * g.out_w;
+  args.need(x, g.image_size(), "x " + g.image_shape());
+  args.need(w, fn * k, "w " + filter_shape(fn, g));
+  args.need(bias, fn, "bias " + std::to_string(fn));
+  args.need(out, g.n * planes, "out " + conv_out_shape(fn, g));
+  if (g.n * planes > 0) {
+    args.no_overlap(out.data, out.bytes(), x.data, x.bytes(), "out must not overlap x, w or bias");
+    args.no_overlap(out.data, out.bytes(), w.data, w.bytes(), "out must not overlap x, w or bias");
+    args.no_overlap(out.data, out.bytes(), bias.data, bias.bytes(), "out must not overlap x, w or bias");
+  }
+  if (g.n * planes == 0) return info.Env().Undefined();
+  with_dtype(x.f64, [&](auto zero) {
+    using T = decltype(zero);
+    const bpw_conv_args a = conv_args<T>(g, fn);
+    // W (FN, K) as Wt (K, FNp): each tap's filters side by side.
+    std::vector<T> wt(static_cast<std::size_t>(k * a.fnp), T(0));
+    for (int64_t f = 0; f < fn; ++f)
+      for (int64_t j = 0; j < k; ++j) wt[j * a.fnp + f] = w.as<T>()[f * k + j];
+    ThreadPool& pool = Runtime::of(info.Env()).pool();
+    auto task = [&](int64_t b, int worker) {
+      T* acc = static_cast<T*>(pool.scratch(worker, sizeof(T) * g.out_h * g.out_w * a.fnp));
+      conv_pass<T>(&a, BPW_CONV_FORWARD, b, x.as<T>(), wt.data(), bias.as<T>(), out.as<T>(), acc);
+    };
+    for_each_task_on_worker(info, g.n, g.n * planes, task);
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value ConvBackwardFilters(const Napi::CallbackInfo& info) {
+  Args args(info, "convBackwardFilters", 13);
+  const Floats x = args.floats(0, "x"), dout = args.floats(1, "dout"), dw = args.floats(2, "dw"), db = args.floats(3, "db");
+  int64_t fn = 0;
+  const Window g = conv_window(args, 4, &fn);
+  const int64_t k = g.c * g.fh * g.fw, planes = fn * g.out_h * g.out_w;
+  args.need(x, g.image_size(), "x " + g.image_shape());
+  args.need(dout, g.n * planes, "dout " + conv_out_shape(fn, g));
+  args.need(dw, fn * k, "dw " + filter_shape(fn, g));
+  args.need(db, fn, "db " + std::to_string(fn));
+  if (fn * k > 0) {
+    args.no_overlap(dw.data, dw.bytes(), x.data, x.bytes(), "dw must not overlap x or dout");
+    args.no_overlap(dw.data, dw.bytes(), dout.data, dout.bytes(), "dw must not overlap x or dout");
+    args.no_overlap(dw.data, dw.bytes(), db.data, db.bytes(), "db must not overlap dw, x or dout");
+  }
+  if (fn > 0) {
+    args.no_overlap(db.data, db.bytes(), x.data, x.bytes(), "db must not overlap dw, x or dout");
+    args.no_overlap(db.data, db.bytes(), dout.data, dout.bytes(), "db must not overlap dw, x or dout");
+  }
+  with_dtype(x.f64, [&](auto zero) {
+    using T = decltype(zero);
+    const bpw_conv_args a = conv_args<T>(g, fn);
+    ThreadPool& pool = Runtime::of(info.Env()).pool();
+    const int workers = g.n * planes >= 65536 ? pool.threads() : 1;
+    // Each worker adds its images into a (K + 1) x FNp block of its own (dWt, then db); the blocks are summed at the end.
+    const int64_t block = (k + 1) * a.fnp;
+    std::vector<T> partial(static_cast<std::size_t>(block * workers), T(0));
+    auto task = [&](int64_t b, int worker) {
+      T* rows = static_cast<T*>(pool.scratch(worker, sizeof(T) * g.out_h * g.out_w * a.fnp));
+      conv_pass<T>(&a, BPW_CONV_FILTERS, b, x.as<T>(), dout.as<T>(), nullptr, partial.data() + worker * block, rows);
+    };
+    for_each_task_on_worker(info, g.n, g.n * planes, task);
+    for (int i = 1; i < workers; ++i)
+      for (int64_t j = 0; j < block; ++j) partial[j] += partial[i * block + j];
+    for (int64_t f = 0; f < fn; ++f) {
+      for (int64_t j = 0; j < k; ++j) dw.as<T>()[f * k + j] = partial[j * a.fnp + f];
+      db.as<T>()[f] = partial[k * a.fnp + f];
+    }
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value ConvBackwardInput(const Napi::CallbackInfo& info) {
+  Args args(info, "convBackwardInput", 12);
+  const Floats dout = args.floats(0, "dout"), w = args.floats(1, "w"), dx = args.floats(2, "dx");
+  int64_t fn = 0;
+  const Window g = conv_window(args, 3, &fn);
+  const int64_t k = g.c * g.fh * g.fw, planes = fn * g.out_h * g.out_w;
+  args.need(dout, g.n * planes, "dout " + conv_out_shape(fn, g));
+  args.need(w, fn * k, "w " + filter_shape(fn, g));
+  args.need(dx, g.image_size(), "dx " + g.image_shape());
+  if (g.image_size() > 0) {
+    args.no_overlap(dx.data, dx.bytes(), dout.data, dout.bytes(), "dx must not overlap dout or w");
+    args.no_overlap(dx.data, dx.bytes(), w.data, w.bytes(), "dx must not overlap dout or w");
+  }
+  with_dtype(dx.f64, [&](auto zero) {
+    using T = decltype(zero);
+    const bpw_conv_args a = conv_args<T>(g, fn);
+    // W (FN, K) with each filter's row padded to kp.
+    std::vector<T> wp(static_cast<std::size_t>(fn * a.kp), T(0));
+    for (int64_t f = 0; f < fn; ++f)
+      for (int64_t j = 0; j < k; ++j) wp[f * a.kp + j] = w.as<T>()[f * k + j];
+    ThreadPool& pool = Runtime::of(info.Env()).pool();
+    auto task = [&](int64_t b, int worker) {
+      T* dcol = static_cast<T*>(pool.scratch(worker, sizeof(T) * a.kp));
+      conv_pass<T>(&a, BPW_CONV_INPUT, b, dout.as<T>(), wp.data(), nullptr, dx.as<T>(), dcol);
+    };
+    for_each_task_on_worker(info, g.n, g.image_size() + g.n * planes, task);
   });
   return info.Env().Undefined();
 }

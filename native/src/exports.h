@@ -38,6 +38,9 @@ Napi::Value Col2im(const Napi::CallbackInfo& info);
 Napi::Value MaxPoolForward(const Napi::CallbackInfo& info);
 Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info);
 Napi::Value TransposeBatch(const Napi::CallbackInfo& info);
+Napi::Value ConvForward(const Napi::CallbackInfo& info);
+Napi::Value ConvBackwardFilters(const Napi::CallbackInfo& info);
+Napi::Value ConvBackwardInput(const Napi::CallbackInfo& info);
 
 // gather.cc
 Napi::Value GatherRows(const Napi::CallbackInfo& info);

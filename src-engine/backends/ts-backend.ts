@@ -2,6 +2,7 @@ import type { Backend } from '../backend';
 import { activationsKernels } from './ts/activations';
 import { batchNormKernels } from './ts/batch-norm';
 import { convKernels } from './ts/conv';
+import { convolutionKernels } from './ts/convolution';
 import { denseKernels } from './ts/dense';
 import { imagesKernels } from './ts/images';
 import { optimizerRulesKernels } from './ts/optimizer-rules';
@@ -23,4 +24,5 @@ const tsBackend: Backend = {
   ...batchNormKernels,
   ...imagesKernels,
   ...convKernels,
+  ...convolutionKernels,
 };

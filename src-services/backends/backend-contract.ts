@@ -86,6 +86,57 @@ export function backendContract(get: () => Backend): void {
     }
   });
 
+  it('the direct convolution kernels match the TypeScript definition on random windows, within the rounding of their sums', () => {
+    const b = get();
+    const reference = createTsBackend();
+    const rng = new Rng(23);
+    const abs = (a: FloatArray): FloatArray => a.map(Math.abs);
+    for (let trial = 0; trial < 40; trial++) {
+      // The first call is SimpleConvNet's first layer on 8 images, large enough for the native backend to split
+      // it across threads; the rest random windows with padding, strides and several channels.
+      const window: WindowArgs = trial === 0 ? [8, 1, 28, 28, 5, 5, 1, 0] : randomWindow(rng);
+      const [n, c, h, w, fh, fw, stride, pad] = window;
+      const filters = 1 + rng.integer(trial === 0 ? 30 : 18);
+      const [outH, outW] = [Math.floor((h + 2 * pad - fh) / stride) + 1, Math.floor((w + 2 * pad - fw) / stride) + 1];
+      const [image, weights, planes] = [n * c * h * w, filters * c * fh * fw, n * filters * outH * outW];
+      const what = `${JSON.stringify(window)} filters ${filters}`;
+      for (const F of DTYPES) {
+        // Mostly zero pixels, as in MNIST (the native kernels skip zeros), and zeros in dout (as after ReLU).
+        const x = F.from(Array.from({ length: image }, () => (rng.uniform() < 0.6 ? 0 : rng.uniform())));
+        const W = random(F, weights, rng, 1);
+        const bias = random(F, filters, rng, 1);
+        const dout = F.from(Array.from({ length: planes }, () => (rng.uniform() < 0.5 ? 0 : rng.uniform() * 2 - 1)));
+        // Each value is a sum of `terms` products: recursive summation in any order is off by at most
+        // (terms + 1) units of rounding times the sum of the terms' magnitudes (computed by the same kernel on |x|).
+        const unit = F === Float32Array ? 2 ** -24 : 2 ** -53;
+        const within = (actual: FloatArray, expected: FloatArray, magnitudes: FloatArray, terms: number, label: string): void => {
+          for (let i = 0; i < expected.length; i++) {
+            const bound = (terms + 2) * unit * magnitudes[i]!;
+            if (!(Math.abs(actual[i]! - expected[i]!) <= bound)) expect(actual[i], `${label} ${what} ${F.name} [${i}]`).toBe(expected[i]);
+          }
+        };
+        const run = (k: Backend, size: number, kernel: (k: Backend, out: FloatArray) => void): FloatArray => {
+          const out = new F(size).fill(NaN);
+          kernel(k, out);
+          return out;
+        };
+        const forward = (k: Backend, xs: FloatArray, ws: FloatArray, bs: FloatArray) => run(k, planes, (kk, out) => kk.convForward(xs, ws, bs, out, filters, ...window));
+        within(forward(b, x, W, bias), forward(reference, x, W, bias), forward(reference, x, abs(W), abs(bias)), c * fh * fw, 'convForward');
+        const filterGrads = (k: Backend, xs: FloatArray, ds: FloatArray): [FloatArray, FloatArray] => {
+          const db = new F(filters).fill(NaN);
+          return [run(k, weights, (kk, dw) => kk.convBackwardFilters(xs, ds, dw, db, filters, ...window)), db];
+        };
+        const [dw, db] = filterGrads(b, x, dout);
+        const [dwRef, dbRef] = filterGrads(reference, x, dout);
+        const [dwAbs, dbAbs] = filterGrads(reference, x, abs(dout));
+        within(dw, dwRef, dwAbs, n * outH * outW, 'convBackwardFilters dw');
+        within(db, dbRef, dbAbs, n * outH * outW, 'convBackwardFilters db');
+        const input = (k: Backend, ds: FloatArray, ws: FloatArray) => run(k, image, (kk, dx) => kk.convBackwardInput(ds, ws, dx, filters, ...window));
+        within(input(b, dout, W), input(reference, dout, W), input(reference, abs(dout), abs(W)), filters * fh * fw, 'convBackwardInput');
+      }
+    }
+  });
+
   it('every "may alias" output gives the same numbers in place as into a separate array, matching a float64 oracle', () => {
     const b = get();
     const rng = new Rng(31);
@@ -156,6 +207,9 @@ export function backendContract(get: () => Backend): void {
       ['maxPoolForward', () => b.maxPoolForward(f(4), d(1), new Int32Array(1), 1, 1, 2, 2, 2, 2, 2, 0)],
       ['maxPoolBackward', () => b.maxPoolBackward(d(1), new Int32Array(1), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
       ['transposeBatch', () => b.transposeBatch(f(4), d(4), 1, 2, 2)],
+      ['convForward w', () => b.convForward(f(4), d(4), f(1), f(1), 1, 1, 1, 2, 2, 2, 2, 1, 0)],
+      ['convBackwardFilters db', () => b.convBackwardFilters(f(4), f(1), f(4), d(1), 1, 1, 1, 2, 2, 2, 2, 1, 0)],
+      ['convBackwardInput dx', () => b.convBackwardInput(f(1), f(4), d(4), 1, 1, 1, 2, 2, 2, 2, 1, 0)],
       ['sparseMatmul', () => b.sparseMatmul(...sparse, 1, f(2), 1, d(1))],
       ['sparseMatmulTransposed', () => b.sparseMatmulTransposed(...sparse, 1, d(1), 1, f(2))],
     ];
@@ -174,6 +228,12 @@ export function backendContract(get: () => Backend): void {
       ['gemm fractional k', () => b.gemm(false, false, 2, 3, 1.5, 1, f(8), f(12), 0, f(6))],
       ['gemm NaN n', () => b.gemm(false, false, 2, NaN, 4, 1, f(8), f(12), 0, f(6))],
       ['addBias bias', () => b.addBias(f(6), 2, 3, f(2), true)],
+      ['convForward w', () => b.convForward(f(9), f(7), f(2), f(8), 2, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convForward out', () => b.convForward(f(9), f(8), f(2), f(7), 2, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convForward fractional filters', () => b.convForward(f(9), f(8), f(2), f(8), 1.5, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convBackwardFilters db', () => b.convBackwardFilters(f(9), f(8), f(8), f(1), 2, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convBackwardInput dout', () => b.convBackwardInput(f(7), f(8), f(9), 2, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convBackwardInput window larger than the image', () => b.convBackwardInput(f(8), f(8), f(9), 2, 1, 1, 3, 3, 4, 4, 1, 0)],
       ['colSums x', () => b.colSums(f(5), 2, 3, f(3))],
       ['reluForward mask', () => b.reluForward(f(6), f(6), new Uint8Array(3), 6)],
       ['reluBackward dx', () => b.reluBackward(f(6), new Uint8Array(6), f(5), 6)],
@@ -228,6 +288,11 @@ export function backendContract(get: () => Backend): void {
       ['maxPoolForward out on x', () => b.maxPoolForward(view(0, 16), view(3, 4), new Int32Array(4), 1, 1, 4, 4, 2, 2, 2, 0)],
       ['maxPoolBackward dx on dout', () => b.maxPoolBackward(view(0, 4), new Int32Array(4), view(2, 16), 1, 1, 4, 4, 2, 2, 2, 0)],
       ['transposeBatch out on x', () => b.transposeBatch(view(0, 6), view(5, 6), 1, 2, 3)],
+      ['convForward out on x', () => b.convForward(view(0, 9), new Float64Array(4), new Float64Array(1), view(8, 4), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convForward out on bias', () => b.convForward(new Float64Array(9), new Float64Array(4), view(0, 1), view(0, 4), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convBackwardFilters dw on dout', () => b.convBackwardFilters(new Float64Array(9), view(0, 4), view(3, 4), new Float64Array(1), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convBackwardFilters db on dw', () => b.convBackwardFilters(new Float64Array(9), new Float64Array(4), view(0, 4), view(3, 1), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convBackwardInput dx on w', () => b.convBackwardInput(new Float64Array(4), view(0, 4), view(2, 9), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
       ['gatherRows out on indices', () => b.gatherRows(new Uint8Array(16), 8, indices, 1, view(0, 16))],
       ['sparseMatmul out on W', () => b.sparseMatmul(new Int32Array([0, 1]), new Uint16Array([0]), new Uint8Array([1]), 2, new Int32Array([0]), 1, view(0, 2), 1, view(1, 1))],
       ['sparseMatmul out on indices', () => b.sparseMatmul(new Int32Array([0, 1]), new Uint16Array([0]), new Uint8Array([1]), 2, new Int32Array(buffer, 64 * 4, 1), 1, new Float64Array(2), 1, view(32, 1))],
@@ -263,6 +328,13 @@ export function backendContract(get: () => Backend): void {
       b.maxPoolForward(empty, empty, new Int32Array(0), 0, 2, 4, 4, 2, 2, 2, 0);
       b.maxPoolBackward(empty, new Int32Array(0), empty, 2, 0, 4, 4, 2, 2, 2, 0);
       b.transposeBatch(empty, empty, 3, 0, 5);
+      // An empty batch: no output values, and zero gradients of the filters.
+      b.convForward(empty, new F(8), new F(2), empty, 2, 0, 1, 3, 3, 2, 2, 1, 0);
+      const [convDw, convDb] = [new F(8).fill(NaN), new F(2).fill(NaN)];
+      b.convBackwardFilters(empty, empty, convDw, convDb, 2, 0, 1, 3, 3, 2, 2, 1, 0);
+      expect(Array.from(convDw)).toEqual(new Array(8).fill(0));
+      expect(Array.from(convDb)).toEqual([0, 0]);
+      b.convBackwardInput(empty, new F(8), empty, 2, 0, 1, 3, 3, 2, 2, 1, 0);
       // No channels: a batch of images with nothing in them gives no columns and no values.
       b.im2col(empty, empty, 2, 0, 3, 3, 2, 2, 1, 0);
       const dW = new F(4).fill(NaN);

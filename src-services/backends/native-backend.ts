@@ -85,6 +85,9 @@ export function loadNativeBackend(): Backend {
     maxPoolForward: b.maxPoolForward,
     maxPoolBackward: b.maxPoolBackward,
     transposeBatch: b.transposeBatch,
+    convForward: b.convForward,
+    convBackwardFilters: b.convBackwardFilters,
+    convBackwardInput: b.convBackwardInput,
     background: { sparseMatmul: b.sparseMatmulAsync, gatherMatmul: b.gatherMatmulAsync, done: b.backgroundDone, wait: b.backgroundWait },
   };
 }

@@ -138,7 +138,7 @@ export const convKernels: Pick<Backend, 'im2col' | 'col2im' | 'maxPoolForward' |
 };
 
 /** The sizes one window sweep implies, checked: out_h = (H + 2 pad - FH) / stride + 1, floored like the book's //. */
-function geometry(name: string, [n, c, h, w, fh, fw, stride, pad]: WindowArgs) {
+export function geometry(name: string, [n, c, h, w, fh, fw, stride, pad]: WindowArgs) {
   requireDims(name, { n, channels: c, height: h, width: w, filterHeight: fh, filterWidth: fw, stride, pad });
   if (fh < 1 || fw < 1 || stride < 1) throw new RangeError(`${name}: the window ${fh}x${fw} and the stride ${stride} must be at least 1`);
   if (fh > h + 2 * pad || fw > w + 2 * pad) throw new RangeError(`${name}: the ${fh}x${fw} window does not fit a ${h}x${w} image padded by ${pad}`);
