@@ -1,6 +1,7 @@
 // `npm run bench`: GEMM throughput, the book's default training run end to end, and the trainer process's
 // message rate. Prints tables and writes bench/results/latest.json (--json also prints the JSON).
-// Flags: --quick (GEMM only), --skip-training, --ts-training (the full TypeScript-backend run, ~5 min).
+// Flags: --quick (GEMM only), --skip-training, --ts-training (the full TypeScript-backend run, ~5 min),
+// --only-convnet (only the SimpleConvNet rows: native 1 and 2 threads against PyTorch, see simple-convnet.ts).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,10 +17,12 @@ import type { Dataset } from '../src-engine/dataset';
 import { bundledMnistDirectory, loadIdxDataset } from '../src-services/data/load-dataset';
 import { measureMessageRate } from './message-rate';
 import { table, time } from './harness';
+import { timeSimpleConvNet, torchReference, type ConvNetRun } from './simple-convnet';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
-const skipTraining = quick || args.has('--skip-training');
+const onlyConvNet = args.has('--only-convnet');
+const skipTraining = quick || onlyConvNet || args.has('--skip-training');
 
 interface GemmShape {
   readonly label: string;
@@ -83,22 +86,8 @@ function firstLayerProducts(native: Backend, mnist: Dataset): Record<string, num
   };
 }
 
-async function main(): Promise<void> {
-  const results: Record<string, unknown> = {
-    date: new Date().toISOString(),
-    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version },
-  };
-  let native: Backend | undefined;
-  try {
-    native = loadNativeBackend();
-    results.native = nativeInfo();
-  } catch (error) {
-    console.warn(`native backend unavailable: ${(error as Error).message}`);
-  }
-  const ts = createTsBackend();
-  const allThreads = native ? nativeInfo().hardwareThreads : 1;
-
-  // GEMM
+/** GEMM GFLOP/s for the shapes of the book's network and 1024^3, native on 1 and all threads and TypeScript. */
+function gemmTable(native: Backend | undefined, ts: Backend, allThreads: number, results: Record<string, unknown>): void {
   const gemmRows: Array<Array<string | number>> = [];
   const gemm: Array<Record<string, unknown>> = [];
   for (const shape of SHAPES) {
@@ -119,6 +108,59 @@ async function main(): Promise<void> {
   results.gemm = gemm;
   console.log(`\nGEMM, GFLOP/s (best of repeated runs; native all threads = ${allThreads})`);
   console.log(table(['shape', 'dtype', 'native 1 thread', `native ${allThreads} threads`, 'ts'], gemmRows));
+}
+
+/** SimpleConvNet epochs on the native backend (1 and 2 threads) and in PyTorch, and their ratio. */
+async function convNetTable(native: Backend, allThreads: number, results: Record<string, unknown>): Promise<void> {
+  const mnist = await loadIdxDataset(bundledMnistDirectory());
+  const threads = [...new Set([1, Math.min(2, allThreads)])];
+  const ours: ConvNetRun[] = [];
+  for (const n of threads) {
+    setNativeThreads(n);
+    ours.push(timeSimpleConvNet(native, mnist, n));
+  }
+  setNativeThreads(allThreads);
+  const torch = torchReference(bundledMnistDirectory(), threads);
+  const rows: Array<Array<string | number>> = [];
+  const ratios: Array<Record<string, number>> = [];
+  for (const run of ours) {
+    const reference = 'runs' in torch ? torch.runs.find((r) => r.threads === run.threads) : undefined;
+    const ratio = reference ? run.seconds / reference.seconds : undefined;
+    if (reference && ratio !== undefined) ratios.push({ threads: run.threads, epoch: ratio, evaluation: run.evaluationSeconds / reference.evaluationSeconds });
+    rows.push([
+      `native, ${run.threads} thread${run.threads > 1 ? 's' : ''}`,
+      run.seconds.toFixed(2),
+      run.evaluationSeconds.toFixed(2),
+      reference ? reference.seconds.toFixed(2) : '-',
+      reference ? reference.evaluationSeconds.toFixed(2) : '-',
+      ratio !== undefined ? ratio.toFixed(2) : '-',
+    ]);
+  }
+  results.simpleConvNet = { steps: ours[0]?.steps, batch: ours[0]?.batch, dtype: 'float32', native: ours, torch, ratios };
+  console.log(
+    `\nSimpleConvNet (conv 30x5x5, ReLU, pool 2x2, affine 100, ReLU, affine 10; Adam 0.001, float32): seconds per epoch of ${ours[0]?.steps} steps of batch ${ours[0]?.batch}, ` +
+      'and of one evaluation pass (10 000 test + 60 000 training images)',
+  );
+  console.log(table(['run', 'epoch s', 'evaluation s', 'PyTorch epoch s', 'PyTorch evaluation s', 'epoch native/PyTorch'], rows));
+  console.log('runs' in torch ? `PyTorch ${torch.torch} (${torch.python}), BLAS: ${torch.blas}` : `PyTorch skipped: ${torch.skipped}`);
+}
+
+async function main(): Promise<void> {
+  const results: Record<string, unknown> = {
+    date: new Date().toISOString(),
+    machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version },
+  };
+  let native: Backend | undefined;
+  try {
+    native = loadNativeBackend();
+    results.native = nativeInfo();
+  } catch (error) {
+    console.warn(`native backend unavailable: ${(error as Error).message}`);
+  }
+  const ts = createTsBackend();
+  const allThreads = native ? nativeInfo().hardwareThreads : 1;
+
+  if (!onlyConvNet) gemmTable(native, ts, allThreads, results);
 
   if (!skipTraining) {
     // The book's default run: 784-50-10, std 0.01, SGD lr 0.1, batch 100, 10000 iterations, 17 evaluations.
@@ -196,6 +238,8 @@ async function main(): Promise<void> {
         `${rate.progressEventsPerSecond.toFixed(1)} progress events/s, host CPU ${(rate.hostCpuFraction * 100).toFixed(1)}% of one core`,
     );
   }
+
+  if (!quick && native) await convNetTable(native, allThreads, results);
 
   const out = join(dirname(fileURLToPath(import.meta.url)), 'results');
   mkdirSync(out, { recursive: true });

@@ -376,7 +376,7 @@ Napi::Value ConvForward(const Napi::CallbackInfo& info) {
       for (int64_t j = 0; j < k; ++j) wt[j * a.fnp + f] = w.as<T>()[f * k + j];
     ThreadPool& pool = Runtime::of(info.Env()).pool();
     auto task = [&](int64_t b, int worker) {
-      T* acc = static_cast<T*>(pool.scratch(worker, sizeof(T) * g.out_h * g.out_w * a.fnp));
+      T* acc = static_cast<T*>(pool.scratch(worker, sizeof(T) * g.out_h * g.out_w * (a.fnp + 1)));
       conv_pass<T>(&a, BPW_CONV_FORWARD, b, x.as<T>(), wt.data(), bias.as<T>(), out.as<T>(), acc);
     };
     for_each_task_on_worker(info, g.n, g.n * planes, task);

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import type { Backend, FloatArray } from '../../src-engine/backend';
+import type { Backend, FloatArray, WindowArgs } from '../../src-engine/backend';
 import { Rng } from '../../src-engine/rng';
 import { randomSparse } from '../../src-engine/sparse-fixtures';
 import type { SparseImages } from '../../src-engine/sparse-images';
@@ -89,6 +89,35 @@ function checkSparseCase(native: Backend, c: SparseCase, rng: Rng, threadCounts:
  * BACKPROP_ISA forcing a lower one and checks it against a plain float64 loop, with the bounds of
  * checkSparseCase; it prints the ISA and the worst error / tolerance ratio (<= 1 passes).
  */
+/**
+ * The direct convolution kernels are compiled per instruction set too (conv_isa.inc): this child runs them
+ * under BACKPROP_ISA on the cases given as argv[1] (window, filters) with inputs it draws (mostly zero pixels,
+ * as in MNIST), and prints the inputs and outputs for the parent to check against the TypeScript backend.
+ */
+const CONV_ISA_CHILD = String.raw`
+const b = require(process.env.BPW_ADDON);
+let seed = 0x1234567;
+const next = () => { seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0; return seed / 4294967296; };
+const runs = [];
+for (const { window, filters } of JSON.parse(process.argv[1])) {
+  const [n, c, h, w, fh, fw, stride, pad] = window;
+  const outH = Math.floor((h + 2 * pad - fh) / stride) + 1, outW = Math.floor((w + 2 * pad - fw) / stride) + 1;
+  for (const F of [Float32Array, Float64Array]) {
+    const x = F.from({ length: n * c * h * w }, () => (next() < 0.7 ? 0 : next()));
+    const wt = F.from({ length: filters * c * fh * fw }, () => next() * 2 - 1);
+    const bias = F.from({ length: filters }, () => next() - 0.5);
+    const dout = F.from({ length: n * filters * outH * outW }, () => (next() < 0.5 ? 0 : next() * 2 - 1));
+    const out = new F(dout.length), dw = new F(wt.length), db = new F(filters), dx = new F(x.length);
+    b.convForward(x, wt, bias, out, filters, ...window);
+    b.convBackwardFilters(x, dout, dw, db, filters, ...window);
+    b.convBackwardInput(dout, wt, dx, filters, ...window);
+    const plain = (a) => Array.from(a);
+    runs.push({ f64: F === Float64Array, x: plain(x), w: plain(wt), bias: plain(bias), dout: plain(dout), out: plain(out), dw: plain(dw), db: plain(db), dx: plain(dx) });
+  }
+}
+process.stdout.write(JSON.stringify({ isa: b.info().isa, runs }));
+`;
+
 const ISA_CHILD = String.raw`
 const b = require(process.env.BPW_ADDON);
 let seed = 0x2545f491;
@@ -411,6 +440,37 @@ describe.skipIf(!nativeForTests.backend)('native backend', () => {
       expect(report.cases).toBe(2 * 18 * 2);
       expect(report.gemmCases).toBe(2 * 9 * 4);
       expect(Number(report.worst), `BACKPROP_ISA=${isa} (${report.isa}): worst error / tolerance`).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('the direct convolution kernels of the other instruction sets and the portable ones (forced by BACKPROP_ISA in a child process) match the TypeScript backend', () => {
+    // Filter counts 20, 40 and 70 take the 2-, 3- and 5-vector (generic) loops of conv_isa.inc on AVX-512 floats.
+    const cases: Array<{ window: WindowArgs; filters: number }> = [
+      { window: [3, 1, 12, 12, 5, 5, 1, 0], filters: 20 },
+      { window: [2, 3, 9, 8, 3, 3, 2, 1], filters: 40 },
+      { window: [2, 2, 7, 7, 3, 3, 1, 2], filters: 70 },
+    ];
+    const reference = createTsBackend();
+    for (const isa of ['avx2', 'sse2', 'portable']) {
+      const child = spawnSync(process.execPath, ['-e', CONV_ISA_CHILD, JSON.stringify(cases)], { env: { ...process.env, BACKPROP_ISA: isa, BPW_ADDON: nativeAddonPath() }, encoding: 'utf8', timeout: 60_000, maxBuffer: 1 << 26 });
+      expect(child.status, `BACKPROP_ISA=${isa}: ${child.stderr}`).toBe(0);
+      const report = JSON.parse(child.stdout) as { isa: string; runs: Array<{ f64: boolean; x: number[]; w: number[]; bias: number[]; dout: number[]; out: number[]; dw: number[]; db: number[]; dx: number[] }> };
+      if (isa === 'portable') expect(report.isa).toBe('portable');
+      expect(report.runs.length).toBe(cases.length * 2);
+      report.runs.forEach((run, i) => {
+        const { window, filters } = cases[i >> 1];
+        const F = run.f64 ? Float64Array : Float32Array;
+        const [x, w, bias, dout] = [F.from(run.x), F.from(run.w), F.from(run.bias), F.from(run.dout)];
+        const [out, dw, db, dx] = [new F(run.out.length), new F(run.dw.length), new F(run.db.length), new F(run.dx.length)];
+        reference.convForward(x, w, bias, out, filters, ...window);
+        reference.convBackwardFilters(x, dout, dw, db, filters, ...window);
+        reference.convBackwardInput(dout, w, dx, filters, ...window);
+        // Values below 1 summed over at most a few hundred terms: float32 sums in another order agree to 1e-4.
+        const tolerance = run.f64 ? 1e-12 : 1e-4;
+        for (const [name, got, want] of [['out', run.out, out], ['dw', run.dw, dw], ['db', run.db, db], ['dx', run.dx, dx]] as const) {
+          got.forEach((v, j) => expect(Math.abs(v - want[j]), `${isa} (${report.isa}) ${name} ${JSON.stringify(window)} ${F.name} [${j}]`).toBeLessThan(tolerance * Math.max(1, Math.abs(want[j]))));
+        }
+      });
     }
   });
 
