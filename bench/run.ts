@@ -2,13 +2,16 @@
 // message rate. Prints tables and writes bench/results/latest.json (--json also prints the JSON).
 // Flags: --quick (GEMM only), --skip-training, --ts-training (the full TypeScript-backend run, ~5 min),
 // --only-convnet (only the SimpleConvNet rows: native 1 and 2 threads against PyTorch, see simple-convnet.ts).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseTrainConfig } from '../src-shared/config';
 import type { Backend, DType } from '../src-engine/backend';
 import { loadNativeBackend, nativeInfo, setNativeThreads } from '../src-services/backends/native-backend';
+import { loadWasmBackend } from '../src-services/backends/wasm/wasm-backend';
+import { wasmModulePath } from '../src-services/backends/wasm/wasm-module';
+import { statSync } from 'node:fs';
 import { createTsBackend } from '../src-engine/backends/ts-backend';
 import type { InputFormat } from '../src-engine/training/split-images';
 import { Trainer } from '../src-engine/training/trainer';
@@ -55,8 +58,22 @@ function gemmGflops(backend: Backend, shape: GemmShape, dtype: DType): number {
   return (2 * shape.m * shape.n * shape.k) / t.bestSeconds / 1e9;
 }
 
+/**
+ * CPU seconds the calling thread has used (Linux: /proc/self/task/<pid>/stat, 10 ms ticks), else undefined.
+ * On a machine other jobs share, a run's wall time grows with their load; the training thread's CPU time is
+ * what that run costs on an idle machine, whose other core takes the background kernels.
+ */
+function mainThreadCpuSeconds(): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The first layer's products for a random 100-image batch, dense (gathered) and sparse, in microseconds. */
-function firstLayerProducts(native: Backend, mnist: Dataset): Record<string, number> {
+function firstLayerProducts(backend: Backend, mnist: Dataset): Record<string, number> {
   const pixels = mnist.train.rows * mnist.train.cols;
   const images = sparseImagesOf(mnist.train.images, mnist.train.count, pixels);
   const rows = 100;
@@ -78,36 +95,12 @@ function firstLayerProducts(native: Backend, mnist: Dataset): Record<string, num
   const micros = (fn: () => void): number => time(() => (draw(), fn()), { minSeconds: 0.3 }).medianSeconds * 1e6;
   const drawOnly = micros(() => undefined);
   return {
-    gatherMicros: micros(() => native.gatherRows(mnist.train.images, pixels, indices, 1 / 255, x)) - drawOnly,
-    denseForwardMicros: micros(() => native.gemm(false, false, rows, n, pixels, 1, x, w, 0, out)) - drawOnly,
-    denseTransposedMicros: micros(() => native.gemm(true, false, pixels, n, rows, 1, x, dy, 0, dw)) - drawOnly,
-    sparseForwardMicros: micros(() => native.sparseMatmul(images.rowStart, images.columns, images.values, pixels, indices, 1 / 255, w, n, out)) - drawOnly,
-    sparseTransposedMicros: micros(() => native.sparseMatmulTransposed(images.rowStart, images.columns, images.values, pixels, indices, 1 / 255, dy, n, dw)) - drawOnly,
+    gatherMicros: micros(() => backend.gatherRows(mnist.train.images, pixels, indices, 1 / 255, x)) - drawOnly,
+    denseForwardMicros: micros(() => backend.gemm(false, false, rows, n, pixels, 1, x, w, 0, out)) - drawOnly,
+    denseTransposedMicros: micros(() => backend.gemm(true, false, pixels, n, rows, 1, x, dy, 0, dw)) - drawOnly,
+    sparseForwardMicros: micros(() => backend.sparseMatmul(images.rowStart, images.columns, images.values, pixels, indices, 1 / 255, w, n, out)) - drawOnly,
+    sparseTransposedMicros: micros(() => backend.sparseMatmulTransposed(images.rowStart, images.columns, images.values, pixels, indices, 1 / 255, dy, n, dw)) - drawOnly,
   };
-}
-
-/** GEMM GFLOP/s for the shapes of the book's network and 1024^3, native on 1 and all threads and TypeScript. */
-function gemmTable(native: Backend | undefined, ts: Backend, allThreads: number, results: Record<string, unknown>): void {
-  const gemmRows: Array<Array<string | number>> = [];
-  const gemm: Array<Record<string, unknown>> = [];
-  for (const shape of SHAPES) {
-    for (const dtype of ['float32', 'float64'] as const) {
-      const row: Record<string, unknown> = { shape: shape.label, dtype };
-      if (native) {
-        setNativeThreads(1);
-        row.native1 = gemmGflops(native, shape, dtype);
-        setNativeThreads(allThreads);
-        row.nativeAll = gemmGflops(native, shape, dtype);
-      }
-      if (!shape.large) row.ts = gemmGflops(ts, shape, dtype);
-      gemm.push(row);
-      const fmt = (v: unknown): string => (typeof v === 'number' ? v.toFixed(1) : '-');
-      gemmRows.push([shape.label, dtype, fmt(row.native1), fmt(row.nativeAll), fmt(row.ts)]);
-    }
-  }
-  results.gemm = gemm;
-  console.log(`\nGEMM, GFLOP/s (best of repeated runs; native all threads = ${allThreads})`);
-  console.log(table(['shape', 'dtype', 'native 1 thread', `native ${allThreads} threads`, 'ts'], gemmRows));
 }
 
 /** SimpleConvNet epochs on the native backend (1 and 2 threads) and in PyTorch, and their ratio. */
@@ -157,10 +150,40 @@ async function main(): Promise<void> {
   } catch (error) {
     console.warn(`native backend unavailable: ${(error as Error).message}`);
   }
+  let wasm: Backend | undefined;
+  try {
+    wasm = loadWasmBackend();
+    results.wasm = { path: wasmModulePath(), bytes: statSync(wasmModulePath()).size };
+  } catch (error) {
+    console.warn(`WebAssembly backend unavailable: ${(error as Error).message}`);
+  }
   const ts = createTsBackend();
   const allThreads = native ? nativeInfo().hardwareThreads : 1;
 
-  if (!onlyConvNet) gemmTable(native, ts, allThreads, results);
+  // GEMM
+  if (!onlyConvNet) {
+    const gemmRows: Array<Array<string | number>> = [];
+    const gemm: Array<Record<string, unknown>> = [];
+    for (const shape of SHAPES) {
+      for (const dtype of ['float32', 'float64'] as const) {
+        const row: Record<string, unknown> = { shape: shape.label, dtype };
+        if (native) {
+          setNativeThreads(1);
+          row.native1 = gemmGflops(native, shape, dtype);
+          setNativeThreads(allThreads);
+          row.nativeAll = gemmGflops(native, shape, dtype);
+        }
+        if (wasm) row.wasm = gemmGflops(wasm, shape, dtype);
+        if (!shape.large) row.ts = gemmGflops(ts, shape, dtype);
+        gemm.push(row);
+        const fmt = (v: unknown): string => (typeof v === 'number' ? v.toFixed(1) : '-');
+        gemmRows.push([shape.label, dtype, fmt(row.native1), fmt(row.nativeAll), fmt(row.wasm), fmt(row.ts)]);
+      }
+    }
+    results.gemm = gemm;
+    console.log(`\nGEMM, GFLOP/s (best of repeated runs; native all threads = ${allThreads})`);
+    console.log(table(['shape', 'dtype', 'native 1 thread', `native ${allThreads} threads`, 'wasm (1 thread)', 'ts'], gemmRows));
+  }
 
   if (!skipTraining) {
     // The book's default run: 784-50-10, std 0.01, SGD lr 0.1, batch 100, 10000 iterations, 17 evaluations.
@@ -173,6 +196,7 @@ async function main(): Promise<void> {
     sparseImagesOf(mnist.test.images, mnist.test.count, mnist.test.rows * mnist.test.cols);
     const encodeSeconds = (performance.now() - encodeStart) / 1000;
     if (native) results.firstLayer = firstLayerProducts(native, mnist);
+    if (wasm) results.firstLayerWasm = firstLayerProducts(wasm, mnist);
     const training: Array<Record<string, unknown>> = [];
     const trainRows: Array<Array<string | number>> = [];
     const runs: Array<{ backend: Backend; dtype: DType; iterations: number; input: InputFormat }> = [];
@@ -183,13 +207,18 @@ async function main(): Promise<void> {
         { backend: native, dtype: 'float64', iterations: 10000, input: 'auto' },
       );
     }
+    // The WebAssembly build of the same kernels: the backend 'auto' takes where the addon is not built.
+    if (wasm) runs.push({ backend: wasm, dtype: 'float32', iterations: 10000, input: 'auto' }, { backend: wasm, dtype: 'float64', iterations: 10000, input: 'auto' });
     // The TypeScript backend needs minutes for the whole run: by default it is timed on its first 600 updates.
     const tsIterations = args.has('--ts-training') ? 10000 : 600;
     runs.push({ backend: ts, dtype: 'float32', iterations: tsIterations, input: 'auto' });
     for (const run of runs) {
       const config = parseTrainConfig({ dtype: run.dtype, training: { iterations: run.iterations } });
       const trainer = new Trainer(config, mnist, run.backend, { input: run.input });
+      const cpuBefore = mainThreadCpuSeconds();
       const result = trainer.run({}, { finalEvaluation: false });
+      const cpu = mainThreadCpuSeconds();
+      const mainThreadCpu = cpu !== undefined && cpuBefore !== undefined ? cpu - cpuBefore : undefined;
       const entry = {
         backend: run.backend.name,
         dtype: run.dtype,
@@ -199,6 +228,7 @@ async function main(): Promise<void> {
         seconds: result.seconds,
         evaluationSeconds: result.evaluationSeconds,
         iterationsPerSecond: result.iterationsPerSecond,
+        mainThreadCpuSeconds: mainThreadCpu,
         trainAccuracy: result.trainAccuracy,
         testAccuracy: result.testAccuracy,
         complete: run.iterations === 10000,
@@ -208,28 +238,29 @@ async function main(): Promise<void> {
         `${run.backend.name} ${run.dtype} ${entry.input}${entry.complete ? '' : ` (first ${run.iterations} iterations)`}`,
         result.seconds.toFixed(2),
         result.evaluationSeconds.toFixed(2),
+        mainThreadCpu === undefined ? '-' : mainThreadCpu.toFixed(2),
         result.iterationsPerSecond.toFixed(0),
         entry.complete ? result.testAccuracy.toFixed(4) : '-',
       ]);
     }
     results.training = { dataLoadSeconds: loadSeconds, encodeSeconds, runs: training };
-    if (results.firstLayer) {
-      const f = results.firstLayer as Record<string, number>;
-      console.log('\nFirst layer of one training step, 100 MNIST images x W (784x50 float32), microseconds (median of repeats)');
-      console.log(
-        table(
-          ['input', 'x W', 'x^T dY (dW)'],
-          [
-            ['dense: gather /255 + GEMM', (f.gatherMicros + f.denseForwardMicros).toFixed(1), f.denseTransposedMicros.toFixed(1)],
-            ['sparse: nonzero pixels only', f.sparseForwardMicros.toFixed(1), f.sparseTransposedMicros.toFixed(1)],
-          ],
-        ),
+    const firstLayerRows: string[][] = [];
+    for (const [name, value] of [['native', results.firstLayer], ['wasm', results.firstLayerWasm]] as const) {
+      if (!value) continue;
+      const f = value as Record<string, number>;
+      firstLayerRows.push(
+        [`${name}, dense: gather /255 + GEMM`, (f.gatherMicros + f.denseForwardMicros).toFixed(1), f.denseTransposedMicros.toFixed(1)],
+        [`${name}, sparse: nonzero pixels only`, f.sparseForwardMicros.toFixed(1), f.sparseTransposedMicros.toFixed(1)],
       );
+    }
+    if (firstLayerRows.length > 0) {
+      console.log('\nFirst layer of one training step, 100 MNIST images x W (784x50 float32), microseconds (median of repeats)');
+      console.log(table(['input', 'x W', 'x^T dY (dW)'], firstLayerRows));
     }
     console.log(
       `\nDefault training run (10000 iterations with evaluations at i % 600 == 0; data loading ${loadSeconds.toFixed(2)} s and sparse encoding ${encodeSeconds.toFixed(2)} s apart)`,
     );
-    console.log(table(['run', 'seconds', 'of which evaluation', 'iterations/s', 'test accuracy'], trainRows));
+    console.log(table(['run', 'seconds', 'of which evaluation', 'training thread CPU s', 'iterations/s', 'test accuracy'], trainRows));
 
     const rate = await measureMessageRate();
     results.messageRate = rate;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the native addon (native/) at `npm install`/`npm ci` with the node-gyp that ships inside npm.
-// A failed build never fails the install: the engine then uses its TypeScript backend and says so once.
+// A failed build never fails the install: the engine then uses the WebAssembly build of the same kernels
+// (native/wasm, committed) and says so once.
 // BACKPROP_SKIP_NATIVE=1 skips the build.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -12,13 +13,13 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const addon = join(root, 'native', 'build', 'Release', 'backprop_native.node');
 
 if (process.env.BACKPROP_SKIP_NATIVE === '1') {
-  console.log('native addon: skipped (BACKPROP_SKIP_NATIVE=1); the TypeScript backend will be used');
+  console.log('native addon: skipped (BACKPROP_SKIP_NATIVE=1); the WebAssembly build of the kernels (native/wasm) will be used');
   process.exit(0);
 }
 
 const nodeGyp = findNodeGyp();
 if (!nodeGyp) {
-  console.warn('warning: native addon not built: node-gyp was not found (it ships with npm). The TypeScript backend will be used.');
+  console.warn('warning: native addon not built: node-gyp was not found (it ships with npm). The WebAssembly build of the kernels will be used.');
   process.exit(0);
 }
 
@@ -34,7 +35,7 @@ if (result.status === 0 && existsSync(addon)) {
 const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim().split('\n');
 console.warn(output.slice(-25).join('\n'));
 console.warn(
-  `warning: native addon not built (node-gyp exited with ${result.status ?? result.signal}); the engine will use the slower TypeScript backend. ` +
+  `warning: native addon not built (node-gyp exited with ${result.status ?? result.signal}); the engine will use the slower WebAssembly build of the same kernels. ` +
     'Install a C++17 compiler, make and Python 3 (see the README\'s "Native CPU kernels"), then run "npm rebuild" or "npm install".',
 );
 process.exit(0);

@@ -39,6 +39,18 @@ for (const [title, mode] of [['native sources portable', 'lint'], ['native addon
   process.stdout.write(`=== ${title}: ${result.status === 77 ? 'skipped' : result.status === 0 ? 'ok' : `FAILED (exit ${result.status ?? result.signal})`}\n`);
 }
 
+// The committed WebAssembly module (native/wasm/backprop.wasm) rebuilt from its sources where clang,
+// wasm-ld and wasi-libc are installed, and compared byte for byte: a stale module fails here.
+{
+  const title = 'WebAssembly module matches its sources';
+  process.stdout.write(`\n=== ${title}: node scripts/build-wasm.mjs --check\n`);
+  const result = spawnSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], { stdio: 'inherit' });
+  if (result.status === 77) skip(title, 'it cannot be rebuilt here (the reason is printed above); the unit tests still check its sources\' hashes');
+  else if (result.status === 0) passed++;
+  else failed++;
+  process.stdout.write(`=== ${title}: ${result.status === 77 ? 'skipped' : result.status === 0 ? 'ok' : `FAILED (exit ${result.status ?? result.signal})`}\n`);
+}
+
 step('import boundaries (eslint)', bin('eslint'), ['.']);
 step('no unused files, exports or dependencies (knip)', bin('knip'), []);
 step('typecheck (node)', bin('tsc'), ['-p', 'tsconfig.node.json', '--noEmit']);
@@ -100,6 +112,7 @@ else {
     env: { ...process.env, PLAYWRIGHT_JSON_OUTPUT_NAME: e2eReport, BACKPROP_E2E_SKIP_FILE: electronSkipFile },
   });
   if (existsSync(electronSkipFile)) skip('end-to-end tests in the desktop app', readFileSync(electronSkipFile, 'utf8').trim());
+  const failedBefore = failed;
   try {
     const stats = JSON.parse(readFileSync(e2eReport, 'utf8')).stats;
     passed += stats.expected + stats.flaky;
@@ -108,6 +121,12 @@ else {
   } catch {
     failed++;
     process.stdout.write(`playwright wrote no report (exit ${e2e.status ?? e2e.signal})\n`);
+  }
+  // Playwright can fail before any test runs (its web server's port taken, a config error): its report then
+  // counts nothing, so the exit status is what says it failed.
+  if (e2e.status !== 0 && failed === failedBefore) {
+    failed++;
+    process.stdout.write(`playwright failed with no failing test counted (exit ${e2e.status ?? e2e.signal}): counted as one failure\n`);
   }
   rmSync(e2eDir, { recursive: true, force: true });
 }

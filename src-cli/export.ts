@@ -20,7 +20,7 @@ import { runCli, UsageError } from './run-cli';
 
 const USAGE = `Usage:
   npm run export -- --run ID --out model.onnx   export a stored run, validated by onnxruntime on the test set
-  npm run export -- --check model.onnx          validate any .onnx MLP on a test set (accuracy, latency);
+  npm run export -- --check model.onnx          validate any .onnx MLP or conv net on a test set (accuracy, latency);
                                                  refused, with the reason, if it breaks this app's limits
 
 Options:

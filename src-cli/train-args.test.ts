@@ -9,7 +9,7 @@ import { parseTrainArgs } from './train-args';
 describe('npm run train flags', () => {
   it('no flags give the book\'s run', async () => {
     const { config, json } = await parseTrainArgs([]);
-    expect(config.network.hiddenSizes).toEqual([50]);
+    expect(config.network).toMatchObject({ hiddenSizes: [50] });
     expect(config.optimizer.lr).toBe(0.1);
     expect(json).toBe(false);
   });
@@ -28,9 +28,7 @@ describe('npm run train flags', () => {
     const file = join(dir, 'run.json');
     await writeFile(file, JSON.stringify({ network: { hiddenSizes: [100, 100], activation: 'sigmoid' }, training: { iterations: 50 }, seed: 3 }));
     const { config } = await parseTrainArgs(['--config', file, '--hidden', '20', '--epochs', '2', '--dtype', 'float64', '--init', 'he', '--dataset', '/data/fashion', '--json']);
-    expect(config.network.hiddenSizes).toEqual([20]);
-    expect(config.network.activation).toBe('sigmoid');
-    expect(config.network.weightInit).toBe('he');
+    expect(config.network).toMatchObject({ hiddenSizes: [20], activation: 'sigmoid', weightInit: 'he' });
     expect(config.training.epochs).toBe(2);
     expect(config.training.iterations).toBeUndefined();
     expect(config.seed).toBe(3);
@@ -80,5 +78,16 @@ describe('npm run train flags', () => {
     await expect(parseTrainArgs(['--runs-dir', join(file, 'runs')])).rejects.toThrow(`--runs-dir ${join(file, 'runs')}: ${file} is a file, not a folder`);
     await expect(parseTrainArgs(['--runs-dir', file])).rejects.toThrow(`--runs-dir ${file}: it is a file, not a folder`);
     expect((await parseTrainArgs(['--runs-dir', join(dir, 'new', 'runs')])).runsDirectory).toBe(join(dir, 'new', 'runs'));
+  });
+
+  it('a layer-list preset takes the shared flags (--epochs, --lr, --init, --weight-decay) and refuses the MLP\'s by name', async () => {
+    const preset = 'resources/presets/simple-convnet.json';
+    const { config } = await parseTrainArgs(['--config', preset, '--epochs', '1', '--init', 'he', '--weight-decay', '0.001', '--lr', '0.002']);
+    expect(config.network).toMatchObject({ input: [1, 28, 28], output: 10, weightInit: 'he', weightDecay: 0.001 });
+    expect(config.training).toMatchObject({ epochs: 1, evaluationSamples: 1000 });
+    expect(config.optimizer).toEqual({ type: 'adam', lr: 0.002, beta1: 0.9, beta2: 0.999 });
+    for (const flags of [['--hidden', '100'], ['--activation', 'sigmoid'], ['--batch-norm'], ['--dropout', '0.5'], ['--inverted-dropout']]) {
+      await expect(parseTrainArgs(['--config', preset, ...flags])).rejects.toThrow(`${flags[0]} shapes an MLP's hidden layers, but ${preset} has a layer-list network (network.layers): change its layers instead`);
+    }
   });
 });

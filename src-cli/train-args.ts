@@ -32,7 +32,7 @@ accuracy every epoch) unless options or a config file say otherwise.
   --sampling replacement|shuffle
   --loss-delta D           the 1e-7 inside the cross-entropy log (0 turns it off)
   --record-loss after-update|before-update
-  --seed N  --dtype float32|float64  --backend auto|native|ts
+  --seed N  --dtype float32|float64  --backend auto|native|wasm|ts
   --input auto|sparse|dense  first-layer input: only nonzero pixels (sparse), the full x_batch (dense),
                            or sparse when under 40 % of the pixels are nonzero (auto, default: MNIST yes)
   --runs-dir DIR           the run store (default: the desktop app's, ~/.config/Backprop Workbench/runs on Linux)
@@ -133,7 +133,7 @@ const CHOICE_FLAGS = {
   sampling: ['replacement', 'shuffle'],
   'record-loss': ['after-update', 'before-update'],
   dtype: ['float32', 'float64'],
-  backend: ['auto', 'native', 'ts'],
+  backend: ['auto', 'native', 'wasm', 'ts'],
 } as const satisfies Partial<Record<Flag, readonly string[]>>;
 type ChoiceFlag = keyof typeof CHOICE_FLAGS;
 const INIT_NAMES = ['he', 'relu', 'xavier', 'sigmoid'] as const;
@@ -198,6 +198,20 @@ function namedByFlags(error: ConfigError, given: ReadonlySet<Flag>, source: stri
   return new ConfigError(issues, source);
 }
 
+/** Flags that shape the MLP only: a layer-list network (network.layers) says the same in its list. */
+const MLP_ONLY_FLAGS = ['hidden', 'activation', 'batch-norm', 'dropout', 'inverted-dropout'] as const satisfies readonly Flag[];
+
+/**
+ * A layer-list network (a config with network.layers) takes --init, --weight-decay and --loss-delta as the
+ * MLP does; the flags that build an MLP's hidden layers are refused rather than silently ignored.
+ */
+function refuseMlpFlags(input: Json, given: ReadonlySet<Flag>, source: string | undefined): void {
+  const network = input.network;
+  if (!network || typeof network !== 'object' || Array.isArray(network) || !('layers' in network)) return;
+  const flag = MLP_ONLY_FLAGS.find((f) => given.has(f));
+  if (flag) throw new FlagError(`--${flag} shapes an MLP's hidden layers, but ${source ?? 'the config'} has a layer-list network (network.layers): change its layers instead`);
+}
+
 /** --init's names: he (= relu) or xavier (= sigmoid); a number is a std. */
 function initName(text: string): string {
   try {
@@ -249,6 +263,7 @@ export async function parseTrainArgs(argv: readonly string[]): Promise<TrainCliO
       throw new ConfigError([{ field: '(file)', message: `${flags.config} is not valid JSON: ${(error as Error).message}` }]);
     }
   }
+  refuseMlpFlags(input, given, source);
   const network = (): Json => section(input, 'network');
   const training = (): Json => section(input, 'training');
   if (flags.dataset !== undefined) input.dataset = flags.dataset === 'mnist' ? { kind: 'mnist' } : { kind: 'idx', path: flags.dataset };

@@ -19,6 +19,7 @@ import { runCli } from './run-cli';
 import { onStopSignals } from './stop-signals';
 import { parseTrainArgs, TRAIN_USAGE } from './train-args';
 import { trainInSlices } from './train-loop';
+import { networkClasses, networkLabel } from '../src-shared/network-config';
 
 /**
  * The run this command trains, under its lock: whatever fails after it is created (a full disk, an exception)
@@ -125,7 +126,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (interactive) human.write('\r\x1b[K');
   recorder?.end(result.status === 'diverged');
   // Completed (or stopped) stuck at chance: said in the summary and kept with the run.
-  const stalled = result.status === 'diverged' ? undefined : stalledAtChance(recentEvaluations, config.network.outputSize);
+  const stalled = result.status === 'diverged' ? undefined : stalledAtChance(recentEvaluations, networkClasses(config.network));
   if (store && run) {
     await store.update(run.id, {
       status: result.status,
@@ -188,9 +189,8 @@ async function main(argv: readonly string[]): Promise<number> {
 
 function describe(config: TrainConfig): string {
   const { network, optimizer, training } = config;
-  const layers = [network.inputSize, ...network.hiddenSizes, network.outputSize].join('-');
   const length = training.iterations !== undefined ? `${training.iterations} iterations` : training.epochs !== undefined ? `${training.epochs} epochs` : '10000 iterations';
-  return `${layers} ${network.activation} init ${network.weightInit} | ${optimizer.type} lr ${optimizer.lr} | batch ${training.batchSize} | ${length} | seed ${config.seed}`;
+  return `${networkLabel(network)} init ${network.weightInit} | ${optimizer.type} lr ${optimizer.lr} | batch ${training.batchSize} | ${length} | seed ${config.seed}`;
 }
 
 function appVersion(): string {

@@ -11,7 +11,7 @@
  */
 export type DType = 'float32' | 'float64';
 export type FloatArray = Float32Array | Float64Array;
-export type BackendName = 'ts' | 'native';
+export type BackendName = 'ts' | 'native' | 'wasm';
 
 /** The stateful rules of chapter 6 (SGD is axpby). */
 export type OptimizerRule = 'momentum' | 'nesterov' | 'adagrad' | 'rmsprop' | 'adam';
@@ -139,6 +139,7 @@ export interface Backend {
    * out (rows x n) = X W for a batch of sparse uint8 images (see sparse-images.ts): X's row r is image
    * indices[r] (entries rowStart[i] .. rowStart[i+1]-1 of columns/values) times scale, W is rowLength x n.
    * Only nonzero pixels are multiplied. Indices, pixel ranges and columns outside the arrays throw RangeError.
+   * An encoding never changes once made (sparse-images.ts): a backend may keep its own copy between calls.
    */
   sparseMatmul(...args: SparseProductArgs): void;
 

@@ -1,7 +1,7 @@
 import type { Backend } from './backend';
 import type { Dataset } from './dataset';
 import { gradientCheckBound, meanAbsoluteDifferences } from './gradient';
-import { MultiLayerNet } from './networks/multi-layer-net';
+import { createNetwork } from './networks/create-network';
 import { Rng } from './rng';
 import { Tensor } from './tensor';
 import { PIXEL_SCALE } from './training/split-images';
@@ -17,15 +17,16 @@ export interface GradientCheckResult {
 /** The book's gradient_check.py for any configured network: fresh weights, the first `samples` training images. */
 export function runGradientCheck(spec: Pick<TrainSpec, 'network' | 'dtype' | 'seed'>, dataset: Dataset, backend: Backend, samples: number): GradientCheckResult {
   const rows = Math.min(samples, dataset.train.count);
-  const net = new MultiLayerNet(spec.network, { backend, dtype: spec.dtype, rng: new Rng(spec.seed) });
-  const x = Tensor.zeros([rows, dataset.train.rows * dataset.train.cols], spec.dtype);
+  const net = createNetwork(spec.network, { backend, dtype: spec.dtype, rng: new Rng(spec.seed) });
+  const rowsOfPixels = Tensor.zeros([rows, dataset.train.rows * dataset.train.cols], spec.dtype);
   const indices = Int32Array.from({ length: rows }, (_, i) => i);
-  net.ops.gatherRows(dataset.train.images, indices, PIXEL_SCALE, x);
+  net.ops.gatherRows(dataset.train.images, indices, PIXEL_SCALE, rowsOfPixels);
+  const x = rowsOfPixels.reshape([rows, ...net.inputShape]);
   const labels = Int32Array.from(indices, (i) => dataset.train.labels[i]);
   // With dropout the mask is drawn once and kept, so both gradients see the same network.
   const [numerical, backprop] = net.withFrozenDropout(x, labels, () => [net.numericalGradient(x, labels), net.gradient(x, labels)] as const);
   return {
     differences: meanAbsoluteDifferences(backprop, numerical),
-    bound: gradientCheckBound(spec.dtype, spec.network.lossDelta),
+    bound: gradientCheckBound(spec.dtype, net.lossDelta),
   };
 }

@@ -23,6 +23,13 @@ export function numericalGradient(f: () => number, x: Tensor, h = NUMERICAL_GRAD
   return grad;
 }
 
+/** numericalGradient for each named parameter, with `loss` reading them all: the book's numerical_gradient on a network. */
+export function numericalGradients(params: Readonly<Record<string, Tensor>>, loss: () => number): Record<string, Tensor> {
+  const grads: Record<string, Tensor> = {};
+  for (const [key, param] of Object.entries(params)) grads[key] = numericalGradient(loss, param);
+  return grads;
+}
+
 /** mean(|a - b|) per key: the book's gradient-check statistic. */
 export function meanAbsoluteDifferences(
   a: Readonly<Record<string, Tensor>>,

@@ -219,11 +219,13 @@ export interface InsideInput extends InputActivations {
 }
 
 export interface WeightTiles {
-  /** units x inputSize values, row-major: one tile per hidden unit of the first layer. */
+  /** units x inputSize values, row-major: one tile per hidden unit of the first layer (per filter of a first convolution). */
   readonly data: number[];
   readonly units: number;
   readonly inputSize: number;
   readonly iteration: number | null;
+  /** A first convolution's filters: (units, C, FH, FW), each tile C*FH*FW weights in that order; absent for an Affine. */
+  readonly filterShape?: readonly [filters: number, channels: number, height: number, width: number];
 }
 
 export interface TestImage {

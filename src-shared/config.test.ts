@@ -45,8 +45,7 @@ describe('the shared training config schema', () => {
 
   it('accepts init names case-insensitively and epochs instead of iterations', () => {
     const config = parseTrainConfig({ network: { weightInit: 'He', activation: 'ReLU' }, training: { epochs: 2.5, batchSize: 200 } });
-    expect(config.network.weightInit).toBe('he');
-    expect(config.network.activation).toBe('relu');
+    expect(config.network).toMatchObject({ weightInit: 'he', activation: 'relu' });
     expect(totalIterations(config.training, 60000)).toBe(750);
   });
 

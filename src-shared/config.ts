@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import type { DType } from '../src-engine/backend';
 import { schemaFor, type Assert, type SameShape } from './exact-schema';
-import { MAX_HIDDEN_LAYERS } from './limits';
+import { LAYER_LIST_LIMITS, MAX_AFFINE_LAYERS, MAX_HIDDEN_LAYERS } from './limits';
+import { layerListParameterCount } from '../src-engine/networks/layer-list-memory';
+import { layerShapes, type LayerListSpec, type LayerSpec } from '../src-engine/networks/layer-list-spec';
 import { DEFAULT_NETWORK, type NetworkSpec } from '../src-engine/networks/network-spec';
+import type { AnyNetworkSpec } from '../src-engine/networks/trainable-network';
 import { OPTIMIZER_DEFAULTS, type OptimizerSpec } from '../src-engine/optimizers';
 import { DEFAULT_TRAINING, type TrainingSchedule, type TrainSpec } from '../src-engine/training/train-spec';
 
@@ -44,6 +47,90 @@ const networkSchema = z
   })
   .strict();
 type NetworkSchemaMatches = Assert<SameShape<z.output<typeof networkSchema>, NetworkSpec>>;
+
+const whole = (min: number, max: number) => z.number().int().min(min).max(max);
+const L = LAYER_LIST_LIMITS;
+
+/** One entry of network.layers (the engine's LayerSpec): conv stride 1 and pad 0, pool 2x2 stride 2, dropout 0.5 unless given. */
+const layerSchema = schemaFor<LayerSpec>()(
+  z.discriminatedUnion('type', [
+    z.object({ type: z.literal('conv'), filters: whole(1, L.maxFilters), size: whole(1, L.maxWindow), stride: whole(1, L.maxStride).default(1), pad: whole(0, L.maxPad).default(0) }).strict(),
+    z.object({ type: z.literal('pool'), size: whole(1, L.maxWindow).default(2), stride: whole(1, L.maxStride).default(2) }).strict(),
+    z.object({ type: z.literal('affine'), units: whole(1, L.maxUnits) }).strict(),
+    z.object({ type: z.literal('relu') }).strict(),
+    z.object({ type: z.literal('sigmoid') }).strict(),
+    z.object({ type: z.literal('batchnorm') }).strict(),
+    z.object({ type: z.literal('dropout'), ratio: z.number().finite().min(0).lt(1, { message: 'Must be below 1' }).default(0.5) }).strict(),
+  ], { error: 'Must be a layer: type one of conv, pool, affine, relu, sigmoid, batchnorm, dropout' }),
+);
+
+/** "layers[3] (pool 5x5): its window ..." or "layers[1] (conv ...) needs images ..." from layerShapes: the index and the words after the layer's name. */
+const LAYER_MESSAGE = /^layers\[(\d+)\] \([^)]*\):? (.*)$/s;
+
+/**
+ * A layer-list network (chapter 7's and 8's convolutional networks; told apart from the MLP by `layers`):
+ * its fields (the shapes are checked by layerListIssues once they are valid).
+ */
+const layerListNetworkSchema = z
+  .object({
+    input: z.tuple([whole(1, L.maxChannels), whole(1, L.maxImageSide), whole(1, L.maxImageSide)]).default([1, 28, 28]),
+    layers: z.array(layerSchema).min(1).max(L.maxLayers),
+    output: z.number().int().min(2).max(100_000).default(DEFAULT_NETWORK.outputSize),
+    weightInit: weightInitSchema.default(DEFAULT_NETWORK.weightInit),
+    /** L2 weight decay lambda over every conv and affine W; 0 when absent. */
+    weightDecay: z.number().finite().min(0).optional(),
+    /** The 1e-7 inside the cross-entropy's log when absent; 0 turns it off. */
+    lossDelta: z.number().finite().min(0).max(1e-2).optional(),
+  })
+  .strict();
+type LayerListSchemaMatches = Assert<SameShape<z.output<typeof layerListNetworkSchema>, LayerListSpec>>;
+
+/**
+ * What a layer list that passed its schema may still get wrong, as issues: a layer that does not fit the shape
+ * the one before gives (layerShapes), no `output` scores at the end, too many weight layers or values.
+ */
+function layerListIssues(network: LayerListSpec): Array<{ path: Array<string | number>; message: string }> {
+  try {
+    layerShapes(network);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const layer = LAYER_MESSAGE.exec(message);
+    return [layer ? { path: ['layers', Number(layer[1])], message: layer[2]! } : { path: ['layers'], message: message.charAt(0).toUpperCase() + message.slice(1) }];
+  }
+  const issues: Array<{ path: Array<string | number>; message: string }> = [];
+  const weightLayers = network.layers.filter((layer) => layer.type === 'conv' || layer.type === 'affine').length;
+  if (weightLayers > MAX_AFFINE_LAYERS) issues.push({ path: ['layers'], message: `At most ${MAX_AFFINE_LAYERS} conv and affine layers, got ${weightLayers}` });
+  const parameters = layerListParameterCount(network);
+  if (parameters > L.maxParameters) issues.push({ path: ['layers'], message: `At most ${L.maxParameters.toLocaleString('en-US')} trainable values, this network has ${parameters.toLocaleString('en-US')}` });
+  return issues;
+}
+
+
+/** The network of a config: the MLP (network.hiddenSizes ...), or a layer list (network.layers). */
+export type NetworkConfig = z.output<typeof networkSchema> | z.output<typeof layerListNetworkSchema>;
+/** A config's layer-list network, as the engine's LayerListSpec reads it. */
+export type LayerListNetworkConfig = z.output<typeof layerListNetworkSchema>;
+type NetworkConfigMatches = Assert<SameShape<NetworkConfig, AnyNetworkSpec>>;
+
+/** Whether a config's network is a layer list (a convolutional network) rather than the MLP. */
+export function isLayerListNetwork(network: NetworkConfig): network is LayerListNetworkConfig {
+  return 'layers' in network;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * `network`: an object with `layers` is a layer list, anything else the MLP (absent: the book's 784-50-10),
+ * each validated by its own schema so the messages name that schema's fields.
+ */
+const networkConfigSchema = z.custom<z.input<typeof networkSchema> | z.input<typeof layerListNetworkSchema>>(() => true).transform((value: unknown, ctx): NetworkConfig => {
+  const result = isRecord(value) && 'layers' in value ? layerListNetworkSchema.safeParse(value, { error: plainConfigMessage }) : networkSchema.safeParse(value, { error: plainConfigMessage });
+  // The shapes are checked once every field is valid: a layer refused by its own field is not refused twice.
+  const issues = result.success ? ('layers' in result.data ? layerListIssues(result.data) : []) : result.error.issues;
+  if (result.success && issues.length === 0) return result.data;
+  for (const issue of issues) ctx.addIssue({ code: 'custom', path: issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key)), message: issue.message, input: value });
+  return z.NEVER;
+});
 
 const learningRate = (fallback: number) => z.number().finite().positive().max(100).default(fallback);
 const fraction = (fallback: number) => z.number().finite().min(0).lt(1, { message: 'Must be below 1' }).default(fallback);
@@ -105,13 +192,13 @@ export const trainConfigSchema = z
   .object({
     name: z.string().max(200).optional(),
     dataset: datasetSchema.default({ kind: 'mnist' }),
-    network: networkSchema.default(() => networkSchema.parse({})),
+    network: networkConfigSchema.default(() => networkSchema.parse({})),
     optimizer: optimizerSchema.default(() => ({ ...OPTIMIZER_DEFAULTS.sgd })),
     training: trainingSchema.default(() => trainingSchema.parse({})),
     // The range first, stopping there: past it, .int()'s safe-integer bound would only repeat it in other words.
     seed: z.number().min(0).max(0xffffffff, { message: `Too large for a seed: at most ${0xffffffff}`, abort: true }).int().default(0),
     dtype: dtypeSchema.default('float32'),
-    backend: z.enum(['auto', 'native', 'ts']).default('auto'),
+    backend: z.enum(['auto', 'native', 'wasm', 'ts']).default('auto'),
   })
   .strict();
 /** The engine's TrainSpec plus what the app adds: a name, where the data comes from, the backend to use. */

@@ -8,6 +8,22 @@ export const MAX_HIDDEN_LAYERS = 32;
 /** Affine layers a network has at most: one per hidden layer and the output layer (the gradient flow's entries per evaluation). */
 export const MAX_AFFINE_LAYERS = MAX_HIDDEN_LAYERS + 1;
 
+/**
+ * A layer-list network (network.layers): its entries, a conv layer's filters and window, an affine's units
+ * (as a hidden layer's), and its trainable values (64 million: what an ONNX export of 256 MiB holds in float32).
+ */
+export const LAYER_LIST_LIMITS = {
+  maxLayers: 64,
+  maxFilters: 1024,
+  maxWindow: 64,
+  maxStride: 64,
+  maxPad: 64,
+  maxUnits: 8192,
+  maxChannels: 64,
+  maxImageSide: 4096,
+  maxParameters: 64_000_000,
+} as const;
+
 /** Images per gradient check: the numerical gradient costs two loss evaluations per parameter per image. */
 export const GRADIENT_CHECK_SAMPLES = { min: 1, max: 32, default: 3 } as const;
 

@@ -30,6 +30,7 @@ export function describeBytes(bytes: number): string {
 /** What to change, per field, when its part dominates the estimate. */
 const ADVICE: Record<string, string> = {
   'network.hiddenSizes': 'use fewer or narrower hidden layers (network.hiddenSizes), or dtype float32',
+  'network.layers': 'use fewer filters or units, fewer or smaller layers (network.layers), or dtype float32',
   'optimizer.type': 'use an optimizer with less state (optimizer.type: sgd keeps none, Adam two copies of every weight), or smaller network.hiddenSizes',
   'training.batchSize': 'use a smaller training.batchSize',
   'training.evaluationSamples': 'use a smaller training.evaluationSamples, or smaller network.hiddenSizes',

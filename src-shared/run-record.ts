@@ -20,7 +20,7 @@ export const finiteOrNull = (value: number): number | null => (Number.isFinite(v
 /** T's JSON form: the fields K, which may be NaN or ±Infinity, become `number | null` (see finiteOrNull). */
 type NonFiniteAsNull<T, K extends keyof T> = { readonly [P in keyof T]: P extends K ? T[P] | null : T[P] };
 
-export const backendNameSchema = schemaFor<BackendName>()(z.enum(['ts', 'native']));
+export const backendNameSchema = schemaFor<BackendName>()(z.enum(['ts', 'native', 'wasm']));
 
 const runStatusSchema = z.enum(['queued', 'running', 'paused', 'completed', 'stopped', 'failed', 'diverged', 'interrupted']);
 export type RunStatus = z.infer<typeof runStatusSchema>;
@@ -93,6 +93,8 @@ export const runRecordSchema = z.object({
   updatedAt: z.string(),
   finishedAt: z.string().optional(),
   backend: backendNameSchema.optional(),
+  /** Set when the config said auto and the native addon did not load here: which backend ran instead, and why. */
+  backendNote: z.string().max(1000).optional(),
   dtype: dtypeSchema,
   versions: z.object({ app: z.string(), node: z.string() }),
   /** Why a run failed or diverged, in words for the user. */

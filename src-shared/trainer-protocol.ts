@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_LAYER_UNITS, type InputActivations } from '../src-engine/experiments/input-activations';
+import { MAX_FEATURE_MAP_UNITS, type InputActivations } from '../src-engine/experiments/input-activations';
 import type { NetworkActivations } from '../src-engine/experiments/network-activations';
 import type { LayerWeightHistogram } from '../src-engine/experiments/weight-histograms';
 import type { GradientCheckResult } from '../src-engine/gradient-check';
@@ -133,7 +133,7 @@ const layerTraceSchema = schemaFor<LayerTrace>()(
     layers: z.array(
       z.object({
         name: z.string(),
-        kind: z.enum(['Affine', 'BatchNorm', 'Relu', 'Sigmoid', 'Dropout', 'SoftmaxWithLoss']),
+        kind: z.enum(['Convolution', 'Pooling', 'Affine', 'BatchNorm', 'Relu', 'Sigmoid', 'Dropout', 'SoftmaxWithLoss']),
         inputShape: z.array(z.number().int()).readonly(),
         outputShape: z.array(z.number().int()).readonly(),
         outputGradientNorm: z.number(),
@@ -158,15 +158,18 @@ const networkActivationsSchema = schemaFor<NetworkActivations>()(
 );
 /** A net has at most 33 Affine layers (32 hidden), each followed by at most a BatchNorm and an activation. */
 const MAX_ACTIVATION_LAYERS = 100;
+/** One size of an image output's (C, H, W). */
+const mapSize = z.number().int().min(1).max(100_000);
 const inputActivationsSchema = schemaFor<InputActivations>()(
   z.object({
     layers: z
       .array(
         z.object({
           name: z.string().max(100),
-          kind: z.enum(['Affine', 'BatchNorm', 'Relu', 'Sigmoid']),
+          kind: z.enum(['Convolution', 'Pooling', 'Affine', 'BatchNorm', 'Relu', 'Sigmoid']),
           size: z.number().int().min(0),
-          values: z.array(anyNumber).max(MAX_LAYER_UNITS).readonly(),
+          shape: z.tuple([mapSize, mapSize, mapSize]).readonly().optional(),
+          values: z.array(anyNumber).max(MAX_FEATURE_MAP_UNITS).readonly(),
           min: anyNumber,
           max: anyNumber,
           zeros: z.number().int().min(0).nullable(),
@@ -188,7 +191,8 @@ export const trainerEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('ready'),
     backend: backendNameSchema,
-    warning: z.string().optional(),
+    /** Which backend 'auto' took instead of the native one, and why (kept in the run record as backendNote). */
+    warning: z.string().max(1000).optional(),
     iteration: z.number().int(),
     total: z.number().int(),
     /** The native kernels' thread count in this process (absent on the TypeScript backend). */

@@ -1,4 +1,6 @@
-import type { TrainConfig } from '../src-shared/config';
+import { isLayerListNetwork, type TrainConfig } from '../src-shared/config';
+import { layerListPerSample } from '../src-engine/networks/layer-list-memory';
+import { evaluationChunkRows } from '../src-engine/training/evaluation';
 import type { TrainerCommandOf, TrainerEventOf } from '../src-shared/trainer-protocol';
 import type { Backend } from '../src-engine/backend';
 import type { Dataset } from '../src-engine/dataset';
@@ -19,20 +21,29 @@ import { exportTrainerToOnnx } from '../src-services/onnx/export-run';
  * that answers it (a thrown error becomes a requestFailed with the reason).
  */
 
-/** Class probabilities of the network it holds for `rows` images (float32 on the wire, computed in the run's dtype). */
+/**
+ * Class probabilities of the network it holds for `rows` images (float32 on the wire, computed in the run's
+ * dtype), in chunks of at most the evaluation's rows: a convolution's im2col buffer grows with them.
+ */
 export function predict(trainer: Trainer<TrainConfig>, command: TrainerCommandOf<'predict'>): TrainerEventOf<'prediction'> {
-  const inputs = trainer.net.spec.inputSize;
+  const { net } = trainer;
+  const inputs = net.inputSize;
   if (command.images.length !== command.rows * inputs) {
     throw new RangeError(`predict: ${command.images.length} values for ${command.rows} images of ${inputs} pixels`);
   }
-  const x = Tensor.zeros([command.rows, inputs], trainer.config.dtype);
-  x.data.set(command.images);
-  const scores = trainer.net.predict(x, false);
-  const cols = scores.size / command.rows;
-  const exact = Tensor.zeros(scores.shape, scores.dtype);
-  trainer.backend.softmaxRows(scores.data, exact.data, command.rows, cols);
-  const probabilities = new Float32Array(scores.size);
-  probabilities.set(exact.data);
+  const { network } = trainer.config;
+  const chunk = isLayerListNetwork(network) ? evaluationChunkRows(layerListPerSample(network, false), trainer.config.dtype) : Math.max(1, command.rows);
+  const cols = net.outputSize;
+  const probabilities = new Float32Array(command.rows * cols);
+  for (let start = 0; start < command.rows; start += chunk) {
+    const rows = Math.min(chunk, command.rows - start);
+    const x = Tensor.zeros([rows, ...net.inputShape], trainer.config.dtype);
+    x.data.set(command.images.subarray(start * inputs, (start + rows) * inputs));
+    const scores = net.predict(x, false);
+    const exact = Tensor.zeros(scores.shape, scores.dtype);
+    trainer.backend.softmaxRows(scores.data, exact.data, rows, cols);
+    probabilities.set(exact.data, start * cols);
+  }
   return { type: 'prediction', requestId: command.requestId, probabilities, rows: command.rows, cols };
 }
 

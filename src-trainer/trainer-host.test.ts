@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TrainConfigInput } from '../src-shared/config';
 import { parseTrainConfig } from '../src-shared/config';
 import type { TrainerEvent, TrainerEventType } from '../src-shared/trainer-protocol';
@@ -229,6 +229,26 @@ describe('RunSupervisor with real trainer processes', () => {
     await plain.whenIdle();
     expect((await plain.store.get(reference.id)).status).toBe('completed');
     expect(resumedLosses).toEqual(lossesOf(await plain.store.readMetrics(reference.id)));
+  });
+
+  it("a run on backend auto where the addon is not used trains on the WebAssembly kernels, its record saying why", async () => {
+    // Trainer processes inherit the environment: BACKPROP_SKIP_NATIVE=1 keeps the addon out of use there.
+    vi.stubEnv('BACKPROP_SKIP_NATIVE', '1');
+    try {
+      const sup = await supervisor(testTrainerFactory());
+      const run = await sup.enqueue(parseTrainConfig({ ...small, backend: 'auto' }), { name: 'auto' });
+      await sup.whenIdle();
+      const record = await sup.store.get(run.id);
+      expect(record).toMatchObject({ status: 'completed', backend: 'wasm' });
+      expect(record.backendNote).toMatch(/^the native addon is not available here: BACKPROP_SKIP_NATIVE=1 leaves the addon unused\. The WebAssembly build/);
+      const chosen = await sup.enqueue(parseTrainConfig({ ...small, backend: 'wasm' }), { name: 'chosen' });
+      await sup.whenIdle();
+      const explicit = await sup.store.get(chosen.id);
+      expect(explicit).toMatchObject({ status: 'completed', backend: 'wasm' });
+      expect(explicit.backendNote).toBeUndefined();
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 
   it('a trainer killed with SIGKILL fails its run only; finished epochs and the checkpoint survive', async () => {

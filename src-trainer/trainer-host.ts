@@ -212,15 +212,15 @@ class TrainerHost {
     return this.datasets.get(config);
   }
 
-  async createTrainer(config: TrainConfig): Promise<{ trainer: Trainer<TrainConfig>; backend: Backend }> {
+  /** The run's trainer; `warning` says which backend 'auto' took instead of the native one, and why. */
+  async createTrainer(config: TrainConfig): Promise<{ trainer: Trainer<TrainConfig>; backend: Backend; warning?: string }> {
     const dataset = await this.dataset(config.dataset);
     const { backend, warning } = selectBackend(config.backend);
-    if (warning) this.transport.send({ type: 'log', level: 'warn', message: warning });
-    return { trainer: new Trainer(config, dataset, backend), backend };
+    return { trainer: new Trainer(config, dataset, backend), backend, ...(warning ? { warning } : {}) };
   }
 
   private async start(config: TrainConfig, directory: string | undefined, resume: boolean): Promise<void> {
-    const { trainer, backend } = await this.createTrainer(config);
+    const { trainer, backend, warning } = await this.createTrainer(config);
     // The supervisor's share of the cores; without one (a lone trainer) the kernels keep every core.
     if (backend.name === 'native' && this.threads !== undefined) setNativeThreads(this.threads);
     if (resume) {
@@ -235,6 +235,7 @@ class TrainerHost {
     this.transport.send({
       type: 'ready',
       backend: backend.name,
+      ...(warning ? { warning } : {}),
       iteration: trainer.iteration,
       total: trainer.totalIterations,
       ...(backend.name === 'native' ? { threads: nativeInfo().threads } : {}),

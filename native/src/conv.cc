@@ -1,13 +1,13 @@
 // The convolution and pooling exports of chapter 7: im2col and its adjoint col2im, max pooling forward and
-// backward, and the batched transpose between (N, H*W, C) rows and (N, C, H*W) images. The loops are those of
-// the TypeScript reference (src-engine/backends/ts/conv.ts), which the backend contract tests them against,
-// plus a bounds-free path for windows wholly inside the image; a call is split across the pool by image (each
-// image's rows, planes or matrices are written by one task).
-#include <algorithm>
-#include <limits>
+// backward, and the batched transpose between (N, H*W, C) rows and (N, C, H*W) images. The kernels are in
+// conv_kernels.h (shared with the WebAssembly build); here each call's arguments are checked and the call is
+// split across the pool by image (each image's rows, planes or matrices are written by one task). The direct
+// convolution's exports lay out the operands (conv_kernels.h) and run conv_isa.inc's kernel of the selected
+// instruction set on each image.
 #include <string>
 #include <vector>
 
+#include "conv_kernels.h"
 #include "exports.h"
 #include "runtime.h"
 
@@ -15,12 +15,8 @@ namespace bpw {
 
 namespace {
 
-/** A window over an (N, C, H, W) batch, from the eight WindowArgs, checked; out_h, out_w floored like the book's //. */
-struct Window {
-  int64_t n, c, h, w, fh, fw, stride, pad, out_h, out_w;
-  int64_t image_size() const { return n * c * h * w; }
-  int64_t col_size() const { return n * out_h * out_w * c * fh * fw; }
-  int64_t pooled_size() const { return n * c * out_h * out_w; }
+/** The checked window of a call, with its shapes in words for messages. */
+struct Window : ConvGeometry {
   std::string image_shape() const { return std::to_string(n) + "x" + std::to_string(c) + "x" + std::to_string(h) + "x" + std::to_string(w); }
   std::string col_shape() const { return shape(n * out_h * out_w, c * fh * fw); }
   std::string pooled_shape() const { return std::to_string(n) + "x" + std::to_string(c) + "x" + std::to_string(out_h) + "x" + std::to_string(out_w); }
@@ -63,181 +59,10 @@ void for_each_task_on_worker(const Napi::CallbackInfo& info, int64_t tasks, int6
   pool.parallel_for(tasks, threads, [](void* ctx, int64_t task, int worker) { (*static_cast<F*>(ctx))(task, worker); }, &fn);
 }
 
-/** n rounded up to whole 64-byte vectors of T. */
-template <typename T>
-int64_t whole_vectors(int64_t n) {
-  const int64_t lanes = 64 / static_cast<int64_t>(sizeof(T));
-  return (n + lanes - 1) / lanes * lanes;
-}
-
-/** The direct convolution's geometry for FN filters over the window g, padded for T. */
-template <typename T>
-bpw_conv_args conv_args(const Window& g, int64_t filters) {
-  return bpw_conv_args{g.n, g.c, g.h, g.w, filters, g.fh, g.fw, g.stride, g.pad, g.out_h, g.out_w, whole_vectors<T>(filters), whole_vectors<T>(g.c * g.fh * g.fw)};
-}
-
 template <typename T>
 void conv_pass(const bpw_conv_args* a, int pass, int64_t b, const T* in, const T* w, const T* bias, T* out, T* scratch) {
   if constexpr (sizeof(T) == 8) kernels().dconv(a, pass, b, in, w, bias, out, scratch);
   else kernels().sconv(a, pass, b, in, w, bias, out, scratch);
-}
-
-// The 2x2 stride-2 unpadded pooling of plane p (the book's and PyTorch's usual one), branch-free: the first
-// maximum of each window wins ties, as in max_pool_plane.
-template <typename T>
-void max_pool_2x2_plane(const Window g, const T* x, T* out, int32_t* argmax, int64_t p) {
-  const T* plane = x + p * g.h * g.w;
-  for (int64_t oy = 0; oy < g.out_h; ++oy) {
-    const T* r0 = plane + 2 * oy * g.w;
-    const T* r1 = r0 + g.w;
-    T* o = out + (p * g.out_h + oy) * g.out_w;
-    int32_t* a = argmax + (p * g.out_h + oy) * g.out_w;
-    for (int64_t ox = 0; ox < g.out_w; ++ox) {
-      T m = r0[2 * ox];
-      int32_t best = 0;
-      if (r0[2 * ox + 1] > m) m = r0[2 * ox + 1], best = 1;
-      if (r1[2 * ox] > m) m = r1[2 * ox], best = 2;
-      if (r1[2 * ox + 1] > m) m = r1[2 * ox + 1], best = 3;
-      o[ox] = m;
-      a[ox] = best;
-    }
-  }
-}
-
-// Image b's rows of col: row (b, oy, ox), column (ch, ky, kx) = x[b, ch, oy * stride + ky - pad, ox * stride + kx - pad], 0 in the padding.
-template <typename T>
-void im2col_image(const Window g, const T* x, T* col, int64_t b) {
-  const int64_t k = g.c * g.fh * g.fw;
-  for (int64_t oy = 0; oy < g.out_h; ++oy) {
-    const int64_t y0 = oy * g.stride - g.pad;
-    for (int64_t ox = 0; ox < g.out_w; ++ox) {
-      const int64_t x0 = ox * g.stride - g.pad;
-      T* row = col + ((b * g.out_h + oy) * g.out_w + ox) * k;
-      if (y0 >= 0 && x0 >= 0 && y0 + g.fh <= g.h && x0 + g.fw <= g.w) {
-        // The whole window is inside the image (most windows): plain copies of FW pixels, no bounds per pixel.
-        for (int64_t ch = 0; ch < g.c; ++ch) {
-          const T* src = x + ((b * g.c + ch) * g.h + y0) * g.w + x0;
-          for (int64_t ky = 0; ky < g.fh; ++ky, src += g.w, row += g.fw)
-            for (int64_t kx = 0; kx < g.fw; ++kx) row[kx] = src[kx];
-        }
-        continue;
-      }
-      for (int64_t ch = 0; ch < g.c; ++ch) {
-        const T* plane = x + (b * g.c + ch) * g.h * g.w;
-        for (int64_t ky = 0; ky < g.fh; ++ky) {
-          const int64_t y = y0 + ky;
-          T* out = row + (ch * g.fh + ky) * g.fw;
-          for (int64_t kx = 0; kx < g.fw; ++kx) {
-            const int64_t xx = x0 + kx;
-            out[kx] = y >= 0 && y < g.h && xx >= 0 && xx < g.w ? plane[y * g.w + xx] : T(0);
-          }
-        }
-      }
-    }
-  }
-}
-
-// Image b of dx: zeroed, then every patch of col added back where im2col took it from.
-template <typename T>
-void col2im_image(const Window g, const T* col, T* dx, int64_t b) {
-  const int64_t k = g.c * g.fh * g.fw;
-  std::fill(dx + b * g.c * g.h * g.w, dx + (b + 1) * g.c * g.h * g.w, T(0));
-  for (int64_t oy = 0; oy < g.out_h; ++oy) {
-    const int64_t y0 = oy * g.stride - g.pad;
-    for (int64_t ox = 0; ox < g.out_w; ++ox) {
-      const int64_t x0 = ox * g.stride - g.pad;
-      const T* row = col + ((b * g.out_h + oy) * g.out_w + ox) * k;
-      if (y0 >= 0 && x0 >= 0 && y0 + g.fh <= g.h && x0 + g.fw <= g.w) {
-        for (int64_t ch = 0; ch < g.c; ++ch) {
-          T* dst = dx + ((b * g.c + ch) * g.h + y0) * g.w + x0;
-          for (int64_t ky = 0; ky < g.fh; ++ky, dst += g.w, row += g.fw)
-            for (int64_t kx = 0; kx < g.fw; ++kx) dst[kx] += row[kx];
-        }
-        continue;
-      }
-      for (int64_t ch = 0; ch < g.c; ++ch) {
-        T* plane = dx + (b * g.c + ch) * g.h * g.w;
-        for (int64_t ky = 0; ky < g.fh; ++ky) {
-          const int64_t y = y0 + ky;
-          if (y < 0 || y >= g.h) continue;
-          const T* in = row + (ch * g.fh + ky) * g.fw;
-          for (int64_t kx = 0; kx < g.fw; ++kx) {
-            const int64_t xx = x0 + kx;
-            if (xx >= 0 && xx < g.w) plane[y * g.w + xx] += in[kx];
-          }
-        }
-      }
-    }
-  }
-}
-
-// Plane p = (n, c): each window's maximum (padding counts as 0) and the index ky * FW + kx of its first maximum.
-template <typename T>
-void max_pool_plane(const Window g, const T* x, T* out, int32_t* argmax, int64_t p) {
-  const T* plane = x + p * g.h * g.w;
-  for (int64_t oy = 0; oy < g.out_h; ++oy) {
-    for (int64_t ox = 0; ox < g.out_w; ++ox) {
-      int32_t best = 0;
-      T max = -std::numeric_limits<T>::infinity();
-      const int64_t y0 = oy * g.stride - g.pad, x0 = ox * g.stride - g.pad;
-      if (y0 >= 0 && x0 >= 0 && y0 + g.fh <= g.h && x0 + g.fw <= g.w) {
-        // The whole window is inside the image (always without padding): no bounds to test per pixel.
-        for (int64_t ky = 0; ky < g.fh; ++ky) {
-          const T* row = plane + (y0 + ky) * g.w + x0;
-          for (int64_t kx = 0; kx < g.fw; ++kx) {
-            if (row[kx] > max) {  // strictly greater: the first maximum wins ties, as np.argmax
-              max = row[kx];
-              best = static_cast<int32_t>(ky * g.fw + kx);
-            }
-          }
-        }
-      } else {
-        for (int64_t ky = 0; ky < g.fh; ++ky) {
-          const int64_t y = y0 + ky;
-          for (int64_t kx = 0; kx < g.fw; ++kx) {
-            const int64_t xx = x0 + kx;
-            const T v = y >= 0 && y < g.h && xx >= 0 && xx < g.w ? plane[y * g.w + xx] : T(0);
-            if (v > max) {
-              max = v;
-              best = static_cast<int32_t>(ky * g.fw + kx);
-            }
-          }
-        }
-      }
-      const int64_t o = (p * g.out_h + oy) * g.out_w + ox;
-      out[o] = max;
-      argmax[o] = best;
-    }
-  }
-}
-
-// Plane p of dx: zeroed, then each window's dout added at its argmax (dropped when that was padding).
-template <typename T>
-void max_pool_backward_plane(const Window g, const T* dout, const int32_t* argmax, T* dx, int64_t p) {
-  T* plane = dx + p * g.h * g.w;
-  std::fill(plane, plane + g.h * g.w, T(0));
-  for (int64_t oy = 0; oy < g.out_h; ++oy) {
-    for (int64_t ox = 0; ox < g.out_w; ++ox) {
-      const int64_t o = (p * g.out_h + oy) * g.out_w + ox;
-      const int64_t y = oy * g.stride + argmax[o] / g.fw - g.pad;
-      const int64_t xx = ox * g.stride + argmax[o] % g.fw - g.pad;
-      if (y >= 0 && y < g.h && xx >= 0 && xx < g.w) plane[y * g.w + xx] += dout[o];
-    }
-  }
-}
-
-// out (cols x rows) = in (rows x cols)^T, in 16 x 16 tiles so that both sides stay in cache lines already loaded.
-template <typename T>
-void transpose(const T* in, T* out, const int64_t rows, const int64_t cols) {
-  constexpr int64_t kTile = 16;
-  for (int64_t i0 = 0; i0 < rows; i0 += kTile) {
-    const int64_t i1 = std::min(rows, i0 + kTile);
-    for (int64_t j0 = 0; j0 < cols; j0 += kTile) {
-      const int64_t j1 = std::min(cols, j0 + kTile);
-      for (int64_t i = i0; i < i1; ++i)
-        for (int64_t j = j0; j < j1; ++j) out[j * rows + i] = in[i * cols + j];
-    }
-  }
 }
 
 }  // namespace
@@ -283,11 +108,7 @@ Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
   if (g.pooled_size() > 0) args.no_overlap(out.data, out.bytes(), x.data, x.bytes(), "out must not overlap x");
   with_dtype(x.f64, [&](auto zero) {
     using T = decltype(zero);
-    const bool two_by_two = g.fh == 2 && g.fw == 2 && g.stride == 2 && g.pad == 0;
-    auto task = [&](int64_t p) {
-      if (two_by_two) max_pool_2x2_plane(g, x.as<T>(), out.as<T>(), argmax.data, p);
-      else max_pool_plane(g, x.as<T>(), out.as<T>(), argmax.data, p);
-    };
+    auto task = [&](int64_t p) { max_pool_any_plane(g, x.as<T>(), out.as<T>(), argmax.data, p); };
     for_each_task(info, g.n * g.c, g.image_size(), task);
   });
   return info.Env().Undefined();
@@ -370,13 +191,11 @@ Napi::Value ConvForward(const Napi::CallbackInfo& info) {
   with_dtype(x.f64, [&](auto zero) {
     using T = decltype(zero);
     const bpw_conv_args a = conv_args<T>(g, fn);
-    // W (FN, K) as Wt (K, FNp): each tap's filters side by side.
-    std::vector<T> wt(static_cast<std::size_t>(k * a.fnp), T(0));
-    for (int64_t f = 0; f < fn; ++f)
-      for (int64_t j = 0; j < k; ++j) wt[j * a.fnp + f] = w.as<T>()[f * k + j];
+    std::vector<T> wt(static_cast<std::size_t>(k * a.fnp));
+    conv_weights_by_tap(a, w.as<T>(), wt.data());
     ThreadPool& pool = Runtime::of(info.Env()).pool();
     auto task = [&](int64_t b, int worker) {
-      T* acc = static_cast<T*>(pool.scratch(worker, sizeof(T) * g.out_h * g.out_w * (a.fnp + 1)));
+      T* acc = static_cast<T*>(pool.scratch(worker, sizeof(T) * conv_scratch_values(a, BPW_CONV_FORWARD)));
       conv_pass<T>(&a, BPW_CONV_FORWARD, b, x.as<T>(), wt.data(), bias.as<T>(), out.as<T>(), acc);
     };
     for_each_task_on_worker(info, g.n, g.n * planes, task);
@@ -409,19 +228,16 @@ Napi::Value ConvBackwardFilters(const Napi::CallbackInfo& info) {
     ThreadPool& pool = Runtime::of(info.Env()).pool();
     const int workers = g.n * planes >= 65536 ? pool.threads() : 1;
     // Each worker adds its images into a (K + 1) x FNp block of its own (dWt, then db); the blocks are summed at the end.
-    const int64_t block = (k + 1) * a.fnp;
+    const int64_t block = conv_filters_block(a);
     std::vector<T> partial(static_cast<std::size_t>(block * workers), T(0));
     auto task = [&](int64_t b, int worker) {
-      T* rows = static_cast<T*>(pool.scratch(worker, sizeof(T) * g.out_h * g.out_w * a.fnp));
+      T* rows = static_cast<T*>(pool.scratch(worker, sizeof(T) * conv_scratch_values(a, BPW_CONV_FILTERS)));
       conv_pass<T>(&a, BPW_CONV_FILTERS, b, x.as<T>(), dout.as<T>(), nullptr, partial.data() + worker * block, rows);
     };
     for_each_task_on_worker(info, g.n, g.n * planes, task);
     for (int i = 1; i < workers; ++i)
       for (int64_t j = 0; j < block; ++j) partial[j] += partial[i * block + j];
-    for (int64_t f = 0; f < fn; ++f) {
-      for (int64_t j = 0; j < k; ++j) dw.as<T>()[f * k + j] = partial[j * a.fnp + f];
-      db.as<T>()[f] = partial[k * a.fnp + f];
-    }
+    conv_filters_unpack(a, partial.data(), dw.as<T>(), db.as<T>());
   });
   return info.Env().Undefined();
 }
@@ -442,13 +258,11 @@ Napi::Value ConvBackwardInput(const Napi::CallbackInfo& info) {
   with_dtype(dx.f64, [&](auto zero) {
     using T = decltype(zero);
     const bpw_conv_args a = conv_args<T>(g, fn);
-    // W (FN, K) with each filter's row padded to kp.
-    std::vector<T> wp(static_cast<std::size_t>(fn * a.kp), T(0));
-    for (int64_t f = 0; f < fn; ++f)
-      for (int64_t j = 0; j < k; ++j) wp[f * a.kp + j] = w.as<T>()[f * k + j];
+    std::vector<T> wp(static_cast<std::size_t>(fn * a.kp));
+    conv_weights_padded(a, w.as<T>(), wp.data());
     ThreadPool& pool = Runtime::of(info.Env()).pool();
     auto task = [&](int64_t b, int worker) {
-      T* dcol = static_cast<T*>(pool.scratch(worker, sizeof(T) * a.kp));
+      T* dcol = static_cast<T*>(pool.scratch(worker, sizeof(T) * conv_scratch_values(a, BPW_CONV_INPUT)));
       conv_pass<T>(&a, BPW_CONV_INPUT, b, dout.as<T>(), wp.data(), nullptr, dx.as<T>(), dcol);
     };
     for_each_task_on_worker(info, g.n, g.image_size() + g.n * planes, task);

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createTsBackend } from '../backends/ts-backend';
+import { simpleConvNet, type LayerListSpec } from '../networks/layer-list-spec';
+import { LayerListNet } from '../networks/layer-list-net';
 import { MultiLayerNet } from '../networks/multi-layer-net';
 import type { NetworkSpec } from '../networks/network-spec';
 import { Rng } from '../rng';
 import { Tensor } from '../tensor';
-import { inputActivations } from './input-activations';
+import { inputActivations, layerActivation } from './input-activations';
 
 const backend = createTsBackend();
 
@@ -86,5 +88,35 @@ describe('inputActivations (every layer of one input, inference mode)', () => {
     const net = new MultiLayerNet({ inputSize: 4, hiddenSizes: [2], outputSize: 2 }, { backend, dtype: 'float64', rng: new Rng(1) });
     expect(() => inputActivations(net, [0.5])).toThrow(/1 pixels, the network takes 4/);
     expect(() => inputActivations(net, [0, 0, 0, 0], 0)).toThrow(/maxUnits must be a positive integer, got 0/);
+  });
+});
+
+describe('layerActivation (one layer of a conv net)', () => {
+  it("gives a conv, ReLU and pooling output their (C, H, W) shape and exact values, an affine's none", () => {
+    // One 2x2 filter of ones over a 3x3 image 1..9, stride 1, no pad: each output is its window's sum.
+    const spec: LayerListSpec = { input: [1, 3, 3], layers: [{ type: 'conv', filters: 1, size: 2, stride: 1, pad: 0 }, { type: 'relu' }, { type: 'pool', size: 2, stride: 1 }, { type: 'affine', units: 2 }], output: 2, weightInit: 0.01 };
+    const net = new LayerListNet(spec, { backend, dtype: 'float64', rng: new Rng(1) });
+    net.params.W1!.data.fill(1);
+    net.params.b1!.data.fill(-13);
+    let out = Tensor.from([1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 3, 3], 'float64');
+    const shown = net.layers.map((layer) => {
+      out = layer.forward(out, false);
+      return layerActivation(layer, out);
+    });
+    // Sums 12, 16, 24, 28 minus 13; ReLU keeps 3, 11, 15; the 2x2 pooling their largest.
+    expect(shown.slice(0, 3)).toEqual([
+      { name: 'Conv1', kind: 'Convolution', size: 4, shape: [1, 2, 2], values: [-1, 3, 11, 15], min: -1, max: 15, zeros: null, saturated: null },
+      { name: 'Relu1', kind: 'Relu', size: 4, shape: [1, 2, 2], values: [0, 3, 11, 15], min: 0, max: 15, zeros: 1, saturated: null },
+      { name: 'Pool1', kind: 'Pooling', size: 1, shape: [1, 1, 1], values: [15], min: 15, max: 15, zeros: null, saturated: null },
+    ]);
+    expect(shown[3]).toMatchObject({ name: 'Affine1', kind: 'Affine', size: 2 });
+    expect(shown[3]).not.toHaveProperty('shape');
+  });
+
+  it("carries all of SimpleConvNet's feature maps, past the flat layers' cap", () => {
+    const net = new LayerListNet(simpleConvNet({ filters: 8 }), { backend, dtype: 'float64', rng: new Rng(1) });
+    const conv = net.layers[0]!;
+    const shown = layerActivation(conv, conv.forward(Tensor.zeros([1, 1, 28, 28], 'float64'), false), 100)!;
+    expect([shown.size, shown.values.length, shown.shape]).toEqual([8 * 24 * 24, 8 * 24 * 24, [8, 24, 24]]);
   });
 });

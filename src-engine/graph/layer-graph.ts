@@ -1,24 +1,26 @@
 import type { DatasetSplit } from '../dataset';
 import { Affine } from '../layers/affine';
 import { BatchNormalization } from '../layers/batch-normalization';
+import { Convolution } from '../layers/convolution';
 import { Dropout } from '../layers/dropout';
 import type { Layer } from '../layers/layer';
+import { Pooling } from '../layers/pooling';
 import { Relu } from '../layers/relu';
-import type { MultiLayerNet } from '../networks/multi-layer-net';
+import type { TrainableNetwork } from '../networks/trainable-network';
 import { Tensor } from '../tensor';
 import { PIXEL_SCALE } from '../training/split-images';
 
 /** One layer of the network as the Graph view draws it, after one forward/backward pass on a batch. */
 interface TracedLayer {
   readonly name: string;
-  readonly kind: 'Affine' | 'BatchNorm' | 'Relu' | 'Sigmoid' | 'Dropout' | 'SoftmaxWithLoss';
+  readonly kind: 'Convolution' | 'Pooling' | 'Affine' | 'BatchNorm' | 'Relu' | 'Sigmoid' | 'Dropout' | 'SoftmaxWithLoss';
   readonly inputShape: readonly number[];
   readonly outputShape: readonly number[];
   /** ||dL/d(output)||: the gradient arriving at the layer from above. */
   readonly outputGradientNorm: number;
   /** ||dL/d(input)||, or null where the engine skips it (the first Affine's dx is never needed). */
   readonly inputGradientNorm: number | null;
-  /** ||dL/dW|| and ||dL/db|| of an Affine layer (||dL/dgamma|| and ||dL/dbeta|| of a BatchNorm). */
+  /** ||dL/dW|| and ||dL/db|| of an Affine or Convolution layer (||dL/dgamma|| and ||dL/dbeta|| of a BatchNorm). */
   readonly weightGradientNorm?: number;
   readonly biasGradientNorm?: number;
 }
@@ -31,6 +33,8 @@ export interface LayerTrace {
 }
 
 function kindOf(layer: Layer): TracedLayer['kind'] {
+  if (layer instanceof Convolution) return 'Convolution';
+  if (layer instanceof Pooling) return 'Pooling';
   if (layer instanceof Affine) return 'Affine';
   if (layer instanceof BatchNormalization) return 'BatchNorm';
   if (layer instanceof Dropout) return 'Dropout';
@@ -38,7 +42,7 @@ function kindOf(layer: Layer): TracedLayer['kind'] {
 }
 
 /** Runs the net's own layers forward and backward on the first `batchSize` images of a split. */
-export function traceLayers(net: MultiLayerNet, split: DatasetSplit, batchSize: number): LayerTrace {
+export function traceLayers(net: TrainableNetwork, split: DatasetSplit, batchSize: number): LayerTrace {
   const { ops } = net;
   const norm = (t: Tensor): number => Math.sqrt(ops.sumSquares(t));
   const rows = Math.min(batchSize, split.count);
@@ -46,9 +50,10 @@ export function traceLayers(net: MultiLayerNet, split: DatasetSplit, batchSize: 
   const indices = Int32Array.from({ length: rows }, (_, i) => i);
   ops.gatherRows(split.images, indices, PIXEL_SCALE, x);
   const labels = Int32Array.from(split.labels.subarray(0, rows));
+  const images = x.reshape([rows, ...net.inputShape]);
 
   const shapes: Array<{ input: number[]; output: number[] }> = [];
-  let out = x;
+  let out = images;
   for (const layer of net.layers) {
     const input = [...out.shape];
     out = layer.forward(out, true);
@@ -71,7 +76,7 @@ export function traceLayers(net: MultiLayerNet, split: DatasetSplit, batchSize: 
       outputShape: shapes[i].output,
       outputGradientNorm,
       inputGradientNorm: dx.size === 0 ? null : norm(dx),
-      ...(layer instanceof Affine ? { weightGradientNorm: norm(layer.dW), biasGradientNorm: norm(layer.db) } : {}),
+      ...(layer instanceof Affine || layer instanceof Convolution ? { weightGradientNorm: norm(layer.dW), biasGradientNorm: norm(layer.db) } : {}),
       ...(layer instanceof BatchNormalization ? { weightGradientNorm: norm(layer.dgamma), biasGradientNorm: norm(layer.dbeta) } : {}),
     });
     dout = dx;

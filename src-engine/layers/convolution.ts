@@ -24,6 +24,7 @@ export class Convolution implements ParameterLayer {
   private x: Tensor | undefined;
   private out: Tensor | undefined;
   private dx: Tensor | undefined;
+  private inputDx: Tensor | undefined;
 
   constructor(W: Tensor, b: Tensor, ops: TensorOps, options: { stride: number; pad: number; name?: string; computeInputGradient?: boolean }) {
     if (W.shape.length !== 4 || b.shape.length !== 1 || b.shape[0] !== W.shape[0]) {
@@ -68,5 +69,17 @@ export class Convolution implements ParameterLayer {
     this.dx = reuse(this.dx, this.computeInputGradient ? x.shape : [0], this.W.dtype);
     if (this.computeInputGradient) this.ops.convBackwardInput(dout, this.W, this.window, this.dx);
     return this.dx;
+  }
+
+  /**
+   * dx = col2im(dout W) alone, whatever computeInputGradient says and without touching dW and db: for
+   * questions about the input itself (the saliency map), never called by training.
+   */
+  inputGradient(dout: Tensor): Tensor {
+    const { x } = this;
+    if (!x) throw new Error(`${this.name}.inputGradient called before forward`);
+    this.inputDx = reuse(this.inputDx, x.shape, this.W.dtype);
+    this.ops.convBackwardInput(dout, this.W, this.window, this.inputDx);
+    return this.inputDx;
   }
 }

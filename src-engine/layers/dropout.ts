@@ -60,3 +60,18 @@ export class Dropout implements Layer {
     return this.dx;
   }
 }
+
+/**
+ * Runs `fn` with every layer of `dropouts` reusing one mask, drawn by `drawMasks` (a training forward) first,
+ * so that a gradient check compares backprop and numerical gradients of one and the same network.
+ */
+export function withFrozenMasks<T>(dropouts: readonly Dropout[], drawMasks: () => void, fn: () => T): T {
+  if (dropouts.length === 0) return fn();
+  drawMasks();
+  for (const d of dropouts) d.frozen = true;
+  try {
+    return fn();
+  } finally {
+    for (const d of dropouts) d.frozen = false;
+  }
+}

@@ -3,6 +3,7 @@ import { createTsBackend } from '../backends/ts-backend';
 import { Rng } from '../rng';
 import { Tensor } from '../tensor';
 import { inputGradient } from './input-gradient';
+import { LayerListNet } from './layer-list-net';
 import { MultiLayerNet } from './multi-layer-net';
 import type { NetworkSpec } from './network-spec';
 
@@ -24,7 +25,7 @@ function tinyNet(spec: Partial<NetworkSpec>): MultiLayerNet {
 }
 
 /** Central differences of the class's logit in inference mode, one pixel at a time. */
-function numericalInputGradient(net: MultiLayerNet, pixels: number[], classIndex: number): number[] {
+function numericalInputGradient(net: MultiLayerNet | LayerListNet, pixels: number[], classIndex: number): number[] {
   const logit = (x: number[]): number => net.predict(Tensor.from(x, [1, x.length], 'float64'), false).data[classIndex];
   return pixels.map((_, i) => {
     const plus = pixels.slice();
@@ -81,5 +82,30 @@ describe('inputGradient (d logit(class) / d pixel)', () => {
     expect(net.affines[0].computeInputGradient).toBe(false);
     expect(() => inputGradient(net, [0.5], 0)).toThrow(/1 pixels, the network takes 7/);
     expect(() => inputGradient(net, pixels, 4)).toThrow(/class 4 is not one of 0..3/);
+  });
+
+  it(`matches central differences through a convolution, max pooling and BatchNorm on images (1, 8, 8), within ${TOLERANCE}, without touching dW`, () => {
+    const rng = new Rng(5);
+    const net = new LayerListNet(
+      { input: [1, 8, 8], layers: [{ type: 'conv', filters: 3, size: 3, stride: 1, pad: 1 }, { type: 'relu' }, { type: 'pool', size: 2, stride: 2 }, { type: 'batchnorm' }, { type: 'affine', units: 4 }], output: 4, weightInit: 0.8 },
+      { backend, dtype: 'float64', rng },
+    );
+    for (const t of Object.values(net.params)) for (let i = 0; i < t.size; i++) t.data[i] += 0.3 * rng.normal();
+    const { runningMean1, runningVar1 } = net.runningStatistics;
+    for (let i = 0; i < runningMean1!.size; i++) {
+      runningMean1!.data[i] = 0.5 * rng.normal();
+      runningVar1!.data[i] = 0.2 + rng.uniform();
+    }
+    const image = Array.from({ length: 64 }, () => rng.uniform());
+    const conv = net.weightLayers[0]!;
+    const dW = Array.from(conv.dW.data);
+    for (let c = 0; c < 4; c++) {
+      const { gradient } = inputGradient(net, image, c);
+      expect(gradient).toHaveLength(64);
+      const numerical = numericalInputGradient(net, image, c);
+      expect(numerical.some((g) => Math.abs(g) > 1e-3)).toBe(true);
+      expect(maxRelativeError(gradient, numerical)).toBeLessThan(TOLERANCE);
+    }
+    expect(Array.from(conv.dW.data)).toEqual(dW);
   });
 });

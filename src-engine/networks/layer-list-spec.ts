@@ -21,6 +21,10 @@ export interface LayerListSpec {
   readonly layers: readonly LayerSpec[];
   readonly output: number;
   readonly weightInit: WeightInit;
+  /** L2 weight decay lambda: loss += 0.5*lambda*sum(W^2) over every conv and affine W (not biases); 0 when absent. */
+  readonly weightDecay?: number;
+  /** The 1e-7 added inside the log of the cross-entropy (the default when absent); 0 turns it off. */
+  readonly lossDelta?: number;
 }
 
 /** A layer as the error messages name it: layers[2] (conv 16 filters 3x3). */

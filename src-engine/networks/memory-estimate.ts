@@ -1,8 +1,11 @@
 import type { DType } from '../backend';
 import type { OptimizerType } from '../optimizers';
-import { EVALUATION_CHUNK } from '../training/evaluation';
+import { EVALUATION_CHUNK, evaluationChunkRows } from '../training/evaluation';
 import type { TrainSpec } from '../training/train-spec';
+import { layerListParameterCount, layerListPerSample, layerListStatisticsCount } from './layer-list-memory';
+import type { LayerListSpec } from './layer-list-spec';
 import type { NetworkSpec } from './network-spec';
+import { isLayerListSpec, type AnyNetworkSpec } from './trainable-network';
 
 /**
  * What a network costs in memory before it is built: pure arithmetic over the spec, counting the buffers the
@@ -41,7 +44,8 @@ const OPTIMIZER_NAMES: { readonly [K in OptimizerType]: string } = {
 type Network = Pick<NetworkSpec, 'inputSize' | 'hiddenSizes' | 'outputSize' | 'activation' | 'batchNorm' | 'dropout'>;
 
 /** Trainable values: every W and b, and gamma and beta of each BatchNorm. */
-export function parameterCount(network: Network): number {
+export function parameterCount(network: Network | LayerListSpec): number {
+  if (isLayerListSpec(network)) return layerListParameterCount(network);
   const sizes = [network.inputSize, ...network.hiddenSizes, network.outputSize];
   let count = 0;
   for (let l = 1; l < sizes.length; l++) count += sizes[l - 1] * sizes[l] + sizes[l];
@@ -87,6 +91,56 @@ function inferenceActivationValues(network: Network, rows: number): { values: nu
   return { values: rows * perRow, maskBytes };
 }
 
+/** What a network of either kind costs, and the config field that makes it grow. */
+interface NetworkCosts {
+  readonly params: number;
+  readonly stats: number;
+  /** Values (and mask bytes) a training forward + backward holds on `rows` rows. */
+  training(rows: number): { values: number; maskBytes: number };
+  /** An inference forward on `rows` rows (a layer list's counts its input too). */
+  inference(rows: number): { values: number; maskBytes: number };
+  /** Rows per evaluation chunk (the trainer's choice). */
+  readonly chunkRows: number;
+  /** Values per row a first Affine's background product holds (none for other first layers: they are evaluated in place). */
+  readonly backgroundProductWidth: number | undefined;
+  /** Values per sample the network reads: each split gathers its own chunk of input rows. */
+  readonly inputSize: number;
+  readonly field: string;
+}
+
+function mlpCosts(network: NetworkSpec): NetworkCosts {
+  return {
+    params: parameterCount(network),
+    stats: statisticsCount(network),
+    training: (rows) => trainingActivationValues(network, rows),
+    inference: (rows) => inferenceActivationValues(network, rows),
+    inputSize: network.inputSize,
+    chunkRows: EVALUATION_CHUNK,
+    backgroundProductWidth: network.hiddenSizes[0] ?? network.outputSize,
+    field: 'network.hiddenSizes',
+  };
+}
+
+function layerListCosts(network: LayerListSpec, dtype: DType): NetworkCosts {
+  const training = layerListPerSample(network, true);
+  const inference = layerListPerSample(network, false);
+  const first = network.layers[0];
+  return {
+    params: layerListParameterCount(network),
+    stats: layerListStatisticsCount(network),
+    training: (rows) => ({ values: rows * training.values, maskBytes: rows * training.bytes }),
+    inference: (rows) => ({ values: rows * inference.values, maskBytes: rows * inference.bytes }),
+    chunkRows: evaluationChunkRows(inference, dtype),
+    inputSize: network.input[0] * network.input[1] * network.input[2],
+    backgroundProductWidth: first?.type === 'affine' ? first.units : undefined,
+    field: 'network.layers',
+  };
+}
+
+function costsOf(network: AnyNetworkSpec, dtype: DType): NetworkCosts {
+  return isLayerListSpec(network) ? layerListCosts(network, dtype) : mlpCosts(network);
+}
+
 /** The part that weighs most: its field is the one to change first. */
 export function largestPart(estimate: MemoryEstimate): MemoryPart | undefined {
   return estimate.parts.reduce<MemoryPart | undefined>((max, p) => (!max || p.bytes > max.bytes ? p : max), undefined);
@@ -113,28 +167,28 @@ export interface TrainingEstimateOptions {
  * each evaluation.
  */
 export function estimateTrainingMemory(spec: Pick<TrainSpec, 'network' | 'optimizer' | 'training' | 'dtype'>, options: TrainingEstimateOptions = {}): MemoryEstimate {
-  const { network, training } = spec;
+  const { training } = spec;
   const e = bytesPerValue(spec.dtype);
-  const params = parameterCount(network);
-  const stats = statisticsCount(network);
+  const costs = costsOf(spec.network, spec.dtype);
+  const { params, stats, field } = costs;
   const stateTensors = OPTIMIZER_STATE_TENSORS[spec.optimizer.type];
-  const batch = trainingActivationValues(network, training.batchSize);
-  const chunkRows = Math.min(EVALUATION_CHUNK, training.evaluationSamples ?? EVALUATION_CHUNK);
-  const chunk = inferenceActivationValues(network, chunkRows);
-  const background = options.backgroundEvaluation ?? true;
+  const batch = costs.training(training.batchSize);
+  const chunkRows = Math.min(costs.chunkRows, training.evaluationSamples ?? costs.chunkRows);
+  const chunk = costs.inference(chunkRows);
+  const width = costs.backgroundProductWidth;
+  const background = (options.backgroundEvaluation ?? true) && width !== undefined;
   // The net's own chunk buffers (final evaluation, on request) and, in the background, the copy's: its own chunk
   // buffers and two chunks of first-layer products in flight. Each split gathers its own input rows.
-  const firstWidth = network.hiddenSizes[0] ?? network.outputSize;
-  const chunkValues = chunk.values + 2 * chunkRows * network.inputSize + (background ? chunk.values + 2 * chunkRows * firstWidth : 0);
+  const chunkValues = chunk.values + 2 * chunkRows * costs.inputSize + (background ? chunk.values + 2 * chunkRows * width : 0);
   const optimizerName = OPTIMIZER_NAMES[spec.optimizer.type];
   return estimate([
-    { label: 'parameters', bytes: (params + stats) * e, field: 'network.hiddenSizes' },
-    { label: 'gradients', bytes: params * e, field: 'network.hiddenSizes' },
+    { label: 'parameters', bytes: (params + stats) * e, field },
+    { label: 'gradients', bytes: params * e, field },
     { label: `${optimizerName} state`, bytes: stateTensors * params * e, field: 'optimizer.type' },
     { label: `activations (batch of ${training.batchSize})`, bytes: batch.values * e + batch.maskBytes, field: 'training.batchSize' },
     { label: `evaluation (chunks of ${chunkRows} rows)`, bytes: chunkValues * e + (background ? 2 : 1) * chunk.maskBytes, field: 'training.evaluationSamples' },
-    { label: 'evaluation copy of the weights', bytes: (params + stats) * e, field: 'network.hiddenSizes' },
-    { label: 'checkpoint buffer', bytes: (params * (1 + stateTensors) + stats) * e, field: 'network.hiddenSizes' },
+    { label: 'evaluation copy of the weights', bytes: (params + stats) * e, field },
+    { label: 'checkpoint buffer', bytes: (params * (1 + stateTensors) + stats) * e, field },
   ]);
 }
 
@@ -144,13 +198,12 @@ export function estimateTrainingMemory(spec: Pick<TrainSpec, 'network' | 'optimi
  */
 export function estimateGradientCheckMemory(spec: Pick<TrainSpec, 'network' | 'dtype'>, samples: number): MemoryEstimate {
   const e = bytesPerValue(spec.dtype);
-  const params = parameterCount(spec.network);
-  const stats = statisticsCount(spec.network);
-  const rows = trainingActivationValues(spec.network, samples);
+  const { params, stats, field, training } = costsOf(spec.network, spec.dtype);
+  const rows = training(samples);
   return estimate([
-    { label: 'parameters', bytes: (params + stats) * e, field: 'network.hiddenSizes' },
-    { label: 'gradients', bytes: params * e, field: 'network.hiddenSizes' },
-    { label: 'numerical gradients', bytes: params * e, field: 'network.hiddenSizes' },
+    { label: 'parameters', bytes: (params + stats) * e, field },
+    { label: 'gradients', bytes: params * e, field },
+    { label: 'numerical gradients', bytes: params * e, field },
     { label: `activations (${samples} samples)`, bytes: rows.values * e + rows.maskBytes, field: 'samples' },
   ]);
 }
@@ -158,12 +211,11 @@ export function estimateGradientCheckMemory(spec: Pick<TrainSpec, 'network' | 'd
 /** The Graph view's trace: the network, its gradients, and one forward/backward on `batchSize` rows. */
 export function estimateLayerGraphMemory(spec: Pick<TrainSpec, 'network' | 'dtype'>, batchSize: number): MemoryEstimate {
   const e = bytesPerValue(spec.dtype);
-  const params = parameterCount(spec.network);
-  const stats = statisticsCount(spec.network);
-  const rows = trainingActivationValues(spec.network, batchSize);
+  const { params, stats, field, training } = costsOf(spec.network, spec.dtype);
+  const rows = training(batchSize);
   return estimate([
-    { label: 'parameters', bytes: (params + stats) * e, field: 'network.hiddenSizes' },
-    { label: 'gradients', bytes: params * e, field: 'network.hiddenSizes' },
+    { label: 'parameters', bytes: (params + stats) * e, field },
+    { label: 'gradients', bytes: params * e, field },
     { label: `activations (batch of ${batchSize})`, bytes: rows.values * e + rows.maskBytes, field: 'batchSize' },
   ]);
 }

@@ -1,17 +1,19 @@
 import type { Backend, DType } from '../backend';
-import { numericalGradient } from '../gradient';
+import { numericalGradients } from '../gradient';
 import { Affine } from '../layers/affine';
 import { BatchNormalization } from '../layers/batch-normalization';
-import { Dropout } from '../layers/dropout';
+import { Dropout, withFrozenMasks } from '../layers/dropout';
 import type { Layer } from '../layers/layer';
 import { Relu } from '../layers/relu';
 import { Sigmoid } from '../layers/sigmoid';
 import { SoftmaxWithLoss } from '../layers/softmax-with-loss';
+import { AccuracyCounter } from './accuracy';
 import { TensorOps, type Operand, type Targets } from '../ops';
 import type { Params } from '../optimizers';
-import type { Rng } from '../rng';
+import { Rng } from '../rng';
 import { Tensor } from '../tensor';
 import { networkSpec, type NetworkSpec, type WeightInit } from './network-spec';
+import type { TrainableNetwork } from './trainable-network';
 
 export interface NetworkOptions {
   readonly backend: Backend;
@@ -31,7 +33,7 @@ export function weightScale(init: WeightInit, fanIn: number): number {
  * then Affine and SoftmaxWithLoss. Parameters W1, b1, ..., W{L+1}, b{L+1} (and gamma1, beta1, ...) are the
  * very tensors the layers hold.
  */
-export class MultiLayerNet {
+export class MultiLayerNet implements TrainableNetwork {
   readonly spec: NetworkSpec;
   readonly params: Record<string, Tensor> = {};
   readonly layers: Layer[] = [];
@@ -41,11 +43,12 @@ export class MultiLayerNet {
   readonly lastLayer: SoftmaxWithLoss;
   readonly ops: TensorOps;
   readonly dtype: DType;
-  private labelsScratch = new Int32Array(0);
+  private readonly accuracyCounter: AccuracyCounter;
 
   constructor(spec: Partial<NetworkSpec>, options: NetworkOptions) {
     this.spec = networkSpec(spec);
     this.ops = new TensorOps(options.backend);
+    this.accuracyCounter = new AccuracyCounter(this.ops);
     this.dtype = options.dtype;
     const { inputSize, hiddenSizes, outputSize, activation, weightInit, batchNorm, dropout, invertedDropout } = this.spec;
     const sizes = [inputSize, ...hiddenSizes, outputSize];
@@ -80,6 +83,35 @@ export class MultiLayerNet {
     this.lastLayer = new SoftmaxWithLoss(this.ops, { delta: this.spec.lossDelta });
   }
 
+  get inputSize(): number {
+    return this.spec.inputSize;
+  }
+
+  get inputShape(): readonly number[] {
+    return [this.spec.inputSize];
+  }
+
+  get outputSize(): number {
+    return this.spec.outputSize;
+  }
+
+  get lossDelta(): number {
+    return this.spec.lossDelta;
+  }
+
+  get weightLayers(): readonly Affine[] {
+    return this.affines;
+  }
+
+  get firstAffine(): Affine {
+    return this.affines[0];
+  }
+
+  /** The same spec with parameters of its own (evaluation copies, gradient-flow scratch). */
+  twin(): MultiLayerNet {
+    return new MultiLayerNet(this.spec, { backend: this.ops.backend, dtype: this.dtype, rng: new Rng(0) });
+  }
+
   /** Raw class scores (no softmax). The result is a layer buffer, valid until the next forward. */
   predict(x: Operand, train = false): Tensor {
     // The first Affine takes any operand (dense rows or a batch that multiplies itself), the rest its output.
@@ -105,17 +137,7 @@ export class MultiLayerNet {
 
   /** Fraction of rows whose highest score is the target class. */
   accuracy(x: Operand, t: Targets): number {
-    const scores = this.predict(x, false);
-    const rows = scores.shape[0];
-    if (rows === 0) return 0;
-    if (this.labelsScratch.length !== rows) this.labelsScratch = new Int32Array(rows);
-    const predicted = this.labelsScratch;
-    this.ops.argmaxRows(scores, predicted);
-    const labels = t instanceof Tensor ? new Int32Array(rows) : t;
-    if (t instanceof Tensor) this.ops.argmaxRows(t, labels);
-    let correct = 0;
-    for (let i = 0; i < rows; i++) if (predicted[i] === labels[i]) correct++;
-    return correct / rows;
+    return this.accuracyCounter.of(this.predict(x, false), t);
   }
 
   /** Backpropagation: forward for the loss, then every layer's backward in reverse order. */
@@ -150,21 +172,12 @@ export class MultiLayerNet {
 
   /** Runs `fn` with every Dropout reusing one mask (drawn by a training forward first): gradient checks. */
   withFrozenDropout<T>(x: Tensor, t: Targets, fn: () => T): T {
-    if (this.dropouts.length === 0) return fn();
-    this.loss(x, t, true);
-    for (const d of this.dropouts) d.frozen = true;
-    try {
-      return fn();
-    } finally {
-      for (const d of this.dropouts) d.frozen = false;
-    }
+    return withFrozenMasks(this.dropouts, () => this.loss(x, t, true), fn);
   }
 
   /** Central differences on every parameter (slow; for gradient checks on tiny batches). */
   numericalGradient(x: Tensor, t: Targets): Params {
-    const grads: Record<string, Tensor> = {};
-    for (const [key, param] of Object.entries(this.params)) grads[key] = numericalGradient(() => this.loss(x, t, true), param);
-    return grads;
+    return numericalGradients(this.params, () => this.loss(x, t, true));
   }
 
   /** The batch's loss from the last forward (without recomputing it). */

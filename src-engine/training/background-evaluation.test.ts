@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset } from '../dataset';
 import { nativeForTests } from '../../src-services/backends/native-for-tests';
+import { loadWasmBackend } from '../../src-services/backends/wasm/wasm-backend';
 import { bundledMnistDirectory, loadIdxDataset } from '../../src-services/data/load-dataset';
 import type { Backend, BackgroundKernels } from '../backend';
 import { createTsBackend } from '../backends/ts-backend';
@@ -105,7 +106,15 @@ function settledEachStep(backend: Backend): Backend {
 }
 
 describe.skipIf(!nativeForTests.backend)('background evaluation on the native background thread', () => {
-  const native = (): Backend => nativeForTests.backend!;
+  backgroundThreadTests(() => nativeForTests.backend!);
+});
+
+describe('background evaluation on the WebAssembly backend\'s worker thread', () => {
+  backgroundThreadTests(() => loadWasmBackend());
+});
+
+/** The background kernels of a backend that has them, against its own synchronous kernels. */
+function backgroundThreadTests(native: () => Backend): void {
 
   it('gives bit-identical records and losses while training runs on, each record one step after its own', () => {
     const sync = trace(native(), { backgroundEvaluation: false });
@@ -185,4 +194,4 @@ describe.skipIf(!nativeForTests.backend)('background evaluation on the native ba
     expect(() => kernels.wait(bad)).toThrow(/image 1 has pixel column 784 outside rowLength 784/);
     expect(untouched.every((v) => v === -7)).toBe(true);
   });
-});
+}

@@ -1,5 +1,6 @@
 import type { Backend, BackgroundKernels } from '../backend';
-import type { MultiLayerNet } from '../networks/multi-layer-net';
+import type { Affine } from '../layers/affine';
+import type { TrainableNetwork } from '../networks/trainable-network';
 import type { InputBatch } from '../ops';
 import { Tensor } from '../tensor';
 import { SplitTotals, type EvaluationSplit, type SplitMeasure } from './evaluation';
@@ -28,7 +29,7 @@ class FirstLayerProduct implements InputBatch {
 }
 
 /** Copies the weights and BatchNorm running statistics of one net into another of the same spec. */
-export function copyWeights(from: MultiLayerNet, to: MultiLayerNet): void {
+export function copyWeights(from: TrainableNetwork, to: TrainableNetwork): void {
   for (const [key, param] of Object.entries(from.params)) to.params[key].data.set(param.data);
   const stats = to.runningStatistics;
   for (const [key, stat] of Object.entries(from.runningStatistics)) stats[key].data.set(stat.data);
@@ -69,7 +70,8 @@ export class BackgroundEvaluation {
   private doneChunks = 0;
 
   constructor(
-    private readonly net: MultiLayerNet,
+    private readonly net: TrainableNetwork,
+    private readonly first: Affine,
     private readonly kernels: BackgroundKernels,
     private readonly splits: readonly EvaluationSplit[],
     chunkRows: number,
@@ -77,7 +79,7 @@ export class BackgroundEvaluation {
     splits.forEach((split, index) => {
       for (let start = 0; start < split.count; start += chunkRows) this.chunks.push({ split: index, start, rows: Math.min(chunkRows, split.count - start) });
     });
-    const hidden = net.affines[0].W.shape[1];
+    const hidden = first.W.shape[1];
     this.slots = [0, 1].map(() => ({ indices: new Int32Array(chunkRows), product: Tensor.zeros([chunkRows, hidden], net.dtype), chunk: undefined, ticket: 0 }));
     this.totals = splits.map(() => new SplitTotals(net, chunkRows));
     this.labels = new Int32Array(chunkRows);
@@ -112,7 +114,7 @@ export class BackgroundEvaluation {
     this.nextChunk++;
     const indices = slot.indices.subarray(0, chunk.rows);
     for (let i = 0; i < chunk.rows; i++) indices[i] = chunk.start + i;
-    slot.ticket = this.splits[chunk.split].images.queueProduct(this.kernels, indices, this.net.affines[0].W, slot.product);
+    slot.ticket = this.splits[chunk.split].images.queueProduct(this.kernels, indices, this.first.W, slot.product);
   }
 
   // The rest of the network on the finished chunk, then the slot takes the next chunk.
@@ -120,7 +122,7 @@ export class BackgroundEvaluation {
     const { chunk } = slot;
     const hidden = slot.product.shape[1];
     const product = chunk.rows === slot.indices.length ? slot.product : new Tensor(slot.product.data.subarray(0, chunk.rows * hidden), [chunk.rows, hidden]);
-    const scores = this.net.predict(new FirstLayerProduct(product, this.net.affines[0].W), false);
+    const scores = this.net.predict(new FirstLayerProduct(product, this.first.W), false);
     const indices = slot.indices.subarray(0, chunk.rows);
     this.totals[chunk.split].add(scores, this.splits[chunk.split].images.labelsOf(indices, this.labels.subarray(0, chunk.rows)));
     this.doneChunks++;

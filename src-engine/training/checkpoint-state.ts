@@ -1,4 +1,4 @@
-import type { MultiLayerNet } from '../networks/multi-layer-net';
+import type { TrainableNetwork } from '../networks/trainable-network';
 import type { Optimizer } from '../optimizers';
 import type { Rng, RngState } from '../rng';
 import type { Tensor } from '../tensor';
@@ -23,7 +23,7 @@ export interface TrainerSnapshot {
 
 /** The parts of a trainer a snapshot covers. */
 export interface TrainingState {
-  readonly net: MultiLayerNet;
+  readonly net: TrainableNetwork;
   readonly optimizer: Optimizer;
   readonly sampler: BatchSampler;
   readonly rng: Rng;

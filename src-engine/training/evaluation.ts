@@ -1,4 +1,6 @@
-import type { MultiLayerNet } from '../networks/multi-layer-net';
+import type { DType } from '../backend';
+import type { PerSample } from '../networks/layer-list-memory';
+import type { TrainableNetwork } from '../networks/trainable-network';
 import { Tensor } from '../tensor';
 import type { SplitImages } from './split-images';
 
@@ -7,6 +9,18 @@ import type { SplitImages } from './split-images';
  * images are still in cache when the GEMM reads them.
  */
 export const EVALUATION_CHUNK = 2000;
+
+/**
+ * What one evaluation chunk's layer buffers may hold at most: a convolution's im2col buffer grows with the
+ * rows (DeepConvNet's second conv: 113k values per image, 900 MB at 2000 images), so such nets take fewer rows.
+ */
+export const EVALUATION_CHUNK_BYTES = 128 * 1024 * 1024;
+
+/** Rows per evaluation chunk for a network holding `perSample` per row at inference: EVALUATION_CHUNK, or fewer to stay within EVALUATION_CHUNK_BYTES. */
+export function evaluationChunkRows(perSample: PerSample, dtype: DType): number {
+  const bytes = perSample.values * (dtype === 'float64' ? 8 : 4) + perSample.bytes;
+  return Math.max(1, Math.min(EVALUATION_CHUNK, Math.floor(EVALUATION_CHUNK_BYTES / bytes)));
+}
 
 /** One split to measure: its first `count` images. */
 export interface EvaluationSplit {
@@ -32,9 +46,9 @@ export class SplitTotals {
   private readonly predicted: Int32Array;
   private readonly probabilities: Tensor;
 
-  constructor(private readonly net: MultiLayerNet, chunkRows: number) {
+  constructor(private readonly net: TrainableNetwork, chunkRows: number) {
     this.predicted = new Int32Array(chunkRows);
-    this.probabilities = Tensor.zeros([chunkRows, net.spec.outputSize], net.dtype);
+    this.probabilities = Tensor.zeros([chunkRows, net.outputSize], net.dtype);
   }
 
   /** Adds one chunk: its scores (rows x classes) and labels. */
@@ -45,7 +59,7 @@ export class SplitTotals {
     const probabilities = whole ? this.probabilities : new Tensor(this.probabilities.data.subarray(0, scores.size), scores.shape);
     this.net.ops.argmaxRows(scores, predicted);
     for (let i = 0; i < rows; i++) if (predicted[i] === labels[i]) this.correct++;
-    this.lossSum += rows * this.net.ops.softmaxCrossEntropy(scores, labels, probabilities, this.net.spec.lossDelta);
+    this.lossSum += rows * this.net.ops.softmaxCrossEntropy(scores, labels, probabilities, this.net.lossDelta);
   }
 
   /** Accuracy and mean loss over `count` samples (NaN for none). */
@@ -54,9 +68,9 @@ export class SplitTotals {
   }
 }
 
-/** Measures `net` on one split here and now, chunk by chunk. */
-export function measureSplit(net: MultiLayerNet, split: EvaluationSplit): SplitMeasure {
-  const chunk = Math.min(EVALUATION_CHUNK, split.count);
+/** Measures `net` on one split here and now, in chunks of `chunkRows`. */
+export function measureSplit(net: TrainableNetwork, split: EvaluationSplit, chunkRows: number): SplitMeasure {
+  const chunk = Math.max(1, Math.min(chunkRows, split.count));
   const totals = new SplitTotals(net, chunk);
   const indices = new Int32Array(chunk);
   const labels = new Int32Array(chunk);

@@ -1,9 +1,8 @@
 import type { BackgroundKernels } from '../backend';
 import type { Tensor } from '../tensor';
-import { MultiLayerNet } from '../networks/multi-layer-net';
-import { Rng } from '../rng';
+import type { TrainableNetwork } from '../networks/trainable-network';
 import { BackgroundEvaluation, copyWeights } from './background-evaluation';
-import { EVALUATION_CHUNK, measureSplit, type EvaluationSplit, type SplitMeasure } from './evaluation';
+import { measureSplit, type EvaluationSplit, type SplitMeasure } from './evaluation';
 import type { EvaluationRecord } from './evaluation-record';
 import type { LayerGradientFlow } from './gradient-flow';
 
@@ -13,8 +12,10 @@ type Gradients = readonly LayerGradientFlow[] | undefined;
 export interface EvaluatorOptions {
   /** For a record's epoch = iteration / iterations per epoch. */
   readonly iterationsPerEpoch: number;
-  /** The backend's background thread, when evaluations may run there. */
+  /** The backend's background thread, when evaluations may run there (only for a network whose first layer is an Affine). */
   readonly background: BackgroundKernels | undefined;
+  /** Images per chunk (see evaluationChunkRows). */
+  readonly chunkRows: number;
   /** Milliseconds, to count the time evaluations take on this thread. */
   readonly clock: () => number;
 }
@@ -31,10 +32,10 @@ export class Evaluator {
   private readonly ready: EvaluationRecord[] = [];
   private pending: { readonly job: BackgroundEvaluation; readonly iteration: number; readonly final: boolean; readonly gradients: Gradients } | undefined;
   /** Holds a copy of the weights for the evaluation in flight (between evaluations: scratch, see scratchWeights). */
-  private copy: MultiLayerNet | undefined;
+  private copy: TrainableNetwork | undefined;
 
   constructor(
-    private readonly net: MultiLayerNet,
+    private readonly net: TrainableNetwork,
     private readonly splits: readonly [train: EvaluationSplit, test: EvaluationSplit],
     private readonly options: EvaluatorOptions,
   ) {}
@@ -51,7 +52,7 @@ export class Evaluator {
 
   /** Measures the current weights here and now; the record is returned, not queued. */
   measure(iteration: number, final: boolean, gradients?: Gradients): EvaluationRecord {
-    return this.timed(() => this.record(iteration, measureSplit(this.net, this.splits[0]), measureSplit(this.net, this.splits[1]), final, gradients));
+    return this.timed(() => this.record(iteration, this.measureHere(0), this.measureHere(1), final, gradients));
   }
 
   /** The extra evaluation after the last update, unless one of the schedule's already measured `iteration`. */
@@ -67,13 +68,15 @@ export class Evaluator {
     this.timed(() => {
       this.settleNow();
       const background = this.options.background;
-      if (!background) {
-        this.accept(this.record(iteration, measureSplit(this.net, this.splits[0]), measureSplit(this.net, this.splits[1]), final, gradients));
+      // Only a first Affine's products run on the background thread: other networks are measured in place.
+      const copy = background && this.net.firstAffine ? this.weightCopy() : undefined;
+      const first = copy?.firstAffine;
+      if (!background || !copy || !first) {
+        this.accept(this.record(iteration, this.measureHere(0), this.measureHere(1), final, gradients));
         return;
       }
-      const copy = this.weightCopy();
       copyWeights(this.net, copy);
-      this.pending = { job: new BackgroundEvaluation(copy, background, this.splits, EVALUATION_CHUNK), iteration, final, gradients };
+      this.pending = { job: new BackgroundEvaluation(copy, first, background, this.splits, this.options.chunkRows), iteration, final, gradients };
     });
   }
 
@@ -83,7 +86,7 @@ export class Evaluator {
    */
   scratchWeights(): Tensor[] {
     this.settle();
-    return this.weightCopy().affines.map((affine) => affine.W);
+    return this.weightCopy().weightLayers.map((layer) => layer.W);
   }
 
   /** Takes over what the background thread has finished, without waiting. */
@@ -128,9 +131,13 @@ export class Evaluator {
     this.ready.push(record);
   }
 
-  private weightCopy(): MultiLayerNet {
-    this.copy ??= new MultiLayerNet(this.net.spec, { backend: this.net.ops.backend, dtype: this.net.dtype, rng: new Rng(0) });
+  private weightCopy(): TrainableNetwork {
+    this.copy ??= this.net.twin();
     return this.copy;
+  }
+
+  private measureHere(split: 0 | 1): SplitMeasure {
+    return measureSplit(this.net, this.splits[split], this.options.chunkRows);
   }
 
   private record(iteration: number, train: SplitMeasure, test: SplitMeasure, final: boolean, gradients: Gradients): EvaluationRecord {

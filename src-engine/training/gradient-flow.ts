@@ -1,9 +1,9 @@
-import type { Affine } from '../layers/affine';
 import type { TensorOps } from '../ops';
 import type { Tensor } from '../tensor';
+import type { WeightLayer } from '../networks/trainable-network';
 
 /**
- * How the gradient flows back through one Affine layer at one update: the chapter 6 picture of vanishing
+ * How the gradient flows back through one layer with weights (Affine or Convolution) at one update: the chapter 6 picture of vanishing
  * gradients (a deep sigmoid net with std 0.01 weights: the first layers' gradients are orders of magnitude
  * smaller than the last one's) and of BatchNorm restoring them, as numbers over training.
  */
@@ -17,11 +17,11 @@ export interface LayerGradientFlow {
 }
 
 /**
- * Makes one update through `update` and measures it, per Affine layer (Affine1 first): the norms of its
+ * Makes one update through `update` and measures it, per layer with weights in forward order (Conv1, ..., Affine1, ...): the norms of its
  * gradients before the update and the update-to-weight ratio after it. `scratch[l]` must hold as many
  * values as layer l's W; it receives −W_before and then W_after − W_before. Every loop is a backend kernel.
  */
-export function measureGradientFlow(affines: readonly Affine[], ops: TensorOps, scratch: readonly Tensor[], update: () => void): LayerGradientFlow[] {
+export function measureGradientFlow(affines: readonly WeightLayer[], ops: TensorOps, scratch: readonly Tensor[], update: () => void): LayerGradientFlow[] {
   const before = affines.map((affine, l) => {
     // scratch = −W_before (negation is exact).
     ops.scale(affine.W, -1, scratch[l]);

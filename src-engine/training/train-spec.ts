@@ -1,5 +1,7 @@
 import type { DType } from '../backend';
+import type { LayerListSpec } from '../networks/layer-list-spec';
 import { networkSpec, type NetworkSpec } from '../networks/network-spec';
+import { isLayerListSpec, type AnyNetworkSpec } from '../networks/trainable-network';
 import { OPTIMIZER_DEFAULTS, type OptimizerSpec } from '../optimizers';
 
 /** How long to train, how to draw batches and when to evaluate (the book's Trainer arguments). */
@@ -28,7 +30,8 @@ export interface TrainingSchedule {
 
 /** Everything a training run is made of, apart from its data and backend. */
 export interface TrainSpec {
-  network: NetworkSpec;
+  /** The book's MultiLayerNet(Extend), or a layer list (a convolutional network). */
+  network: AnyNetworkSpec;
   optimizer: OptimizerSpec;
   training: TrainingSchedule;
   /** Seeds the one random stream of a run: initial weights, batches and dropout masks. */
@@ -49,7 +52,7 @@ export const DEFAULT_TRAINING: Readonly<TrainingSchedule> = {
 const DEFAULT_ITERATIONS = 10000;
 
 export interface TrainSpecInput {
-  readonly network?: Partial<NetworkSpec>;
+  readonly network?: Partial<NetworkSpec> | LayerListSpec;
   readonly optimizer?: OptimizerSpec;
   readonly training?: Partial<TrainingSchedule>;
   readonly seed?: number;
@@ -59,7 +62,7 @@ export interface TrainSpecInput {
 /** A full spec from the fields given: the book's ch5 run (784-50-10, SGD lr 0.1, float32, seed 0) for the others. */
 export function trainSpec(given: TrainSpecInput = {}): TrainSpec {
   return {
-    network: networkSpec(given.network),
+    network: given.network && isLayerListSpec(given.network) ? given.network : networkSpec(given.network),
     optimizer: given.optimizer ?? { ...OPTIMIZER_DEFAULTS.sgd },
     training: { ...DEFAULT_TRAINING, ...given.training },
     seed: given.seed ?? 0,

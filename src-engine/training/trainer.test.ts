@@ -117,7 +117,7 @@ describe('Trainer', () => {
     const weightNorms = new Map<number, number[]>();
     while (!trainer.finished) {
       // ‖W_before‖ per layer, before the update each record will follow.
-      weightNorms.set(trainer.iteration + 1, trainer.net.affines.map((a) => Math.sqrt(Array.from(a.W.data).reduce((sum, v) => sum + v * v, 0))));
+      weightNorms.set(trainer.iteration + 1, trainer.net.weightLayers.map((a) => Math.sqrt(Array.from(a.W.data).reduce((sum, v) => sum + v * v, 0))));
       const { evaluation } = trainer.advance();
       if (evaluation) records.push(evaluation);
     }

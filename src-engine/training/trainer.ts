@@ -1,12 +1,14 @@
 import type { Backend } from '../backend';
 import type { Dataset, DatasetSplit } from '../dataset';
-import { MultiLayerNet } from '../networks/multi-layer-net';
-import type { NetworkSpec } from '../networks/network-spec';
+import { createNetwork } from '../networks/create-network';
+import { layerListPerSample } from '../networks/layer-list-memory';
+import { isLayerListSpec, type AnyNetworkSpec, type TrainableNetwork } from '../networks/trainable-network';
 import { createOptimizer, type Optimizer } from '../optimizers';
 import { Rng } from '../rng';
 import type { Tensor } from '../tensor';
 import { BatchSampler } from './batch-sampler';
 import { restoreSnapshot, takeSnapshot, type TrainerSnapshot, type TrainerSnapshotMeta, type TrainingState } from './checkpoint-state';
+import { EVALUATION_CHUNK, evaluationChunkRows } from './evaluation';
 import type { EvaluationRecord } from './evaluation-record';
 import { Evaluator } from './evaluator';
 import { measureGradientFlow, type LayerGradientFlow } from './gradient-flow';
@@ -40,12 +42,26 @@ export interface StepOutcome {
 }
 
 
-function checkFits(network: NetworkSpec, dataset: Dataset): void {
+function checkFits(network: AnyNetworkSpec, dataset: Dataset): void {
   const { rows, cols } = dataset.train;
-  if (network.inputSize !== rows * cols) {
+  if (isLayerListSpec(network)) {
+    const [c, h, w] = network.input;
+    if (c !== 1 || h !== rows || w !== cols) throw new RangeError(`network.input is (${c}, ${h}, ${w}) but ${dataset.name} images are (1, ${rows}, ${cols})`);
+  } else if (network.inputSize !== rows * cols) {
     throw new RangeError(`network.inputSize is ${network.inputSize} but ${dataset.name} images have ${rows}x${cols} = ${rows * cols} pixels`);
   }
-  if (dataset.classes > network.outputSize) throw new RangeError(`network.outputSize is ${network.outputSize} but ${dataset.name} has ${dataset.classes} classes`);
+  const [field, classes] = isLayerListSpec(network) ? ['network.output', network.output] : ['network.outputSize', network.outputSize];
+  if (dataset.classes > classes) throw new RangeError(`${field} is ${classes} but ${dataset.name} has ${dataset.classes} classes`);
+}
+
+/**
+ * How batches reach the first layer: only a first Affine reads sparse rows (a convolution reads images), so
+ * other networks take dense input, and refuse a sparse one asked for by name.
+ */
+function inputFormatFor(net: TrainableNetwork, format: InputFormat, train: DatasetSplit, count: number): 'sparse' | 'dense' {
+  if (net.firstAffine) return resolveInputFormat(format, train, count);
+  if (format === 'sparse') throw new RangeError('input "sparse" needs a network whose first layer is an affine: this one starts with a convolution or pooling, use "dense" or "auto"');
+  return 'dense';
 }
 
 /**
@@ -55,7 +71,7 @@ function checkFits(network: NetworkSpec, dataset: Dataset): void {
  */
 export class Trainer<Config extends TrainSpec = TrainSpec> {
   readonly config: Config;
-  readonly net: MultiLayerNet;
+  readonly net: TrainableNetwork;
   readonly backend: Backend;
   readonly rng: Rng;
   readonly totalIterations: number;
@@ -83,9 +99,9 @@ export class Trainer<Config extends TrainSpec = TrainSpec> {
     this.totalIterations = totalIterations(training, trainCount);
     this.iterationsPerEpoch = iterationsPerEpoch(training, trainCount);
     this.rng = new Rng(config.seed);
-    this.net = new MultiLayerNet(network, { backend, dtype: config.dtype, rng: this.rng });
+    this.net = createNetwork(network, { backend, dtype: config.dtype, rng: this.rng });
     this.optimizer = createOptimizer(config.optimizer, this.net.ops);
-    this.inputFormat = resolveInputFormat(options.input ?? 'auto', dataset.train, trainCount);
+    this.inputFormat = inputFormatFor(this.net, options.input ?? 'auto', dataset.train, trainCount);
     const imagesOf = (split: DatasetSplit): SplitImages => splitImages(split, this.inputFormat, this.net.ops, config.dtype);
     this.trainImages = imagesOf(dataset.train);
     this.labels = new Int32Array(training.batchSize);
@@ -97,7 +113,9 @@ export class Trainer<Config extends TrainSpec = TrainSpec> {
       { images: imagesOf(dataset.test), count: Math.min(limit ?? dataset.test.count, dataset.test.count) },
     ] as const;
     const background = options.backgroundEvaluation ?? true ? backend.background : undefined;
-    this.evaluator = new Evaluator(this.net, splits, { iterationsPerEpoch: this.iterationsPerEpoch, background, clock: this.clock });
+    // A layer list's chunks are bounded in bytes (a convolution's im2col buffer grows with them); an MLP's are EVALUATION_CHUNK rows.
+    const chunkRows = isLayerListSpec(network) ? evaluationChunkRows(layerListPerSample(network, false), config.dtype) : EVALUATION_CHUNK;
+    this.evaluator = new Evaluator(this.net, splits, { iterationsPerEpoch: this.iterationsPerEpoch, background, clock: this.clock, chunkRows });
   }
 
   /** Training-set indices of the last minibatch (the same array every step). */
@@ -130,7 +148,7 @@ export class Trainer<Config extends TrainSpec = TrainSpec> {
     const lossBefore = this.net.lastLoss;
     if (this.gradientFlowDue(this.iteration)) {
       // Only on the updates an evaluation follows: the norms cost a pass over the gradients and weights.
-      const layers = measureGradientFlow(this.net.affines, this.net.ops, this.evaluator.scratchWeights(), () => this.optimizer.update(this.net.params, grads));
+      const layers = measureGradientFlow(this.net.weightLayers, this.net.ops, this.evaluator.scratchWeights(), () => this.optimizer.update(this.net.params, grads));
       this.gradientFlow = { iteration: this.iteration + 1, layers };
     } else {
       this.optimizer.update(this.net.params, grads);

@@ -80,4 +80,11 @@ describe('the gradient flow chart', () => {
     expect(latestGradientFlow(old)).toBeUndefined();
     expect([shortNumber(null), shortNumber(12345), shortNumber(-0.5)]).toEqual(['–', '1.23e+4', '-0.5']);
   });
+
+  it('names a conv run\'s layers as it recorded them: Conv1 before Affine1, in the lines, the words and the table', () => {
+    const conv: GradientFlowRun = { ...batchNorm, name: 'conv', layerNames: ['Conv1', 'Affine1'] };
+    expect(gradientFlowLines([conv], { statistic: 'weightNorm', log: true }).map((line) => line.name)).toEqual(['Conv1', 'Affine1']);
+    expect(gradientFlowSummary([conv, sigmoid], 'weightNorm')).toBe('conv, ‖∂L/∂W‖ at iteration 601: Conv1 1.05, Affine1 0.288; sigmoid, ‖∂L/∂W‖ at iteration 601: Affine1 1.62e-8, Affine2 0.532');
+    expect(latestGradientFlow(conv)?.layers.map((l) => l.name)).toEqual(['Conv1', 'Affine1']);
+  });
 });

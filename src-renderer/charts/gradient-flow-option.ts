@@ -12,6 +12,8 @@ export const GRADIENT_STATISTICS: ReadonlyArray<{ readonly key: GradientStatisti
 export interface GradientFlowRun {
   readonly name: string;
   readonly evaluations: readonly StoredEvaluation[];
+  /** The names of its layers with weights, in the order of its gradient flow (weightLayerNames); Affine1.. when absent. */
+  readonly layerNames?: readonly string[];
 }
 
 export interface GradientFlowView {
@@ -26,7 +28,8 @@ export interface GradientFlowView {
 const PALETTE = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272', '#fc8452', '#9a60b4', '#ea7ccc'];
 const DASHES = ['solid', 'dashed', 'dotted'] as const;
 
-const layerName = (l: number): string => `Affine${l + 1}`;
+/** Layer l's name in `run`: its own (Conv1, ..., Affine1, ...), else Affine{l + 1} as an MLP's. */
+export const layerName = (l: number, run?: GradientFlowRun): string => run?.layerNames?.[l] ?? `Affine${l + 1}`;
 
 /** The evaluations that carry a gradient flow, a final one only where no scheduled one fell on its iteration. */
 function measured(evaluations: readonly StoredEvaluation[]): Array<StoredEvaluation & { gradients: readonly StoredLayerGradientFlow[] }> {
@@ -56,7 +59,7 @@ export function gradientFlowLines(runs: readonly GradientFlowRun[], view: Gradie
     const points = measured(run.evaluations);
     const picked = view.layer === undefined ? Array.from({ length: layers }, (_, l) => l) : [view.layer];
     return picked.map((l) => {
-      const name = !several ? layerName(l) : view.layer === undefined ? `${run.name} · ${layerName(l)}` : run.name;
+      const name = !several ? layerName(l, run) : view.layer === undefined ? `${run.name} · ${layerName(l, run)}` : run.name;
       const color = view.layer === undefined ? PALETTE[l % PALETTE.length]! : PALETTE[r % PALETTE.length]!;
       const data = points.map((e): [number, number | null] => {
         const value = e.gradients[l]?.[view.statistic] ?? null;
@@ -108,7 +111,7 @@ export function gradientFlowSummary(runs: readonly GradientFlowRun[], statistic:
   const parts = runs.flatMap((run) => {
     const latest = measured(run.evaluations).at(-1);
     if (!latest) return [];
-    const values = latest.gradients.map((layer, l) => `${layerName(l)} ${shortNumber(layer[statistic])}`).join(', ');
+    const values = latest.gradients.map((layer, l) => `${layerName(l, run)} ${shortNumber(layer[statistic])}`).join(', ');
     return [`${runs.length > 1 ? `${run.name}, ` : ''}${label} at iteration ${latest.iteration}: ${values}`];
   });
   return parts.length ? parts.join('; ') : `${label} per layer: no gradient statistics`;
@@ -117,5 +120,5 @@ export function gradientFlowSummary(runs: readonly GradientFlowRun[], statistic:
 /** The latest gradient flow of a run, for its table: iteration and each layer's numbers. */
 export function latestGradientFlow(run: GradientFlowRun): { iteration: number; layers: ReadonlyArray<{ name: string } & StoredLayerGradientFlow> } | undefined {
   const latest = measured(run.evaluations).at(-1);
-  return latest && { iteration: latest.iteration, layers: latest.gradients.map((layer, l) => ({ name: layerName(l), ...layer })) };
+  return latest && { iteration: latest.iteration, layers: latest.gradients.map((layer, l) => ({ name: layerName(l, run), ...layer })) };
 }

@@ -16,6 +16,10 @@ describe('activation colours', () => {
   it('scales sigmoid over (0, 1), ReLU up to its largest value and signed layers over ±max|value|', () => {
     expect(colourScale({ kind: 'Sigmoid', min: 0.2, max: 0.4 })).toEqual({ signed: false, extent: 1 });
     expect(colourScale({ kind: 'Relu', min: 0, max: 2.5 })).toEqual({ signed: false, extent: 2.5 });
+    // A pooling of ReLU outputs reads like a ReLU; a pooling of signed values stays signed, like a conv.
+    expect(colourScale({ kind: 'Pooling', min: 0, max: 3 })).toEqual({ signed: false, extent: 3 });
+    expect(colourScale({ kind: 'Pooling', min: -4, max: 3 })).toEqual({ signed: true, extent: 4 });
+    expect(colourScale({ kind: 'Convolution', min: -1, max: 2 })).toEqual({ signed: true, extent: 2 });
     expect(colourScale({ kind: 'Relu', min: 0, max: 0 })).toEqual({ signed: false, extent: 1 });
     expect(colourScale({ kind: 'Affine', min: -3, max: 2 })).toEqual({ signed: true, extent: 3 });
     expect(colourScale({ kind: 'BatchNorm', min: Number.NaN, max: 0.5 })).toEqual({ signed: true, extent: 0.5 });

@@ -8,8 +8,8 @@ export function gridShape(units: number): { cols: number; rows: number } {
 }
 
 /**
- * How a layer's values map to colours. Signed (Affine, BatchNorm): blue below 0, red above, full colour at
- * ±`extent` = the largest |value| of the layer. Unsigned: ReLU from black at 0 to yellow at its largest value,
+ * How a layer's values map to colours. Signed (Convolution, Affine, BatchNorm): blue below 0, red above, full colour at
+ * ±`extent` = the largest |value| of the layer. Unsigned: ReLU (and a pooling of nothing below 0) from black at 0 to yellow at its largest value,
  * sigmoid from black at 0 to yellow at 1 (its whole range, so saturation shows as it is).
  */
 export interface ColourScale {
@@ -20,7 +20,8 @@ export interface ColourScale {
 export function colourScale(layer: Pick<LayerActivation, 'kind' | 'min' | 'max'>): ColourScale {
   const finite = (v: number): number => (Number.isFinite(v) ? Math.abs(v) : 0);
   if (layer.kind === 'Sigmoid') return { signed: false, extent: 1 };
-  if (layer.kind === 'Relu') return { signed: false, extent: finite(layer.max) || 1 };
+  // A pooling of ReLU outputs is never below 0: it reads like the ReLU it pools.
+  if (layer.kind === 'Relu' || (layer.kind === 'Pooling' && layer.min >= 0)) return { signed: false, extent: finite(layer.max) || 1 };
   return { signed: true, extent: Math.max(finite(layer.min), finite(layer.max)) || 1 };
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { simpleConvNet } from '../../src-engine/networks/layer-list-spec';
 import { parseTrainConfig } from '../../src-shared/config';
 import { changeOptimizer, draftFromConfig, dropStalePresetName, learningRateHint, PRESETS, validateDraft } from './config-draft';
 
@@ -20,8 +21,7 @@ describe('config draft', () => {
 
   it('the 5-layer preset is 784-100x4-10 ReLU with He init', () => {
     const config = validateDraft(draftFromConfig(parseTrainConfig(PRESETS[1]!.config))).config!;
-    expect(config.network.hiddenSizes).toEqual([100, 100, 100, 100]);
-    expect(config.network.weightInit).toBe('he');
+    expect(config.network).toMatchObject({ hiddenSizes: [100, 100, 100, 100], weightInit: 'he' });
   });
 
   it('reports each bad field at its path, in words for a form', () => {
@@ -92,5 +92,39 @@ describe('config draft', () => {
     loaded.seed = '3';
     dropStalePresetName(loaded);
     expect(loaded.name).toBe('from a file');
+  });
+
+  it("the ch7 preset is the book's SimpleConvNet trained as train_convnet.py does, in the layer list", () => {
+    const draft = draftFromConfig(parseTrainConfig(PRESETS.find((p) => p.id === 'ch7-simple-convnet')!.config));
+    expect(draft.networkKind).toBe('layers');
+    expect(draft.layerList.layers).toEqual(simpleConvNet().layers);
+    const config = validateDraft(draft).config!;
+    expect(config.network).toEqual({ ...simpleConvNet(), weightDecay: 0 });
+    expect([config.optimizer, config.training.epochs, config.training.evaluationSamples, config.training.sampling]).toEqual([{ type: 'adam', lr: 0.001, beta1: 0.9, beta2: 0.999 }, 20, 1000, 'replacement']);
+  });
+
+  it('keeps a layer list beside the fully connected fields: switching back gives the same config', () => {
+    const config = parseTrainConfig(PRESETS[1]!.config);
+    const draft = draftFromConfig(config);
+    expect(draft.networkKind).toBe('mlp');
+    expect(draft.layerList).toEqual(simpleConvNet());
+    draft.networkKind = 'layers';
+    draft.networkKind = 'mlp';
+    expect(validateDraft(draft).config).toEqual(config);
+  });
+
+  it("refuses a layer list that does not fit with the engine's reason, and one with a number that does not parse", () => {
+    const draft = draftFromConfig(parseTrainConfig({}));
+    draft.networkKind = 'layers';
+    draft.layerList = { ...simpleConvNet(), layers: [{ type: 'conv', filters: 4, size: 5, stride: 1, pad: 0 }, { type: 'pool', size: 30, stride: 1 }, { type: 'affine', units: 10 }] };
+    const misfit = validateDraft(draft);
+    expect(misfit.config).toBeUndefined();
+    expect(misfit.errors['network.layers']).toBe('Its 30x30 window does not fit the 24x24 images layers[0] (conv 4 filters 5x5) gives (4, 24, 24)');
+
+    draft.layerList = simpleConvNet();
+    draft.layerListEntryErrors = 2;
+    expect(validateDraft(draft).errors['network.layers']).toBe('2 numbers in the layer list are not valid');
+    draft.networkKind = 'mlp';
+    expect(validateDraft(draft).errors['network.layers']).toBeUndefined();
   });
 });

@@ -1,5 +1,9 @@
+import { simpleConvNet, type LayerListSpec } from '../../src-engine/networks/layer-list-spec';
+import type { NetworkSpec } from '../../src-engine/networks/network-spec';
 import { OPTIMIZER_DEFAULTS, type OptimizerType } from '../../src-engine/optimizers';
 import { safeParseTrainConfig, type TrainConfig, type TrainConfigInput } from '../../src-shared/config';
+import { describeLayers } from '../network/layer-rows';
+import { defaultLayerList, layerListNetworkInput, layerListOf, mlpOf, weightDecayOf, type NetworkKind } from '../network/network-kind';
 
 /**
  * The Network view's form, as the user types it: numbers stay strings until they parse, so a half-typed or
@@ -11,8 +15,14 @@ export interface ConfigDraft {
   name: string;
   datasetKind: TrainConfig['dataset']['kind'];
   datasetPath: string;
+  /** Fully connected (hiddenSizes ...) or a layer list (chapter 7's conv nets). */
+  networkKind: NetworkKind;
+  /** The layer list, kept while the fully connected fields are shown (and the reverse). */
+  layerList: LayerListSpec;
+  /** Numbers typed in the layer list that do not parse (the list holds their last good value meanwhile). */
+  layerListEntryErrors: number;
   hiddenSizes: string[];
-  activation: TrainConfig['network']['activation'];
+  activation: NetworkSpec['activation'];
   initKind: 'std' | 'he' | 'xavier';
   initStd: string;
   weightDecay: string;
@@ -43,7 +53,7 @@ export interface ConfigDraft {
   preset?: { readonly name: string; readonly shape: string };
 }
 
-export type PresetId = 'ch5-two-layer' | 'five-layer-relu';
+export type PresetId = 'ch5-two-layer' | 'five-layer-relu' | 'ch7-simple-convnet';
 
 export const PRESETS: ReadonlyArray<{ id: PresetId; label: string; description: string; config: TrainConfigInput }> = [
   {
@@ -63,6 +73,17 @@ export const PRESETS: ReadonlyArray<{ id: PresetId; label: string; description: 
       training: { batchSize: 128, iterations: 2000 },
     },
   },
+  {
+    id: 'ch7-simple-convnet',
+    label: 'Book ch7 SimpleConvNet',
+    description: 'conv 30 5x5 → ReLU → pool 2x2 → affine 100 → ReLU → affine 10, std 0.01, Adam lr 0.001, batch 100, 20 epochs evaluated on 1000 samples (train_convnet.py; resources/presets/simple-convnet.json)',
+    config: {
+      name: 'SimpleConvNet (ch7 train_convnet.py)',
+      network: layerListNetworkInput(simpleConvNet(), 0),
+      optimizer: { type: 'adam', lr: 0.001 },
+      training: { batchSize: 100, epochs: 20, evaluateEvery: 'epoch', evaluationSamples: 1000, sampling: 'replacement' },
+    },
+  },
 ];
 
 /** A form filled from `config`; with `fromPreset`, its name is the preset's (dropped once the config is edited). */
@@ -73,21 +94,26 @@ export function draftFromConfig(config: TrainConfig, options: { fromPreset?: boo
 }
 
 function filledDraft(config: TrainConfig): ConfigDraft {
-  const init = config.network.weightInit;
+  const layerList = layerListOf(config.network);
+  const mlp = mlpOf(config.network);
+  const init = mlp.weightInit;
   const { training } = config;
   return {
     base: config,
     name: config.name ?? '',
     datasetKind: config.dataset.kind,
     datasetPath: config.dataset.kind === 'idx' ? config.dataset.path : '',
-    hiddenSizes: config.network.hiddenSizes.map(String),
-    activation: config.network.activation,
+    networkKind: layerList ? 'layers' : 'mlp',
+    layerList: layerList ?? defaultLayerList(),
+    layerListEntryErrors: 0,
+    hiddenSizes: mlp.hiddenSizes.map(String),
+    activation: mlp.activation,
     initKind: typeof init === 'number' ? 'std' : init === 'he' || init === 'relu' ? 'he' : 'xavier',
     initStd: typeof init === 'number' ? String(init) : '0.01',
-    weightDecay: String(config.network.weightDecay),
-    batchNorm: config.network.batchNorm,
-    dropout: String(config.network.dropout),
-    invertedDropout: config.network.invertedDropout,
+    weightDecay: String(weightDecayOf(layerList ?? mlp)),
+    batchNorm: mlp.batchNorm,
+    dropout: String(mlp.dropout),
+    invertedDropout: mlp.invertedDropout,
     optimizer: config.optimizer.type,
     lr: String(config.optimizer.lr),
     lrTyped: false,
@@ -164,8 +190,8 @@ function configInputFromDraft(draft: ConfigDraft): Record<string, unknown> {
   return {
     ...(draft.name.trim() ? { name: draft.name.trim() } : {}),
     dataset: draft.datasetKind === 'mnist' ? { kind: 'mnist' } : { kind: 'idx', path: draft.datasetPath.trim() },
-    network: {
-      ...draft.base.network,
+    network: draft.networkKind === 'layers' ? layerListNetworkInput(draft.layerList, numeric(draft.weightDecay)) : {
+      ...mlpOf(draft.base.network),
       hiddenSizes: draft.hiddenSizes.map(numeric),
       activation: draft.activation,
       weightInit: draft.initKind === 'std' ? numeric(draft.initStd) : draft.initKind,
@@ -200,10 +226,18 @@ export interface DraftValidation {
   readonly errors: Readonly<Record<string, string>>;
 }
 
+/** Why the draft's layer list cannot be trained as typed, before the schema sees it; undefined in the MLP mode or when it fits. */
+function layerListProblem(draft: ConfigDraft): string | undefined {
+  if (draft.networkKind !== 'layers') return undefined;
+  if (draft.layerListEntryErrors > 0) return `${draft.layerListEntryErrors === 1 ? 'A number' : `${draft.layerListEntryErrors} numbers`} in the layer list ${draft.layerListEntryErrors === 1 ? 'is' : 'are'} not valid`;
+  return describeLayers(draft.layerList).problem;
+}
+
 export function validateDraft(draft: ConfigDraft): DraftValidation {
   const result = safeParseTrainConfig(configInputFromDraft(draft));
-  if (result.ok) return { config: result.config, errors: {} };
-  const errors: Record<string, string> = {};
-  for (const issue of result.issues) errors[issue.field] ??= issue.message;
+  const problem = layerListProblem(draft);
+  if (result.ok && !problem) return { config: result.config, errors: {} };
+  const errors: Record<string, string> = problem ? { 'network.layers': problem } : {};
+  if (!result.ok) for (const issue of result.issues) errors[issue.field] ??= issue.message;
   return { config: undefined, errors };
 }

@@ -52,6 +52,7 @@ export const useConfigStore = defineStore('config', () => {
     fileMessage.value = undefined;
   }
 
+  /** Fills the form from `config`: a layer-list (convolutional) network opens in the layer-list editor. */
   function load(config: TrainConfig): void {
     draft.value = draftFromConfig(config);
   }

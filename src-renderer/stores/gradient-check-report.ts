@@ -1,6 +1,9 @@
 import type { GradientCheckReport } from '../../src-shared/api';
-import type { TrainConfig } from '../../src-shared/config';
+import { isLayerListNetwork, type TrainConfig } from '../../src-shared/config';
 import { GRADIENT_CHECK_SAMPLES } from '../../src-shared/limits';
+import { networkLabel } from '../../src-shared/network-config';
+import { layerListParameterCount } from '../../src-engine/networks/layer-list-memory';
+import { DEFAULT_NETWORK, type Activation } from '../../src-engine/networks/network-spec';
 
 /**
  * Pure helpers of the Gradient check view: what the check is run for, how its report reads, and the
@@ -30,10 +33,15 @@ export interface CheckedConfigSummary {
   readonly text: string;
 }
 
-const ACTIVATION_LABELS: Readonly<Record<TrainConfig['network']['activation'], string>> = { relu: 'ReLU', sigmoid: 'Sigmoid' };
+const ACTIVATION_LABELS: Readonly<Record<Activation, string>> = { relu: 'ReLU', sigmoid: 'Sigmoid' };
 
 export function summarizeConfig(config: TrainConfig): CheckedConfigSummary {
   const { network } = config;
+  if (isLayerListNetwork(network)) {
+    // A layer list's activations are in its list: the label names them where they are not ReLU.
+    const layers = networkLabel(network);
+    return { layers, activation: '', dtype: config.dtype, backend: config.backend, lossDelta: network.lossDelta ?? DEFAULT_NETWORK.lossDelta, parameters: layerListParameterCount(network), text: `${layers}, ${config.dtype}, backend ${config.backend}` };
+  }
   const sizes = [network.inputSize, ...network.hiddenSizes, network.outputSize];
   let parameters = 0;
   for (let i = 1; i < sizes.length; i++) parameters += sizes[i - 1]! * sizes[i]! + sizes[i]!;

@@ -1,5 +1,6 @@
 import type { RunListing, RunRecord } from '../../src-shared/run-record';
 import type { RunMetrics } from '../../src-shared/api';
+import { networkLabel } from '../../src-shared/network-config';
 
 /** One row of the Runs table: a stored run, or a directory that could not be read, with why. */
 export interface RunRow {
@@ -45,7 +46,7 @@ export function rowOf(listing: RunListing): RunRow {
     name: record.name,
     status: record.status,
     dataset: dataset.kind === 'mnist' ? 'MNIST' : (dataset.path.split(/[\\/]/).filter(Boolean).at(-1) ?? dataset.path),
-    layers: [network.inputSize, ...network.hiddenSizes, network.outputSize].join('-') + ` ${network.activation}`,
+    layers: networkLabel(network),
     optimizer: optimizer.type.toUpperCase(),
     lr: optimizer.lr,
     bestTestAccuracy: record.summary?.bestTestAccuracy ?? null,

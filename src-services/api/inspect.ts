@@ -11,6 +11,7 @@ import { requestFromTrainer } from '../trainers/trainer-requests';
 import type { ServiceContext } from './context';
 import { UserError } from './errors';
 import type { Handlers } from './handlers';
+import { networkClasses, networkInputSize } from '../../src-shared/network-config';
 
 /** The learner's lens: what a finished run gets right and wrong on its test set. */
 export type InspectMethod = 'confusion' | 'classifiedImages' | 'inputActivations';
@@ -56,7 +57,7 @@ async function loadedRun(ctx: ServiceContext, id: string, check: (test: Dataset[
   }
   const { test } = await ctx.datasets.get(record.config.dataset);
   const pixels = test.rows * test.cols;
-  if (pixels !== record.config.network.inputSize) throw new UserError(`run "${record.name}" takes ${record.config.network.inputSize} inputs, its dataset's test images have ${pixels} pixels`);
+  if (pixels !== networkInputSize(record.config.network)) throw new UserError(`run "${record.name}" takes ${networkInputSize(record.config.network)} inputs, its dataset's test images have ${pixels} pixels`);
   if (test.count === 0) throw new UserError(`the test set of run "${record.name}" is empty`);
   // What the request asks of the test set is checked before a process loads the network.
   check(test);
@@ -78,7 +79,7 @@ async function probabilitiesOf(process: TrainerProcess, test: Dataset['test'], i
 async function computeConfusion(ctx: ServiceContext, id: string): Promise<ConfusionReport> {
   const started = performance.now();
   const { record, process, test } = await loadedRun(ctx, id);
-  const classes = record.config.network.outputSize;
+  const classes = networkClasses(record.config.network);
   const tally = new ConfusionTally(classes);
   const batchRows = Math.max(1, Math.floor(BATCH_PIXELS / (test.rows * test.cols)));
   const indices = new Int32Array(batchRows);

@@ -3,6 +3,7 @@ import { checkTrainingBudget } from '../limits/memory-budget';
 import type { RunSupervisor } from '../trainers/run-supervisor';
 import type { TrainerProcess, TrainerProcessFactory } from '../trainers/trainer-process';
 import { UserError } from './errors';
+import { networkInputSize } from '../../src-shared/network-config';
 
 /** Loaded models kept warm for the Draw view (each is a trainer process holding one network). */
 const PREDICTOR_CACHE_SIZE = 2;
@@ -25,7 +26,7 @@ export class PredictorPool {
   async inputSize(id: string): Promise<number> {
     let inputs = this.inputSizes.get(id);
     if (inputs === undefined) {
-      inputs = (await this.supervisor.store.get(id)).config.network.inputSize;
+      inputs = networkInputSize((await this.supervisor.store.get(id)).config.network);
       this.inputSizes.set(id, inputs);
     }
     return inputs;

@@ -1,16 +1,18 @@
 import { weightHistograms } from '../../src-engine/experiments/weight-histograms';
-import { MAX_WEIGHT_TILES, type WeightHistograms, type WeightTiles } from '../../src-shared/api';
+import type { WeightHistograms, WeightTiles } from '../../src-shared/api';
 import { checkLayerGraphBudget } from '../limits/memory-budget';
 import { requestFromTrainer } from '../trainers/trainer-requests';
 import type { ServiceContext } from './context';
 import { UserError } from './errors';
 import type { Handlers } from './handlers';
+import { weightTilesOf } from './weight-tiles';
+import { networkClasses } from '../../src-shared/network-config';
 
 /** The stored runs: listing, metrics, renaming, deleting, and what their networks hold and predict. */
 export type RunsMethod = 'listRuns' | 'runMetrics' | 'runCurve' | 'renameRun' | 'deleteRun' | 'openRunFolder' | 'predict' | 'inputGradient' | 'firstLayerWeights' | 'activationHistograms' | 'weightHistograms';
 
 /**
- * The first layer's weights, one tile per hidden unit: from the live network while it trains, else the
+ * The first layer's weights, one tile per hidden unit (per filter for a convolution): from the live network while it trains, else the
  * checkpoint; null while there are none yet (queued, its trainer still starting, no checkpoint saved).
  */
 async function firstLayerWeights(ctx: ServiceContext, id: string, units: number): Promise<WeightTiles | null> {
@@ -34,12 +36,7 @@ async function firstLayerWeights(ctx: ServiceContext, id: string, units: number)
     values = w1.data;
     iteration = typeof checkpoint.meta.iteration === 'number' ? checkpoint.meta.iteration : null;
   }
-  const [inputSize = 0, hidden = 0] = shape;
-  const count = Math.min(units, hidden, MAX_WEIGHT_TILES);
-  // W1 is inputSize x hidden; a tile is one column (the weights into one hidden unit).
-  const data = new Array<number>(count * inputSize);
-  for (let u = 0; u < count; u++) for (let i = 0; i < inputSize; i++) data[u * inputSize + i] = values[i * hidden + u]!;
-  return { data, units: count, inputSize, iteration };
+  return weightTilesOf(shape, values, units, iteration);
 }
 
 /** Each affine layer's weight histogram, from the live network while it trains, else the checkpoint; null while there are none. */
@@ -98,7 +95,7 @@ export const runsHandlers = {
     const inputs = await ctx.predictors.inputSize(id);
     if (pixels.length !== inputs) throw new UserError(`inputGradient: ${pixels.length} pixels given, run ${id} takes ${inputs}`);
     if (classIndex !== undefined) {
-      const classes = (await ctx.store.get(id)).config.network.outputSize;
+      const classes = networkClasses((await ctx.store.get(id)).config.network);
       if (classIndex >= classes) throw new UserError(`inputGradient: class ${classIndex} given, run ${id} has classes 0..${classes - 1}`);
     }
     const process = await ctx.predictors.processFor(id);

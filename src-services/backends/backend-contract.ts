@@ -86,57 +86,6 @@ export function backendContract(get: () => Backend): void {
     }
   });
 
-  it('the direct convolution kernels match the TypeScript definition on random windows, within the rounding of their sums', () => {
-    const b = get();
-    const reference = createTsBackend();
-    const rng = new Rng(23);
-    const abs = (a: FloatArray): FloatArray => a.map(Math.abs);
-    for (let trial = 0; trial < 40; trial++) {
-      // The first call is SimpleConvNet's first layer on 8 images, large enough for the native backend to split
-      // it across threads; the rest random windows with padding, strides and several channels.
-      const window: WindowArgs = trial === 0 ? [8, 1, 28, 28, 5, 5, 1, 0] : randomWindow(rng);
-      const [n, c, h, w, fh, fw, stride, pad] = window;
-      const filters = 1 + rng.integer(trial === 0 ? 30 : 18);
-      const [outH, outW] = [Math.floor((h + 2 * pad - fh) / stride) + 1, Math.floor((w + 2 * pad - fw) / stride) + 1];
-      const [image, weights, planes] = [n * c * h * w, filters * c * fh * fw, n * filters * outH * outW];
-      const what = `${JSON.stringify(window)} filters ${filters}`;
-      for (const F of DTYPES) {
-        // Mostly zero pixels, as in MNIST (the native kernels skip zeros), and zeros in dout (as after ReLU).
-        const x = F.from(Array.from({ length: image }, () => (rng.uniform() < 0.6 ? 0 : rng.uniform())));
-        const W = random(F, weights, rng, 1);
-        const bias = random(F, filters, rng, 1);
-        const dout = F.from(Array.from({ length: planes }, () => (rng.uniform() < 0.5 ? 0 : rng.uniform() * 2 - 1)));
-        // Each value is a sum of `terms` products: recursive summation in any order is off by at most
-        // (terms + 1) units of rounding times the sum of the terms' magnitudes (computed by the same kernel on |x|).
-        const unit = F === Float32Array ? 2 ** -24 : 2 ** -53;
-        const within = (actual: FloatArray, expected: FloatArray, magnitudes: FloatArray, terms: number, label: string): void => {
-          for (let i = 0; i < expected.length; i++) {
-            const bound = (terms + 2) * unit * magnitudes[i]!;
-            if (!(Math.abs(actual[i]! - expected[i]!) <= bound)) expect(actual[i], `${label} ${what} ${F.name} [${i}]`).toBe(expected[i]);
-          }
-        };
-        const run = (k: Backend, size: number, kernel: (k: Backend, out: FloatArray) => void): FloatArray => {
-          const out = new F(size).fill(NaN);
-          kernel(k, out);
-          return out;
-        };
-        const forward = (k: Backend, xs: FloatArray, ws: FloatArray, bs: FloatArray) => run(k, planes, (kk, out) => kk.convForward(xs, ws, bs, out, filters, ...window));
-        within(forward(b, x, W, bias), forward(reference, x, W, bias), forward(reference, x, abs(W), abs(bias)), c * fh * fw, 'convForward');
-        const filterGrads = (k: Backend, xs: FloatArray, ds: FloatArray): [FloatArray, FloatArray] => {
-          const db = new F(filters).fill(NaN);
-          return [run(k, weights, (kk, dw) => kk.convBackwardFilters(xs, ds, dw, db, filters, ...window)), db];
-        };
-        const [dw, db] = filterGrads(b, x, dout);
-        const [dwRef, dbRef] = filterGrads(reference, x, dout);
-        const [dwAbs, dbAbs] = filterGrads(reference, x, abs(dout));
-        within(dw, dwRef, dwAbs, n * outH * outW, 'convBackwardFilters dw');
-        within(db, dbRef, dbAbs, n * outH * outW, 'convBackwardFilters db');
-        const input = (k: Backend, ds: FloatArray, ws: FloatArray) => run(k, image, (kk, dx) => kk.convBackwardInput(ds, ws, dx, filters, ...window));
-        within(input(b, dout, W), input(reference, dout, W), input(reference, abs(dout), abs(W)), filters * fh * fw, 'convBackwardInput');
-      }
-    }
-  });
-
   it('every "may alias" output gives the same numbers in place as into a separate array, matching a float64 oracle', () => {
     const b = get();
     const rng = new Rng(31);

@@ -45,6 +45,8 @@ function loadBinding(): NativeBinding {
   if (loadError) throw loadError;
   const path = nativeAddonPath();
   try {
+    // The switch that skips the build at install also keeps an addon built earlier out of use.
+    if (process.env.BACKPROP_SKIP_NATIVE === '1') throw new Error('BACKPROP_SKIP_NATIVE=1 leaves the addon unused');
     if (!existsSync(path)) throw new Error(`${path} is missing (the addon was not built)`);
     binding = createRequire(import.meta.url)(path) as NativeBinding;
     return binding;

@@ -1,10 +1,6 @@
 import type { Activation } from '../../src-engine/networks/network-spec';
-import { ATTRIBUTE_FLOAT, ATTRIBUTE_INT, DATA_TYPE_FLOAT, encodeModel, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from './onnx-schema';
-
-/** ONNX opset and IR version written: opset 17 needs IR 8. */
-const ONNX_OPSET = 17;
-const ONNX_IR_VERSION = 8;
-const PRODUCER_NAME = 'Backprop Workbench';
+import { floatAttribute, floatTensor, gemmNode, ONNX_IR_VERSION, ONNX_OPSET, PRODUCER_NAME, softmaxNode, tensorInfo } from './onnx-builders';
+import { encodeModel, type OnnxNode, type OnnxTensor } from './onnx-schema';
 
 export interface AffineWeights {
   /** inputs x outputs, row-major (the engine's W). */
@@ -27,20 +23,6 @@ export interface MlpExport {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
-function floatTensor(name: string, dims: number[], values: ArrayLike<number>): OnnxTensor {
-  // raw_data is little-endian float32; Float32Array is little-endian on every platform Node runs on.
-  const data = Float32Array.from(values);
-  return { name, dims, data_type: DATA_TYPE_FLOAT, raw_data: new Uint8Array(data.buffer) };
-}
-
-function tensorInfo(name: string, dims: Array<number | string>, doc: string): OnnxValueInfo {
-  return {
-    name,
-    doc_string: doc,
-    type: { tensor_type: { elem_type: DATA_TYPE_FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dim_value: d } : { dim_param: d })) } } },
-  };
-}
-
 /**
  * The engine's MultiLayerNet as an ONNX graph: Gemm per Affine (Y = X W + b, the engine's orientation, so no
  * transpose), BatchNormalization with the running statistics, the activation, the book's dropout as a Mul, `logits` from the last Gemm and `probabilities` = Softmax(logits)
@@ -60,18 +42,7 @@ export function buildMlpModel(spec: MlpExport): Uint8Array<ArrayBuffer> {
     initializers.push(floatTensor(`W${l}`, [layer.inputs, layer.outputs], layer.W), floatTensor(`b${l}`, [layer.outputs], layer.b));
     const last = l === spec.layers.length;
     const affineOut = last ? 'logits' : `affine${l}`;
-    nodes.push({
-      op_type: 'Gemm',
-      name: `Affine${l}`,
-      input: [current, `W${l}`, `b${l}`],
-      output: [affineOut],
-      attribute: [
-        { name: 'alpha', type: ATTRIBUTE_FLOAT, f: 1 },
-        { name: 'beta', type: ATTRIBUTE_FLOAT, f: 1 },
-        { name: 'transA', type: ATTRIBUTE_INT, i: 0 },
-        { name: 'transB', type: ATTRIBUTE_INT, i: 0 },
-      ],
-    });
+    nodes.push(gemmNode(`Affine${l}`, current, `W${l}`, `b${l}`, affineOut));
     current = affineOut;
     if (!last) {
       const bn = layer.batchNorm;
@@ -83,7 +54,7 @@ export function buildMlpModel(spec: MlpExport): Uint8Array<ArrayBuffer> {
           floatTensor(names[2]!, [layer.outputs], bn.mean),
           floatTensor(names[3]!, [layer.outputs], bn.variance),
         );
-        nodes.push({ op_type: 'BatchNormalization', name: `BatchNorm${l}`, input: [current, ...names], output: [`batchnorm${l}`], attribute: [{ name: 'epsilon', type: ATTRIBUTE_FLOAT, f: bn.epsilon }] });
+        nodes.push({ op_type: 'BatchNormalization', name: `BatchNorm${l}`, input: [current, ...names], output: [`batchnorm${l}`], attribute: [floatAttribute('epsilon', bn.epsilon)] });
         current = `batchnorm${l}`;
       }
       const op = spec.activation === 'relu' ? 'Relu' : 'Sigmoid';
@@ -96,7 +67,7 @@ export function buildMlpModel(spec: MlpExport): Uint8Array<ArrayBuffer> {
       }
     }
   });
-  nodes.push({ op_type: 'Softmax', name: 'Softmax', input: ['logits'], output: ['probabilities'], attribute: [{ name: 'axis', type: ATTRIBUTE_INT, i: -1 }] });
+  nodes.push(softmaxNode());
   const inputs = spec.layers[0]!.inputs;
   const classes = spec.layers.at(-1)!.outputs;
   return encodeModel({

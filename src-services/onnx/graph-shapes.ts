@@ -1,6 +1,8 @@
 import type { OnnxAttribute, OnnxGraph } from './onnx-schema';
 import { formatBytes, formatDims, quote, type Refuse } from './model-error';
-import { elements, OPERATORS, type TensorValue } from './onnx-operators';
+import type { CheckedInitializer } from './model-checks';
+import { OPERATORS } from './onnx-operators';
+import { elements, type TensorValue } from './operator-call';
 
 export interface GraphBudget {
   readonly maxRank: number;
@@ -16,7 +18,7 @@ export interface GraphShapes {
   readonly multiplyAdds: number;
 }
 
-const bytesOf = (value: TensorValue): number => elements(value.dims) * (value.type === 'bool' ? 1 : 4);
+const bytesOf = (value: TensorValue): number => elements(value.dims) * (value.type === 'bool' ? 1 : value.type === 'int64' ? 8 : 4);
 
 /**
  * Computes the shape of every tensor the graph makes for one batch (the input's dimensions given), in
@@ -24,7 +26,7 @@ const bytesOf = (value: TensorValue): number => elements(value.dims) * (value.ty
  * them together, or the multiply-adds go over the budget; also when a node reads a value nothing gives,
  * writes a name twice, or the nodes form a cycle.
  */
-export function graphShapes(graph: OnnxGraph, opset: number, input: { name: string; value: TensorValue }, initializers: ReadonlyMap<string, readonly number[]>, budget: GraphBudget, refuse: Refuse): GraphShapes {
+export function graphShapes(graph: OnnxGraph, opset: number, input: { name: string; value: TensorValue }, initializers: ReadonlyMap<string, CheckedInitializer>, budget: GraphBudget, refuse: Refuse): GraphShapes {
   const batch = input.value.dims[0]!;
   const forBatch = `for a batch of ${batch} image${batch === 1 ? '' : 's'}`;
   // (the input's own size is checked too: it is fed at that batch)
@@ -40,7 +42,7 @@ export function graphShapes(graph: OnnxGraph, opset: number, input: { name: stri
   };
   checkSize(`input ${quote(input.name)} is`, input.value);
   values.set(input.name, input.value);
-  for (const [name, dims] of initializers) values.set(name, { dims, type: 'float32' });
+  for (const [name, { dims, type }] of initializers) values.set(name, { dims, type });
 
   const nodes = graph.node ?? [];
   const producer = new Map<string, number>();
@@ -103,6 +105,7 @@ export function graphShapes(graph: OnnxGraph, opset: number, input: { name: stri
       outputCount: outputNames.length,
       attributes,
       isInitializer: (name) => initializers.has(name),
+      constant: (name) => initializers.get(name)?.values,
       refuse,
     });
     outputNames.forEach((name, position) => {

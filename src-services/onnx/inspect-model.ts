@@ -9,7 +9,7 @@ import { scanModelWire, WireScanError } from './wire-scan';
 
 export { OnnxModelError } from './model-error';
 
-/** Operators of the MLPs this app exports or can run: anything else is refused by name. */
+/** Operators of the MLPs and conv nets this app exports or can run: anything else is refused by name. */
 const SUPPORTED_OPERATORS: readonly string[] = Object.keys(OPERATORS);
 
 /** The limits an inspection checks (ONNX_LIMITS unless a test narrows them). */
@@ -17,6 +17,8 @@ export type OnnxInspectionLimits = Pick<typeof ONNX_LIMITS, 'maxFileBytes' | 'ma
 
 export interface OnnxModelInfo extends OnnxModelDescription {
   readonly inputName: string;
+  /** One image as the input takes it: [features] (rows of pixels) or [1, height, width] (one-channel images). */
+  readonly inputDims: readonly number[];
   /** The output to read class scores from: `logits` when present (softmax applied by the reader), else the last. */
   readonly scoresName: string;
   readonly scoresAreProbabilities: boolean;
@@ -60,9 +62,9 @@ function decoded(bytes: Uint8Array, limits: OnnxInspectionLimits, refuse: Refuse
 }
 
 /**
- * Reads an .onnx file and checks, before onnxruntime sees it, that it is an MLP this app can run within its
- * limits: the file's size and entry counts (on the wire, before decoding), no external data or other
- * unchecked feature, one float32 [N, features] input, supported operators only, every tensor the graph
+ * Reads an .onnx file and checks, before onnxruntime sees it, that it is an MLP or conv net this app can run
+ * within its limits: the file's size and entry counts (on the wire, before decoding), no external data or other
+ * unchecked feature, one float32 [N, features] or [N, 1, height, width] input, supported operators only, every tensor the graph
  * computes sized for a batch of `validationBatch` images within budget, and a float32 [N, classes] output
  * whose computed shape is what it declares. Errors name the file and what is wrong.
  */
@@ -77,7 +79,7 @@ export function inspectOnnxModel(bytes: Uint8Array, source: string, limits: Onnx
   const foreignDomains = [...new Set(graph.node.filter((n) => n.domain && n.domain !== 'ai.onnx').map((n) => `${n.domain}.${n.op_type}`))];
   if (unsupported.length || foreignDomains.length) {
     const names = [...unsupported, ...foreignDomains].slice(0, 10).map((name) => (/^[\w.]{1,60}$/.test(name) ? name : quote(name)));
-    refuse(`unsupported operator${names.length > 1 ? 's' : ''} ${names.join(', ')}; this app runs MLPs made of ${SUPPORTED_OPERATORS.join(', ')}`);
+    refuse(`unsupported operator${names.length > 1 ? 's' : ''} ${names.join(', ')}; this app runs networks made of ${SUPPORTED_OPERATORS.join(', ')}`);
   }
   const standard = model.opset_import.filter((o) => !o.domain || o.domain === 'ai.onnx').map((o) => int64(o.version));
   const opset = standard.length ? Math.max(...standard) : 0;
@@ -85,18 +87,22 @@ export function inspectOnnxModel(bytes: Uint8Array, source: string, limits: Onnx
 
   const initializerShapes = checkedInitializers(graph, limits.maxRank, refuse);
   const inputs = (graph.input ?? []).filter((i) => !initializerShapes.has(i.name));
-  if (inputs.length !== 1) refuse(`the model has ${inputs.length} inputs (${inputs.slice(0, 5).map((i) => quote(i.name)).join(', ') || 'none'}); an MLP takes one`);
+  if (inputs.length !== 1) refuse(`the model has ${inputs.length} inputs (${inputs.slice(0, 5).map((i) => quote(i.name)).join(', ') || 'none'}); a network takes one`);
   const input = inputs[0]!;
   const inputShape = declaredShape(input);
-  if (input.type?.tensor_type?.elem_type !== DATA_TYPE_FLOAT || !inputShape || inputShape.length !== 2 || typeof inputShape[1] !== 'number') {
-    refuse(`input ${quote(input.name)} is ${describeShape(inputShape)}; expected float32 [N, features]`);
+  const perImage = inputShape?.slice(1) ?? [];
+  const flat = perImage.length === 1;
+  const image = perImage.length === 3 && perImage[0] === 1;
+  if (input.type?.tensor_type?.elem_type !== DATA_TYPE_FLOAT || !inputShape || !(flat || image) || !perImage.every((d) => typeof d === 'number')) {
+    refuse(`input ${quote(input.name)} is ${describeShape(inputShape)}; expected float32 [N, features] or [N, 1, height, width]`);
   }
-  const features = checkedDimension(inputShape[1], `input ${quote(input.name)}`, refuse);
+  const inputDims = perImage.map((d) => checkedDimension(d, `input ${quote(input.name)}`, refuse));
+  const features = inputDims.reduce((a, b) => a * b, 1);
   const fixedBatch = typeof inputShape[0] === 'number' ? checkedDimension(inputShape[0], `input ${quote(input.name)}`, refuse) : null;
   if (fixedBatch !== null && fixedBatch !== 1) refuse(`input ${quote(input.name)} takes exactly ${fixedBatch} images at a time; this app needs a batch dimension that is symbolic (N) or 1`);
   const batch = fixedBatch ?? limits.validationBatch;
 
-  const shapes = graphShapes(graph, opset, { name: input.name, value: { dims: [batch, features], type: 'float32' } }, initializerShapes, limits, refuse);
+  const shapes = graphShapes(graph, opset, { name: input.name, value: { dims: [batch, ...inputDims], type: 'float32' } }, initializerShapes, limits, refuse);
 
   const outputs = graph.output ?? [];
   for (const output of outputs) {
@@ -119,6 +125,7 @@ export function inspectOnnxModel(bytes: Uint8Array, source: string, limits: Onnx
   const lastOp = graph.node.find((n) => n.output?.includes(scores.name))?.op_type;
   return {
     inputName: input.name,
+    inputDims,
     inputSize: features,
     scoresName: scores.name,
     scoresAreProbabilities: lastOp === 'Softmax',

@@ -1,4 +1,4 @@
-import { DATA_LOCATION_EXTERNAL, DATA_TYPE_FLOAT, int64, type Int64, type OnnxGraph, type OnnxModel, type OnnxTensor, type OnnxValueInfo } from './onnx-schema';
+import { DATA_LOCATION_EXTERNAL, DATA_TYPE_FLOAT, DATA_TYPE_INT64, int64, type Int64, type OnnxGraph, type OnnxModel, type OnnxTensor, type OnnxValueInfo } from './onnx-schema';
 import { formatBytes, quote, type Refuse } from './model-error';
 
 const present = (value: { length: number } | undefined | null): boolean => value !== undefined && value !== null && value.length > 0;
@@ -14,7 +14,7 @@ function refuseNonTensorType(info: OnnxValueInfo, refuse: Refuse): void {
   const type = info.type;
   if (!type) return;
   const kinds = (['sequence_type', 'map_type', 'opaque_type', 'sparse_tensor_type', 'optional_type'] as const).filter((k) => type[k] !== undefined);
-  if (kinds.length) refuse(`${quote(info.name)} is a ${kinds[0]!.replace('_type', '').replace('_', ' ')}, not a tensor: this app runs MLPs on plain tensors`);
+  if (kinds.length) refuse(`${quote(info.name)} is a ${kinds[0]!.replace('_type', '').replace('_', ' ')}, not a tensor: this app runs networks on plain tensors`);
 }
 
 /**
@@ -43,7 +43,8 @@ export function refuseUncheckedFeatures(model: OnnxModel, refuse: Refuse): void 
       if (attribute.sparse_tensor !== undefined || present(attribute.sparse_tensors) || attribute.tp !== undefined || present(attribute.type_protos)) {
         refuse(`${what} holds a sparse tensor or a type: the operators this app runs take only numbers as attributes`);
       }
-      if (attribute.s !== undefined || present(attribute.strings)) refuse(`${what} holds text: the operators this app runs take only numbers as attributes`);
+      // The one text attribute read: Conv's and MaxPool's auto_pad, whose value the operator checks (only NOTSET runs).
+      if ((attribute.s !== undefined && attribute.name !== 'auto_pad') || present(attribute.strings)) refuse(`${what} holds text: the operators this app runs take only numbers as attributes (and auto_pad)`);
       if (attribute.ref_attr_name) refuse(`${what} refers to a function's attribute, which this app does not run`);
     }
   }
@@ -59,21 +60,59 @@ export function checkedDimension(value: Int64 | undefined, where: string, refuse
   return n;
 }
 
+/** An initializer as the shape checks see it; an int64 one (a Reshape's target shape) with its values. */
+export interface CheckedInitializer {
+  readonly dims: number[];
+  readonly type: 'float32' | 'int64';
+  readonly values?: readonly number[];
+}
+
+/** int64 initializers are read only as Reshape targets: one short vector each. */
+const MAX_INT64_VALUES = 8;
+
+/** The values of an int64 vector of `count` entries, stored as raw_data (little-endian) or int64_data. */
+function int64Values(tensor: OnnxTensor, count: number, what: string, refuse: Refuse): number[] {
+  if (present(tensor.float_data) || present(tensor.int32_data) || present(tensor.double_data) || present(tensor.uint64_data) || present(tensor.string_data) || tensor.segment !== undefined) {
+    refuse(`${what} stores its values in a form this app does not read (only raw_data or int64_data)`);
+  }
+  let values: number[];
+  if (tensor.raw_data?.length) {
+    if (tensor.raw_data.length !== count * 8) refuse(`${what} is declared with ${count} int64 values but the file holds ${tensor.raw_data.length} bytes for it`);
+    const view = new DataView(tensor.raw_data.buffer, tensor.raw_data.byteOffset, tensor.raw_data.byteLength);
+    values = Array.from({ length: count }, (_, i) => {
+      const value = view.getBigInt64(i * 8, true);
+      return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : Number.NaN;
+    });
+  } else {
+    values = (tensor.int64_data ?? []).map((v) => int64(v));
+    if (values.length !== count) refuse(`${what} is declared with ${count} int64 values but the file holds ${values.length} for it`);
+  }
+  if (!values.every(Number.isSafeInteger)) refuse(`${what} holds an int64 value too large to be a size`);
+  return values;
+}
+
 /**
- * Checks every initializer: a unique name, float32, at most maxRank positive dimensions, and exactly as many
- * values stored in the file as its dimensions say (so its size is bounded by the file's). Returns their shapes.
+ * Checks every initializer: a unique name, at most maxRank positive dimensions, and exactly as many values
+ * stored in the file as its dimensions say (so its size is bounded by the file's). float32 ones are weights;
+ * int64 ones are read (a vector of at most MAX_INT64_VALUES: a Reshape's target). Returns them by name.
  */
-export function checkedInitializers(graph: OnnxGraph, maxRank: number, refuse: Refuse): Map<string, number[]> {
-  const shapes = new Map<string, number[]>();
+export function checkedInitializers(graph: OnnxGraph, maxRank: number, refuse: Refuse): Map<string, CheckedInitializer> {
+  const checked = new Map<string, CheckedInitializer>();
   for (const tensor of graph.initializer ?? []) {
     const what = `initializer ${quote(tensor.name)}`;
     if (!tensor.name) refuse('an initializer has no name');
-    if (shapes.has(tensor.name)) refuse(`${what} is defined twice`);
-    if ((tensor.data_type ?? 0) !== DATA_TYPE_FLOAT) refuse(`${what} has element type ${tensor.data_type ?? 0}; this app reads float32 weights (type 1)`);
+    if (checked.has(tensor.name)) refuse(`${what} is defined twice`);
+    const dataType = tensor.data_type ?? 0;
+    if (dataType !== DATA_TYPE_FLOAT && dataType !== DATA_TYPE_INT64) refuse(`${what} has element type ${dataType}; this app reads float32 weights (type 1) and int64 shapes (type 7)`);
     const rawDims = tensor.dims ?? [];
     if (rawDims.length > maxRank) refuse(`${what} has ${rawDims.length} dimensions, more than ${maxRank}`);
     const dims = rawDims.map((d) => checkedDimension(d, what, refuse));
     const count = dims.reduce((a, b) => a * b, 1);
+    if (dataType === DATA_TYPE_INT64) {
+      if (dims.length !== 1 || count > MAX_INT64_VALUES) refuse(`${what} is an int64 tensor of [${dims.join(', ')}]; this app reads int64 only as a shape, a vector of at most ${MAX_INT64_VALUES} values`);
+      checked.set(tensor.name, { dims, type: 'int64', values: int64Values(tensor, count, what, refuse) });
+      continue;
+    }
     const stored = tensor.raw_data?.length ? tensor.raw_data.length / 4 : (tensor.float_data?.length ?? 0);
     if (present(tensor.int32_data) || present(tensor.int64_data) || present(tensor.double_data) || present(tensor.uint64_data) || present(tensor.string_data) || tensor.segment !== undefined) {
       refuse(`${what} stores its values in a form this app does not read (only raw_data or float_data)`);
@@ -81,7 +120,7 @@ export function checkedInitializers(graph: OnnxGraph, maxRank: number, refuse: R
     if (stored !== count) {
       refuse(`${what} is declared [${dims.join(', ')}] (${formatBytes(count * 4)}) but the file holds ${Number.isInteger(stored) ? `${stored} values` : `${tensor.raw_data?.length} bytes`} for it`);
     }
-    shapes.set(tensor.name, dims);
+    checked.set(tensor.name, { dims, type: 'float32' });
   }
-  return shapes;
+  return checked;
 }

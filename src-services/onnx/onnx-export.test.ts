@@ -115,14 +115,14 @@ describe('ONNX export, validated by onnxruntime-node', () => {
       graph: {
         name: 'cnn',
         node: [
-          { op_type: 'Conv', input: ['input', 'w'], output: ['c'] },
-          { op_type: 'MaxPool', input: ['c'], output: ['p'] },
+          { op_type: 'ConvTranspose', input: ['input', 'w'], output: ['c'] },
+          { op_type: 'AveragePool', input: ['c'], output: ['p'] },
           { op_type: 'Relu', input: ['p'], output: ['logits'] },
         ],
         input: [{ name: 'input', type: { tensor_type: { elem_type: 1, shape: { dim: [{ dim_param: 'N' }, { dim_value: 784 }] } } } }],
         output: [{ name: 'logits', type: { tensor_type: { elem_type: 1, shape: { dim: [{ dim_param: 'N' }, { dim_value: 10 }] } } } }],
       },
     });
-    expect(() => inspectOnnxModel(conv, 'cnn.onnx')).toThrow('cnn.onnx: unsupported operators Conv, MaxPool');
+    expect(() => inspectOnnxModel(conv, 'cnn.onnx')).toThrow('cnn.onnx: unsupported operators ConvTranspose, AveragePool');
   });
 });

@@ -1,77 +1,7 @@
-import { ATTRIBUTE_FLOAT, ATTRIBUTE_INT, int64, type OnnxAttribute } from './onnx-schema';
-import { formatDims, quote, type Refuse } from './model-error';
-
-/** A value the graph computes: its dimensions at the batch size checked, and its element type. */
-export interface TensorValue {
-  readonly dims: readonly number[];
-  readonly type: 'float32' | 'bool';
-}
-
-/** One node as its operator sees it: the values it reads ('' entries are omitted optional inputs). */
-interface OperatorCall {
-  readonly label: string;
-  readonly opset: number;
-  readonly inputs: ReadonlyArray<TensorValue | undefined>;
-  readonly inputNames: readonly string[];
-  readonly outputCount: number;
-  readonly attributes: ReadonlyMap<string, OnnxAttribute>;
-  readonly isInitializer: (name: string) => boolean;
-  readonly refuse: Refuse;
-}
-
-interface OperatorResult {
-  readonly outputs: readonly TensorValue[];
-  readonly multiplyAdds: number;
-}
-
-interface Operator {
-  /** Inputs [required, at most] and outputs [required, at most]. */
-  readonly inputs: readonly [number, number];
-  readonly outputs: readonly [number, number];
-  /** The attributes it takes, by name, with their ONNX attribute type; any other is refused. */
-  readonly attributes: Readonly<Record<string, number>>;
-  infer(call: OperatorCall): OperatorResult;
-}
-
-export const elements = (dims: readonly number[]): number => dims.reduce((a, b) => a * b, 1);
-
-function input(call: OperatorCall, index: number): TensorValue {
-  const value = call.inputs[index];
-  if (!value) return call.refuse(`${call.label} needs input ${index + 1}`);
-  if (value.type !== 'float32') call.refuse(`${call.label} takes float32, but input ${quote(call.inputNames[index]!)} is ${value.type}`);
-  return value;
-}
-
-function intAttribute(call: OperatorCall, name: string, fallback: number): number {
-  const attribute = call.attributes.get(name);
-  return attribute ? int64(attribute.i) : fallback;
-}
-
-function floatAttribute(call: OperatorCall, name: string, fallback: number): number {
-  const attribute = call.attributes.get(name);
-  const value = attribute ? (attribute.f ?? 0) : fallback;
-  if (!Number.isFinite(value)) call.refuse(`${call.label} has ${name} = ${value}`);
-  return value;
-}
-
-function axis(call: OperatorCall, value: number, rank: number, inclusive: boolean): number {
-  const top = inclusive ? rank : rank - 1;
-  if (value < -rank || value > top) call.refuse(`${call.label} has axis ${value} for a tensor of rank ${rank}`);
-  return value < 0 ? value + rank : value;
-}
-
-/** numpy's multidirectional broadcasting (Add, Mul, MatMul's batch dimensions). */
-function broadcast(a: readonly number[], b: readonly number[], call: OperatorCall): number[] {
-  const rank = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < rank; i++) {
-    const x = a[a.length - rank + i] ?? 1;
-    const y = b[b.length - rank + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) call.refuse(`${call.label} cannot broadcast ${formatDims(a)} with ${formatDims(b)}`);
-    out.push(x === 1 ? y : x);
-  }
-  return out;
-}
+import { ATTRIBUTE_FLOAT, ATTRIBUTE_INT, ATTRIBUTE_INTS, ATTRIBUTE_STRING } from './onnx-schema';
+import { formatDims, quote } from './model-error';
+import { axis, broadcast, elements, floatAttribute, input, intAttribute, type Operator, type OperatorCall, type OperatorResult, type TensorValue } from './operator-call';
+import { conv, maxPool, reshape } from './window-operators';
 
 const same = (call: OperatorCall, cost: number): OperatorResult => {
   const x = input(call, 0);
@@ -157,9 +87,9 @@ function dropout(call: OperatorCall): OperatorResult {
   return { outputs: call.outputCount > 1 ? [x, mask] : [x], multiplyAdds: elements(x.dims) };
 }
 
-const { FLOAT, INT } = { FLOAT: ATTRIBUTE_FLOAT, INT: ATTRIBUTE_INT };
+const { FLOAT, INT, INTS, STRING } = { FLOAT: ATTRIBUTE_FLOAT, INT: ATTRIBUTE_INT, INTS: ATTRIBUTE_INTS, STRING: ATTRIBUTE_STRING };
 
-/** The operators of the MLPs this app exports or runs, with what each computes from its inputs' shapes. */
+/** The operators of the MLPs and conv nets this app exports or runs, with what each computes from its inputs' shapes. */
 export const OPERATORS: Readonly<Record<string, Operator>> = {
   Gemm: { inputs: [2, 3], outputs: [1, 1], attributes: { alpha: FLOAT, beta: FLOAT, transA: INT, transB: INT }, infer: gemm },
   MatMul: { inputs: [2, 2], outputs: [1, 1], attributes: {}, infer: matMul },
@@ -172,4 +102,7 @@ export const OPERATORS: Readonly<Record<string, Operator>> = {
   Dropout: { inputs: [1, 3], outputs: [1, 2], attributes: { ratio: FLOAT, seed: INT }, infer: dropout },
   Identity: { inputs: [1, 1], outputs: [1, 1], attributes: {}, infer: (call) => same(call, 0) },
   Flatten: { inputs: [1, 1], outputs: [1, 1], attributes: { axis: INT }, infer: flatten },
+  Reshape: { inputs: [2, 2], outputs: [1, 1], attributes: { allowzero: INT }, infer: reshape },
+  Conv: { inputs: [2, 3], outputs: [1, 1], attributes: { auto_pad: STRING, dilations: INTS, group: INT, kernel_shape: INTS, pads: INTS, strides: INTS }, infer: conv },
+  MaxPool: { inputs: [1, 1], outputs: [1, 1], attributes: { auto_pad: STRING, ceil_mode: INT, dilations: INTS, kernel_shape: INTS, pads: INTS, storage_order: INT, strides: INTS }, infer: maxPool },
 };

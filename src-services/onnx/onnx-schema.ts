@@ -144,8 +144,11 @@ export const ModelProto = root.lookupType('onnx.ModelProto');
 export const GraphProto = root.lookupType('onnx.GraphProto');
 
 export const DATA_TYPE_FLOAT = 1;
+export const DATA_TYPE_INT64 = 7;
 export const ATTRIBUTE_FLOAT = 1;
 export const ATTRIBUTE_INT = 2;
+export const ATTRIBUTE_STRING = 3;
+export const ATTRIBUTE_INTS = 7;
 /** TensorProto.data_location: the tensor's bytes are in another file. */
 export const DATA_LOCATION_EXTERNAL = 1;
 

@@ -47,6 +47,24 @@ describe('ONNX import on a real host', () => {
     expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
   });
 
+  it.each([
+    ['[N, 784] rows', false],
+    ['[N, 1, 28, 28] images', true],
+  ])('imports a conv model taking %s (Conv, MaxPool, Flatten), validates it on the test set and predicts with it', async (_name, imagesInput) => {
+    const envelope = await host.client.call('importOnnx', importParams('conv.onnx', hostile.exportedConvNet(imagesInput)));
+    if (!envelope.ok) throw new Error(envelope.error);
+    const conv = envelope.value as ImportedOnnxModel;
+    expect(conv).toMatchObject({ inputSize: 784, classes: 10, operators: imagesInput ? ['Conv', 'Relu', 'MaxPool', 'Flatten', 'Gemm', 'Softmax'] : ['Reshape', 'Conv', 'Relu', 'MaxPool', 'Flatten', 'Gemm', 'Softmax'] });
+    expect(conv.report).toMatchObject({ passed: true, images: 10000, engineAccuracy: null });
+    const prediction = await host.client.call('predictOnnx', { modelId: conv.modelId, pixels: Array(784).fill(0.5) });
+    if (!prediction.ok) throw new Error(prediction.error);
+    const { probabilities } = prediction.value as Prediction;
+    expect(probabilities).toHaveLength(10);
+    expect(probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    const removed = await host.client.call('removeOnnxModel', { modelId: conv.modelId });
+    expect(removed.ok).toBe(true);
+  });
+
   it('refuses the Mul broadcast bomb before anything is allocated: the host stays flat and alive', async () => {
     const before = memoryMiB();
     const envelope = await host.client.call('importOnnx', importParams('bomb.onnx', hostile.mulBroadcastBomb(50_000)));

@@ -37,6 +37,7 @@ const metadataSchema = z.record(z.string(), z.string());
 
 const modelInfoSchema: z.ZodType<OnnxModelInfo> = z.object({
   inputName: z.string(),
+  inputDims: z.array(z.number().int().min(1)).min(1).max(3),
   inputSize: z.number().int().min(1),
   scoresName: z.string(),
   scoresAreProbabilities: z.boolean(),

@@ -48,7 +48,7 @@ export class OnnxClassifier {
       throw new OnnxModelError(`${this.source}: ${rows} images in one run; it was checked for ${info.fixedBatch ?? `1 to ${info.checkedBatch}`}`);
     }
     if (images.length !== rows * info.inputSize) throw new OnnxModelError(`${this.source}: ${images.length} inputs given for ${rows} x ${info.inputSize}`);
-    const input = new ort.Tensor('float32', images, [rows, info.inputSize]);
+    const input = new ort.Tensor('float32', images, [rows, ...info.inputDims]);
     const result = await this.session.run({ [info.inputName]: input }, [info.scoresName]);
     const output = result[info.scoresName];
     const dims = output?.dims ?? [];
@@ -101,6 +101,8 @@ export async function validateClassifier(classifier: OnnxClassifier, bytes: numb
   const problems: string[] = [];
   const size = test.rows * test.cols;
   if (info.inputSize !== size) throw new OnnxModelError(`${source}: takes ${info.inputSize} inputs, the test images have ${size} pixels`);
+  const [, height, width] = info.inputDims;
+  if (height !== undefined && (height !== test.rows || width !== test.cols)) throw new OnnxModelError(`${source}: takes ${height}x${width} images, the test images are ${test.rows}x${test.cols}`);
   const classes = info.classes;
   if (engineLogits && engineLogits.length !== test.count * classes) throw new OnnxModelError(`${source}: ${classes} classes, but the engine gave ${engineLogits.length / test.count} scores per image`);
   const batchSize = info.checkedBatch;

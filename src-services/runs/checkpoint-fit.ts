@@ -1,4 +1,5 @@
-import type { TrainConfig } from '../../src-shared/config';
+import { isLayerListNetwork, type LayerListNetworkConfig, type TrainConfig } from '../../src-shared/config';
+import { layerShapes } from '../../src-engine/networks/layer-list-spec';
 import { snapshotMetaFrom, type TrainerSnapshotMeta } from '../../src-engine/training/checkpoint-state';
 import type { Trainer } from '../../src-engine/training/trainer';
 import type { Checkpoint } from './checkpoint';
@@ -29,13 +30,14 @@ const OPTIMIZER_SLOTS: Record<TrainConfig['optimizer']['type'], readonly string[
 /** The tensors a run of this config saves: parameters and running statistics always; optimizer state once it exists. */
 export function expectedTensors(config: TrainConfig): { required: Map<string, number[]>; optional: Map<string, number[]> } {
   const { network } = config;
-  const sizes = [network.inputSize, ...network.hiddenSizes, network.outputSize];
   const params = new Map<string, number[]>();
   const statistics = new Map<string, number[]>();
+  if (isLayerListNetwork(network)) layerListTensors(network, params, statistics);
+  const sizes = isLayerListNetwork(network) ? [] : [network.inputSize, ...network.hiddenSizes, network.outputSize];
   for (let l = 1; l < sizes.length; l++) {
     params.set(`W${l}`, [sizes[l - 1]!, sizes[l]!]);
     params.set(`b${l}`, [sizes[l]!]);
-    if (network.batchNorm && l < sizes.length - 1) {
+    if (!isLayerListNetwork(network) && network.batchNorm && l < sizes.length - 1) {
       params.set(`gamma${l}`, [sizes[l]!]);
       params.set(`beta${l}`, [sizes[l]!]);
       statistics.set(`runningMean${l}`, [sizes[l]!]);
@@ -45,6 +47,29 @@ export function expectedTensors(config: TrainConfig): { required: Map<string, nu
   const optional = new Map<string, number[]>();
   for (const slot of OPTIMIZER_SLOTS[config.optimizer.type]) for (const [name, shape] of params) optional.set(`optimizer.${slot}.${name}`, shape);
   return { required: new Map([...params, ...statistics]), optional };
+}
+
+/** A layer list's tensors as LayerListNet names them: W1, b1, ... over conv and affine layers in order; gamma1, beta1, ... per BatchNorm. */
+function layerListTensors(network: LayerListNetworkConfig, params: Map<string, number[]>, statistics: Map<string, number[]>): void {
+  const shapes = layerShapes(network);
+  let weights = 0;
+  let norms = 0;
+  network.layers.forEach((layer, i) => {
+    const input = shapes[i]!;
+    const size = input.reduce((a, b) => a * b, 1);
+    if (layer.type === 'conv' || layer.type === 'affine') {
+      weights++;
+      const units = layer.type === 'conv' ? layer.filters : layer.units;
+      params.set(`W${weights}`, layer.type === 'conv' ? [layer.filters, input[0]!, layer.size, layer.size] : [size, units]);
+      params.set(`b${weights}`, [units]);
+    } else if (layer.type === 'batchnorm') {
+      norms++;
+      params.set(`gamma${norms}`, [size]);
+      params.set(`beta${norms}`, [size]);
+      statistics.set(`runningMean${norms}`, [size]);
+      statistics.set(`runningVar${norms}`, [size]);
+    }
+  });
 }
 
 const shapeText = (shape: readonly number[]): string => `(${shape.join(', ')})`;

@@ -14,6 +14,7 @@ import type { RunCurve, RunMetrics } from '../../src-shared/api';
 import { iterationBound, metricsLines, readRunCurve, readRunMetrics, type CurveRequest } from './metrics-reader';
 import { isRunFolderName, listRunFolders, readRunListing, RunListingCache, RunStoreError } from './run-listing';
 import { ownerIsRunning, readLock, type LockOwner, type LockPurpose } from './run-lock';
+import { networkLabel } from '../../src-shared/network-config';
 
 ;
 export type { RunClaim } from './run-claims';
@@ -307,5 +308,5 @@ function idOf(listing: RunListing): string {
 
 function defaultName(config: TrainConfig): string {
   const { network, optimizer } = config;
-  return `${[network.inputSize, ...network.hiddenSizes, network.outputSize].join('-')} ${network.activation} ${optimizer.type} lr ${optimizer.lr}`;
+  return `${networkLabel(network)} ${optimizer.type} lr ${optimizer.lr}`;
 }

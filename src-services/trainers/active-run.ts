@@ -7,6 +7,7 @@ import type { RunClaim, RunStore } from '../runs/run-store';
 import type { SupervisorEvent } from './run-supervisor';
 import type { TrainerExit } from './trainer-process';
 import type { TrainerLease } from './trainer-pool';
+import { networkClasses } from '../../src-shared/network-config';
 
 /** What an active run reports through: the store it writes, the supervisor's events and its log. */
 export interface ActiveRunHost {
@@ -58,7 +59,7 @@ export class ActiveRun {
       case 'ready':
         this.ready = true;
         this.nameHelper();
-        this.setStatus('running', { backend: event.backend, reason: undefined, stalled: undefined });
+        this.setStatus('running', { backend: event.backend, backendNote: event.warning, reason: undefined, stalled: undefined });
         break;
       case 'paused':
         this.setStatus('paused');
@@ -139,7 +140,7 @@ export class ActiveRun {
         () => evaluations,
       );
     }
-    const stalled = stalledAtChance(evaluations, this.record.config.network.outputSize);
+    const stalled = stalledAtChance(evaluations, networkClasses(this.record.config.network));
     return stalled ? { stalled } : {};
   }
 

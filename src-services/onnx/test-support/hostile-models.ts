@@ -1,5 +1,7 @@
+import { layerShapes, simpleConvNet } from '../../../src-engine/networks/layer-list-spec';
+import { buildLayerListModel } from '../export-layer-list';
 import { buildMlpModel } from '../export-model';
-import { ATTRIBUTE_INT, DATA_LOCATION_EXTERNAL, DATA_TYPE_FLOAT, encodeModel, GraphProto, ModelProto, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '../onnx-schema';
+import { ATTRIBUTE_INT, DATA_LOCATION_EXTERNAL, DATA_TYPE_FLOAT, decodeModel, encodeModel, GraphProto, ModelProto, type OnnxGraph, type OnnxNode, type OnnxTensor, type OnnxValueInfo } from '../onnx-schema';
 
 /**
  * .onnx files for tests, written with the project's own protobuf schema: a well-formed MLP made by the
@@ -36,6 +38,32 @@ export function exportedMlp(inputs = 784, hidden = 16, classes = 10): Uint8Array
     producerVersion: 'test',
     docString: 'test MLP',
     metadata: { dataset: 'none' },
+  });
+}
+
+/**
+ * A real export of a small SimpleConvNet (4 filters 5x5, hidden 16), deterministic weights; with `imagesInput`
+ * its first Reshape is dropped so that it takes [N, 1, 28, 28] images, as PyTorch's exports do.
+ */
+export function exportedConvNet(imagesInput = false): Uint8Array<ArrayBuffer> {
+  const spec = simpleConvNet({ filters: 4, hidden: 16 });
+  const shapes = layerShapes(spec);
+  const weights = (shape: number[], seed: number) => ({ shape, data: Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(seed * 1000 + i) / 5) });
+  const flat = buildLayerListModel({
+    spec,
+    params: { W1: weights([4, 1, 5, 5], 1), b1: weights([4], 2), W2: weights([shapes[3]!.reduce((a, b) => a * b, 1), 16], 3), b2: weights([16], 4), W3: weights([16, 10], 5), b3: weights([10], 6) },
+    runningStatistics: {},
+    batchNormEpsilon: 1e-6,
+    producerVersion: 'test',
+    docString: 'test conv net',
+    metadata: { dataset: 'none' },
+  });
+  if (!imagesInput) return flat;
+  const decoded = decodeModel(flat);
+  const graph = decoded.graph!;
+  return encodeModel({
+    ...decoded,
+    graph: { ...graph, node: graph.node!.slice(1), initializer: graph.initializer!.filter((t) => t.name !== 'ToImages_shape'), input: [tensorInfo(graph.node![1]!.input![0]!, ['N', 1, 28, 28])] },
   });
 }
 

@@ -59,7 +59,8 @@ function runFixtureRecords(options: RunFixtureOptions): RunRecord[] {
     const type = OPTIMIZERS[n % OPTIMIZERS.length]!;
     const lr = Number((10 ** (-4 + 3 * next())).toPrecision(17));
     const hidden = [50, 100, 200][n % 3]!;
-    const config = parseTrainConfig({ network: { hiddenSizes: [hidden], weightDecay: sweepIndex === undefined ? 0 : 1e-8 * 10 ** (4 * next()) }, optimizer: { type, lr }, seed: n % 7 });
+    const weightDecay = sweepIndex === undefined ? 0 : 1e-8 * 10 ** (4 * next());
+    const config = parseTrainConfig({ network: { hiddenSizes: [hidden], weightDecay }, optimizer: { type, lr }, seed: n % 7 });
     const status = STATUSES[n % STATUSES.length]!;
     const best = status === 'diverged' ? null : 0.85 + 0.14 * next();
     const trial = sweepIndex === undefined ? undefined : n % perSweep;
@@ -77,7 +78,7 @@ function runFixtureRecords(options: RunFixtureOptions): RunRecord[] {
       versions: { app: '0.1.0', node: '20.20.2' },
       ...(status === 'diverged' ? { reason: 'the loss became NaN at iteration 120: lower the learning rate' } : {}),
       summary: { iterations: 600, trainAccuracy: best, testAccuracy: best, bestTestAccuracy: best, seconds: 1 + 120 * next() },
-      ...(sweepId !== undefined && trial !== undefined ? { sweep: { id: sweepId, name: `search ${sweepIndex! + 1}`, trial, parameters: { 'optimizer.lr': lr, 'network.weightDecay': config.network.weightDecay } } } : {}),
+      ...(sweepId !== undefined && trial !== undefined ? { sweep: { id: sweepId, name: `search ${sweepIndex! + 1}`, trial, parameters: { 'optimizer.lr': lr, 'network.weightDecay': weightDecay } } } : {}),
     };
     records.push(record);
   }
