@@ -170,6 +170,17 @@ export interface Backend {
   maxPoolBackward(dout: FloatArray, argmax: Int32Array, dx: FloatArray, ...window: WindowArgs): void;
 
   /**
+   * The book's Relu followed by its max Pooling in one pass (the networks' fast path for that pair): max(0, .)
+   * is monotone, so out = max(0, each window's maximum), padding counting as 0; argmax = the index of the
+   * window's first maximum when that is positive, else -1 (ReLU stopped the window's gradient). out must not
+   * overlap x.
+   */
+  reluMaxPoolForward(x: FloatArray, out: FloatArray, argmax: Int32Array, ...window: WindowArgs): void;
+
+  /** Its backward: dx = dout at each window's argmax, 0 elsewhere and for windows marked -1, overlapping windows adding up (overwrites dx). */
+  reluMaxPoolBackward(dout: FloatArray, argmax: Int32Array, dx: FloatArray, ...window: WindowArgs): void;
+
+  /**
    * The book's Convolution forward in one kernel: out (N, FN, out_h, out_w) = the convolution of x (N, C, H, W)
    * with the `filters` filters w (FN, C, FH, FW), plus bias (FN) — the sums of im2col, col W^T + b and the
    * transpose to channels first, without the col matrix: out[n, f, i, j] = bias[f] + sum over c, ky, kx of

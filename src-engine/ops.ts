@@ -252,6 +252,20 @@ export class TensorOps {
     this.backend.maxPoolBackward(dout.data, argmax, dx.data, ...args);
   }
 
+  /** Relu then max pooling in one pass: out = max(0, each window's max), argmax its place, -1 where ReLU stops the window's gradient. */
+  reluMaxPoolForward(x: Tensor, window: Window, out: Tensor, argmax: Int32Array): void {
+    const { args, pooled } = this.sweep('reluMaxPoolForward', x, window);
+    if (out.size !== pooled || argmax.length !== pooled) throw misfit('reluMaxPoolForward', `out and argmax need (N, C, out_h, out_w), ${pooled} values`, { x, out, argmax });
+    this.backend.reluMaxPoolForward(x.data, out.data, argmax, ...args);
+  }
+
+  /** dx = dout at each window's argmax, none where it is -1 (overlapping windows add up). */
+  reluMaxPoolBackward(dout: Tensor, argmax: Int32Array, window: Window, dx: Tensor): void {
+    const { args, pooled } = this.sweep('reluMaxPoolBackward', dx, window);
+    if (dout.size !== pooled || argmax.length !== pooled) throw misfit('reluMaxPoolBackward', `dout and argmax need the forward's (N, C, out_h, out_w), ${pooled} values`, { dout, argmax, dx });
+    this.backend.reluMaxPoolBackward(dout.data, argmax, dx.data, ...args);
+  }
+
   /** out (N, FN, out_h, out_w) = x (N, C, H, W) convolved with W (FN, C, FH, FW), plus b: im2col, col W^T + b and the transpose in one kernel. */
   convForward(x: Tensor, W: Tensor, b: Tensor, window: Window, out: Tensor): void {
     const { args, filters, planes } = this.convolution('convForward', x, W, window);

@@ -100,6 +100,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add<Col2im>(env, exports, "col2im");
   add<MaxPoolForward>(env, exports, "maxPoolForward");
   add<MaxPoolBackward>(env, exports, "maxPoolBackward");
+  add<ReluMaxPoolForward>(env, exports, "reluMaxPoolForward");
+  add<ReluMaxPoolBackward>(env, exports, "reluMaxPoolBackward");
   add<TransposeBatch>(env, exports, "transposeBatch");
   add<ConvForward>(env, exports, "convForward");
   add<ConvBackwardFilters>(env, exports, "convBackwardFilters");

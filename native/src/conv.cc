@@ -97,8 +97,12 @@ Napi::Value Col2im(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
-  Args args(info, "maxPoolForward", 11);
+namespace {
+
+// A pooling forward export: checks, then kernel(g, x, out, argmax, plane) on each plane across the pool.
+template <typename Kernel>
+Napi::Value pool_forward(const Napi::CallbackInfo& info, const char* name, Kernel kernel) {
+  Args args(info, name, 11);
   const Floats x = args.floats(0, "x"), out = args.floats(1, "out");
   const Ints<int32_t> argmax = args.int32s(2, "argmax");
   const Window g = window_args(args, 3);
@@ -108,14 +112,17 @@ Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
   if (g.pooled_size() > 0) args.no_overlap(out.data, out.bytes(), x.data, x.bytes(), "out must not overlap x");
   with_dtype(x.f64, [&](auto zero) {
     using T = decltype(zero);
-    auto task = [&](int64_t p) { max_pool_any_plane(g, x.as<T>(), out.as<T>(), argmax.data, p); };
+    auto task = [&](int64_t p) { kernel(g, x.as<T>(), out.as<T>(), argmax.data, p); };
     for_each_task(info, g.n * g.c, g.image_size(), task);
   });
   return info.Env().Undefined();
 }
 
-Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
-  Args args(info, "maxPoolBackward", 11);
+// A pooling backward export: every argmax index is checked to be in the window (or -1 when `none` allows it)
+// before any plane is written, so a bad one leaves dx untouched; then kernel(g, dout, argmax, dx, plane).
+template <typename Kernel>
+Napi::Value pool_backward(const Napi::CallbackInfo& info, const char* name, bool none, Kernel kernel) {
+  Args args(info, name, 11);
   const Floats dout = args.floats(0, "dout");
   const Ints<int32_t> argmax = args.int32s(1, "argmax");
   const Floats dx = args.floats(2, "dx");
@@ -124,18 +131,38 @@ Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
   args.need(argmax.length, g.pooled_size(), "argmax " + g.pooled_shape());
   args.need(dx, g.image_size(), "dx " + g.image_shape());
   if (g.image_size() > 0) args.no_overlap(dx.data, dx.bytes(), dout.data, dout.bytes(), "dx must not overlap dout");
-  // Every index is checked before any plane is written, so a bad one leaves dx untouched.
+  const int32_t lowest = none ? -1 : 0;
   for (int64_t o = 0; o < g.pooled_size(); ++o) {
-    if (argmax.data[o] < 0 || argmax.data[o] >= g.fh * g.fw) {
-      args.range_error("argmax[" + std::to_string(o) + "] = " + std::to_string(argmax.data[o]) + " is outside the " + shape(g.fh, g.fw) + " window");
+    if (argmax.data[o] < lowest || argmax.data[o] >= g.fh * g.fw) {
+      args.range_error("argmax[" + std::to_string(o) + "] = " + std::to_string(argmax.data[o]) + " is outside the " + shape(g.fh, g.fw) + " window" + (none ? " (or -1)" : ""));
     }
   }
   with_dtype(dout.f64, [&](auto zero) {
     using T = decltype(zero);
-    auto task = [&](int64_t p) { max_pool_backward_plane(g, dout.as<T>(), argmax.data, dx.as<T>(), p); };
+    auto task = [&](int64_t p) { kernel(g, dout.as<T>(), argmax.data, dx.as<T>(), p); };
     for_each_task(info, g.n * g.c, g.image_size(), task);
   });
   return info.Env().Undefined();
+}
+
+}  // namespace
+
+Napi::Value MaxPoolForward(const Napi::CallbackInfo& info) {
+  return pool_forward(info, "maxPoolForward", [](const ConvGeometry& g, const auto* x, auto* out, int32_t* argmax, int64_t p) { max_pool_any_plane(g, x, out, argmax, p); });
+}
+
+Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info) {
+  return pool_backward(info, "maxPoolBackward", false,
+                       [](const ConvGeometry& g, const auto* dout, const int32_t* argmax, auto* dx, int64_t p) { max_pool_backward_plane(g, dout, argmax, dx, p); });
+}
+
+Napi::Value ReluMaxPoolForward(const Napi::CallbackInfo& info) {
+  return pool_forward(info, "reluMaxPoolForward", [](const ConvGeometry& g, const auto* x, auto* out, int32_t* argmax, int64_t p) { relu_max_pool_any_plane(g, x, out, argmax, p); });
+}
+
+Napi::Value ReluMaxPoolBackward(const Napi::CallbackInfo& info) {
+  return pool_backward(info, "reluMaxPoolBackward", true,
+                       [](const ConvGeometry& g, const auto* dout, const int32_t* argmax, auto* dx, int64_t p) { relu_max_pool_backward_plane(g, dout, argmax, dx, p); });
 }
 
 Napi::Value TransposeBatch(const Napi::CallbackInfo& info) {

@@ -173,6 +173,98 @@ void max_pool_backward_plane(const ConvGeometry& g, const T* dout, const int32_t
   }
 }
 
+// Plane p of the book's Relu then max Pooling in one pass: each window's max(0, maximum), padding counting as
+// 0, and the index ky * FW + kx of its first maximum when that is positive, else -1 (ReLU stops its gradient).
+template <typename T>
+void relu_max_pool_plane(const ConvGeometry& g, const T* x, T* out, int32_t* argmax, int64_t p) {
+  const T* plane = x + p * g.h * g.w;
+  for (int64_t oy = 0; oy < g.out_h; ++oy) {
+    for (int64_t ox = 0; ox < g.out_w; ++ox) {
+      int32_t best = -1;
+      T max = T(0);
+      const int64_t y0 = oy * g.stride - g.pad, x0 = ox * g.stride - g.pad;
+      for (int64_t ky = 0; ky < g.fh; ++ky) {
+        const int64_t y = y0 + ky;
+        if (y < 0 || y >= g.h) continue;
+        for (int64_t kx = 0; kx < g.fw; ++kx) {
+          const int64_t xx = x0 + kx;
+          if (xx >= 0 && xx < g.w && plane[y * g.w + xx] > max) {  // strictly greater: the first maximum wins ties
+            max = plane[y * g.w + xx];
+            best = static_cast<int32_t>(ky * g.fw + kx);
+          }
+        }
+      }
+      const int64_t o = (p * g.out_h + oy) * g.out_w + ox;
+      out[o] = max;
+      argmax[o] = best;
+    }
+  }
+}
+
+// The same for the 2x2 stride-2 unpadded window, without bounds or loops per window.
+template <typename T>
+void relu_max_pool_2x2_plane(const ConvGeometry& g, const T* x, T* out, int32_t* argmax, int64_t p) {
+  const T* plane = x + p * g.h * g.w;
+  for (int64_t oy = 0; oy < g.out_h; ++oy) {
+    const T* r0 = plane + 2 * oy * g.w;
+    const T* r1 = r0 + g.w;
+    T* o = out + (p * g.out_h + oy) * g.out_w;
+    int32_t* a = argmax + (p * g.out_h + oy) * g.out_w;
+    for (int64_t ox = 0; ox < g.out_w; ++ox) {
+      T m = T(0);
+      int32_t best = -1;
+      if (r0[2 * ox] > m) m = r0[2 * ox], best = 0;
+      if (r0[2 * ox + 1] > m) m = r0[2 * ox + 1], best = 1;
+      if (r1[2 * ox] > m) m = r1[2 * ox], best = 2;
+      if (r1[2 * ox + 1] > m) m = r1[2 * ox + 1], best = 3;
+      o[ox] = m;
+      a[ox] = best;
+    }
+  }
+}
+
+template <typename T>
+void relu_max_pool_any_plane(const ConvGeometry& g, const T* x, T* out, int32_t* argmax, int64_t p) {
+  if (g.fh == 2 && g.fw == 2 && g.stride == 2 && g.pad == 0) relu_max_pool_2x2_plane(g, x, out, argmax, p);
+  else relu_max_pool_plane(g, x, out, argmax, p);
+}
+
+// Its backward for plane p of dx: zeroed, then each window's dout added at its argmax, unless that is -1. With
+// the 2x2 stride-2 window every pixel is written once, the window's gradient or 0, and the rows and columns
+// no window reads are zeroed.
+template <typename T>
+void relu_max_pool_backward_plane(const ConvGeometry& g, const T* dout, const int32_t* argmax, T* dx, int64_t p) {
+  T* plane = dx + p * g.h * g.w;
+  const T* d = dout + p * g.out_h * g.out_w;
+  const int32_t* a = argmax + p * g.out_h * g.out_w;
+  if (g.fh == 2 && g.fw == 2 && g.stride == 2 && g.pad == 0) {
+    for (int64_t oy = 0; oy < g.out_h; ++oy) {
+      T* r0 = plane + 2 * oy * g.w;
+      T* r1 = r0 + g.w;
+      for (int64_t ox = 0; ox < g.out_w; ++ox) {
+        const T v = d[oy * g.out_w + ox];
+        const int32_t best = a[oy * g.out_w + ox];
+        r0[2 * ox] = best == 0 ? v : T(0);
+        r0[2 * ox + 1] = best == 1 ? v : T(0);
+        r1[2 * ox] = best == 2 ? v : T(0);
+        r1[2 * ox + 1] = best == 3 ? v : T(0);
+      }
+      for (int64_t xx = 2 * g.out_w; xx < g.w; ++xx) r0[xx] = r1[xx] = T(0);
+    }
+    std::fill(plane + 2 * g.out_h * g.w, plane + g.h * g.w, T(0));
+    return;
+  }
+  std::fill(plane, plane + g.h * g.w, T(0));
+  for (int64_t oy = 0; oy < g.out_h; ++oy) {
+    for (int64_t ox = 0; ox < g.out_w; ++ox) {
+      const int32_t best = a[oy * g.out_w + ox];
+      if (best < 0) continue;
+      // A positive maximum is a pixel of the image, never padding.
+      plane[(oy * g.stride + best / g.fw - g.pad) * g.w + ox * g.stride + best % g.fw - g.pad] += d[oy * g.out_w + ox];
+    }
+  }
+}
+
 // out (cols x rows) = in (rows x cols)^T, in 16 x 16 tiles so that both sides stay in cache lines already loaded.
 template <typename T>
 void transpose(const T* in, T* out, const int64_t rows, const int64_t cols) {

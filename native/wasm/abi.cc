@@ -196,6 +196,19 @@ BPW_EXPORT(maxPoolForward) void bpw_max_pool_forward(int f64, const void* x, voi
   BPW_DTYPE(f64, for (int64_t p = 0; p < g.n * g.c; ++p) bpw::max_pool_any_plane(g, static_cast<const T*>(x), static_cast<T*>(out), argmax, p));
 }
 
+BPW_EXPORT(reluMaxPoolForward) void bpw_relu_max_pool_forward(int f64, const void* x, void* out, int32_t* argmax, int32_t n, int32_t c, int32_t h, int32_t w,
+                                                              int32_t fh, int32_t fw, int32_t stride, int32_t pad) {
+  const bpw::ConvGeometry g = window(n, c, h, w, fh, fw, stride, pad);
+  BPW_DTYPE(f64, for (int64_t p = 0; p < g.n * g.c; ++p) bpw::relu_max_pool_any_plane(g, static_cast<const T*>(x), static_cast<T*>(out), argmax, p));
+}
+
+/** argmax values must be inside the window or -1 (checked by the caller). */
+BPW_EXPORT(reluMaxPoolBackward) void bpw_relu_max_pool_backward(int f64, const void* dout, const int32_t* argmax, void* dx, int32_t n, int32_t c, int32_t h,
+                                                                int32_t w, int32_t fh, int32_t fw, int32_t stride, int32_t pad) {
+  const bpw::ConvGeometry g = window(n, c, h, w, fh, fw, stride, pad);
+  BPW_DTYPE(f64, for (int64_t p = 0; p < g.n * g.c; ++p) bpw::relu_max_pool_backward_plane(g, static_cast<const T*>(dout), argmax, static_cast<T*>(dx), p));
+}
+
 /** argmax values must be inside the window (checked by the caller). */
 BPW_EXPORT(maxPoolBackward) void bpw_max_pool_backward(int f64, const void* dout, const int32_t* argmax, void* dx, int32_t n, int32_t c, int32_t h, int32_t w,
                                                        int32_t fh, int32_t fw, int32_t stride, int32_t pad) {

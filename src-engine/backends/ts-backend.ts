@@ -6,6 +6,7 @@ import { convolutionKernels } from './ts/convolution';
 import { denseKernels } from './ts/dense';
 import { imagesKernels } from './ts/images';
 import { optimizerRulesKernels } from './ts/optimizer-rules';
+import { reluPoolKernels } from './ts/relu-pool';
 
 /**
  * The reference backend: plain loops, written to be read next to the book, and the oracle the native kernels
@@ -25,4 +26,5 @@ const tsBackend: Backend = {
   ...imagesKernels,
   ...convKernels,
   ...convolutionKernels,
+  ...reluPoolKernels,
 };

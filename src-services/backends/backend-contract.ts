@@ -155,6 +155,8 @@ export function backendContract(get: () => Backend): void {
       ['col2im', () => b.col2im(d(4), f(4), 1, 1, 2, 2, 2, 2, 1, 0)],
       ['maxPoolForward', () => b.maxPoolForward(f(4), d(1), new Int32Array(1), 1, 1, 2, 2, 2, 2, 2, 0)],
       ['maxPoolBackward', () => b.maxPoolBackward(d(1), new Int32Array(1), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
+      ['reluMaxPoolForward', () => b.reluMaxPoolForward(f(4), d(1), new Int32Array(1), 1, 1, 2, 2, 2, 2, 2, 0)],
+      ['reluMaxPoolBackward', () => b.reluMaxPoolBackward(d(1), new Int32Array(1), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
       ['transposeBatch', () => b.transposeBatch(f(4), d(4), 1, 2, 2)],
       ['convForward w', () => b.convForward(f(4), d(4), f(1), f(1), 1, 1, 1, 2, 2, 2, 2, 1, 0)],
       ['convBackwardFilters db', () => b.convBackwardFilters(f(4), f(1), f(4), d(1), 1, 1, 1, 2, 2, 2, 2, 1, 0)],
@@ -217,6 +219,10 @@ export function backendContract(get: () => Backend): void {
       ['maxPoolBackward argmax outside the window', () => b.maxPoolBackward(f(1), new Int32Array([4]), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
       ['maxPoolBackward negative argmax', () => b.maxPoolBackward(f(1), new Int32Array([-1]), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
       ['maxPoolBackward dx', () => b.maxPoolBackward(f(1), new Int32Array(1), f(3), 1, 1, 2, 2, 2, 2, 2, 0)],
+      ['reluMaxPoolForward argmax', () => b.reluMaxPoolForward(f(16), f(4), new Int32Array(3), 1, 1, 4, 4, 2, 2, 2, 0)],
+      ['reluMaxPoolBackward argmax outside the window', () => b.reluMaxPoolBackward(f(1), new Int32Array([4]), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
+      ['reluMaxPoolBackward argmax below -1', () => b.reluMaxPoolBackward(f(1), new Int32Array([-2]), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
+      ['reluMaxPoolBackward dx', () => b.reluMaxPoolBackward(f(1), new Int32Array(1), f(3), 1, 1, 2, 2, 2, 2, 2, 0)],
       ['transposeBatch out', () => b.transposeBatch(f(12), f(11), 2, 2, 3)],
       ['sparseMatmulTransposed column', () => b.sparseMatmulTransposed(new Int32Array([0, 1]), new Uint16Array([2]), new Uint8Array([1]), 2, new Int32Array([0]), 1, f(1), 1, f(2))],
     ];
@@ -236,6 +242,8 @@ export function backendContract(get: () => Backend): void {
       ['col2im dx on col', () => b.col2im(view(0, 16), view(15, 9), 1, 1, 3, 3, 2, 2, 1, 0)],
       ['maxPoolForward out on x', () => b.maxPoolForward(view(0, 16), view(3, 4), new Int32Array(4), 1, 1, 4, 4, 2, 2, 2, 0)],
       ['maxPoolBackward dx on dout', () => b.maxPoolBackward(view(0, 4), new Int32Array(4), view(2, 16), 1, 1, 4, 4, 2, 2, 2, 0)],
+      ['reluMaxPoolForward out on x', () => b.reluMaxPoolForward(view(0, 16), view(3, 4), new Int32Array(4), 1, 1, 4, 4, 2, 2, 2, 0)],
+      ['reluMaxPoolBackward dx on dout', () => b.reluMaxPoolBackward(view(0, 4), new Int32Array(4), view(2, 16), 1, 1, 4, 4, 2, 2, 2, 0)],
       ['transposeBatch out on x', () => b.transposeBatch(view(0, 6), view(5, 6), 1, 2, 3)],
       ['convForward out on x', () => b.convForward(view(0, 9), new Float64Array(4), new Float64Array(1), view(8, 4), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
       ['convForward out on bias', () => b.convForward(new Float64Array(9), new Float64Array(4), view(0, 1), view(0, 4), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
@@ -276,6 +284,8 @@ export function backendContract(get: () => Backend): void {
       b.col2im(empty, empty, 0, 3, 4, 4, 3, 3, 1, 1);
       b.maxPoolForward(empty, empty, new Int32Array(0), 0, 2, 4, 4, 2, 2, 2, 0);
       b.maxPoolBackward(empty, new Int32Array(0), empty, 2, 0, 4, 4, 2, 2, 2, 0);
+      b.reluMaxPoolForward(empty, empty, new Int32Array(0), 0, 2, 4, 4, 2, 2, 2, 0);
+      b.reluMaxPoolBackward(empty, new Int32Array(0), empty, 2, 0, 4, 4, 2, 2, 2, 0);
       b.transposeBatch(empty, empty, 3, 0, 5);
       // An empty batch: no output values, and zero gradients of the filters.
       b.convForward(empty, new F(8), new F(2), empty, 2, 0, 1, 3, 3, 2, 2, 1, 0);

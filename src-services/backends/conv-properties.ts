@@ -95,4 +95,31 @@ export function convProperties(get: () => Backend, threads: KernelThreads): void
     }
     threads.set(threads.counts[threads.counts.length - 1]!);
   });
+  it('the fused ReLU and max pooling equal the TypeScript backend bit for bit (argmax -1 where ReLU stops the gradient), on random windows and each thread count', () => {
+    const kernels = get();
+    const rng = new Rng(31);
+    for (let trial = 0; trial < 40; trial++) {
+      // SimpleConvNet's Relu1 and Pool1 (split across threads), then random windows with padding, overlap and strides.
+      const window: WindowArgs = trial === 0 ? [100, 30, 24, 24, 2, 2, 2, 0] : randomWindow(rng);
+      const [n, c, h, w, fh, fw, stride, pad] = window;
+      const [size, pooled] = [n * c * h * w, n * c * (Math.floor((h + 2 * pad - fh) / stride) + 1) * (Math.floor((w + 2 * pad - fw) / stride) + 1)];
+      for (const F of [Float32Array, Float64Array]) {
+        // Small integers around 0: ties, zeros and all-negative windows are common; integer gradients sum exactly.
+        const x = F.from(Array.from({ length: size }, () => rng.integer(5) - 2));
+        const dout = F.from(Array.from({ length: pooled }, () => rng.integer(9) - 4));
+        const run = (k: Backend): [number[], number[], number[]] => {
+          const [out, argmax, dx] = [new F(pooled).fill(NaN), new Int32Array(pooled).fill(-7), new F(size).fill(NaN)];
+          k.reluMaxPoolForward(x, out, argmax, ...window);
+          k.reluMaxPoolBackward(dout, argmax, dx, ...window);
+          return [Array.from(out), Array.from(argmax), Array.from(dx)];
+        };
+        const expected = run(ts);
+        for (const t of threads.counts) {
+          threads.set(t);
+          expect(run(kernels), `${JSON.stringify(window)} ${F.name} on ${t} thread(s)`).toEqual(expected);
+        }
+      }
+    }
+    threads.set(threads.counts[threads.counts.length - 1]!);
+  });
 }

@@ -86,6 +86,8 @@ export function loadNativeBackend(): Backend {
     col2im: b.col2im,
     maxPoolForward: b.maxPoolForward,
     maxPoolBackward: b.maxPoolBackward,
+    reluMaxPoolForward: b.reluMaxPoolForward,
+    reluMaxPoolBackward: b.reluMaxPoolBackward,
     transposeBatch: b.transposeBatch,
     convForward: b.convForward,
     convBackwardFilters: b.convBackwardFilters,

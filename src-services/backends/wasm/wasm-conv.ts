@@ -1,4 +1,4 @@
-import type { Backend, WindowArgs } from '../../../src-engine/backend';
+import type { Backend, FloatArray, WindowArgs } from '../../../src-engine/backend';
 import { requireLength, requireNoOverlap, requireSameDtype } from '../../../src-engine/backends/ts/checks';
 import { geometry } from '../../../src-engine/backends/ts/conv';
 import { convGeometry } from '../../../src-engine/backends/ts/convolution';
@@ -6,12 +6,14 @@ import { dtypeFlag, requireKind, requireWasmDims } from './wasm-checks';
 import { IN, OUT, type WasmFrame } from './wasm-frame';
 import type { WasmKernels } from './wasm-module';
 
-type ConvMethods = 'im2col' | 'col2im' | 'maxPoolForward' | 'maxPoolBackward' | 'transposeBatch' | 'convForward' | 'convBackwardFilters' | 'convBackwardInput';
+type ConvMethods =
+  | 'im2col' | 'col2im' | 'maxPoolForward' | 'maxPoolBackward' | 'reluMaxPoolForward' | 'reluMaxPoolBackward' | 'transposeBatch'
+  | 'convForward' | 'convBackwardFilters' | 'convBackwardInput';
 
 /**
  * The convolution and pooling kernels of chapter 7 (native/src/conv_kernels.h and the direct convolution of
- * conv_isa.inc, as the addon runs them), with the reference backend's checks of the window and the sizes;
- * every argmax index is checked before anything is written.
+ * conv_isa.inc, as the addon runs them; the fused ReLU and max pooling of the networks' fast path), with the
+ * reference backend's checks of the window and the sizes; every argmax index is checked before anything is written.
  */
 export function convKernels(k: WasmKernels, f: WasmFrame): Pick<Backend, ConvMethods> {
   const windowOf = (name: string, window: WindowArgs) => {
@@ -23,6 +25,45 @@ export function convKernels(k: WasmKernels, f: WasmFrame): Pick<Backend, ConvMet
     requireWasmDims(name, { filters });
     windowOf(name, window);
     return convGeometry(name, filters, window);
+  };
+  type PoolKernel = (f64: number, input: number, output: number, argmax: number, ...window: WindowArgs) => void;
+  const poolForward = (name: string, kernel: PoolKernel, x: FloatArray, out: FloatArray, argmax: Int32Array, window: WindowArgs): void => {
+    const g = windowOf(name, window);
+    requireSameDtype(name, x, out);
+    requireKind(name, argmax, Int32Array, 'argmax');
+    requireLength(name, x, g.imageSize, `x ${g.imageShape}`);
+    requireLength(name, out, g.pooledSize, `out ${g.pooledShape}`);
+    requireLength(name, argmax, g.pooledSize, `argmax ${g.pooledShape}`);
+    if (g.pooledSize > 0) requireNoOverlap(name, out, x, 'out must not overlap x');
+    f.begin();
+    const sx = f.add(x, g.imageSize, IN);
+    const so = f.add(out, g.pooledSize, OUT);
+    const sa = f.add(argmax, g.pooledSize, OUT);
+    f.place();
+    kernel(dtypeFlag(x), f.pointer(sx), f.pointer(so), f.pointer(sa), ...window);
+    f.finish();
+  };
+  // Every argmax index is checked (in the window, or -1 when lowest is -1) before anything is written.
+  const poolBackward = (name: string, kernel: PoolKernel, lowest: number, dout: FloatArray, argmax: Int32Array, dx: FloatArray, window: WindowArgs): void => {
+    const g = windowOf(name, window);
+    requireSameDtype(name, dout, dx);
+    requireKind(name, argmax, Int32Array, 'argmax');
+    requireLength(name, dout, g.pooledSize, `dout ${g.pooledShape}`);
+    requireLength(name, argmax, g.pooledSize, `argmax ${g.pooledShape}`);
+    requireLength(name, dx, g.imageSize, `dx ${g.imageShape}`);
+    if (g.imageSize > 0) requireNoOverlap(name, dx, dout, 'dx must not overlap dout');
+    const size = g.fh * g.fw;
+    for (let o = 0; o < g.pooledSize; o++) {
+      const best = argmax[o]!;
+      if (!(best >= lowest && best < size)) throw new RangeError(`${name}: argmax[${o}] = ${best} is outside the ${g.fh}x${g.fw} window${lowest < 0 ? ' (or -1)' : ''}`);
+    }
+    f.begin();
+    const sd = f.add(dout, g.pooledSize, IN);
+    const sa = f.add(argmax, g.pooledSize, IN);
+    const sx = f.add(dx, g.imageSize, OUT);
+    f.place();
+    kernel(dtypeFlag(dout), f.pointer(sd), f.pointer(sa), f.pointer(sx), ...window);
+    f.finish();
   };
   return {
     im2col(x, col, ...window) {
@@ -53,44 +94,10 @@ export function convKernels(k: WasmKernels, f: WasmFrame): Pick<Backend, ConvMet
       f.finish();
     },
 
-    maxPoolForward(x, out, argmax, ...window) {
-      const g = windowOf('maxPoolForward', window);
-      requireSameDtype('maxPoolForward', x, out);
-      requireKind('maxPoolForward', argmax, Int32Array, 'argmax');
-      requireLength('maxPoolForward', x, g.imageSize, `x ${g.imageShape}`);
-      requireLength('maxPoolForward', out, g.pooledSize, `out ${g.pooledShape}`);
-      requireLength('maxPoolForward', argmax, g.pooledSize, `argmax ${g.pooledShape}`);
-      if (g.pooledSize > 0) requireNoOverlap('maxPoolForward', out, x, 'out must not overlap x');
-      f.begin();
-      const sx = f.add(x, g.imageSize, IN);
-      const so = f.add(out, g.pooledSize, OUT);
-      const sa = f.add(argmax, g.pooledSize, OUT);
-      f.place();
-      k.maxPoolForward(dtypeFlag(x), f.pointer(sx), f.pointer(so), f.pointer(sa), ...window);
-      f.finish();
-    },
-
-    maxPoolBackward(dout, argmax, dx, ...window) {
-      const g = windowOf('maxPoolBackward', window);
-      requireSameDtype('maxPoolBackward', dout, dx);
-      requireKind('maxPoolBackward', argmax, Int32Array, 'argmax');
-      requireLength('maxPoolBackward', dout, g.pooledSize, `dout ${g.pooledShape}`);
-      requireLength('maxPoolBackward', argmax, g.pooledSize, `argmax ${g.pooledShape}`);
-      requireLength('maxPoolBackward', dx, g.imageSize, `dx ${g.imageShape}`);
-      if (g.imageSize > 0) requireNoOverlap('maxPoolBackward', dx, dout, 'dx must not overlap dout');
-      const size = g.fh * g.fw;
-      for (let o = 0; o < g.pooledSize; o++) {
-        const best = argmax[o]!;
-        if (!(best >= 0 && best < size)) throw new RangeError(`maxPoolBackward: argmax[${o}] = ${best} is outside the ${g.fh}x${g.fw} window`);
-      }
-      f.begin();
-      const sd = f.add(dout, g.pooledSize, IN);
-      const sa = f.add(argmax, g.pooledSize, IN);
-      const sx = f.add(dx, g.imageSize, OUT);
-      f.place();
-      k.maxPoolBackward(dtypeFlag(dout), f.pointer(sd), f.pointer(sa), f.pointer(sx), ...window);
-      f.finish();
-    },
+    maxPoolForward: (x, out, argmax, ...window) => poolForward('maxPoolForward', k.maxPoolForward, x, out, argmax, window),
+    maxPoolBackward: (dout, argmax, dx, ...window) => poolBackward('maxPoolBackward', k.maxPoolBackward, 0, dout, argmax, dx, window),
+    reluMaxPoolForward: (x, out, argmax, ...window) => poolForward('reluMaxPoolForward', k.reluMaxPoolForward, x, out, argmax, window),
+    reluMaxPoolBackward: (dout, argmax, dx, ...window) => poolBackward('reluMaxPoolBackward', k.reluMaxPoolBackward, -1, dout, argmax, dx, window),
 
     transposeBatch(x, out, batch, rows, cols) {
       requireWasmDims('transposeBatch', { batch, rows, cols });

@@ -44,6 +44,8 @@ export interface WasmKernels {
   col2im(f64: number, col: number, dx: number, ...window: WindowArgs): void;
   maxPoolForward(f64: number, x: number, out: number, argmax: number, ...window: WindowArgs): void;
   maxPoolBackward(f64: number, dout: number, argmax: number, dx: number, ...window: WindowArgs): void;
+  reluMaxPoolForward(f64: number, x: number, out: number, argmax: number, ...window: WindowArgs): void;
+  reluMaxPoolBackward(f64: number, dout: number, argmax: number, dx: number, ...window: WindowArgs): void;
   transposeBatch(f64: number, x: number, out: number, batch: number, rows: number, cols: number): void;
   convForward(f64: number, x: number, w: number, bias: number, out: number, filters: number, ...window: WindowArgs): void;
   convBackwardFilters(f64: number, x: number, dout: number, dw: number, db: number, filters: number, ...window: WindowArgs): void;
@@ -53,7 +55,7 @@ export interface WasmKernels {
 const FUNCTIONS = [
   'arena', 'alloc', 'release', 'gemm', 'addBias', 'colSums', 'reluForward', 'reluBackward', 'sigmoidForward', 'sigmoidBackward', 'softmaxRows', 'softmaxCrossEntropy',
   'softmaxCrossEntropyBackward', 'axpby', 'optimizerStep', 'batchNormForward', 'batchNormBackward', 'sumSquares', 'mul', 'argmaxRows', 'gatherRows',
-  'sparseMatmul', 'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward', 'transposeBatch', 'convForward', 'convBackwardFilters', 'convBackwardInput',
+  'sparseMatmul', 'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward', 'reluMaxPoolForward', 'reluMaxPoolBackward', 'transposeBatch', 'convForward', 'convBackwardFilters', 'convBackwardInput',
 ] as const satisfies ReadonlyArray<Exclude<keyof WasmKernels, 'memory'>>;
 
 export function wasmModulePath(): string {
