@@ -195,6 +195,17 @@ export interface Backend {
   /** Its input gradient: dx (N, C, H, W) = every window's w[f] dout[n, f, i, j] added where the window read x, padding cut off (overwrites dx; it must not overlap dout or w). */
   convBackwardInput(dout: FloatArray, w: FloatArray, dx: FloatArray, filters: number, ...window: WindowArgs): void;
 
+  /**
+   * The fast path of a Convolution, a Relu and a 2x2 stride-2 max Pooling (SimpleConvNet's first three layers):
+   * out and argmax (N, FN, floor(out_h / 2), floor(out_w / 2)) are reluMaxPoolForward's over the 2x2 window of
+   * convForward's output, without writing that output. The window is the convolution's, whose output must be
+   * at least 2x2. out must not overlap x, w or bias.
+   */
+  convReluPoolForward(x: FloatArray, w: FloatArray, bias: FloatArray, out: FloatArray, argmax: Int32Array, filters: number, ...window: WindowArgs): void;
+
+  /** Its parameter gradients: convBackwardFilters with dout = reluMaxPoolBackward(dout, argmax), the pooled gradient, without writing that gradient (overwrites dw and db). */
+  convReluPoolBackwardFilters(x: FloatArray, dout: FloatArray, argmax: Int32Array, dw: FloatArray, db: FloatArray, filters: number, ...window: WindowArgs): void;
+
   /** out[b, j, i] = x[b, i, j] for batch matrices of rows x cols (the book's transpose(0, 3, 1, 2) and back). out must not overlap x. */
   transposeBatch(x: FloatArray, out: FloatArray, batch: number, rows: number, cols: number): void;
 

@@ -287,6 +287,22 @@ export class TensorOps {
     this.backend.convBackwardInput(dout.data, W.data, dx.data, filters, ...args);
   }
 
+  /** Convolution, ReLU and 2x2 stride-2 max pooling in one pass: out and argmax (N, FN, out_h / 2, out_w / 2) as reluMaxPoolForward of convForward's output. */
+  convReluPoolForward(x: Tensor, W: Tensor, b: Tensor, window: Window, out: Tensor, argmax: Int32Array): void {
+    const { args, filters, planes } = this.convolution('convReluPoolForward', x, W, window);
+    const pooled = pooledSize(args, filters);
+    if (b.size !== filters || out.size !== pooled || argmax.length !== pooled) throw misfit('convReluPoolForward', `b needs (FN), out and argmax (N, FN, out_h / 2, out_w / 2), ${pooled} of the ${planes} values`, { x, W, b, out, argmax });
+    this.backend.convReluPoolForward(x.data, W.data, b.data, out.data, argmax, filters, ...args);
+  }
+
+  /** Its dW and db: convBackwardFilters of the pooled gradient dout placed at each window's argmax. */
+  convReluPoolBackwardFilters(x: Tensor, dout: Tensor, argmax: Int32Array, window: Window, dW: Tensor, db: Tensor): void {
+    const { args, filters } = this.convolution('convReluPoolBackwardFilters', x, dW, window);
+    const pooled = pooledSize(args, filters);
+    if (dout.size !== pooled || argmax.length !== pooled || db.size !== filters) throw misfit('convReluPoolBackwardFilters', `dout and argmax need the forward's (N, FN, out_h / 2, out_w / 2), ${pooled} values, and db (FN)`, { x, dout, dW, db });
+    this.backend.convReluPoolBackwardFilters(x.data, dout.data, argmax, dW.data, db.data, filters, ...args);
+  }
+
   /** images (N, C, H, W) from rows (N*H*W, C): the book's reshape(N, H, W, C).transpose(0, 3, 1, 2). */
   channelsFirst(rows: Tensor, images: Tensor): void {
     const [n, c, h, w] = images.shape;
@@ -362,6 +378,12 @@ export class TensorOps {
     if (colsOf(x) !== cols || out.size !== x.size) throw misfit(op, 'x and out need (N, features), gamma (features)', { x, out, gamma: state.gamma });
     return cols;
   }
+}
+
+/** Values of the 2x2 stride-2 pooling of a convolution's output: N * FN * floor(out_h / 2) * floor(out_w / 2). */
+function pooledSize([n, , h, w, fh, fw, stride, pad]: WindowArgs, filters: number): number {
+  const [outH, outW] = [Math.floor((h + 2 * pad - fh) / stride) + 1, Math.floor((w + 2 * pad - fw) / stride) + 1];
+  return n * filters * Math.floor(outH / 2) * Math.floor(outW / 2);
 }
 
 function checkStep(op: string, W: Tensor, dW: Tensor, state: Tensor): void {

@@ -102,6 +102,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add<MaxPoolBackward>(env, exports, "maxPoolBackward");
   add<ReluMaxPoolForward>(env, exports, "reluMaxPoolForward");
   add<ReluMaxPoolBackward>(env, exports, "reluMaxPoolBackward");
+  add<ConvReluPoolForward>(env, exports, "convReluPoolForward");
+  add<ConvReluPoolBackwardFilters>(env, exports, "convReluPoolBackwardFilters");
   add<TransposeBatch>(env, exports, "transposeBatch");
   add<ConvForward>(env, exports, "convForward");
   add<ConvBackwardFilters>(env, exports, "convBackwardFilters");

@@ -60,9 +60,9 @@ void for_each_task_on_worker(const Napi::CallbackInfo& info, int64_t tasks, int6
 }
 
 template <typename T>
-void conv_pass(const bpw_conv_args* a, int pass, int64_t b, const T* in, const T* w, const T* bias, T* out, T* scratch) {
-  if constexpr (sizeof(T) == 8) kernels().dconv(a, pass, b, in, w, bias, out, scratch);
-  else kernels().sconv(a, pass, b, in, w, bias, out, scratch);
+void conv_pass(const bpw_conv_args* a, int pass, int64_t b, const T* in, const T* w, const T* bias, T* out, T* scratch, int32_t* argmax = nullptr) {
+  if constexpr (sizeof(T) == 8) kernels().dconv(a, pass, b, in, w, bias, out, scratch, argmax);
+  else kernels().sconv(a, pass, b, in, w, bias, out, scratch, argmax);
 }
 
 }  // namespace
@@ -197,6 +197,30 @@ std::string conv_out_shape(int64_t filters, const Window& g) {
   return std::to_string(g.n) + "x" + std::to_string(filters) + "x" + shape(g.out_h, g.out_w);
 }
 
+/**
+ * The filters pass (plain or pooled) over the batch: each worker adds its images into a (K + 1) x FNp block of
+ * its own (dWt, then db); the blocks are summed at the end and read out as dW (FN, K) and db.
+ */
+void conv_filters(const Napi::CallbackInfo& info, const Window& g, int64_t fn, int pass, const Floats& x, const Floats& dout, int32_t* argmax,
+                  const Floats& dw, const Floats& db) {
+  with_dtype(x.f64, [&](auto zero) {
+    using T = decltype(zero);
+    const bpw_conv_args a = conv_args<T>(g, fn);
+    ThreadPool& pool = Runtime::of(info.Env()).pool();
+    const int workers = g.n * fn * g.out_h * g.out_w >= 65536 ? pool.threads() : 1;
+    const int64_t block = conv_filters_block(a);
+    std::vector<T> partial(static_cast<std::size_t>(block * workers), T(0));
+    auto task = [&](int64_t b, int worker) {
+      T* rows = static_cast<T*>(pool.scratch(worker, sizeof(T) * conv_scratch_values(a, pass)));
+      conv_pass<T>(&a, pass, b, x.as<T>(), dout.as<T>(), nullptr, partial.data() + worker * block, rows, argmax);
+    };
+    for_each_task_on_worker(info, g.n, g.n * fn * g.out_h * g.out_w, task);
+    for (int i = 1; i < workers; ++i)
+      for (int64_t j = 0; j < block; ++j) partial[j] += partial[i * block + j];
+    conv_filters_unpack(a, partial.data(), dw.as<T>(), db.as<T>());
+  });
+}
+
 }  // namespace
 
 Napi::Value ConvForward(const Napi::CallbackInfo& info) {
@@ -249,23 +273,7 @@ Napi::Value ConvBackwardFilters(const Napi::CallbackInfo& info) {
     args.no_overlap(db.data, db.bytes(), x.data, x.bytes(), "db must not overlap dw, x or dout");
     args.no_overlap(db.data, db.bytes(), dout.data, dout.bytes(), "db must not overlap dw, x or dout");
   }
-  with_dtype(x.f64, [&](auto zero) {
-    using T = decltype(zero);
-    const bpw_conv_args a = conv_args<T>(g, fn);
-    ThreadPool& pool = Runtime::of(info.Env()).pool();
-    const int workers = g.n * planes >= 65536 ? pool.threads() : 1;
-    // Each worker adds its images into a (K + 1) x FNp block of its own (dWt, then db); the blocks are summed at the end.
-    const int64_t block = conv_filters_block(a);
-    std::vector<T> partial(static_cast<std::size_t>(block * workers), T(0));
-    auto task = [&](int64_t b, int worker) {
-      T* rows = static_cast<T*>(pool.scratch(worker, sizeof(T) * conv_scratch_values(a, BPW_CONV_FILTERS)));
-      conv_pass<T>(&a, BPW_CONV_FILTERS, b, x.as<T>(), dout.as<T>(), nullptr, partial.data() + worker * block, rows);
-    };
-    for_each_task_on_worker(info, g.n, g.n * planes, task);
-    for (int i = 1; i < workers; ++i)
-      for (int64_t j = 0; j < block; ++j) partial[j] += partial[i * block + j];
-    conv_filters_unpack(a, partial.data(), dw.as<T>(), db.as<T>());
-  });
+  conv_filters(info, g, fn, BPW_CONV_FILTERS, x, dout, nullptr, dw, db);
   return info.Env().Undefined();
 }
 
@@ -294,6 +302,84 @@ Napi::Value ConvBackwardInput(const Napi::CallbackInfo& info) {
     };
     for_each_task_on_worker(info, g.n, g.image_size() + g.n * planes, task);
   });
+  return info.Env().Undefined();
+}
+
+namespace {
+
+/** The pooled passes' window: the convolution's, whose output the 2x2 stride-2 pooling must fit. */
+Window pooled_conv_window(Args& args, std::size_t first, int64_t* filters) {
+  const Window g = conv_window(args, first, filters);
+  if (g.out_h < 2 || g.out_w < 2) args.range_error("the convolution's " + shape(g.out_h, g.out_w) + " output is smaller than the 2x2 pooling window");
+  return g;
+}
+
+std::string pooled_shape(int64_t filters, const Window& g) {
+  return std::to_string(g.n) + "x" + std::to_string(filters) + "x" + shape(g.out_h / 2, g.out_w / 2);
+}
+
+}  // namespace
+
+Napi::Value ConvReluPoolForward(const Napi::CallbackInfo& info) {
+  Args args(info, "convReluPoolForward", 14);
+  const Floats x = args.floats(0, "x"), w = args.floats(1, "w"), bias = args.floats(2, "bias"), out = args.floats(3, "out");
+  const Ints<int32_t> argmax = args.int32s(4, "argmax");
+  int64_t fn = 0;
+  const Window g = pooled_conv_window(args, 5, &fn);
+  const int64_t k = g.c * g.fh * g.fw, pooled = g.n * fn * (g.out_h / 2) * (g.out_w / 2);
+  args.need(x, g.image_size(), "x " + g.image_shape());
+  args.need(w, fn * k, "w " + filter_shape(fn, g));
+  args.need(bias, fn, "bias " + std::to_string(fn));
+  args.need(out, pooled, "out " + pooled_shape(fn, g));
+  args.need(argmax.length, pooled, "argmax " + pooled_shape(fn, g));
+  if (pooled == 0) return info.Env().Undefined();
+  args.no_overlap(out.data, out.bytes(), x.data, x.bytes(), "out must not overlap x, w or bias");
+  args.no_overlap(out.data, out.bytes(), w.data, w.bytes(), "out must not overlap x, w or bias");
+  args.no_overlap(out.data, out.bytes(), bias.data, bias.bytes(), "out must not overlap x, w or bias");
+  with_dtype(x.f64, [&](auto zero) {
+    using T = decltype(zero);
+    const bpw_conv_args a = conv_args<T>(g, fn);
+    std::vector<T> wt(static_cast<std::size_t>(k * a.fnp));
+    conv_weights_by_tap(a, w.as<T>(), wt.data());
+    ThreadPool& pool = Runtime::of(info.Env()).pool();
+    auto task = [&](int64_t b, int worker) {
+      T* acc = static_cast<T*>(pool.scratch(worker, sizeof(T) * conv_scratch_values(a, BPW_CONV_FORWARD_POOLED)));
+      conv_pass<T>(&a, BPW_CONV_FORWARD_POOLED, b, x.as<T>(), wt.data(), bias.as<T>(), out.as<T>(), acc, argmax.data);
+    };
+    for_each_task_on_worker(info, g.n, g.n * fn * g.out_h * g.out_w, task);
+  });
+  return info.Env().Undefined();
+}
+
+Napi::Value ConvReluPoolBackwardFilters(const Napi::CallbackInfo& info) {
+  Args args(info, "convReluPoolBackwardFilters", 14);
+  const Floats x = args.floats(0, "x"), dout = args.floats(1, "dout");
+  const Ints<int32_t> argmax = args.int32s(2, "argmax");
+  const Floats dw = args.floats(3, "dw"), db = args.floats(4, "db");
+  int64_t fn = 0;
+  const Window g = pooled_conv_window(args, 5, &fn);
+  const int64_t k = g.c * g.fh * g.fw, pooled = g.n * fn * (g.out_h / 2) * (g.out_w / 2);
+  args.need(x, g.image_size(), "x " + g.image_shape());
+  args.need(dout, pooled, "dout " + pooled_shape(fn, g));
+  args.need(argmax.length, pooled, "argmax " + pooled_shape(fn, g));
+  args.need(dw, fn * k, "dw " + filter_shape(fn, g));
+  args.need(db, fn, "db " + std::to_string(fn));
+  if (fn * k > 0) {
+    args.no_overlap(dw.data, dw.bytes(), x.data, x.bytes(), "dw must not overlap x or dout");
+    args.no_overlap(dw.data, dw.bytes(), dout.data, dout.bytes(), "dw must not overlap x or dout");
+    args.no_overlap(dw.data, dw.bytes(), db.data, db.bytes(), "db must not overlap dw, x or dout");
+  }
+  if (fn > 0) {
+    args.no_overlap(db.data, db.bytes(), x.data, x.bytes(), "db must not overlap dw, x or dout");
+    args.no_overlap(db.data, db.bytes(), dout.data, dout.bytes(), "db must not overlap dw, x or dout");
+  }
+  // Every index is checked before anything is written: the kernel places dout by it.
+  for (int64_t o = 0; o < pooled; ++o) {
+    if (argmax.data[o] < -1 || argmax.data[o] > 3) {
+      args.range_error("argmax[" + std::to_string(o) + "] = " + std::to_string(argmax.data[o]) + " is outside the 2x2 window (or -1)");
+    }
+  }
+  conv_filters(info, g, fn, BPW_CONV_FILTERS_POOLED, x, dout, argmax.data, dw, db);
   return info.Env().Undefined();
 }
 

@@ -39,6 +39,8 @@ Napi::Value MaxPoolForward(const Napi::CallbackInfo& info);
 Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info);
 Napi::Value ReluMaxPoolForward(const Napi::CallbackInfo& info);
 Napi::Value ReluMaxPoolBackward(const Napi::CallbackInfo& info);
+Napi::Value ConvReluPoolForward(const Napi::CallbackInfo& info);
+Napi::Value ConvReluPoolBackwardFilters(const Napi::CallbackInfo& info);
 Napi::Value TransposeBatch(const Napi::CallbackInfo& info);
 Napi::Value ConvForward(const Napi::CallbackInfo& info);
 Napi::Value ConvBackwardFilters(const Napi::CallbackInfo& info);

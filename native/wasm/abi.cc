@@ -223,12 +223,14 @@ BPW_EXPORT(transposeBatch) void bpw_transpose_batch(int f64, const void* x, void
 
 namespace {
 
-void conv_image(const bpw_conv_args* a, int pass, int64_t b, const float* in, const float* w, const float* bias, float* out, float* scratch) {
-  bpw_sconv_wasm(a, pass, b, in, w, bias, out, scratch);
+void conv_image(const bpw_conv_args* a, int pass, int64_t b, const float* in, const float* w, const float* bias, float* out, float* scratch,
+                int32_t* argmax = nullptr) {
+  bpw_sconv_wasm(a, pass, b, in, w, bias, out, scratch, argmax);
 }
 
-void conv_image(const bpw_conv_args* a, int pass, int64_t b, const double* in, const double* w, const double* bias, double* out, double* scratch) {
-  bpw_dconv_wasm(a, pass, b, in, w, bias, out, scratch);
+void conv_image(const bpw_conv_args* a, int pass, int64_t b, const double* in, const double* w, const double* bias, double* out, double* scratch,
+                int32_t* argmax = nullptr) {
+  bpw_dconv_wasm(a, pass, b, in, w, bias, out, scratch, argmax);
 }
 
 template <typename T>
@@ -237,23 +239,25 @@ T* conv_scratch(const bpw_conv_args& a, int pass) {
 }
 
 // The three passes of conv_isa.inc image by image, with the operands laid out as conv.cc lays them out.
+// pass: BPW_CONV_FORWARD, or BPW_CONV_FORWARD_POOLED with the pooling's argmax.
 template <typename T>
-void conv_forward(const bpw::ConvGeometry& g, int64_t filters, const T* x, const T* w, const T* bias, T* out) {
+void conv_forward(const bpw::ConvGeometry& g, int64_t filters, int pass, const T* x, const T* w, const T* bias, T* out, int32_t* argmax) {
   const bpw_conv_args a = bpw::conv_args<T>(g, filters);
   T* wt = static_cast<T*>(conv_buffer.get(sizeof(T) * static_cast<size_t>(a.c * a.fh * a.fw * a.fnp)));
   bpw::conv_weights_by_tap(a, w, wt);
-  T* acc = conv_scratch<T>(a, BPW_CONV_FORWARD);
-  for (int64_t b = 0; b < g.n; ++b) conv_image(&a, BPW_CONV_FORWARD, b, x, wt, bias, out, acc);
+  T* acc = conv_scratch<T>(a, pass);
+  for (int64_t b = 0; b < g.n; ++b) conv_image(&a, pass, b, x, wt, bias, out, acc, argmax);
 }
 
+// pass: BPW_CONV_FILTERS, or BPW_CONV_FILTERS_POOLED with the pooled gradient and its argmax.
 template <typename T>
-void conv_backward_filters(const bpw::ConvGeometry& g, int64_t filters, const T* x, const T* dout, T* dw, T* db) {
+void conv_backward_filters(const bpw::ConvGeometry& g, int64_t filters, int pass, const T* x, const T* dout, int32_t* argmax, T* dw, T* db) {
   const bpw_conv_args a = bpw::conv_args<T>(g, filters);
   const int64_t size = bpw::conv_filters_block(a);
   T* block = static_cast<T*>(conv_buffer.get(sizeof(T) * static_cast<size_t>(size)));
   std::fill(block, block + size, T(0));
-  T* rows = conv_scratch<T>(a, BPW_CONV_FILTERS);
-  for (int64_t b = 0; b < g.n; ++b) conv_image(&a, BPW_CONV_FILTERS, b, x, dout, static_cast<const T*>(nullptr), block, rows);
+  T* rows = conv_scratch<T>(a, pass);
+  for (int64_t b = 0; b < g.n; ++b) conv_image(&a, pass, b, x, dout, static_cast<const T*>(nullptr), block, rows, argmax);
   bpw::conv_filters_unpack(a, block, dw, db);
 }
 
@@ -272,17 +276,37 @@ void conv_backward_input(const bpw::ConvGeometry& g, int64_t filters, const T* d
 BPW_EXPORT(convForward) void bpw_conv_forward(int f64, const void* x, const void* w, const void* bias, void* out, int32_t filters, int32_t n, int32_t c,
                                               int32_t h, int32_t width, int32_t fh, int32_t fw, int32_t stride, int32_t pad) {
   const bpw::ConvGeometry g = window(n, c, h, width, fh, fw, stride, pad);
-  BPW_DTYPE(f64, conv_forward(g, filters, static_cast<const T*>(x), static_cast<const T*>(w), static_cast<const T*>(bias), static_cast<T*>(out)));
+  BPW_DTYPE(f64, conv_forward(g, filters, BPW_CONV_FORWARD, static_cast<const T*>(x), static_cast<const T*>(w), static_cast<const T*>(bias), static_cast<T*>(out),
+                              nullptr));
 }
 
 BPW_EXPORT(convBackwardFilters) void bpw_conv_backward_filters(int f64, const void* x, const void* dout, void* dw, void* db, int32_t filters, int32_t n,
                                                                int32_t c, int32_t h, int32_t width, int32_t fh, int32_t fw, int32_t stride, int32_t pad) {
   const bpw::ConvGeometry g = window(n, c, h, width, fh, fw, stride, pad);
-  BPW_DTYPE(f64, conv_backward_filters(g, filters, static_cast<const T*>(x), static_cast<const T*>(dout), static_cast<T*>(dw), static_cast<T*>(db)));
+  BPW_DTYPE(f64, conv_backward_filters(g, filters, BPW_CONV_FILTERS, static_cast<const T*>(x), static_cast<const T*>(dout), nullptr, static_cast<T*>(dw),
+                                       static_cast<T*>(db)));
 }
 
 BPW_EXPORT(convBackwardInput) void bpw_conv_backward_input(int f64, const void* dout, const void* w, void* dx, int32_t filters, int32_t n, int32_t c,
                                                            int32_t h, int32_t width, int32_t fh, int32_t fw, int32_t stride, int32_t pad) {
   const bpw::ConvGeometry g = window(n, c, h, width, fh, fw, stride, pad);
   BPW_DTYPE(f64, conv_backward_input(g, filters, static_cast<const T*>(dout), static_cast<const T*>(w), static_cast<T*>(dx)));
+}
+
+// The fast path of conv, ReLU and 2x2 stride-2 pooling over a checked window (its output at least 2x2; argmax
+// in [-1, 3] for the backward).
+BPW_EXPORT(convReluPoolForward) void bpw_conv_relu_pool_forward(int f64, const void* x, const void* w, const void* bias, void* out, int32_t* argmax,
+                                                                int32_t filters, int32_t n, int32_t c, int32_t h, int32_t width, int32_t fh, int32_t fw,
+                                                                int32_t stride, int32_t pad) {
+  const bpw::ConvGeometry g = window(n, c, h, width, fh, fw, stride, pad);
+  BPW_DTYPE(f64, conv_forward(g, filters, BPW_CONV_FORWARD_POOLED, static_cast<const T*>(x), static_cast<const T*>(w), static_cast<const T*>(bias),
+                              static_cast<T*>(out), argmax));
+}
+
+BPW_EXPORT(convReluPoolBackwardFilters) void bpw_conv_relu_pool_backward_filters(int f64, const void* x, const void* dout, int32_t* argmax, void* dw, void* db,
+                                                                                 int32_t filters, int32_t n, int32_t c, int32_t h, int32_t width, int32_t fh,
+                                                                                 int32_t fw, int32_t stride, int32_t pad) {
+  const bpw::ConvGeometry g = window(n, c, h, width, fh, fw, stride, pad);
+  BPW_DTYPE(f64, conv_backward_filters(g, filters, BPW_CONV_FILTERS_POOLED, static_cast<const T*>(x), static_cast<const T*>(dout), argmax, static_cast<T*>(dw),
+                                       static_cast<T*>(db)));
 }

@@ -2,6 +2,7 @@ import type { Backend } from '../backend';
 import { activationsKernels } from './ts/activations';
 import { batchNormKernels } from './ts/batch-norm';
 import { convKernels } from './ts/conv';
+import { convReluPoolKernels } from './ts/conv-relu-pool';
 import { convolutionKernels } from './ts/convolution';
 import { denseKernels } from './ts/dense';
 import { imagesKernels } from './ts/images';
@@ -27,4 +28,5 @@ const tsBackend: Backend = {
   ...convKernels,
   ...convolutionKernels,
   ...reluPoolKernels,
+  ...convReluPoolKernels,
 };

@@ -6,7 +6,8 @@ import { Rng } from '../rng';
 import { Tensor } from '../tensor';
 import { Pooling } from './pooling';
 import { Relu } from './relu';
-import { fusedPasses, ReluPooling } from './relu-pooling';
+import { fusedPasses } from '../networks/fused-passes';
+import { ReluPooling } from './relu-pooling';
 
 const b = createTsBackend();
 const ops = new TensorOps(b);

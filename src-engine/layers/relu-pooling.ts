@@ -2,8 +2,8 @@ import type { TensorOps } from '../ops';
 import { describeShape, type Tensor } from '../tensor';
 import { windowOutput, type Window } from '../window';
 import { reuse, type Layer } from './layer';
-import { Pooling } from './pooling';
-import { Relu } from './relu';
+import type { Pooling } from './pooling';
+import type { Relu } from './relu';
 
 /**
  * A Relu followed by a max Pooling, run as one backend kernel each way: the networks' fast path for that pair
@@ -46,19 +46,4 @@ export class ReluPooling implements Layer {
     this.ops.reluMaxPoolBackward(dout, this.argmax, this.window, this.dx);
     return this.dx;
   }
-}
-
-/** The layers as the network runs them: each Relu directly followed by a max Pooling becomes one ReluPooling. */
-export function fusedPasses(layers: readonly Layer[], ops: TensorOps): Layer[] {
-  const passes: Layer[] = [];
-  for (let i = 0; i < layers.length; i++) {
-    const [layer, next] = [layers[i]!, layers[i + 1]];
-    if (layer instanceof Relu && next instanceof Pooling) {
-      passes.push(new ReluPooling(ops, layer, next));
-      i++;
-    } else {
-      passes.push(layer);
-    }
-  }
-  return passes;
 }

@@ -7,10 +7,10 @@ import { Dropout, withFrozenMasks } from '../layers/dropout';
 import type { Layer } from '../layers/layer';
 import { Pooling } from '../layers/pooling';
 import { Relu } from '../layers/relu';
-import { fusedPasses } from '../layers/relu-pooling';
 import { Sigmoid } from '../layers/sigmoid';
 import { SoftmaxWithLoss } from '../layers/softmax-with-loss';
 import { AccuracyCounter } from './accuracy';
+import { fusedPasses } from './fused-passes';
 import { TensorOps, type Operand, type Targets } from '../ops';
 import type { Params } from '../optimizers';
 import { Rng } from '../rng';
@@ -32,7 +32,7 @@ export class LayerListNet implements TrainableNetwork {
   readonly shapes: readonly (readonly number[])[];
   readonly params: Record<string, Tensor> = {};
   readonly layers: Layer[] = [];
-  /** The layers as predict and gradient run them: a Relu followed by a Pooling as one fused pass (layers/relu-pooling.ts). */
+  /** The layers as predict and gradient run them: Conv, Relu and Pooling or Relu and Pooling as one fused pass (fused-passes.ts). */
   private readonly passes: Layer[];
   readonly lastLayer: SoftmaxWithLoss;
   readonly ops: TensorOps;

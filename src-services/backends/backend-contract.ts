@@ -157,6 +157,8 @@ export function backendContract(get: () => Backend): void {
       ['maxPoolBackward', () => b.maxPoolBackward(d(1), new Int32Array(1), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
       ['reluMaxPoolForward', () => b.reluMaxPoolForward(f(4), d(1), new Int32Array(1), 1, 1, 2, 2, 2, 2, 2, 0)],
       ['reluMaxPoolBackward', () => b.reluMaxPoolBackward(d(1), new Int32Array(1), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
+      ['convReluPoolForward bias', () => b.convReluPoolForward(f(9), f(4), d(1), f(1), new Int32Array(1), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convReluPoolBackwardFilters dw', () => b.convReluPoolBackwardFilters(f(9), f(1), new Int32Array(1), d(4), f(1), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
       ['transposeBatch', () => b.transposeBatch(f(4), d(4), 1, 2, 2)],
       ['convForward w', () => b.convForward(f(4), d(4), f(1), f(1), 1, 1, 1, 2, 2, 2, 2, 1, 0)],
       ['convBackwardFilters db', () => b.convBackwardFilters(f(4), f(1), f(4), d(1), 1, 1, 1, 2, 2, 2, 2, 1, 0)],
@@ -223,6 +225,12 @@ export function backendContract(get: () => Backend): void {
       ['reluMaxPoolBackward argmax outside the window', () => b.reluMaxPoolBackward(f(1), new Int32Array([4]), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
       ['reluMaxPoolBackward argmax below -1', () => b.reluMaxPoolBackward(f(1), new Int32Array([-2]), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
       ['reluMaxPoolBackward dx', () => b.reluMaxPoolBackward(f(1), new Int32Array(1), f(3), 1, 1, 2, 2, 2, 2, 2, 0)],
+      ['convReluPoolForward out', () => b.convReluPoolForward(f(9), f(4), f(1), f(0), new Int32Array(1), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convReluPoolForward argmax', () => b.convReluPoolForward(f(9), f(4), f(1), f(1), new Int32Array(0), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convReluPoolForward output smaller than the pooling window', () => b.convReluPoolForward(f(4), f(4), f(1), f(0), new Int32Array(0), 1, 1, 1, 2, 2, 2, 2, 1, 0)],
+      ['convReluPoolBackwardFilters argmax outside the window', () => b.convReluPoolBackwardFilters(f(9), f(1), new Int32Array([4]), f(4), f(1), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convReluPoolBackwardFilters argmax below -1', () => b.convReluPoolBackwardFilters(f(9), f(1), new Int32Array([-2]), f(4), f(1), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convReluPoolBackwardFilters db', () => b.convReluPoolBackwardFilters(f(9), f(1), new Int32Array(1), f(4), f(0), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
       ['transposeBatch out', () => b.transposeBatch(f(12), f(11), 2, 2, 3)],
       ['sparseMatmulTransposed column', () => b.sparseMatmulTransposed(new Int32Array([0, 1]), new Uint16Array([2]), new Uint8Array([1]), 2, new Int32Array([0]), 1, f(1), 1, f(2))],
     ];
@@ -244,6 +252,8 @@ export function backendContract(get: () => Backend): void {
       ['maxPoolBackward dx on dout', () => b.maxPoolBackward(view(0, 4), new Int32Array(4), view(2, 16), 1, 1, 4, 4, 2, 2, 2, 0)],
       ['reluMaxPoolForward out on x', () => b.reluMaxPoolForward(view(0, 16), view(3, 4), new Int32Array(4), 1, 1, 4, 4, 2, 2, 2, 0)],
       ['reluMaxPoolBackward dx on dout', () => b.reluMaxPoolBackward(view(0, 4), new Int32Array(4), view(2, 16), 1, 1, 4, 4, 2, 2, 2, 0)],
+      ['convReluPoolForward out on w', () => b.convReluPoolForward(new Float64Array(9), view(0, 4), new Float64Array(1), view(3, 1), new Int32Array(1), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convReluPoolBackwardFilters dw on dout', () => b.convReluPoolBackwardFilters(new Float64Array(9), view(0, 1), new Int32Array(1), view(0, 4), new Float64Array(1), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
       ['transposeBatch out on x', () => b.transposeBatch(view(0, 6), view(5, 6), 1, 2, 3)],
       ['convForward out on x', () => b.convForward(view(0, 9), new Float64Array(4), new Float64Array(1), view(8, 4), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
       ['convForward out on bias', () => b.convForward(new Float64Array(9), new Float64Array(4), view(0, 1), view(0, 4), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
@@ -294,6 +304,12 @@ export function backendContract(get: () => Backend): void {
       expect(Array.from(convDw)).toEqual(new Array(8).fill(0));
       expect(Array.from(convDb)).toEqual([0, 0]);
       b.convBackwardInput(empty, new F(8), empty, 2, 0, 1, 3, 3, 2, 2, 1, 0);
+      // The fused path on an empty batch: nothing pooled, zero gradients of the filters.
+      b.convReluPoolForward(empty, new F(8), new F(2), empty, new Int32Array(0), 2, 0, 1, 3, 3, 2, 2, 1, 0);
+      const [poolDw, poolDb] = [new F(8).fill(NaN), new F(2).fill(NaN)];
+      b.convReluPoolBackwardFilters(empty, empty, new Int32Array(0), poolDw, poolDb, 2, 0, 1, 3, 3, 2, 2, 1, 0);
+      expect(Array.from(poolDw)).toEqual(new Array(8).fill(0));
+      expect(Array.from(poolDb)).toEqual([0, 0]);
       // No channels: a batch of images with nothing in them gives no columns and no values.
       b.im2col(empty, empty, 2, 0, 3, 3, 2, 2, 1, 0);
       const dW = new F(4).fill(NaN);

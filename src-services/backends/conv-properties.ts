@@ -122,4 +122,35 @@ export function convProperties(get: () => Backend, threads: KernelThreads): void
     }
     threads.set(threads.counts[threads.counts.length - 1]!);
   });
+  it('the fused convolution, ReLU and 2x2 pooling equal the TypeScript backend bit for bit on integer values (exact sums), on each thread count', () => {
+    const kernels = get();
+    const rng = new Rng(37);
+    // SimpleConvNet's first three layers on 100 images (split across threads; 30 filters are 2 float32
+    // vectors), filter counts for the other loops, odd outputs, padding and strides.
+    const cases: Array<[WindowArgs, number]> = [[[100, 1, 28, 28, 5, 5, 1, 0], 30], [[3, 2, 9, 8, 3, 3, 1, 0], 16], [[2, 3, 11, 10, 3, 3, 2, 1], 40], [[2, 1, 7, 7, 3, 3, 1, 2], 70], [[1, 1, 5, 5, 4, 4, 1, 0], 3]];
+    for (const [window, filters] of cases) {
+      const [n, c, h, w, fh, fw, stride, pad] = window;
+      const [outH, outW] = [Math.floor((h + 2 * pad - fh) / stride) + 1, Math.floor((w + 2 * pad - fw) / stride) + 1];
+      const pooled = n * filters * Math.floor(outH / 2) * Math.floor(outW / 2);
+      for (const F of [Float32Array, Float64Array]) {
+        // Small integers (mostly zero pixels, as MNIST): every sum is exact in float32, so ties and signs agree exactly.
+        const x = F.from(Array.from({ length: n * c * h * w }, () => (rng.uniform() < 0.6 ? 0 : rng.integer(4))));
+        const W = F.from(Array.from({ length: filters * c * fh * fw }, () => rng.integer(5) - 2));
+        const bias = F.from(Array.from({ length: filters }, () => rng.integer(5) - 2));
+        const dout = F.from(Array.from({ length: pooled }, () => rng.integer(9) - 4));
+        const run = (k: Backend): number[][] => {
+          const [out, argmax, dw, db] = [new F(pooled).fill(NaN), new Int32Array(pooled).fill(-7), new F(W.length).fill(NaN), new F(filters).fill(NaN)];
+          k.convReluPoolForward(x, W, bias, out, argmax, filters, ...window);
+          k.convReluPoolBackwardFilters(x, dout, argmax, dw, db, filters, ...window);
+          return [out, argmax, dw, db].map((a) => Array.from(a));
+        };
+        const expected = run(ts);
+        for (const t of threads.counts) {
+          threads.set(t);
+          expect(run(kernels), `${JSON.stringify(window)} filters ${filters} ${F.name} on ${t} thread(s)`).toEqual(expected);
+        }
+      }
+    }
+    threads.set(threads.counts[threads.counts.length - 1]!);
+  });
 }

@@ -30,8 +30,22 @@ for (const { window, filters } of JSON.parse(process.argv[1])) {
     b.convForward(x, wt, bias, out, filters, ...window);
     b.convBackwardFilters(x, dout, dw, db, filters, ...window);
     b.convBackwardInput(dout, wt, dx, filters, ...window);
+    // The pooled passes against this ISA's own convForward, reluMaxPoolForward, reluMaxPoolBackward and
+    // convBackwardFilters: the same sums in the same order, so out, argmax and dw agree exactly; db within rounding.
+    const pooled = n * filters * Math.floor(outH / 2) * Math.floor(outW / 2), poolWindow = [n, filters, outH, outW, 2, 2, 2, 0];
+    const pdout = F.from({ length: pooled }, () => next() * 2 - 1);
+    const [pout, parg, pdw, pdb] = [new F(pooled), new Int32Array(pooled), new F(wt.length), new F(filters)];
+    b.convReluPoolForward(x, wt, bias, pout, parg, filters, ...window);
+    b.convReluPoolBackwardFilters(x, pdout, parg, pdw, pdb, filters, ...window);
+    const [cout, carg, cdconv, cdw, cdb] = [new F(pooled), new Int32Array(pooled), new F(out.length), new F(wt.length), new F(filters)];
+    b.reluMaxPoolForward(out, cout, carg, ...poolWindow);
+    b.reluMaxPoolBackward(pdout, carg, cdconv, ...poolWindow);
+    b.convBackwardFilters(x, cdconv, cdw, cdb, filters, ...window);
+    const differ = (a, c) => a.some((v, i) => v !== c[i]);
+    const pooledExact = !differ(pout, cout) && !differ(parg, carg) && !differ(pdw, cdw) && parg.some((a) => a >= 0) && parg.some((a) => a < 0);
+    const pooledDb = Math.max(0, ...Array.from(pdb, (v, i) => Math.abs(v - cdb[i])));
     const plain = (a) => Array.from(a);
-    runs.push({ f64: F === Float64Array, x: plain(x), w: plain(wt), bias: plain(bias), dout: plain(dout), out: plain(out), dw: plain(dw), db: plain(db), dx: plain(dx) });
+    runs.push({ f64: F === Float64Array, x: plain(x), w: plain(wt), bias: plain(bias), dout: plain(dout), out: plain(out), dw: plain(dw), db: plain(db), dx: plain(dx), pooledExact, pooledDb });
   }
 }
 process.stdout.write(JSON.stringify({ isa: b.info().isa, runs }));
@@ -177,7 +191,7 @@ describe.skipIf(!nativeForTests.backend)('native backend', () => {
     }
   });
 
-  it('the direct convolution kernels of the other instruction sets and the portable ones (forced by BACKPROP_ISA in a child process) match the TypeScript backend', () => {
+  it('the direct convolution kernels of the other instruction sets and the portable ones (forced by BACKPROP_ISA in a child process) match the TypeScript backend, and their pooled passes the unfused kernels', () => {
     // Filter counts 20, 40 and 70 take the 2-, 3- and 5-vector (generic) loops of conv_isa.inc on AVX-512 floats.
     const cases: Array<{ window: WindowArgs; filters: number }> = [
       { window: [3, 1, 12, 12, 5, 5, 1, 0], filters: 20 },
@@ -188,7 +202,10 @@ describe.skipIf(!nativeForTests.backend)('native backend', () => {
     for (const isa of ['avx2', 'sse2', 'portable']) {
       const child = spawnSync(process.execPath, ['-e', CONV_ISA_CHILD, JSON.stringify(cases)], { env: { ...process.env, BACKPROP_ISA: isa, BPW_ADDON: nativeAddonPath() }, encoding: 'utf8', timeout: 60_000, maxBuffer: 1 << 26 });
       expect(child.status, `BACKPROP_ISA=${isa}: ${child.stderr}`).toBe(0);
-      const report = JSON.parse(child.stdout) as { isa: string; runs: Array<{ f64: boolean; x: number[]; w: number[]; bias: number[]; dout: number[]; out: number[]; dw: number[]; db: number[]; dx: number[] }> };
+      const report = JSON.parse(child.stdout) as {
+        isa: string;
+        runs: Array<{ f64: boolean; x: number[]; w: number[]; bias: number[]; dout: number[]; out: number[]; dw: number[]; db: number[]; dx: number[]; pooledExact: boolean; pooledDb: number }>;
+      };
       if (isa === 'portable') expect(report.isa).toBe('portable');
       expect(report.runs.length).toBe(cases.length * 2);
       report.runs.forEach((run, i) => {
@@ -201,6 +218,9 @@ describe.skipIf(!nativeForTests.backend)('native backend', () => {
         reference.convBackwardInput(dout, w, dx, filters, ...window);
         // Values below 1 summed over at most a few hundred terms: float32 sums in another order agree to 1e-4.
         const tolerance = run.f64 ? 1e-12 : 1e-4;
+        // The pooled passes: the same numbers as the unfused kernels (with windows of each kind: some passing the gradient, some not).
+        expect(run.pooledExact, `${isa} (${report.isa}) pooled passes ${JSON.stringify(window)} ${F.name}`).toBe(true);
+        expect(run.pooledDb, `${isa} (${report.isa}) pooled db ${JSON.stringify(window)} ${F.name}`).toBeLessThan(tolerance * 10);
         for (const [name, got, want] of [['out', run.out, out], ['dw', run.dw, dw], ['db', run.db, db], ['dx', run.dx, dx]] as const) {
           got.forEach((v, j) => expect(Math.abs(v - want[j]), `${isa} (${report.isa}) ${name} ${JSON.stringify(window)} ${F.name} [${j}]`).toBeLessThan(tolerance * Math.max(1, Math.abs(want[j]))));
         }

@@ -92,6 +92,8 @@ export function loadNativeBackend(): Backend {
     convForward: b.convForward,
     convBackwardFilters: b.convBackwardFilters,
     convBackwardInput: b.convBackwardInput,
+    convReluPoolForward: b.convReluPoolForward,
+    convReluPoolBackwardFilters: b.convReluPoolBackwardFilters,
     background: { sparseMatmul: b.sparseMatmulAsync, gatherMatmul: b.gatherMatmulAsync, done: b.backgroundDone, wait: b.backgroundWait },
   };
 }
