@@ -292,10 +292,13 @@ bpw_conv_args conv_args(const ConvGeometry& g, int64_t filters) {
   return bpw_conv_args{g.n, g.c, g.h, g.w, filters, g.fh, g.fw, g.stride, g.pad, g.out_h, g.out_w, whole_vectors<T>(filters), whole_vectors<T>(g.c * g.fh * g.fw)};
 }
 
-/** Values of scratch one image's pass needs: the forward's and the filters' block of FNp-wide rows (and the pooled passes' two rows of FNp), the input's one window row. */
+/**
+ * Values of scratch one image's pass needs: the forward's and the filters' block of FNp-wide rows (and after it
+ * the pooled passes' staging of a pooled row, OW / 2 x FNp values and as many int32), the input's one window row.
+ */
 inline int64_t conv_scratch_values(const bpw_conv_args& a, int pass) {
   if (pass == BPW_CONV_INPUT) return a.kp;
-  return a.out_h * a.out_w * (a.fnp + 1) + 2 * a.fnp;
+  return a.out_h * a.out_w * (a.fnp + 1) + (a.out_w + 1) * a.fnp;
 }
 
 /** The forward's filters: W (FN, K) as Wt (K, FNp), each tap's filters side by side, the padding zero. */
