@@ -237,8 +237,12 @@ Napi::Value OptimizerStep(const Napi::CallbackInfo& info) {
   if (rule == 5) args.need(s2, n, "s2");
   with_dtype(w.f64, [&](auto zero) {
     using T = decltype(zero);
-    optimizer_step(static_cast<int>(rule), w.as<T>(), g.as<T>(), s1.as<T>(), s2.as<T>(), n, static_cast<T>(lr), static_cast<T>(p1), static_cast<T>(p2),
-                   static_cast<T>(eps));
+    // Each value's update is its own: split like the elementwise kernels (SimpleConvNet's W2 has 432k values).
+    split_elementwise(info, n, [&](int64_t i0, int64_t i1) {
+      T* second = rule == 5 ? s2.as<T>() + i0 : s2.as<T>();
+      optimizer_step(static_cast<int>(rule), w.as<T>() + i0, g.as<T>() + i0, s1.as<T>() + i0, second, i1 - i0, static_cast<T>(lr), static_cast<T>(p1),
+                     static_cast<T>(p2), static_cast<T>(eps));
+    });
   });
   return info.Env().Undefined();
 }
