@@ -99,6 +99,19 @@ Napi::Value Col2im(const Napi::CallbackInfo& info) {
 
 namespace {
 
+/** The first index o with values[o] outside [lowest, highest], or -1: a vectorised min/max pass first (a step's argmax has 432k values). */
+int64_t first_outside(const int32_t* values, int64_t n, int32_t lowest, int32_t highest) {
+  int32_t lo = lowest, hi = highest;
+  for (int64_t o = 0; o < n; ++o) {
+    lo = values[o] < lo ? values[o] : lo;
+    hi = values[o] > hi ? values[o] : hi;
+  }
+  if (lo >= lowest && hi <= highest) return -1;
+  for (int64_t o = 0; o < n; ++o)
+    if (values[o] < lowest || values[o] > highest) return o;
+  return -1;
+}
+
 // A pooling forward export: checks, then kernel(g, x, out, argmax, plane) on each plane across the pool.
 template <typename Kernel>
 Napi::Value pool_forward(const Napi::CallbackInfo& info, const char* name, Kernel kernel) {
@@ -131,11 +144,9 @@ Napi::Value pool_backward(const Napi::CallbackInfo& info, const char* name, bool
   args.need(argmax.length, g.pooled_size(), "argmax " + g.pooled_shape());
   args.need(dx, g.image_size(), "dx " + g.image_shape());
   if (g.image_size() > 0) args.no_overlap(dx.data, dx.bytes(), dout.data, dout.bytes(), "dx must not overlap dout");
-  const int32_t lowest = none ? -1 : 0;
-  for (int64_t o = 0; o < g.pooled_size(); ++o) {
-    if (argmax.data[o] < lowest || argmax.data[o] >= g.fh * g.fw) {
-      args.range_error("argmax[" + std::to_string(o) + "] = " + std::to_string(argmax.data[o]) + " is outside the " + shape(g.fh, g.fw) + " window" + (none ? " (or -1)" : ""));
-    }
+  const int64_t bad = first_outside(argmax.data, g.pooled_size(), none ? -1 : 0, static_cast<int32_t>(g.fh * g.fw - 1));
+  if (bad >= 0) {
+    args.range_error("argmax[" + std::to_string(bad) + "] = " + std::to_string(argmax.data[bad]) + " is outside the " + shape(g.fh, g.fw) + " window" + (none ? " (or -1)" : ""));
   }
   with_dtype(dout.f64, [&](auto zero) {
     using T = decltype(zero);
@@ -374,11 +385,8 @@ Napi::Value ConvReluPoolBackwardFilters(const Napi::CallbackInfo& info) {
     args.no_overlap(db.data, db.bytes(), dout.data, dout.bytes(), "db must not overlap dw, x or dout");
   }
   // Every index is checked before anything is written: the kernel places dout by it.
-  for (int64_t o = 0; o < pooled; ++o) {
-    if (argmax.data[o] < -1 || argmax.data[o] > 3) {
-      args.range_error("argmax[" + std::to_string(o) + "] = " + std::to_string(argmax.data[o]) + " is outside the 2x2 window (or -1)");
-    }
-  }
+  const int64_t bad = first_outside(argmax.data, pooled, -1, 3);
+  if (bad >= 0) args.range_error("argmax[" + std::to_string(bad) + "] = " + std::to_string(argmax.data[bad]) + " is outside the 2x2 window (or -1)");
   conv_filters(info, g, fn, BPW_CONV_FILTERS_POOLED, x, dout, argmax.data, dw, db);
   return info.Env().Undefined();
 }
