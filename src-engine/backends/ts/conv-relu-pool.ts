@@ -1,13 +1,14 @@
-import type { Backend, FloatArray, WindowArgs } from '../../backend';
+import type { Backend, WindowArgs } from '../../backend';
 import { requireLength, requireNoOverlap, requireSameDtype } from './checks';
-import { convolutionKernels, convGeometry } from './convolution';
+import { convolutionKernels, convGeometry, scratch } from './convolution';
 import { reluPoolKernels } from './relu-pool';
 
 /**
  * A Convolution, a Relu and a 2x2 stride-2 max Pooling as one kernel each way (the networks' fast path for
  * that triple, layers/conv-relu-pooling.ts), here simply the kernels beside this file in turn: convForward
  * into a scratch image, then reluMaxPoolForward; backward reluMaxPoolBackward into a scratch image, then
- * convBackwardFilters. The compiled backends do the same sums without the scratch images.
+ * convBackwardFilters (scratch slot 2 of convolution.ts). The compiled backends do the same sums without the
+ * scratch images.
  */
 export const convReluPoolKernels: Pick<Backend, 'convReluPoolForward' | 'convReluPoolBackwardFilters'> = {
   convReluPoolForward(x, w, bias, out, argmax, filters, ...window) {
@@ -16,7 +17,7 @@ export const convReluPoolKernels: Pick<Backend, 'convReluPoolForward' | 'convRel
     requireLength('convReluPoolForward', argmax, g.pooledSize, `argmax ${g.pooledShape}`);
     requireSameDtype('convReluPoolForward', x, w, bias, out);
     if (g.pooledSize > 0) for (const input of [x, w, bias]) requireNoOverlap('convReluPoolForward', out, input, 'out must not overlap x, w or bias');
-    const conv = scratch(x, g.outSize);
+    const conv = scratch(x, 2, g.outSize);
     convolutionKernels.convForward(x, w, bias, conv, filters, ...window);
     reluPoolKernels.reluMaxPoolForward(conv, out, argmax, ...g.poolWindow);
   },
@@ -28,7 +29,7 @@ export const convReluPoolKernels: Pick<Backend, 'convReluPoolForward' | 'convRel
     requireSameDtype('convReluPoolBackwardFilters', x, dout, dw, db);
     if (g.filterSize > 0) requireNoOverlap('convReluPoolBackwardFilters', dw, dout, 'dw must not overlap x or dout');
     if (g.filters > 0) requireNoOverlap('convReluPoolBackwardFilters', db, dout, 'db must not overlap dw, x or dout');
-    const dconv = scratch(dout, g.outSize);
+    const dconv = scratch(dout, 2, g.outSize);
     reluPoolKernels.reluMaxPoolBackward(dout, argmax, dconv, ...g.poolWindow);
     convolutionKernels.convBackwardFilters(x, dconv, dw, db, filters, ...window);
   },
@@ -41,16 +42,4 @@ export function pooledGeometry(name: string, filters: number, window: WindowArgs
   const [ph, pw] = [Math.floor(g.outH / 2), Math.floor(g.outW / 2)];
   const poolWindow: WindowArgs = [g.n, filters, g.outH, g.outW, 2, 2, 2, 0];
   return { ...g, poolWindow, pooledSize: g.n * filters * ph * pw, pooledShape: `${g.n}x${filters}x${ph}x${pw}` };
-}
-
-const scratches: { float32: Float32Array; float64: Float64Array } = { float32: new Float32Array(0), float64: new Float64Array(0) };
-
-/** A scratch array of like's dtype, at least `size` long, kept between calls; its contents are left over from earlier calls. */
-function scratch(like: FloatArray, size: number): FloatArray {
-  if (like instanceof Float64Array) {
-    if (scratches.float64.length < size) scratches.float64 = new Float64Array(size);
-    return scratches.float64.subarray(0, size);
-  }
-  if (scratches.float32.length < size) scratches.float32 = new Float32Array(size);
-  return scratches.float32.subarray(0, size);
 }

@@ -84,8 +84,8 @@ function doutRows(dout: FloatArray, g: ReturnType<typeof convGeometry>, filters:
 
 const scratches: { float32: Float32Array[]; float64: Float64Array[] } = { float32: [], float64: [] };
 
-/** Scratch array `slot` of like's dtype, at least `size` long; its contents are left over from earlier calls. */
-function scratch(like: FloatArray, slot: number, size: number): FloatArray {
+/** Scratch array `slot` of like's dtype, at least `size` long; its contents are left over from earlier calls. Slots 0 and 1 are this file's. */
+export function scratch(like: FloatArray, slot: number, size: number): FloatArray {
   if (like instanceof Float64Array) {
     const have = scratches.float64[slot];
     return have && have.length >= size ? have.subarray(0, size) : (scratches.float64[slot] = new Float64Array(size));
