@@ -169,6 +169,43 @@ export interface Backend {
   /** Its backward: dx (N, C, H, W) = dout scattered to each window's argmax, overlapping windows adding up (overwrites dx). */
   maxPoolBackward(dout: FloatArray, argmax: Int32Array, dx: FloatArray, ...window: WindowArgs): void;
 
+  /**
+   * The book's Relu followed by its max Pooling in one pass (the networks' fast path for that pair): max(0, .)
+   * is monotone, so out = max(0, each window's maximum), padding counting as 0; argmax = the index of the
+   * window's first maximum when that is positive, else -1 (ReLU stopped the window's gradient). out must not
+   * overlap x.
+   */
+  reluMaxPoolForward(x: FloatArray, out: FloatArray, argmax: Int32Array, ...window: WindowArgs): void;
+
+  /** Its backward: dx = dout at each window's argmax, 0 elsewhere and for windows marked -1, overlapping windows adding up (overwrites dx). */
+  reluMaxPoolBackward(dout: FloatArray, argmax: Int32Array, dx: FloatArray, ...window: WindowArgs): void;
+
+  /**
+   * The book's Convolution forward in one kernel: out (N, FN, out_h, out_w) = the convolution of x (N, C, H, W)
+   * with the `filters` filters w (FN, C, FH, FW), plus bias (FN) — the sums of im2col, col W^T + b and the
+   * transpose to channels first, without the col matrix: out[n, f, i, j] = bias[f] + sum over c, ky, kx of
+   * w[f, c, ky, kx] x[n, c, i*stride + ky - pad, j*stride + kx - pad], 0 in the padding. out must not overlap
+   * x, w or bias.
+   */
+  convForward(x: FloatArray, w: FloatArray, bias: FloatArray, out: FloatArray, filters: number, ...window: WindowArgs): void;
+
+  /** Its parameter gradients for dout (N, FN, out_h, out_w): dw (FN, C, FH, FW) = the sum over the batch and the windows of dout times the pixel each weight read, db (FN) = dout summed per filter (overwrites both; neither may overlap the others). */
+  convBackwardFilters(x: FloatArray, dout: FloatArray, dw: FloatArray, db: FloatArray, filters: number, ...window: WindowArgs): void;
+
+  /** Its input gradient: dx (N, C, H, W) = every window's w[f] dout[n, f, i, j] added where the window read x, padding cut off (overwrites dx; it must not overlap dout or w). */
+  convBackwardInput(dout: FloatArray, w: FloatArray, dx: FloatArray, filters: number, ...window: WindowArgs): void;
+
+  /**
+   * The fast path of a Convolution, a Relu and a 2x2 stride-2 max Pooling (SimpleConvNet's first three layers):
+   * out and argmax (N, FN, floor(out_h / 2), floor(out_w / 2)) are reluMaxPoolForward's over the 2x2 window of
+   * convForward's output, without writing that output. The window is the convolution's, whose output must be
+   * at least 2x2. out must not overlap x, w or bias.
+   */
+  convReluPoolForward(x: FloatArray, w: FloatArray, bias: FloatArray, out: FloatArray, argmax: Int32Array, filters: number, ...window: WindowArgs): void;
+
+  /** Its parameter gradients: convBackwardFilters with dout = reluMaxPoolBackward(dout, argmax), the pooled gradient, without writing that gradient (overwrites dw and db). */
+  convReluPoolBackwardFilters(x: FloatArray, dout: FloatArray, argmax: Int32Array, dw: FloatArray, db: FloatArray, filters: number, ...window: WindowArgs): void;
+
   /** out[b, j, i] = x[b, i, j] for batch matrices of rows x cols (the book's transpose(0, 3, 1, 2) and back). out must not overlap x. */
   transposeBatch(x: FloatArray, out: FloatArray, batch: number, rows: number, cols: number): void;
 

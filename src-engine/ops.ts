@@ -252,6 +252,57 @@ export class TensorOps {
     this.backend.maxPoolBackward(dout.data, argmax, dx.data, ...args);
   }
 
+  /** Relu then max pooling in one pass: out = max(0, each window's max), argmax its place, -1 where ReLU stops the window's gradient. */
+  reluMaxPoolForward(x: Tensor, window: Window, out: Tensor, argmax: Int32Array): void {
+    const { args, pooled } = this.sweep('reluMaxPoolForward', x, window);
+    if (out.size !== pooled || argmax.length !== pooled) throw misfit('reluMaxPoolForward', `out and argmax need (N, C, out_h, out_w), ${pooled} values`, { x, out, argmax });
+    this.backend.reluMaxPoolForward(x.data, out.data, argmax, ...args);
+  }
+
+  /** dx = dout at each window's argmax, none where it is -1 (overlapping windows add up). */
+  reluMaxPoolBackward(dout: Tensor, argmax: Int32Array, window: Window, dx: Tensor): void {
+    const { args, pooled } = this.sweep('reluMaxPoolBackward', dx, window);
+    if (dout.size !== pooled || argmax.length !== pooled) throw misfit('reluMaxPoolBackward', `dout and argmax need the forward's (N, C, out_h, out_w), ${pooled} values`, { dout, argmax, dx });
+    this.backend.reluMaxPoolBackward(dout.data, argmax, dx.data, ...args);
+  }
+
+  /** out (N, FN, out_h, out_w) = x (N, C, H, W) convolved with W (FN, C, FH, FW), plus b: im2col, col W^T + b and the transpose in one kernel. */
+  convForward(x: Tensor, W: Tensor, b: Tensor, window: Window, out: Tensor): void {
+    const { args, filters, planes } = this.convolution('convForward', x, W, window);
+    if (b.size !== filters || out.size !== planes) throw misfit('convForward', `b needs (FN) and out (N, FN, out_h, out_w), ${planes} values`, { x, W, b, out });
+    this.backend.convForward(x.data, W.data, b.data, out.data, filters, ...args);
+  }
+
+  /** dW = the sum over the windows of dout times the pixels each weight read (the book's dout^T col), db = dout summed per filter. */
+  convBackwardFilters(x: Tensor, dout: Tensor, window: Window, dW: Tensor, db: Tensor): void {
+    const { args, filters, planes } = this.convolution('convBackwardFilters', x, dW, window);
+    if (dout.size !== planes || db.size !== filters) throw misfit('convBackwardFilters', `dout needs the forward's (N, FN, out_h, out_w), ${planes} values, and db (FN)`, { x, dout, dW, db });
+    this.backend.convBackwardFilters(x.data, dout.data, dW.data, db.data, filters, ...args);
+  }
+
+  /** dx = every window's W dout added back where the window read x (the book's col2im(dout W)). */
+  convBackwardInput(dout: Tensor, W: Tensor, window: Window, dx: Tensor): void {
+    const { args, filters, planes } = this.convolution('convBackwardInput', dx, W, window);
+    if (dout.size !== planes) throw misfit('convBackwardInput', `dout needs the forward's (N, FN, out_h, out_w), ${planes} values`, { dout, W, dx });
+    this.backend.convBackwardInput(dout.data, W.data, dx.data, filters, ...args);
+  }
+
+  /** Convolution, ReLU and 2x2 stride-2 max pooling in one pass: out and argmax (N, FN, out_h / 2, out_w / 2) as reluMaxPoolForward of convForward's output. */
+  convReluPoolForward(x: Tensor, W: Tensor, b: Tensor, window: Window, out: Tensor, argmax: Int32Array): void {
+    const { args, filters, planes } = this.convolution('convReluPoolForward', x, W, window);
+    const pooled = pooledSize(args, filters);
+    if (b.size !== filters || out.size !== pooled || argmax.length !== pooled) throw misfit('convReluPoolForward', `b needs (FN), out and argmax (N, FN, out_h / 2, out_w / 2), ${pooled} of the ${planes} values`, { x, W, b, out, argmax });
+    this.backend.convReluPoolForward(x.data, W.data, b.data, out.data, argmax, filters, ...args);
+  }
+
+  /** Its dW and db: convBackwardFilters of the pooled gradient dout placed at each window's argmax. */
+  convReluPoolBackwardFilters(x: Tensor, dout: Tensor, argmax: Int32Array, window: Window, dW: Tensor, db: Tensor): void {
+    const { args, filters } = this.convolution('convReluPoolBackwardFilters', x, dW, window);
+    const pooled = pooledSize(args, filters);
+    if (dout.size !== pooled || argmax.length !== pooled || db.size !== filters) throw misfit('convReluPoolBackwardFilters', `dout and argmax need the forward's (N, FN, out_h / 2, out_w / 2), ${pooled} values, and db (FN)`, { x, dout, dW, db });
+    this.backend.convReluPoolBackwardFilters(x.data, dout.data, argmax, dW.data, db.data, filters, ...args);
+  }
+
   /** images (N, C, H, W) from rows (N*H*W, C): the book's reshape(N, H, W, C).transpose(0, 3, 1, 2). */
   channelsFirst(rows: Tensor, images: Tensor): void {
     const [n, c, h, w] = images.shape;
@@ -314,11 +365,25 @@ export class TensorOps {
     return { args, rows: n * outH * outW, cols: c * window.height * window.width, pooled: n * c * outH * outW };
   }
 
+  /** A convolution's window over images (N, C, H, W) with filters W (FN, C, FH, FW): its arguments, FN and the output size. */
+  private convolution(op: string, images: Tensor, W: Tensor, window: Window): { args: WindowArgs; filters: number; planes: number } {
+    const { args, rows } = this.sweep(op, images, window);
+    const [fn, c, fh, fw] = W.shape;
+    if (W.shape.length !== 4 || c !== images.shape[1] || fh !== window.height || fw !== window.width) throw misfit(op, `W needs (FN, ${images.shape[1]}, ${window.height}, ${window.width})`, { images, W });
+    return { args, filters: fn, planes: rows * fn };
+  }
+
   private checkBatchNorm(op: string, x: Tensor, out: Tensor, state: BatchNormState): number {
     const cols = state.gamma.size;
     if (colsOf(x) !== cols || out.size !== x.size) throw misfit(op, 'x and out need (N, features), gamma (features)', { x, out, gamma: state.gamma });
     return cols;
   }
+}
+
+/** Values of the 2x2 stride-2 pooling of a convolution's output: N * FN * floor(out_h / 2) * floor(out_w / 2). */
+function pooledSize([n, , h, w, fh, fw, stride, pad]: WindowArgs, filters: number): number {
+  const [outH, outW] = [Math.floor((h + 2 * pad - fh) / stride) + 1, Math.floor((w + 2 * pad - fw) / stride) + 1];
+  return n * filters * Math.floor(outH / 2) * Math.floor(outW / 2);
 }
 
 function checkStep(op: string, W: Tensor, dW: Tensor, state: Tensor): void {

@@ -100,7 +100,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   add<Col2im>(env, exports, "col2im");
   add<MaxPoolForward>(env, exports, "maxPoolForward");
   add<MaxPoolBackward>(env, exports, "maxPoolBackward");
+  add<ReluMaxPoolForward>(env, exports, "reluMaxPoolForward");
+  add<ReluMaxPoolBackward>(env, exports, "reluMaxPoolBackward");
+  add<ConvReluPoolForward>(env, exports, "convReluPoolForward");
+  add<ConvReluPoolBackwardFilters>(env, exports, "convReluPoolBackwardFilters");
   add<TransposeBatch>(env, exports, "transposeBatch");
+  add<ConvForward>(env, exports, "convForward");
+  add<ConvBackwardFilters>(env, exports, "convBackwardFilters");
+  add<ConvBackwardInput>(env, exports, "convBackwardInput");
   add<GatherRows>(env, exports, "gatherRows");
   add<SparseMatmul>(env, exports, "sparseMatmul");
   add<SparseMatmulTransposed>(env, exports, "sparseMatmulTransposed");

@@ -3,6 +3,7 @@
 // (src-engine/backend.ts), whose comments say what each computes and which outputs may alias inputs.
 #include "exports.h"
 
+#include <algorithm>
 #include <string>
 
 #include "args.h"
@@ -10,6 +11,28 @@
 #include "runtime.h"
 
 namespace bpw {
+
+namespace {
+
+// Elementwise kernels over more values than the caches hold (a conv layer's activations: 1.7M for
+// SimpleConvNet's batch of 100) are bound by memory, which each core reaches on its own: split them across
+// the pool in runs of 64k values; anything smaller stays on the caller.
+constexpr int64_t kElementwiseSplit = int64_t(1) << 18;
+constexpr int64_t kElementwiseRun = int64_t(1) << 16;
+
+template <typename F>
+void split_elementwise(const Napi::CallbackInfo& info, int64_t n, F fn) {
+  if (n < kElementwiseSplit) {
+    fn(int64_t(0), n);
+    return;
+  }
+  ThreadPool& pool = Runtime::of(info.Env()).pool();
+  const int64_t runs = (n + kElementwiseRun - 1) / kElementwiseRun;
+  auto task = [&](int64_t r) { fn(r * kElementwiseRun, std::min(n, (r + 1) * kElementwiseRun)); };
+  pool.parallel_for(runs, pool.threads(), [](void* ctx, int64_t r, int) { (*static_cast<decltype(task)*>(ctx))(r); }, &task);
+}
+
+}  // namespace
 
 Napi::Value Gemm(const Napi::CallbackInfo& info) {
   Args args(info, "gemm", 10);
@@ -78,7 +101,7 @@ Napi::Value ReluForward(const Napi::CallbackInfo& info) {
   args.need(mask.length, n, "mask");
   with_dtype(x.f64, [&](auto zero) {
     using T = decltype(zero);
-    relu_forward(x.as<T>(), y.as<T>(), mask.data, n);
+    split_elementwise(info, n, [&](int64_t i0, int64_t i1) { relu_forward(x.as<T>() + i0, y.as<T>() + i0, mask.data + i0, i1 - i0); });
   });
   return info.Env().Undefined();
 }
@@ -94,7 +117,7 @@ Napi::Value ReluBackward(const Napi::CallbackInfo& info) {
   args.need(mask.length, n, "mask");
   with_dtype(dout.f64, [&](auto zero) {
     using T = decltype(zero);
-    relu_backward(dout.as<T>(), mask.data, dx.as<T>(), n);
+    split_elementwise(info, n, [&](int64_t i0, int64_t i1) { relu_backward(dout.as<T>() + i0, mask.data + i0, dx.as<T>() + i0, i1 - i0); });
   });
   return info.Env().Undefined();
 }
@@ -214,8 +237,12 @@ Napi::Value OptimizerStep(const Napi::CallbackInfo& info) {
   if (rule == 5) args.need(s2, n, "s2");
   with_dtype(w.f64, [&](auto zero) {
     using T = decltype(zero);
-    optimizer_step(static_cast<int>(rule), w.as<T>(), g.as<T>(), s1.as<T>(), s2.as<T>(), n, static_cast<T>(lr), static_cast<T>(p1), static_cast<T>(p2),
-                   static_cast<T>(eps));
+    // Each value's update is its own: split like the elementwise kernels (SimpleConvNet's W2 has 432k values).
+    split_elementwise(info, n, [&](int64_t i0, int64_t i1) {
+      T* second = rule == 5 ? s2.as<T>() + i0 : s2.as<T>();
+      optimizer_step(static_cast<int>(rule), w.as<T>() + i0, g.as<T>() + i0, s1.as<T>() + i0, second, i1 - i0, static_cast<T>(lr), static_cast<T>(p1),
+                     static_cast<T>(p2), static_cast<T>(eps));
+    });
   });
   return info.Env().Undefined();
 }

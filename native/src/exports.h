@@ -37,7 +37,14 @@ Napi::Value Im2col(const Napi::CallbackInfo& info);
 Napi::Value Col2im(const Napi::CallbackInfo& info);
 Napi::Value MaxPoolForward(const Napi::CallbackInfo& info);
 Napi::Value MaxPoolBackward(const Napi::CallbackInfo& info);
+Napi::Value ReluMaxPoolForward(const Napi::CallbackInfo& info);
+Napi::Value ReluMaxPoolBackward(const Napi::CallbackInfo& info);
+Napi::Value ConvReluPoolForward(const Napi::CallbackInfo& info);
+Napi::Value ConvReluPoolBackwardFilters(const Napi::CallbackInfo& info);
 Napi::Value TransposeBatch(const Napi::CallbackInfo& info);
+Napi::Value ConvForward(const Napi::CallbackInfo& info);
+Napi::Value ConvBackwardFilters(const Napi::CallbackInfo& info);
+Napi::Value ConvBackwardInput(const Napi::CallbackInfo& info);
 
 // gather.cc
 Napi::Value GatherRows(const Napi::CallbackInfo& info);

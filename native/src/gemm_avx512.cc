@@ -14,6 +14,8 @@
 #define BPW_SPARSE_NV 14
 #include "gemm_isa.inc"
 #include "sparse_isa.inc"
+#define BPW_CONV_ISA avx512
+#include "conv_isa.inc"
 #else
 #define BPW_FALLBACK_ISA avx512
 #include "gemm_fallback.inc"

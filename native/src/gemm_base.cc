@@ -10,6 +10,8 @@
 #define BPW_SPARSE_NV 7
 #include "gemm_isa.inc"
 #include "sparse_isa.inc"
+#define BPW_CONV_ISA base
+#include "conv_isa.inc"
 #else
 #define BPW_FALLBACK_ISA base
 #include "gemm_fallback.inc"

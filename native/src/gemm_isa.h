@@ -44,11 +44,27 @@ typedef struct {
 typedef void (*bpw_sspmm_fn)(const bpw_sparse_args*, float, const float*, float*, int, const bpw_runtime*);
 typedef void (*bpw_dspmm_fn)(const bpw_sparse_args*, double, const double*, double*, int, const bpw_runtime*);
 
+/** A direct convolution over an (N, C, H, W) batch with FN filters FH x FW (see conv_isa.inc): the window's
+ *  geometry, and fnp, kp = FN and C*FH*FW rounded up to whole 64-byte vectors of the call's dtype. */
+typedef struct {
+  int64_t n, c, h, w, fn, fh, fw, stride, pad, out_h, out_w, fnp, kp;
+} bpw_conv_args;
+
+/** The passes of conv_isa.inc, each over one image b; the pooled ones take the 2x2 pooling's argmax (int32, -1: none). */
+enum { BPW_CONV_FORWARD = 0, BPW_CONV_FILTERS = 1, BPW_CONV_INPUT = 2, BPW_CONV_FORWARD_POOLED = 3, BPW_CONV_FILTERS_POOLED = 4 };
+
+typedef void (*bpw_sconv_fn)(const bpw_conv_args*, int pass, int64_t b, const float* in, const float* w, const float* bias, float* out, float* scratch,
+                             int32_t* argmax);
+typedef void (*bpw_dconv_fn)(const bpw_conv_args*, int pass, int64_t b, const double* in, const double* w, const double* bias, double* out,
+                             double* scratch, int32_t* argmax);
+
 #define BPW_DECLARE_ISA(isa)                                                                                       \
   void bpw_sgemm_##isa(const bpw_gemm_args*, const float*, const float*, float*, float, const bpw_runtime*);     \
   void bpw_dgemm_##isa(const bpw_gemm_args*, const double*, const double*, double*, double, const bpw_runtime*); \
   void bpw_sspmm_##isa(const bpw_sparse_args*, float, const float*, float*, int, const bpw_runtime*);             \
-  void bpw_dspmm_##isa(const bpw_sparse_args*, double, const double*, double*, int, const bpw_runtime*);
+  void bpw_dspmm_##isa(const bpw_sparse_args*, double, const double*, double*, int, const bpw_runtime*);             \
+  void bpw_sconv_##isa(const bpw_conv_args*, int, int64_t, const float*, const float*, const float*, float*, float*, int32_t*); \
+  void bpw_dconv_##isa(const bpw_conv_args*, int, int64_t, const double*, const double*, const double*, double*, double*, int32_t*);
 
 BPW_DECLARE_ISA(avx512)
 BPW_DECLARE_ISA(avx2)

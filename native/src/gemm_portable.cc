@@ -88,3 +88,6 @@ extern "C" void bpw_sspmm_portable(const bpw_sparse_args* s, float scale, const 
 extern "C" void bpw_dspmm_portable(const bpw_sparse_args* s, double scale, const double* in, double* out, int transposed, const bpw_runtime*) {
   spmm(s, scale, in, out, transposed != 0);
 }
+
+#define BPW_CONV_ISA portable
+#include "conv_isa.inc"

@@ -28,6 +28,15 @@
 #define BPW_X86 0
 #endif
 
+// A function the compiler must inline (a kernel's inner block, whose accumulators then stay in registers).
+#if defined(__GNUC__) || defined(__clang__)
+#define BPW_FORCE_INLINE __attribute__((always_inline)) inline
+#elif defined(_MSC_VER)
+#define BPW_FORCE_INLINE __forceinline
+#else
+#define BPW_FORCE_INLINE inline
+#endif
+
 // A cache hint for reading: only a hint, so it compiles to nothing where the compiler has no such builtin.
 #if defined(__GNUC__) || defined(__clang__)
 #define BPW_PREFETCH(p) __builtin_prefetch((p), 0, 2)

@@ -15,16 +15,16 @@ namespace {
 Kernels select_kernels() {
   const char* forced = std::getenv("BACKPROP_ISA");
   const std::string want = forced ? forced : "";
-  if (want == "portable" || !BPW_VECTOR_EXT) return Kernels{bpw_sgemm_portable, bpw_dgemm_portable, bpw_sspmm_portable, bpw_dspmm_portable, "portable"};
+  if (want == "portable" || !BPW_VECTOR_EXT) return Kernels{bpw_sgemm_portable, bpw_dgemm_portable, bpw_sspmm_portable, bpw_dspmm_portable, bpw_sconv_portable, bpw_dconv_portable, "portable"};
 #if BPW_X86 && (defined(__GNUC__) || defined(__clang__))
   __builtin_cpu_init();
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   const bool avx512 = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
-  if (avx512 && (want.empty() || want == "avx512")) return Kernels{bpw_sgemm_avx512, bpw_dgemm_avx512, bpw_sspmm_avx512, bpw_dspmm_avx512, "avx512"};
-  if (avx2 && (want.empty() || want == "avx512" || want == "avx2")) return Kernels{bpw_sgemm_avx2, bpw_dgemm_avx2, bpw_sspmm_avx2, bpw_dspmm_avx2, "avx2"};
-  return Kernels{bpw_sgemm_base, bpw_dgemm_base, bpw_sspmm_base, bpw_dspmm_base, "sse2"};
+  if (avx512 && (want.empty() || want == "avx512")) return Kernels{bpw_sgemm_avx512, bpw_dgemm_avx512, bpw_sspmm_avx512, bpw_dspmm_avx512, bpw_sconv_avx512, bpw_dconv_avx512, "avx512"};
+  if (avx2 && (want.empty() || want == "avx512" || want == "avx2")) return Kernels{bpw_sgemm_avx2, bpw_dgemm_avx2, bpw_sspmm_avx2, bpw_dspmm_avx2, bpw_sconv_avx2, bpw_dconv_avx2, "avx2"};
+  return Kernels{bpw_sgemm_base, bpw_dgemm_base, bpw_sspmm_base, bpw_dspmm_base, bpw_sconv_base, bpw_dconv_base, "sse2"};
 #else
-  return Kernels{bpw_sgemm_base, bpw_dgemm_base, bpw_sspmm_base, bpw_dspmm_base, "generic"};
+  return Kernels{bpw_sgemm_base, bpw_dgemm_base, bpw_sspmm_base, bpw_dspmm_base, bpw_sconv_base, bpw_dconv_base, "generic"};
 #endif
 }
 

@@ -21,6 +21,8 @@ struct Kernels {
   bpw_dgemm_fn dgemm;
   bpw_sspmm_fn sspmm;
   bpw_dspmm_fn dspmm;
+  bpw_sconv_fn sconv;
+  bpw_dconv_fn dconv;
   /** avx512, avx2, sse2, generic (the baseline vectors off x86) or portable. */
   const char* isa;
 };

@@ -1,6 +1,7 @@
 // The WebAssembly build's entry points: a thin C ABI (pointers into linear memory and sizes) over the same
-// kernels the Node-API addon calls (elementwise.cc, and the baseline GEMM and sparse kernels of gemm_base.cc,
-// whose 16-byte vectors become SIMD128). Arguments are checked on the JavaScript side
+// kernels the Node-API addon calls (elementwise.cc, conv_kernels.h, and the GEMM, sparse and direct convolution
+// kernels of gemm_isa.inc, sparse_isa.inc and conv_isa.inc built by gemm_wasm.cc with 16-byte vectors, which
+// become SIMD128). Arguments are checked on the JavaScript side
 // (src-services/backends/wasm/), as args.cc checks them for the addon; here they are only forwarded. There is
 // one thread: the kernels' parallel_for runs inline, and each caller's scratch is one reusable buffer.
 #include <stdint.h>
@@ -36,6 +37,8 @@ struct Buffer {
 
 Buffer scratch_buffer;
 Buffer arena_buffer;
+// The direct convolution's filters in its layout (or the filters pass's block of sums), apart from the scratch.
+Buffer conv_buffer;
 
 void inline_parallel_for(void*, int64_t tasks, int, bpw_task_fn fn, void* ctx) {
   for (int64_t t = 0; t < tasks; ++t) fn(ctx, t, 0);
@@ -190,7 +193,20 @@ BPW_EXPORT(col2im) void bpw_col2im(int f64, const void* col, void* dx, int32_t n
 BPW_EXPORT(maxPoolForward) void bpw_max_pool_forward(int f64, const void* x, void* out, int32_t* argmax, int32_t n, int32_t c, int32_t h, int32_t w, int32_t fh,
                                                      int32_t fw, int32_t stride, int32_t pad) {
   const bpw::ConvGeometry g = window(n, c, h, w, fh, fw, stride, pad);
-  BPW_DTYPE(f64, for (int64_t p = 0; p < g.n * g.c; ++p) bpw::max_pool_plane(g, static_cast<const T*>(x), static_cast<T*>(out), argmax, p));
+  BPW_DTYPE(f64, for (int64_t p = 0; p < g.n * g.c; ++p) bpw::max_pool_any_plane(g, static_cast<const T*>(x), static_cast<T*>(out), argmax, p));
+}
+
+BPW_EXPORT(reluMaxPoolForward) void bpw_relu_max_pool_forward(int f64, const void* x, void* out, int32_t* argmax, int32_t n, int32_t c, int32_t h, int32_t w,
+                                                              int32_t fh, int32_t fw, int32_t stride, int32_t pad) {
+  const bpw::ConvGeometry g = window(n, c, h, w, fh, fw, stride, pad);
+  BPW_DTYPE(f64, for (int64_t p = 0; p < g.n * g.c; ++p) bpw::relu_max_pool_any_plane(g, static_cast<const T*>(x), static_cast<T*>(out), argmax, p));
+}
+
+/** argmax values must be inside the window or -1 (checked by the caller). */
+BPW_EXPORT(reluMaxPoolBackward) void bpw_relu_max_pool_backward(int f64, const void* dout, const int32_t* argmax, void* dx, int32_t n, int32_t c, int32_t h,
+                                                                int32_t w, int32_t fh, int32_t fw, int32_t stride, int32_t pad) {
+  const bpw::ConvGeometry g = window(n, c, h, w, fh, fw, stride, pad);
+  BPW_DTYPE(f64, for (int64_t p = 0; p < g.n * g.c; ++p) bpw::relu_max_pool_backward_plane(g, static_cast<const T*>(dout), argmax, static_cast<T*>(dx), p));
 }
 
 /** argmax values must be inside the window (checked by the caller). */
@@ -203,4 +219,94 @@ BPW_EXPORT(maxPoolBackward) void bpw_max_pool_backward(int f64, const void* dout
 BPW_EXPORT(transposeBatch) void bpw_transpose_batch(int f64, const void* x, void* out, int32_t batch, int32_t rows, int32_t cols) {
   const int64_t size = int64_t(rows) * cols;
   BPW_DTYPE(f64, for (int64_t b = 0; b < batch; ++b) bpw::transpose(static_cast<const T*>(x) + b * size, static_cast<T*>(out) + b * size, rows, cols));
+}
+
+namespace {
+
+void conv_image(const bpw_conv_args* a, int pass, int64_t b, const float* in, const float* w, const float* bias, float* out, float* scratch,
+                int32_t* argmax = nullptr) {
+  bpw_sconv_wasm(a, pass, b, in, w, bias, out, scratch, argmax);
+}
+
+void conv_image(const bpw_conv_args* a, int pass, int64_t b, const double* in, const double* w, const double* bias, double* out, double* scratch,
+                int32_t* argmax = nullptr) {
+  bpw_dconv_wasm(a, pass, b, in, w, bias, out, scratch, argmax);
+}
+
+template <typename T>
+T* conv_scratch(const bpw_conv_args& a, int pass) {
+  return static_cast<T*>(scratch_buffer.get(sizeof(T) * static_cast<size_t>(bpw::conv_scratch_values(a, pass))));
+}
+
+// The three passes of conv_isa.inc image by image, with the operands laid out as conv.cc lays them out.
+// pass: BPW_CONV_FORWARD, or BPW_CONV_FORWARD_POOLED with the pooling's argmax.
+template <typename T>
+void conv_forward(const bpw::ConvGeometry& g, int64_t filters, int pass, const T* x, const T* w, const T* bias, T* out, int32_t* argmax) {
+  const bpw_conv_args a = bpw::conv_args<T>(g, filters);
+  T* wt = static_cast<T*>(conv_buffer.get(sizeof(T) * static_cast<size_t>(a.c * a.fh * a.fw * a.fnp)));
+  bpw::conv_weights_by_tap(a, w, wt);
+  T* acc = conv_scratch<T>(a, pass);
+  for (int64_t b = 0; b < g.n; ++b) conv_image(&a, pass, b, x, wt, bias, out, acc, argmax);
+}
+
+// pass: BPW_CONV_FILTERS, or BPW_CONV_FILTERS_POOLED with the pooled gradient and its argmax.
+template <typename T>
+void conv_backward_filters(const bpw::ConvGeometry& g, int64_t filters, int pass, const T* x, const T* dout, int32_t* argmax, T* dw, T* db) {
+  const bpw_conv_args a = bpw::conv_args<T>(g, filters);
+  const int64_t size = bpw::conv_filters_block(a);
+  T* block = static_cast<T*>(conv_buffer.get(sizeof(T) * static_cast<size_t>(size)));
+  std::fill(block, block + size, T(0));
+  T* rows = conv_scratch<T>(a, pass);
+  for (int64_t b = 0; b < g.n; ++b) conv_image(&a, pass, b, x, dout, static_cast<const T*>(nullptr), block, rows, argmax);
+  bpw::conv_filters_unpack(a, block, dw, db);
+}
+
+template <typename T>
+void conv_backward_input(const bpw::ConvGeometry& g, int64_t filters, const T* dout, const T* w, T* dx) {
+  const bpw_conv_args a = bpw::conv_args<T>(g, filters);
+  T* wp = static_cast<T*>(conv_buffer.get(sizeof(T) * static_cast<size_t>(a.fn * a.kp)));
+  bpw::conv_weights_padded(a, w, wp);
+  T* dcol = conv_scratch<T>(a, BPW_CONV_INPUT);
+  for (int64_t b = 0; b < g.n; ++b) conv_image(&a, BPW_CONV_INPUT, b, dout, wp, static_cast<const T*>(nullptr), dx, dcol);
+}
+
+}  // namespace
+
+// The direct convolution (conv_isa.inc) with `filters` filters over a checked window; the caller skips an empty forward.
+BPW_EXPORT(convForward) void bpw_conv_forward(int f64, const void* x, const void* w, const void* bias, void* out, int32_t filters, int32_t n, int32_t c,
+                                              int32_t h, int32_t width, int32_t fh, int32_t fw, int32_t stride, int32_t pad) {
+  const bpw::ConvGeometry g = window(n, c, h, width, fh, fw, stride, pad);
+  BPW_DTYPE(f64, conv_forward(g, filters, BPW_CONV_FORWARD, static_cast<const T*>(x), static_cast<const T*>(w), static_cast<const T*>(bias), static_cast<T*>(out),
+                              nullptr));
+}
+
+BPW_EXPORT(convBackwardFilters) void bpw_conv_backward_filters(int f64, const void* x, const void* dout, void* dw, void* db, int32_t filters, int32_t n,
+                                                               int32_t c, int32_t h, int32_t width, int32_t fh, int32_t fw, int32_t stride, int32_t pad) {
+  const bpw::ConvGeometry g = window(n, c, h, width, fh, fw, stride, pad);
+  BPW_DTYPE(f64, conv_backward_filters(g, filters, BPW_CONV_FILTERS, static_cast<const T*>(x), static_cast<const T*>(dout), nullptr, static_cast<T*>(dw),
+                                       static_cast<T*>(db)));
+}
+
+BPW_EXPORT(convBackwardInput) void bpw_conv_backward_input(int f64, const void* dout, const void* w, void* dx, int32_t filters, int32_t n, int32_t c,
+                                                           int32_t h, int32_t width, int32_t fh, int32_t fw, int32_t stride, int32_t pad) {
+  const bpw::ConvGeometry g = window(n, c, h, width, fh, fw, stride, pad);
+  BPW_DTYPE(f64, conv_backward_input(g, filters, static_cast<const T*>(dout), static_cast<const T*>(w), static_cast<T*>(dx)));
+}
+
+// The fast path of conv, ReLU and 2x2 stride-2 pooling over a checked window (its output at least 2x2; argmax
+// in [-1, 3] for the backward).
+BPW_EXPORT(convReluPoolForward) void bpw_conv_relu_pool_forward(int f64, const void* x, const void* w, const void* bias, void* out, int32_t* argmax,
+                                                                int32_t filters, int32_t n, int32_t c, int32_t h, int32_t width, int32_t fh, int32_t fw,
+                                                                int32_t stride, int32_t pad) {
+  const bpw::ConvGeometry g = window(n, c, h, width, fh, fw, stride, pad);
+  BPW_DTYPE(f64, conv_forward(g, filters, BPW_CONV_FORWARD_POOLED, static_cast<const T*>(x), static_cast<const T*>(w), static_cast<const T*>(bias),
+                              static_cast<T*>(out), argmax));
+}
+
+BPW_EXPORT(convReluPoolBackwardFilters) void bpw_conv_relu_pool_backward_filters(int f64, const void* x, const void* dout, int32_t* argmax, void* dw, void* db,
+                                                                                 int32_t filters, int32_t n, int32_t c, int32_t h, int32_t width, int32_t fh,
+                                                                                 int32_t fw, int32_t stride, int32_t pad) {
+  const bpw::ConvGeometry g = window(n, c, h, width, fh, fw, stride, pad);
+  BPW_DTYPE(f64, conv_backward_filters(g, filters, BPW_CONV_FILTERS_POOLED, static_cast<const T*>(x), static_cast<const T*>(dout), argmax, static_cast<T*>(dw),
+                                       static_cast<T*>(db)));
 }

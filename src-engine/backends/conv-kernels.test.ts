@@ -3,6 +3,7 @@ import type { WindowArgs } from '../backend';
 import { TensorOps } from '../ops';
 import { Rng } from '../rng';
 import { Tensor } from '../tensor';
+import { convDefinition } from '../test-support/conv-definition';
 import { createTsBackend } from './ts-backend';
 
 const b = createTsBackend();
@@ -139,6 +140,48 @@ describe('max pooling (the book\'s Pooling)', () => {
 
   it('refuses an argmax outside its window', () => {
     expect(() => b.maxPoolBackward(new Float64Array(1), Int32Array.from([4]), new Float64Array(4), 1, 1, 2, 2, 2, 2, 2, 0)).toThrow(/argmax\[0\] = 4 is outside the 2x2 window/);
+  });
+});
+
+describe('the convolution passes: the book\'s im2col route (TypeScript backend) against the definition', () => {
+  it('hand-computed: a 3x3 image, one 2x2 filter [1, 0; 0, -1] and bias 10 give 10 + x[i, j] - x[i+1, j+1]; backward adds dout where each weight read', () => {
+    const x = Float64Array.from(range(9));
+    const w = Float64Array.of(1, 0, 0, -1);
+    const out = new Float64Array(4);
+    b.convForward(x, w, Float64Array.of(10), out, 1, 1, 1, 3, 3, 2, 2, 1, 0);
+    expect(Array.from(out)).toEqual([6, 6, 6, 6]);
+    const dout = Float64Array.of(1, 0, 0, 2);
+    const [dw, db, dx] = [new Float64Array(4), new Float64Array(1), new Float64Array(9)];
+    b.convBackwardFilters(x, dout, dw, db, 1, 1, 1, 3, 3, 2, 2, 1, 0);
+    // dW[ky, kx] = 1 * x[ky, kx] + 2 * x[1 + ky, 1 + kx]
+    expect(Array.from(dw)).toEqual([1 + 2 * 5, 2 + 2 * 6, 4 + 2 * 8, 5 + 2 * 9]);
+    expect(Array.from(db)).toEqual([3]);
+    b.convBackwardInput(dout, w, dx, 1, 1, 1, 3, 3, 2, 2, 1, 0);
+    expect(Array.from(dx)).toEqual([1, 0, 0, 0, 2 - 1, 0, 0, 0, -2]);
+  });
+
+  it('equals the term-by-term definition on random windows (padding, stride, channels, several filters), float64', () => {
+    const rng = new Rng(5);
+    for (let trial = 0; trial < 30; trial++) {
+      const [n, c, h, w] = [1 + rng.integer(3), 1 + rng.integer(3), 2 + rng.integer(8), 2 + rng.integer(8)];
+      const pad = rng.integer(3);
+      const window: WindowArgs = [n, c, h, w, 1 + rng.integer(Math.min(h + 2 * pad, 4)), 1 + rng.integer(Math.min(w + 2 * pad, 4)), 1 + rng.integer(3), pad];
+      const [, , , , fh, fw, stride] = window;
+      const filters = 1 + rng.integer(4);
+      const planes = n * filters * (Math.floor((h + 2 * pad - fh) / stride) + 1) * (Math.floor((w + 2 * pad - fw) / stride) + 1);
+      const random = (size: number): Float64Array => Float64Array.from({ length: size }, () => rng.uniform() * 2 - 1);
+      const [x, W, bias, dout] = [random(n * c * h * w), random(filters * c * fh * fw), random(filters), random(planes)];
+      const run = (k: typeof convDefinition) => {
+        const [out, dW, db, dx] = [new Float64Array(planes), new Float64Array(W.length), new Float64Array(filters), new Float64Array(x.length)];
+        k.convForward(x, W, bias, out, filters, ...window);
+        k.convBackwardFilters(x, dout, dW, db, filters, ...window);
+        k.convBackwardInput(dout, W, dx, filters, ...window);
+        return [out, dW, db, dx].map((a) => Array.from(a));
+      };
+      const [ours, definition] = [run(b), run(convDefinition)];
+      // Sums of at most a few hundred terms below 1 in magnitude: float64 rounding stays far below 1e-12.
+      ours.forEach((values, i) => values.forEach((v, j) => expect(Math.abs(v - definition[i][j]), `${JSON.stringify(window)} output ${i} [${j}]`).toBeLessThan(1e-12)));
+    }
   });
 });
 

@@ -2,9 +2,12 @@ import type { Backend } from '../backend';
 import { activationsKernels } from './ts/activations';
 import { batchNormKernels } from './ts/batch-norm';
 import { convKernels } from './ts/conv';
+import { convReluPoolKernels } from './ts/conv-relu-pool';
+import { convolutionKernels } from './ts/convolution';
 import { denseKernels } from './ts/dense';
 import { imagesKernels } from './ts/images';
 import { optimizerRulesKernels } from './ts/optimizer-rules';
+import { reluPoolKernels } from './ts/relu-pool';
 
 /**
  * The reference backend: plain loops, written to be read next to the book, and the oracle the native kernels
@@ -23,4 +26,7 @@ const tsBackend: Backend = {
   ...batchNormKernels,
   ...imagesKernels,
   ...convKernels,
+  ...convolutionKernels,
+  ...reluPoolKernels,
+  ...convReluPoolKernels,
 };

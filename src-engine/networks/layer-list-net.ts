@@ -10,6 +10,7 @@ import { Relu } from '../layers/relu';
 import { Sigmoid } from '../layers/sigmoid';
 import { SoftmaxWithLoss } from '../layers/softmax-with-loss';
 import { AccuracyCounter } from './accuracy';
+import { fusedPasses } from './fused-passes';
 import { TensorOps, type Operand, type Targets } from '../ops';
 import type { Params } from '../optimizers';
 import { Rng } from '../rng';
@@ -31,6 +32,8 @@ export class LayerListNet implements TrainableNetwork {
   readonly shapes: readonly (readonly number[])[];
   readonly params: Record<string, Tensor> = {};
   readonly layers: Layer[] = [];
+  /** The layers as predict and gradient run them: Conv, Relu and Pooling or Relu and Pooling as one fused pass (fused-passes.ts). */
+  private readonly passes: Layer[];
   readonly lastLayer: SoftmaxWithLoss;
   readonly ops: TensorOps;
   readonly dtype: DType;
@@ -63,6 +66,7 @@ export class LayerListNet implements TrainableNetwork {
     const counts: Record<string, number> = {};
     const next = (kind: string): number => (counts[kind] = (counts[kind] ?? 0) + 1);
     spec.layers.forEach((layer, i) => this.layers.push(this.build(layer, this.shapes[i], i === 0, next, options)));
+    this.passes = fusedPasses(this.layers, this.ops);
     this.lastLayer = new SoftmaxWithLoss(this.ops, { delta: this.lossDelta });
     const first = this.layers[0];
     this.firstAffine = first instanceof Affine ? first : undefined;
@@ -152,7 +156,7 @@ export class LayerListNet implements TrainableNetwork {
     } else {
       throw new RangeError(`predict: ${this.layers[0]?.name ?? 'the first layer'} reads images, not rows of sparse pixels`);
     }
-    for (let i = rest; i < this.layers.length; i++) out = this.layers[i].forward(out, train);
+    for (let i = rest; i < this.passes.length; i++) out = this.passes[i].forward(out, train);
     return out;
   }
 
@@ -178,7 +182,7 @@ export class LayerListNet implements TrainableNetwork {
   gradient(x: Operand, t: Targets): Params {
     this.loss(x, t, true);
     let dout = this.lastLayer.backward();
-    for (let i = this.layers.length - 1; i >= 0; i--) dout = this.layers[i].backward(dout);
+    for (let i = this.passes.length - 1; i >= 0; i--) dout = this.passes[i].backward(dout);
     // The weight decay term's gradient: dW += lambda * W.
     if (this.weightDecay !== 0) for (const layer of this.weightLayers) this.ops.addScaled(layer.dW, this.weightDecay, layer.W);
     return { ...this.grads };

@@ -155,7 +155,14 @@ export function backendContract(get: () => Backend): void {
       ['col2im', () => b.col2im(d(4), f(4), 1, 1, 2, 2, 2, 2, 1, 0)],
       ['maxPoolForward', () => b.maxPoolForward(f(4), d(1), new Int32Array(1), 1, 1, 2, 2, 2, 2, 2, 0)],
       ['maxPoolBackward', () => b.maxPoolBackward(d(1), new Int32Array(1), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
+      ['reluMaxPoolForward', () => b.reluMaxPoolForward(f(4), d(1), new Int32Array(1), 1, 1, 2, 2, 2, 2, 2, 0)],
+      ['reluMaxPoolBackward', () => b.reluMaxPoolBackward(d(1), new Int32Array(1), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
+      ['convReluPoolForward bias', () => b.convReluPoolForward(f(9), f(4), d(1), f(1), new Int32Array(1), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convReluPoolBackwardFilters dw', () => b.convReluPoolBackwardFilters(f(9), f(1), new Int32Array(1), d(4), f(1), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
       ['transposeBatch', () => b.transposeBatch(f(4), d(4), 1, 2, 2)],
+      ['convForward w', () => b.convForward(f(4), d(4), f(1), f(1), 1, 1, 1, 2, 2, 2, 2, 1, 0)],
+      ['convBackwardFilters db', () => b.convBackwardFilters(f(4), f(1), f(4), d(1), 1, 1, 1, 2, 2, 2, 2, 1, 0)],
+      ['convBackwardInput dx', () => b.convBackwardInput(f(1), f(4), d(4), 1, 1, 1, 2, 2, 2, 2, 1, 0)],
       ['sparseMatmul', () => b.sparseMatmul(...sparse, 1, f(2), 1, d(1))],
       ['sparseMatmulTransposed', () => b.sparseMatmulTransposed(...sparse, 1, d(1), 1, f(2))],
     ];
@@ -174,6 +181,12 @@ export function backendContract(get: () => Backend): void {
       ['gemm fractional k', () => b.gemm(false, false, 2, 3, 1.5, 1, f(8), f(12), 0, f(6))],
       ['gemm NaN n', () => b.gemm(false, false, 2, NaN, 4, 1, f(8), f(12), 0, f(6))],
       ['addBias bias', () => b.addBias(f(6), 2, 3, f(2), true)],
+      ['convForward w', () => b.convForward(f(9), f(7), f(2), f(8), 2, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convForward out', () => b.convForward(f(9), f(8), f(2), f(7), 2, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convForward fractional filters', () => b.convForward(f(9), f(8), f(2), f(8), 1.5, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convBackwardFilters db', () => b.convBackwardFilters(f(9), f(8), f(8), f(1), 2, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convBackwardInput dout', () => b.convBackwardInput(f(7), f(8), f(9), 2, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convBackwardInput window larger than the image', () => b.convBackwardInput(f(8), f(8), f(9), 2, 1, 1, 3, 3, 4, 4, 1, 0)],
       ['colSums x', () => b.colSums(f(5), 2, 3, f(3))],
       ['reluForward mask', () => b.reluForward(f(6), f(6), new Uint8Array(3), 6)],
       ['reluBackward dx', () => b.reluBackward(f(6), new Uint8Array(6), f(5), 6)],
@@ -208,6 +221,16 @@ export function backendContract(get: () => Backend): void {
       ['maxPoolBackward argmax outside the window', () => b.maxPoolBackward(f(1), new Int32Array([4]), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
       ['maxPoolBackward negative argmax', () => b.maxPoolBackward(f(1), new Int32Array([-1]), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
       ['maxPoolBackward dx', () => b.maxPoolBackward(f(1), new Int32Array(1), f(3), 1, 1, 2, 2, 2, 2, 2, 0)],
+      ['reluMaxPoolForward argmax', () => b.reluMaxPoolForward(f(16), f(4), new Int32Array(3), 1, 1, 4, 4, 2, 2, 2, 0)],
+      ['reluMaxPoolBackward argmax outside the window', () => b.reluMaxPoolBackward(f(1), new Int32Array([4]), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
+      ['reluMaxPoolBackward argmax below -1', () => b.reluMaxPoolBackward(f(1), new Int32Array([-2]), f(4), 1, 1, 2, 2, 2, 2, 2, 0)],
+      ['reluMaxPoolBackward dx', () => b.reluMaxPoolBackward(f(1), new Int32Array(1), f(3), 1, 1, 2, 2, 2, 2, 2, 0)],
+      ['convReluPoolForward out', () => b.convReluPoolForward(f(9), f(4), f(1), f(0), new Int32Array(1), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convReluPoolForward argmax', () => b.convReluPoolForward(f(9), f(4), f(1), f(1), new Int32Array(0), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convReluPoolForward output smaller than the pooling window', () => b.convReluPoolForward(f(4), f(4), f(1), f(0), new Int32Array(0), 1, 1, 1, 2, 2, 2, 2, 1, 0)],
+      ['convReluPoolBackwardFilters argmax outside the window', () => b.convReluPoolBackwardFilters(f(9), f(1), new Int32Array([4]), f(4), f(1), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convReluPoolBackwardFilters argmax below -1', () => b.convReluPoolBackwardFilters(f(9), f(1), new Int32Array([-2]), f(4), f(1), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convReluPoolBackwardFilters db', () => b.convReluPoolBackwardFilters(f(9), f(1), new Int32Array(1), f(4), f(0), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
       ['transposeBatch out', () => b.transposeBatch(f(12), f(11), 2, 2, 3)],
       ['sparseMatmulTransposed column', () => b.sparseMatmulTransposed(new Int32Array([0, 1]), new Uint16Array([2]), new Uint8Array([1]), 2, new Int32Array([0]), 1, f(1), 1, f(2))],
     ];
@@ -227,7 +250,16 @@ export function backendContract(get: () => Backend): void {
       ['col2im dx on col', () => b.col2im(view(0, 16), view(15, 9), 1, 1, 3, 3, 2, 2, 1, 0)],
       ['maxPoolForward out on x', () => b.maxPoolForward(view(0, 16), view(3, 4), new Int32Array(4), 1, 1, 4, 4, 2, 2, 2, 0)],
       ['maxPoolBackward dx on dout', () => b.maxPoolBackward(view(0, 4), new Int32Array(4), view(2, 16), 1, 1, 4, 4, 2, 2, 2, 0)],
+      ['reluMaxPoolForward out on x', () => b.reluMaxPoolForward(view(0, 16), view(3, 4), new Int32Array(4), 1, 1, 4, 4, 2, 2, 2, 0)],
+      ['reluMaxPoolBackward dx on dout', () => b.reluMaxPoolBackward(view(0, 4), new Int32Array(4), view(2, 16), 1, 1, 4, 4, 2, 2, 2, 0)],
+      ['convReluPoolForward out on w', () => b.convReluPoolForward(new Float64Array(9), view(0, 4), new Float64Array(1), view(3, 1), new Int32Array(1), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convReluPoolBackwardFilters dw on dout', () => b.convReluPoolBackwardFilters(new Float64Array(9), view(0, 1), new Int32Array(1), view(0, 4), new Float64Array(1), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
       ['transposeBatch out on x', () => b.transposeBatch(view(0, 6), view(5, 6), 1, 2, 3)],
+      ['convForward out on x', () => b.convForward(view(0, 9), new Float64Array(4), new Float64Array(1), view(8, 4), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convForward out on bias', () => b.convForward(new Float64Array(9), new Float64Array(4), view(0, 1), view(0, 4), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convBackwardFilters dw on dout', () => b.convBackwardFilters(new Float64Array(9), view(0, 4), view(3, 4), new Float64Array(1), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convBackwardFilters db on dw', () => b.convBackwardFilters(new Float64Array(9), new Float64Array(4), view(0, 4), view(3, 1), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
+      ['convBackwardInput dx on w', () => b.convBackwardInput(new Float64Array(4), view(0, 4), view(2, 9), 1, 1, 1, 3, 3, 2, 2, 1, 0)],
       ['gatherRows out on indices', () => b.gatherRows(new Uint8Array(16), 8, indices, 1, view(0, 16))],
       ['sparseMatmul out on W', () => b.sparseMatmul(new Int32Array([0, 1]), new Uint16Array([0]), new Uint8Array([1]), 2, new Int32Array([0]), 1, view(0, 2), 1, view(1, 1))],
       ['sparseMatmul out on indices', () => b.sparseMatmul(new Int32Array([0, 1]), new Uint16Array([0]), new Uint8Array([1]), 2, new Int32Array(buffer, 64 * 4, 1), 1, new Float64Array(2), 1, view(32, 1))],
@@ -262,7 +294,22 @@ export function backendContract(get: () => Backend): void {
       b.col2im(empty, empty, 0, 3, 4, 4, 3, 3, 1, 1);
       b.maxPoolForward(empty, empty, new Int32Array(0), 0, 2, 4, 4, 2, 2, 2, 0);
       b.maxPoolBackward(empty, new Int32Array(0), empty, 2, 0, 4, 4, 2, 2, 2, 0);
+      b.reluMaxPoolForward(empty, empty, new Int32Array(0), 0, 2, 4, 4, 2, 2, 2, 0);
+      b.reluMaxPoolBackward(empty, new Int32Array(0), empty, 2, 0, 4, 4, 2, 2, 2, 0);
       b.transposeBatch(empty, empty, 3, 0, 5);
+      // An empty batch: no output values, and zero gradients of the filters.
+      b.convForward(empty, new F(8), new F(2), empty, 2, 0, 1, 3, 3, 2, 2, 1, 0);
+      const [convDw, convDb] = [new F(8).fill(NaN), new F(2).fill(NaN)];
+      b.convBackwardFilters(empty, empty, convDw, convDb, 2, 0, 1, 3, 3, 2, 2, 1, 0);
+      expect(Array.from(convDw)).toEqual(new Array(8).fill(0));
+      expect(Array.from(convDb)).toEqual([0, 0]);
+      b.convBackwardInput(empty, new F(8), empty, 2, 0, 1, 3, 3, 2, 2, 1, 0);
+      // The fused path on an empty batch: nothing pooled, zero gradients of the filters.
+      b.convReluPoolForward(empty, new F(8), new F(2), empty, new Int32Array(0), 2, 0, 1, 3, 3, 2, 2, 1, 0);
+      const [poolDw, poolDb] = [new F(8).fill(NaN), new F(2).fill(NaN)];
+      b.convReluPoolBackwardFilters(empty, empty, new Int32Array(0), poolDw, poolDb, 2, 0, 1, 3, 3, 2, 2, 1, 0);
+      expect(Array.from(poolDw)).toEqual(new Array(8).fill(0));
+      expect(Array.from(poolDb)).toEqual([0, 0]);
       // No channels: a batch of images with nothing in them gives no columns and no values.
       b.im2col(empty, empty, 2, 0, 3, 3, 2, 2, 1, 0);
       const dW = new F(4).fill(NaN);

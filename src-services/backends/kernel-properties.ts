@@ -95,6 +95,34 @@ export function kernelProperties(get: () => Backend, threads: KernelThreads): vo
     expect(() => kernels.optimizerStep('momentum', new Float32Array(4), new Float64Array(4), new Float32Array(4), new Float32Array(4), 4, 0.1, 0.9, 0, 1e-7)).toThrow(TypeError);
   });
 
+  it('the optimizer rules over more than 256k values (split across threads) match the TypeScript backend on each thread count', () => {
+    const kernels = get();
+    const rng = new Rng(19);
+    const n = 300_001;
+    for (const F of [Float32Array, Float64Array]) {
+      // The accumulated squares (AdaGrad's and RMSprop's s1, Adam's s2) at least 0.1: g / sqrt(s) stays of order 1.
+      const [w0, g, m0, v0] = [random(n, rng, F), random(n, rng, F), random(n, rng, F).map((v) => 0.1 + Math.abs(v)), random(n, rng, F).map((v) => 0.1 + Math.abs(v))];
+      // One step from values of order 1: float32 rounds each operation (sqrt and division included): 1e-5 relative; float64: 1e-12.
+      const tol = F === Float32Array ? 1e-5 : 1e-12;
+      for (const [rule, p1, p2] of [['momentum', 0.9, 0], ['nesterov', 0.9, 0], ['adagrad', 0, 0], ['rmsprop', 0.99, 0], ['adam', 0.9, 0.999]] as const) {
+        const expected = [w0.slice(), m0.slice(), v0.slice()];
+        ts.optimizerStep(rule, expected[0]!, g, expected[1]!, expected[2]!, n, 0.01, p1, p2, 1e-7);
+        for (const t of threads.counts) {
+          threads.set(t);
+          const actual = [w0.slice(), m0.slice(), v0.slice()];
+          kernels.optimizerStep(rule, actual[0]!, g, actual[1]!, actual[2]!, n, 0.01, p1, p2, 1e-7);
+          actual.forEach((a, j) => {
+            const e = expected[j]!;
+            for (let i = 0; i < n; i++) {
+              if (!(Math.abs(a[i]! - e[i]!) <= tol * Math.max(1, Math.abs(e[i]!)))) expect(a[i], `${rule} ${F.name} array ${j} [${i}] on ${t} thread(s)`).toBe(e[i]);
+            }
+          });
+        }
+      }
+    }
+    threads.set(threads.counts[threads.counts.length - 1]!);
+  });
+
   it('batch normalisation forward (training and inference) and backward match the TypeScript backend', () => {
     const kernels = get();
     const rng = new Rng(13);

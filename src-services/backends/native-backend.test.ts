@@ -1,10 +1,56 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import type { Backend, FloatArray } from '../../src-engine/backend';
+import type { Backend, FloatArray, WindowArgs } from '../../src-engine/backend';
+import { createTsBackend } from '../../src-engine/backends/ts-backend';
+import { convProperties } from './conv-properties';
 import { kernelProperties, type KernelThreads } from './kernel-properties';
 import { nativeAddonPath, nativeInfo, setNativeThreads } from './native-backend';
 import { nativeForTests } from './native-for-tests';
 import { sparseProperties } from './sparse-properties';
+
+/**
+ * The direct convolution kernels are compiled per instruction set too (conv_isa.inc): this child runs them
+ * under BACKPROP_ISA on the cases given as argv[1] (window, filters) with inputs it draws (mostly zero pixels,
+ * as in MNIST), and prints the inputs and outputs for the parent to check against the TypeScript backend.
+ */
+const CONV_ISA_CHILD = String.raw`
+const b = require(process.env.BPW_ADDON);
+let seed = 0x1234567;
+const next = () => { seed ^= seed << 13; seed >>>= 0; seed ^= seed >>> 17; seed ^= seed << 5; seed >>>= 0; return seed / 4294967296; };
+const runs = [];
+for (const { window, filters } of JSON.parse(process.argv[1])) {
+  const [n, c, h, w, fh, fw, stride, pad] = window;
+  const outH = Math.floor((h + 2 * pad - fh) / stride) + 1, outW = Math.floor((w + 2 * pad - fw) / stride) + 1;
+  for (const F of [Float32Array, Float64Array]) {
+    const x = F.from({ length: n * c * h * w }, () => (next() < 0.7 ? 0 : next()));
+    const wt = F.from({ length: filters * c * fh * fw }, () => next() * 2 - 1);
+    const bias = F.from({ length: filters }, () => next() - 0.5);
+    const dout = F.from({ length: n * filters * outH * outW }, () => (next() < 0.5 ? 0 : next() * 2 - 1));
+    const out = new F(dout.length), dw = new F(wt.length), db = new F(filters), dx = new F(x.length);
+    b.convForward(x, wt, bias, out, filters, ...window);
+    b.convBackwardFilters(x, dout, dw, db, filters, ...window);
+    b.convBackwardInput(dout, wt, dx, filters, ...window);
+    // The pooled passes against this ISA's own convForward, reluMaxPoolForward, reluMaxPoolBackward and
+    // convBackwardFilters: the same sums (out within rounding: the fused forward keeps them in registers, where
+    // the compiler may contract them otherwise), the same argmax, so the filters pass's very sums (dw exact, db within rounding).
+    const pooled = n * filters * Math.floor(outH / 2) * Math.floor(outW / 2), poolWindow = [n, filters, outH, outW, 2, 2, 2, 0];
+    const pdout = F.from({ length: pooled }, () => next() * 2 - 1);
+    const [pout, parg, pdw, pdb] = [new F(pooled), new Int32Array(pooled), new F(wt.length), new F(filters)];
+    b.convReluPoolForward(x, wt, bias, pout, parg, filters, ...window);
+    b.convReluPoolBackwardFilters(x, pdout, parg, pdw, pdb, filters, ...window);
+    const [cout, carg, cdconv, cdw, cdb] = [new F(pooled), new Int32Array(pooled), new F(out.length), new F(wt.length), new F(filters)];
+    b.reluMaxPoolForward(out, cout, carg, ...poolWindow);
+    b.reluMaxPoolBackward(pdout, carg, cdconv, ...poolWindow);
+    b.convBackwardFilters(x, cdconv, cdw, cdb, filters, ...window);
+    const differ = (a, c) => a.some((v, i) => v !== c[i]);
+    const pooledExact = !differ(parg, carg) && !differ(pdw, cdw) && parg.some((a) => a >= 0) && parg.some((a) => a < 0);
+    const pooledDb = Math.max(0, ...Array.from(pdb, (v, i) => Math.abs(v - cdb[i])), ...Array.from(pout, (v, i) => Math.abs(v - cout[i])));
+    const plain = (a) => Array.from(a);
+    runs.push({ f64: F === Float64Array, x: plain(x), w: plain(wt), bias: plain(bias), dout: plain(dout), out: plain(out), dw: plain(dw), db: plain(db), dx: plain(dx), pooledExact, pooledDb });
+  }
+}
+process.stdout.write(JSON.stringify({ isa: b.info().isa, runs }));
+`;
 
 /**
  * The sparse kernels are compiled per instruction set (sparse_isa.inc in the AVX-512, AVX2 and baseline
@@ -89,6 +135,7 @@ describe.skipIf(!nativeForTests.backend)('native backend', () => {
   const native = nativeForTests.backend as Backend;
   const get = (): Backend => native;
   kernelProperties(get, nativeThreads);
+  convProperties(get, nativeThreads);
   sparseProperties(get, nativeThreads);
 
   it('loads with an ISA chosen at run time and a configurable thread count', () => {
@@ -142,6 +189,43 @@ describe.skipIf(!nativeForTests.backend)('native backend', () => {
       expect(report.cases).toBe(2 * 18 * 2);
       expect(report.gemmCases).toBe(2 * 9 * 4);
       expect(Number(report.worst), `BACKPROP_ISA=${isa} (${report.isa}): worst error / tolerance`).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('the direct convolution kernels of the other instruction sets and the portable ones (forced by BACKPROP_ISA in a child process) match the TypeScript backend, and their pooled passes the unfused kernels', () => {
+    // Filter counts 20, 40 and 70 take the 2-, 3- and 5-vector (generic) loops of conv_isa.inc on AVX-512 floats.
+    const cases: Array<{ window: WindowArgs; filters: number }> = [
+      { window: [3, 1, 12, 12, 5, 5, 1, 0], filters: 20 },
+      { window: [2, 3, 9, 8, 3, 3, 2, 1], filters: 40 },
+      { window: [2, 2, 7, 7, 3, 3, 1, 2], filters: 70 },
+    ];
+    const reference = createTsBackend();
+    for (const isa of ['avx2', 'sse2', 'portable']) {
+      const child = spawnSync(process.execPath, ['-e', CONV_ISA_CHILD, JSON.stringify(cases)], { env: { ...process.env, BACKPROP_ISA: isa, BPW_ADDON: nativeAddonPath() }, encoding: 'utf8', timeout: 60_000, maxBuffer: 1 << 26 });
+      expect(child.status, `BACKPROP_ISA=${isa}: ${child.stderr}`).toBe(0);
+      const report = JSON.parse(child.stdout) as {
+        isa: string;
+        runs: Array<{ f64: boolean; x: number[]; w: number[]; bias: number[]; dout: number[]; out: number[]; dw: number[]; db: number[]; dx: number[]; pooledExact: boolean; pooledDb: number }>;
+      };
+      if (isa === 'portable') expect(report.isa).toBe('portable');
+      expect(report.runs.length).toBe(cases.length * 2);
+      report.runs.forEach((run, i) => {
+        const { window, filters } = cases[i >> 1];
+        const F = run.f64 ? Float64Array : Float32Array;
+        const [x, w, bias, dout] = [F.from(run.x), F.from(run.w), F.from(run.bias), F.from(run.dout)];
+        const [out, dw, db, dx] = [new F(run.out.length), new F(run.dw.length), new F(run.db.length), new F(run.dx.length)];
+        reference.convForward(x, w, bias, out, filters, ...window);
+        reference.convBackwardFilters(x, dout, dw, db, filters, ...window);
+        reference.convBackwardInput(dout, w, dx, filters, ...window);
+        // Values below 1 summed over at most a few hundred terms: float32 sums in another order agree to 1e-4.
+        const tolerance = run.f64 ? 1e-12 : 1e-4;
+        // The pooled passes: the same numbers as the unfused kernels (with windows of each kind: some passing the gradient, some not).
+        expect(run.pooledExact, `${isa} (${report.isa}) pooled passes ${JSON.stringify(window)} ${F.name}`).toBe(true);
+        expect(run.pooledDb, `${isa} (${report.isa}) pooled out and db ${JSON.stringify(window)} ${F.name}`).toBeLessThan(tolerance * 10);
+        for (const [name, got, want] of [['out', run.out, out], ['dw', run.dw, dw], ['db', run.db, db], ['dx', run.dx, dx]] as const) {
+          got.forEach((v, j) => expect(Math.abs(v - want[j]), `${isa} (${report.isa}) ${name} ${JSON.stringify(window)} ${F.name} [${j}]`).toBeLessThan(tolerance * Math.max(1, Math.abs(want[j]))));
+        }
+      });
     }
   });
 

@@ -86,7 +86,14 @@ export function loadNativeBackend(): Backend {
     col2im: b.col2im,
     maxPoolForward: b.maxPoolForward,
     maxPoolBackward: b.maxPoolBackward,
+    reluMaxPoolForward: b.reluMaxPoolForward,
+    reluMaxPoolBackward: b.reluMaxPoolBackward,
     transposeBatch: b.transposeBatch,
+    convForward: b.convForward,
+    convBackwardFilters: b.convBackwardFilters,
+    convBackwardInput: b.convBackwardInput,
+    convReluPoolForward: b.convReluPoolForward,
+    convReluPoolBackwardFilters: b.convReluPoolBackwardFilters,
     background: { sparseMatmul: b.sparseMatmulAsync, gatherMatmul: b.gatherMatmulAsync, done: b.backgroundDone, wait: b.backgroundWait },
   };
 }

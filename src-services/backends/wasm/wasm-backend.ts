@@ -3,6 +3,7 @@ import { requireLength, requireNoOverlap, requireSameDtype } from '../../../src-
 import { dtypeFlag, requireKind, requireWasmDims } from './wasm-checks';
 import { IN, INOUT, OUT, WasmFrame } from './wasm-frame';
 import { convKernels } from './wasm-conv';
+import { convReluPoolKernels } from './wasm-conv-relu-pool';
 import { imageKernels } from './wasm-images';
 import { normKernels } from './wasm-norm';
 import { elementwiseCalls } from './wasm-elementwise';
@@ -196,6 +197,7 @@ function createWasmBackend(k: WasmKernels): Backend {
     ...normKernels(k, f),
     ...imageKernels(k, f),
     ...convKernels(k, f),
+    ...convReluPoolKernels(k, f),
     background: backgroundKernels(new WasmBackground(wasmModulePath())),
   };
 }

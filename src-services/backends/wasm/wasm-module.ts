@@ -44,13 +44,21 @@ export interface WasmKernels {
   col2im(f64: number, col: number, dx: number, ...window: WindowArgs): void;
   maxPoolForward(f64: number, x: number, out: number, argmax: number, ...window: WindowArgs): void;
   maxPoolBackward(f64: number, dout: number, argmax: number, dx: number, ...window: WindowArgs): void;
+  reluMaxPoolForward(f64: number, x: number, out: number, argmax: number, ...window: WindowArgs): void;
+  reluMaxPoolBackward(f64: number, dout: number, argmax: number, dx: number, ...window: WindowArgs): void;
   transposeBatch(f64: number, x: number, out: number, batch: number, rows: number, cols: number): void;
+  convForward(f64: number, x: number, w: number, bias: number, out: number, filters: number, ...window: WindowArgs): void;
+  convBackwardFilters(f64: number, x: number, dout: number, dw: number, db: number, filters: number, ...window: WindowArgs): void;
+  convBackwardInput(f64: number, dout: number, w: number, dx: number, filters: number, ...window: WindowArgs): void;
+  convReluPoolForward(f64: number, x: number, w: number, bias: number, out: number, argmax: number, filters: number, ...window: WindowArgs): void;
+  convReluPoolBackwardFilters(f64: number, x: number, dout: number, argmax: number, dw: number, db: number, filters: number, ...window: WindowArgs): void;
 }
 
 const FUNCTIONS = [
   'arena', 'alloc', 'release', 'gemm', 'addBias', 'colSums', 'reluForward', 'reluBackward', 'sigmoidForward', 'sigmoidBackward', 'softmaxRows', 'softmaxCrossEntropy',
   'softmaxCrossEntropyBackward', 'axpby', 'optimizerStep', 'batchNormForward', 'batchNormBackward', 'sumSquares', 'mul', 'argmaxRows', 'gatherRows',
-  'sparseMatmul', 'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward', 'transposeBatch',
+  'sparseMatmul', 'im2col', 'col2im', 'maxPoolForward', 'maxPoolBackward', 'reluMaxPoolForward', 'reluMaxPoolBackward', 'transposeBatch', 'convForward', 'convBackwardFilters', 'convBackwardInput',
+  'convReluPoolForward', 'convReluPoolBackwardFilters',
 ] as const satisfies ReadonlyArray<Exclude<keyof WasmKernels, 'memory'>>;
 
 export function wasmModulePath(): string {
